@@ -1,0 +1,86 @@
+"""The library entry points: load a project and its options, plan, build.
+
+The CLI is a thin layer over these; nothing here prints except through the Reporter given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from manywheel.backends.base import Backend
+from manywheel.config.resolve import OptionsResolver, read_toml, resolve
+from manywheel.errors import ConfigError
+from manywheel.interpreters import host_arch
+from manywheel.logs import RunLogs, default_log_root
+from manywheel.plan import Plan, make_plan
+from manywheel.platforms import candidates
+from manywheel.project import Project, load_project
+from manywheel.reporting import Reporter
+from manywheel.results import JobResult
+from manywheel.scheduler import Scheduler
+from manywheel.wheelhouse import Wheelhouse
+
+
+@dataclass(frozen=True)
+class Session:
+    project: Project
+    resolver: OptionsResolver
+    environ: Mapping[str, str]
+
+
+def load(
+    path: Path,
+    *,
+    cli: Mapping[str, tuple[Any, str]],
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Session:
+    environ = dict(os.environ if environ is None else environ)
+    project = load_project(path)
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"--config-file: '{config_file}' does not exist or is not a file.")
+        document: Mapping[str, Any] | None = read_toml(config_file, str(config_file))
+        label = str(config_file)
+    else:
+        document, label = project.pyproject, project.pyproject_label
+    return Session(project, resolve(document, label, cli, environ), environ)
+
+
+def make_build_plan(session: Session, only: str | None = None) -> Plan:
+    run = session.resolver.run
+    return make_plan(
+        session.resolver, session.project, candidates(run, session.environ), host_arch(), only
+    )
+
+
+def backend_for(session: Session, output_dir: Path) -> Backend:
+    run = session.resolver.run
+    if run.platform == "native":
+        from manywheel.backends.native import NativeBackend
+
+        return NativeBackend(session.project, {output_dir.resolve()})
+    from manywheel.backends.containers import container_backend
+
+    return container_backend(session.project, run)
+
+
+def build(session: Session, plan: Plan, reporter: Reporter) -> list[JobResult]:
+    run = session.resolver.run
+    wheelhouse = Wheelhouse(Path(run.output_dir))
+    wheelhouse.ensure()
+    logs = RunLogs(Path(run.log_dir) if run.log_dir else default_log_root())
+    scheduler = Scheduler(
+        plan=plan,
+        backend=backend_for(session, wheelhouse.path),
+        wheelhouse=wheelhouse,
+        logs=logs,
+        reporter=reporter,
+        jobs=run.jobs,
+        fail_fast=run.fail_fast,
+    )
+    return scheduler.run()

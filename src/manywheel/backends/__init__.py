@@ -1,0 +1,1 @@
+"""Executors: where a job's commands run (host processes or a container)."""

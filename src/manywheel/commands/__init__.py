@@ -1,0 +1,1 @@
+"""One module per subcommand, each with ``configure_parser(subparsers)`` and ``execute(args)``."""

@@ -1,0 +1,78 @@
+"""``manywheel build``: build, repair and test wheels for every selected identifier."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from manywheel import api
+from manywheel.commands.common import add_project_arguments, load_session
+from manywheel.errors import Cancelled, ExitCode
+from manywheel.reporting import Reporter, print_summary, report_document, write_report
+
+
+def configure_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="build, repair and test wheels",
+        description="Build wheels for every selected CPython and platform, repair them with "
+        "auditwheel, test each in a fresh venv, and put them in the output dir.",
+    )
+    add_project_arguments(parser)
+    parser.add_argument(
+        "-o", "--output-dir", metavar="DIR", help="where finished wheels go (default: wheelhouse)"
+    )
+    parser.add_argument(
+        "-j", "--jobs", metavar="N", help="jobs run at once (default: from CPU count and memory)"
+    )
+    parser.add_argument(
+        "--fail-fast",
+        action="store_true",
+        default=None,
+        help="stop every job after the first failure",
+    )
+    parser.add_argument(
+        "--toolchain",
+        choices=["default", "zig"],
+        help="compiler toolchain for native builds (default: the host's cc)",
+    )
+    parser.add_argument(
+        "--report", type=Path, metavar="FILE", help="write a JSON report of every job to FILE"
+    )
+    parser.set_defaults(execute=execute)
+
+
+def execute(args: argparse.Namespace) -> int:
+    session = load_session(args)
+    plan = api.make_build_plan(session, args.only)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    reporter = Reporter(sys.stderr, quiet=args.quiet)
+    if not plan.jobs:
+        console.print("nothing selected to build (allowed by allow-empty)")
+        return ExitCode.OK
+    reporter.line(
+        f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
+        + " ".join(plan.identifiers)
+    )
+    try:
+        results = api.build(session, plan, reporter)
+    except KeyboardInterrupt:
+        raise Cancelled(
+            "interrupted: running jobs were stopped and their temporary files removed; "
+            "wheels already finished are kept in the output dir."
+        ) from None
+    if args.report:
+        write_report(args.report, report_document(results, plan.platform))
+    print_summary(console, results)
+    failed = [r for r in results if r.status != "success"]
+    if failed:
+        console.print(
+            f"{len(failed)} of {len(results)} job(s) did not succeed; finished wheels "
+            f"are in {session.resolver.run.output_dir}"
+        )
+        return ExitCode.FAILED
+    return ExitCode.OK

@@ -1,0 +1,79 @@
+"""Arguments shared by the commands that read a project: build, plan."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from manywheel import api
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """-v/-q, accepted after every subcommand."""
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of errors")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+
+def add_project_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output_arguments(parser)
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        metavar="PATH",
+        help="project directory or sdist (.tar.gz/.zip); default: the current directory",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=["native", "docker", "podman", "auto"],
+        help="where to build: native (host interpreters), docker, podman, or "
+        "auto (a container engine that works); default: native",
+    )
+    parser.add_argument(
+        "--archs", metavar="ARCHS", help="architectures, e.g. 'auto', 'x86_64 aarch64', 'all'"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="ID",
+        help="build only this identifier (e.g. cp312-manylinux_x86_64), ignoring build/skip/archs",
+    )
+    parser.add_argument(
+        "--config-file",
+        type=Path,
+        metavar="FILE",
+        help="TOML file with a [tool.manywheel] table (default: the project's pyproject.toml)",
+    )
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        default=None,
+        help="exit 0 when nothing is selected to build",
+    )
+
+
+# argparse dest -> (option name, flag shown in errors)
+_FLAG_OPTIONS = {
+    "platform": ("platform", "--platform"),
+    "archs": ("archs", "--archs"),
+    "output_dir": ("output-dir", "--output-dir"),
+    "jobs": ("jobs", "--jobs"),
+    "fail_fast": ("fail-fast", "--fail-fast"),
+    "allow_empty": ("allow-empty", "--allow-empty"),
+    "toolchain": ("toolchain", "--toolchain"),
+}
+
+
+def cli_values(args: argparse.Namespace) -> dict[str, tuple[Any, str]]:
+    values: dict[str, tuple[Any, str]] = {}
+    for dest, (option, flag) in _FLAG_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            values[option] = (value, flag)
+    return values
+
+
+def load_session(args: argparse.Namespace) -> api.Session:
+    return api.load(args.path, cli=cli_values(args), config_file=args.config_file)

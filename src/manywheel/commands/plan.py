@@ -1,0 +1,52 @@
+"""``manywheel plan``: print the build identifiers that would be built."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from manywheel import api
+from manywheel.commands.common import add_project_arguments, load_session
+from manywheel.errors import ExitCode
+
+
+def configure_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="print the build identifiers that would be built",
+        description="Print the build identifiers 'manywheel build' would build, one a line "
+        "(like cibuildwheel --print-build-identifiers). Nothing is built.",
+    )
+    add_project_arguments(parser)
+    parser.add_argument(
+        "--json", action="store_true", help="print details (interpreter, image, tests) as JSON"
+    )
+    parser.set_defaults(execute=execute)
+
+
+def execute(args: argparse.Namespace) -> int:
+    session = load_session(args)
+    plan = api.make_build_plan(session, args.only)
+    if args.json:
+        document = {
+            "platform": plan.platform,
+            "jobs": [
+                {
+                    "identifier": job.name,
+                    "python": job.python,
+                    "python_version": job.python_version,
+                    "image": job.image or None,
+                    "arch": job.identifier.arch,
+                    "test": job.run_tests,
+                }
+                for job in plan.jobs
+            ],
+        }
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for name in plan.identifiers:
+            print(name)
+    return ExitCode.OK

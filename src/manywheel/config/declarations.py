@@ -1,0 +1,230 @@
+"""Every option manywheel reads, declared once: name, parser, scope and documentation.
+
+The README's configuration reference and the validation of pyproject/env/CLI sources are all
+derived from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from manywheel.config import parsers as p
+from manywheel.config.model import DEFAULT_REPAIR_COMMAND
+from manywheel.identifiers import ARCHS, PLATFORM_KINDS
+
+Scope = Literal["run", "identifier"]
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    parse: p.Parser
+    default: Any
+    doc: str
+    scope: Scope = "identifier"
+    flag: str | None = None  # the command-line flag of `manywheel build`, if any
+
+    @property
+    def field(self) -> str:
+        if self.name.endswith("-image"):
+            return "images"
+        return self.name.replace("-", "_")
+
+    @property
+    def env_var(self) -> str:
+        return "MANYWHEEL_" + self.name.upper().replace("-", "_")
+
+
+ARCH_WORDS = ("auto", "native", "all", "auto64", "auto32", *ARCHS)
+
+_OPTIONS: list[Option] = [
+    Option(
+        "build",
+        p.selector,
+        "*",
+        "Identifiers to build: space-separated fnmatch patterns with {a,b} braces.",
+        "run",
+    ),
+    Option("skip", p.selector, "", "Identifiers to skip (same pattern syntax as build).", "run"),
+    Option("test-skip", p.selector, "", "Identifiers whose tests are skipped.", "run"),
+    Option(
+        "archs",
+        p.choices(*ARCH_WORDS),
+        ("auto",),
+        "Architectures: auto (the host's), "
+        "native, all, auto64, auto32, or names like x86_64 aarch64.",
+        "run",
+        "--archs",
+    ),
+    Option(
+        "enable",
+        p.choices("cpython-freethreading", "cpython-prerelease", "cpython-eol"),
+        (),
+        "Opt-in groups: cpython-freethreading (cp313t...), cpython-prerelease, cpython-eol "
+        "(CPython < 3.8).",
+        "run",
+    ),
+    Option(
+        "platform",
+        p.choice("native", "docker", "podman", "auto"),
+        "native",
+        "Where builds run: native (host interpreters, no container), docker, podman, or "
+        "auto (a container engine that works).",
+        "run",
+        "--platform",
+    ),
+    Option(
+        "container-engine",
+        p.string,
+        "auto",
+        "Container engine for --platform auto: docker, podman or auto.",
+        "run",
+    ),
+    Option(
+        "output-dir",
+        p.string,
+        "wheelhouse",
+        "Directory the finished wheels land in.",
+        "run",
+        "--output-dir",
+    ),
+    Option(
+        "log-dir",
+        p.string,
+        "",
+        "Directory for per-job logs (default: the user cache directory, ~/.cache/manywheel/logs).",
+        "run",
+    ),
+    Option(
+        "jobs",
+        p.integer(0, 256),
+        0,
+        "Jobs run at once; 0 picks from CPU count and memory.",
+        "run",
+        "--jobs",
+    ),
+    Option(
+        "fail-fast",
+        p.boolean,
+        False,
+        "Stop all jobs after the first failure.",
+        "run",
+        "--fail-fast",
+    ),
+    Option(
+        "allow-empty",
+        p.boolean,
+        False,
+        "Exit 0 when nothing is selected to build.",
+        "run",
+        "--allow-empty",
+    ),
+    Option(
+        "interpreters",
+        p.words,
+        (),
+        "Extra CPython executables for the native backend "
+        "(paths), besides those discovered on PATH, pyenv, /opt/python and uv.",
+        "run",
+    ),
+    Option(
+        "toolchain",
+        p.choice("default", "zig"),
+        "default",
+        "Compiler toolchain for native "
+        "builds: default (the host's cc) or zig (portable manylinux wheels).",
+        "run",
+        "--toolchain",
+    ),
+    Option(
+        "manylinux-policy",
+        p.string,
+        "",
+        "Target policy for --toolchain zig, e.g. manylinux2014 or manylinux_2_28.",
+        "run",
+    ),
+    Option(
+        "build-frontend",
+        p.choice("default", "build", "build[uv]", "pip"),
+        "default",
+        "PEP 517 frontend: build, build[uv] (build with uv installing), pip; default picks "
+        "build[uv] when uv is available, else build.",
+    ),
+    Option(
+        "config-settings",
+        p.config_settings,
+        (),
+        "PEP 517 config settings passed to the backend: a table or 'key=value ...'.",
+    ),
+    Option(
+        "environment",
+        p.env_table,
+        (),
+        "Environment for the build: a table or 'NAME=value ...'; $VAR and ${VAR} expand.",
+    ),
+    Option("environment-pass", p.words, (), "Host environment variables passed into containers."),
+    Option("before-all", p.command, "", "Command run once before all builds (per container)."),
+    Option(
+        "before-build",
+        p.command,
+        "",
+        "Command run before each build, in the project copy. {project} and {package} expand.",
+    ),
+    Option(
+        "repair-wheel-command",
+        p.command,
+        DEFAULT_REPAIR_COMMAND,
+        "Repair command; {wheel} and {dest_dir} expand. An empty string skips repair.",
+    ),
+    Option("test-requires", p.words, (), "Requirements installed in the test venv."),
+    Option("test-extras", p.words, (), "Extras of the wheel installed for testing."),
+    Option(
+        "test-sources",
+        p.words,
+        (),
+        "Paths, relative to the project, copied into the test directory before testing.",
+    ),
+    Option("test-environment", p.env_table, (), "Extra environment for the test step."),
+    Option("before-test", p.command, "", "Command run in the test venv before the tests."),
+    Option(
+        "test-command",
+        p.command,
+        "",
+        "Test command, run outside the source tree in a "
+        "fresh venv with the wheel installed. {project} and {package} expand.",
+    ),
+    Option(
+        "build-verbosity", p.integer(-3, 3), 0, "Verbosity passed to the build frontend (-3..3)."
+    ),
+    Option(
+        "system-packages",
+        p.words,
+        (),
+        "System libraries to install before building "
+        "(containers), e.g. libffi libyaml; mapped to the image's package manager.",
+    ),
+]
+for _kind in PLATFORM_KINDS:
+    for _arch in ARCHS:
+        _default = "manylinux_2_28" if _kind == "manylinux" else "musllinux_1_2"
+        _OPTIONS.append(
+            Option(
+                f"{_kind}-{_arch}-image",
+                p.string,
+                _default,
+                f"Container image for {_kind} {_arch}: a name from the image "
+                "table or a full image reference.",
+            )
+        )
+
+OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
+
+# MANYWHEEL_* variables that are not options (credentials and tool settings).
+NON_OPTION_ENV: set[str] = {
+    "MANYWHEEL_USERNAME",
+    "MANYWHEEL_PASSWORD",
+    "MANYWHEEL_TOKEN",
+    "MANYWHEEL_CACHE_DIR",
+    "MANYWHEEL_REPOSITORY_URL",
+}

@@ -1,0 +1,149 @@
+"""Small value parsers for options. Each takes the raw value and where it came from.
+
+Raw values come from TOML (strings, lists, tables, booleans, integers) or from environment
+variables and flags (always strings). Every parser raises ConfigError naming the source.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from manywheel.errors import ConfigError
+
+Parser = Callable[[Any, str], Any]
+
+
+def _bad(source: str, value: object, expected: str) -> ConfigError:
+    return ConfigError(f"{source}: {value!r} is not valid; expected {expected}.")
+
+
+def string(value: Any, source: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise _bad(source, value, "a string")
+
+
+def command(value: Any, source: str) -> str:
+    """A shell command: a string, or a list of strings joined with ' && ' (as cibuildwheel)."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = " && ".join(value)
+    if not isinstance(value, str):
+        raise _bad(source, value, "a command string or a list of command strings")
+    try:
+        shlex.split(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{source}: the command {value!r} cannot be parsed as a shell command ({exc}). "
+            "Check that every quote is closed."
+        ) from None
+    return value
+
+
+def words(value: Any, source: str) -> tuple[str, ...]:
+    """A list of strings, or one string of space-separated words."""
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(w for v in value for w in v.split())
+    raise _bad(source, value, "a string or a list of strings")
+
+
+def selector(value: Any, source: str) -> str:
+    return " ".join(words(value, source))
+
+
+def boolean(value: Any, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise _bad(source, value, "true or false (in the environment: 1/0, true/false)")
+
+
+def integer(low: int, high: int) -> Parser:
+    def parse(value: Any, source: str) -> int:
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise _bad(source, value, f"a whole number from {low} to {high}") from None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _bad(source, value, f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def choice(*allowed: str) -> Parser:
+    def parse(value: Any, source: str) -> str:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise _bad(source, value, "one of " + ", ".join(repr(a) for a in allowed))
+
+    return parse
+
+
+def choices(*allowed: str) -> Parser:
+    """Several words, each one of ``allowed``."""
+
+    def parse(value: Any, source: str) -> tuple[str, ...]:
+        items = words(value, source)
+        for item in items:
+            if item not in allowed:
+                raise _bad(source, item, "one of " + ", ".join(repr(a) for a in allowed))
+        return items
+
+    return parse
+
+
+def _pairs_from_string(value: str, source: str, what: str) -> list[tuple[str, str]]:
+    try:
+        tokens = shlex.split(value)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: cannot parse {value!r} ({exc}); check the quotes.") from None
+    pairs = []
+    for token in tokens:
+        key, sep, val = token.partition("=")
+        if not sep or not key:
+            raise ConfigError(
+                f"{source}: {token!r} is not a {what} assignment; write KEY=VALUE pairs "
+                "separated by spaces, quoting values that contain spaces."
+            )
+        pairs.append((key, val))
+    return pairs
+
+
+def env_table(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    """Environment assignments: a TOML table or a string ``A=1 B="two words"``."""
+    if isinstance(value, dict):
+        bad = [k for k, v in value.items() if not isinstance(v, (str, int, float, bool))]
+        if bad:
+            raise _bad(f"{source}.{bad[0]}", value[bad[0]], "a string")
+        return tuple((k, str(v)) for k, v in value.items())
+    if isinstance(value, str):
+        pairs = _pairs_from_string(value, source, "environment")
+        for key, _ in pairs:
+            if not key.replace("_", "a").isalnum() or key[0].isdigit():
+                raise ConfigError(f"{source}: {key!r} is not a valid environment variable name.")
+        return tuple(pairs)
+    raise _bad(source, value, "a table of NAME = value or a string 'NAME=value ...'")
+
+
+def config_settings(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    """PEP 517 config settings: a table (values may be lists) or a string ``k=v k2=v2``."""
+    if isinstance(value, dict):
+        out: list[tuple[str, str]] = []
+        for key, val in value.items():
+            vals: Sequence[Any] = val if isinstance(val, list) else [val]
+            for v in vals:
+                if not isinstance(v, (str, int, float, bool)):
+                    raise _bad(f"{source}.{key}", v, "a string or a list of strings")
+                out.append((key, str(v)))
+        return tuple(out)
+    if isinstance(value, str):
+        return tuple(_pairs_from_string(value, source, "config-settings"))
+    raise _bad(source, value, "a table or a string 'key=value ...'")

@@ -1,0 +1,33 @@
+"""Expanding ``$VAR``/``${VAR}`` in environment options, and placeholders in commands."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+
+_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand(value: str, env: Mapping[str, str]) -> str:
+    """Replace $NAME and ${NAME} with values from env (missing names become empty)."""
+    return _VAR.sub(lambda m: env.get(m["braced"] or m["plain"], ""), value)
+
+
+def evaluate(assignments: tuple[tuple[str, str], ...], base: Mapping[str, str]) -> dict[str, str]:
+    """Apply assignments in order; each may refer to the base env and to earlier ones."""
+    current = dict(base)
+    result: dict[str, str] = {}
+    for name, value in assignments:
+        current[name] = result[name] = expand(value, current)
+    return result
+
+
+def fill(command: str, **values: str) -> str:
+    """Fill {project}, {wheel}, {dest_dir}... placeholders with shell-quoted values.
+
+    Unknown braces (shell syntax such as ${HOME}) are left alone.
+    """
+    for key, value in values.items():
+        command = command.replace("{" + key + "}", shlex.quote(value))
+    return command

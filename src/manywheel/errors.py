@@ -1,0 +1,68 @@
+"""The error classes of manywheel.
+
+Every error the user can cause or meet carries an exit code and a message that says what went
+wrong, where it came from and how to fix it. Only ``cli.main`` prints them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Exit statuses of the ``manywheel`` command (documented in the README)."""
+
+    OK = 0
+    FAILED = 1  # a job failed, or a runtime problem stopped the run
+    CONFIG = 2  # bad configuration or command-line usage
+    NOTHING_TO_BUILD = 3  # the selection matched no build identifier
+    ENVIRONMENT = 4  # a required tool (engine, interpreter, zig) is missing or broken
+    INTERRUPTED = 130  # SIGINT/SIGTERM
+
+
+class ManywheelError(Exception):
+    """Root of all manywheel errors: a one-paragraph message plus an optional tip."""
+
+    exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, *, tip: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tip = tip
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ManywheelError, ValueError):
+    """An option, selector, file or argument is invalid."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class NothingToBuildError(ManywheelError):
+    """The build selection is empty."""
+
+    exit_code = ExitCode.NOTHING_TO_BUILD
+
+
+class EnvironmentProblem(ManywheelError):
+    """Something manywheel needs on this machine is missing or broken."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class StepFailed(ManywheelError):
+    """A command of a job's step exited non-zero."""
+
+    def __init__(self, message: str, *, step: str, command: str, returncode: int) -> None:
+        super().__init__(message)
+        self.step = step
+        self.command = command
+        self.returncode = returncode
+
+
+class Cancelled(ManywheelError):
+    """The run was interrupted (Ctrl-C, SIGTERM, or --fail-fast after another job failed)."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -1,0 +1,132 @@
+"""Progress lines while jobs run, the final summary, failure details and the JSON report."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from manywheel import __version__
+from manywheel.logs import tail
+from manywheel.results import JobResult
+
+REPORT_SCHEMA_VERSION = 1
+
+
+class Reporter:
+    """One line per state change, never interleaved (jobs run in threads)."""
+
+    def __init__(self, stream: IO[str], quiet: bool = False) -> None:
+        self._stream = stream
+        self._quiet = quiet
+        self._lock = threading.Lock()
+        self._start = time.monotonic()
+
+    def line(self, text: str) -> None:
+        if self._quiet:
+            return
+        with self._lock:
+            elapsed = time.monotonic() - self._start
+            self._stream.write(f"[{elapsed:6.1f}s] {text}\n")
+            self._stream.flush()
+
+    def job_started(self, name: str) -> None:
+        self.line(f"{name}: started")
+
+    def step(self, name: str, step: str) -> None:
+        self.line(f"{name}: {step}")
+
+    def job_finished(self, result: JobResult) -> None:
+        if result.status == "success":
+            wheel = result.wheel.name if result.wheel else "?"
+            tested = "tested" if result.tested else "not tested"
+            self.line(f"{result.identifier}: ok, {wheel} ({tested}, {result.seconds:.1f}s)")
+        elif result.status == "failed":
+            self.line(
+                f"{result.identifier}: FAILED in {result.failed_step} ({result.seconds:.1f}s)"
+            )
+        else:
+            self.line(f"{result.identifier}: cancelled")
+
+
+def _size(num: int | None) -> str:
+    if num is None:
+        return "-"
+    return f"{num / 1024:.0f} KiB" if num < 1024 * 1024 else f"{num / 2**20:.1f} MiB"
+
+
+def print_summary(console: Console, results: Sequence[JobResult], tail_lines: int = 30) -> None:
+    for result in results:
+        if result.status != "failed":
+            continue
+        console.print(
+            f"\n[bold red]{result.identifier} failed[/] in step "
+            f"[bold]{result.failed_step}[/]: {result.error}",
+            highlight=False,
+        )
+        if result.failed_command:
+            console.print(f"command: {result.failed_command}", markup=False, highlight=False)
+        if result.log is not None:
+            lines = tail(result.log, tail_lines)
+            if lines:
+                console.print(f"last {len(lines)} lines of the log:", highlight=False)
+                console.print(
+                    "\n".join("    " + line for line in lines), markup=False, highlight=False
+                )
+            console.print(f"full log: {result.log}", markup=False, highlight=False)
+    table = Table(title="manywheel summary", title_justify="left")
+    for column in ("identifier", "status", "wheel", "size", "seconds"):
+        table.add_column(column, justify="right" if column in ("size", "seconds") else "left")
+    styles = {"success": "green", "failed": "red", "cancelled": "yellow"}
+    for result in results:
+        table.add_row(
+            result.identifier,
+            f"[{styles[result.status]}]{result.status}[/]",
+            result.wheel.name if result.wheel else "-",
+            _size(result.size),
+            f"{result.seconds:.1f}",
+        )
+    console.print(table)
+
+
+def report_document(results: Sequence[JobResult], platform: str) -> dict[str, Any]:
+    import hashlib
+
+    jobs = []
+    for r in results:
+        digest = None
+        if r.wheel is not None and r.wheel.exists():
+            digest = hashlib.sha256(r.wheel.read_bytes()).hexdigest()
+        jobs.append(
+            {
+                "identifier": r.identifier,
+                "status": r.status,
+                "wheel": str(r.wheel) if r.wheel else None,
+                "sha256": digest,
+                "size": r.size,
+                "seconds": r.seconds,
+                "tested": r.tested,
+                "timings": r.timings,
+                "failed_step": r.failed_step,
+                "error": r.error,
+                "log": str(r.log) if r.log else None,
+            }
+        )
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "manywheel_version": __version__,
+        "platform": platform,
+        "jobs": jobs,
+    }
+
+
+def write_report(path: Path, document: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,27 @@
+"""What a job produced: status, wheel, timings, and on failure the step and log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["success", "failed", "cancelled"]
+
+
+@dataclass
+class JobResult:
+    identifier: str
+    status: Status = "cancelled"
+    wheel: Path | None = None
+    seconds: float = 0.0
+    log: Path | None = None
+    failed_step: str | None = None
+    failed_command: str | None = None
+    error: str | None = None
+    tested: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int | None:
+        return self.wheel.stat().st_size if self.wheel and self.wheel.exists() else None

@@ -1,0 +1,160 @@
+"""Runs a plan's jobs concurrently, one executor per (image, arch) group, and cleans up."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from manywheel.backends.base import Backend, Executor
+from manywheel.errors import Cancelled, StepFailed
+from manywheel.logs import RunLogs
+from manywheel.pipeline import run_job
+from manywheel.plan import Job, Plan
+from manywheel.reporting import Reporter
+from manywheel.results import JobResult
+from manywheel.steps.context import JobContext
+from manywheel.wheelhouse import Wheelhouse
+
+GroupKey = tuple[str, str]
+
+
+def default_jobs() -> int:
+    """One job per core, but no more than one per 2 GiB of memory."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        mem_gib = 2.0 * cpus
+    return max(1, min(cpus, int(mem_gib // 2)))
+
+
+class _Group:
+    """An executor shared by the jobs of one (image, arch), opened on first use."""
+
+    def __init__(self, key: GroupKey) -> None:
+        self.key = key
+        self.lock = threading.Lock()
+        self.executor: Executor | None = None
+        self.error: str | None = None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        plan: Plan,
+        backend: Backend,
+        wheelhouse: Wheelhouse,
+        logs: RunLogs,
+        reporter: Reporter,
+        jobs: int,
+        fail_fast: bool,
+    ) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.wheelhouse = wheelhouse
+        self.logs = logs
+        self.reporter = reporter
+        self.workers = jobs or default_jobs()
+        self.fail_fast = fail_fast
+        self.cancel_event = threading.Event()
+        self._groups: dict[GroupKey, _Group] = {}
+        self._groups_lock = threading.Lock()
+
+    def _group(self, job: Job) -> _Group:
+        key = (job.image, job.identifier.arch)
+        with self._groups_lock:
+            return self._groups.setdefault(key, _Group(key))
+
+    def _open(self, group: _Group, job: Job, log: Path) -> Executor:
+        with group.lock:
+            if group.executor is None and group.error is None:
+                if self.cancel_event.is_set():
+                    raise Cancelled("cancelled before it started")
+                group.executor = self.backend.open(*group.key)
+                command = job.options.before_all
+                if command:
+                    self._before_all(group, group.executor, command, log)
+            if group.error is not None:
+                raise StepFailed(
+                    group.error, step="before-all", command=job.options.before_all, returncode=1
+                )
+            assert group.executor is not None
+            return group.executor
+
+    def _before_all(self, group: _Group, executor: Executor, command: str, log: Path) -> None:
+        workdir = executor.make_workdir("before-all")
+        ctx = JobContext(
+            self.plan.jobs[0], executor, log, workdir, self.cancel_event, self.reporter.step
+        )
+        ctx.project = executor.before_all_dir()
+        try:
+            ctx.shell("before-all", command, cwd=ctx.project)
+        except StepFailed as exc:
+            group.error = f"before-all failed (exit status {exc.returncode}); see {log}"
+
+    def _run_one(self, job: Job) -> JobResult:
+        log = self.logs.for_job(job.name)
+        result = JobResult(job.name, log=log)
+        start = time.monotonic()
+        self.reporter.job_started(job.name)
+        try:
+            executor = self._open(self._group(job), job, log)
+            ctx = JobContext(
+                job,
+                executor,
+                log,
+                executor.make_workdir(job.name),
+                self.cancel_event,
+                self.reporter.step,
+            )
+            run_job(ctx, self.wheelhouse, result)
+        except StepFailed as exc:
+            result.status, result.failed_step, result.error = "failed", exc.step, exc.message
+        except Cancelled:
+            result.status = "cancelled"
+        except Exception as exc:  # a bug must not lose the other jobs' results
+            result.status, result.failed_step = "failed", result.failed_step or "internal"
+            result.error = f"internal error: {type(exc).__name__}: {exc} (a bug in manywheel)"
+        result.seconds = round(time.monotonic() - start, 1)
+        self.reporter.job_finished(result)
+        if result.status == "failed" and self.fail_fast:
+            self.cancel()
+        return result
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+        with self._groups_lock:
+            executors = [g.executor for g in self._groups.values() if g.executor]
+        for executor in executors:
+            executor.cancel()
+
+    def run(self) -> list[JobResult]:
+        """Run every job; on Ctrl-C cancel the rest, clean up, and re-raise."""
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="manywheel-job")
+        futures: dict[Future[JobResult], Job] = {}
+        try:
+            futures = {pool.submit(self._run_one, job): job for job in self.plan.jobs}
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        except BaseException:
+            self.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._close_all()
+        return [
+            f.result() if f.done() and not f.cancelled() else JobResult(job.name)
+            for f, job in futures.items()
+        ]
+
+    def _close_all(self) -> None:
+        with self._groups_lock:
+            groups = list(self._groups.values())
+        for group in groups:
+            if group.executor is not None:
+                group.executor.close()

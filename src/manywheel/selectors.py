@@ -1,0 +1,90 @@
+"""Selecting build identifiers: ``build``/``skip`` patterns, requires-python, enable groups."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from manywheel.errors import ConfigError
+from manywheel.identifiers import Identifier, universe
+
+_BRACES = re.compile(r"\{([^{}]*)\}")
+_PATTERN_CHARS = re.compile(r"^[a-z0-9_*?\[\]{},!-]+$")
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """``cp3{11,12}-*`` -> ``['cp311-*', 'cp312-*']`` (nested and repeated braces too)."""
+    match = _BRACES.search(pattern)
+    if match is None:
+        return [pattern]
+    out: list[str] = []
+    for choice in match.group(1).split(","):
+        out.extend(expand_braces(pattern[: match.start()] + choice + pattern[match.end() :]))
+    return out
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Space-separated fnmatch patterns with ``{a,b}`` braces, as in cibuildwheel."""
+
+    text: str
+    source: str
+
+    @property
+    def patterns(self) -> list[str]:
+        return [p for word in self.text.split() for p in expand_braces(word)]
+
+    def matches(self, identifier: Identifier | str) -> bool:
+        name = str(identifier)
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.patterns)
+
+    def validate(self) -> None:
+        """Reject patterns that cannot match any identifier manywheel knows (typos)."""
+        known = [str(i) for i in universe()]
+        for word in self.text.split():
+            if not _PATTERN_CHARS.match(word) or word.count("{") != word.count("}"):
+                raise ConfigError(
+                    f"{self.source}: '{word}' is not a valid selector pattern. Patterns are "
+                    "fnmatch globs over build identifiers with optional {a,b} braces, "
+                    "for example 'cp312-*' or 'cp3{11,12}-manylinux_x86_64'."
+                )
+            if not any(fnmatch.fnmatchcase(k, p) for p in expand_braces(word) for k in known):
+                raise ConfigError(
+                    f"{self.source}: the pattern '{word}' matches no build identifier. "
+                    "Identifiers look like 'cp312-manylinux_x86_64' or "
+                    "'cp313t-musllinux_aarch64'; run 'manywheel plan' to list the ones "
+                    "available here."
+                )
+
+
+def python_version_allowed(requires_python: SpecifierSet | None, full_version: str) -> bool:
+    if requires_python is None:
+        return True
+    return requires_python.contains(Version(full_version), prereleases=True)
+
+
+@dataclass(frozen=True)
+class BuildSelection:
+    """Everything that decides whether an identifier is built."""
+
+    build: Selector
+    skip: Selector
+    requires_python: SpecifierSet | None
+    enable: frozenset[str]
+
+    def selected(self, identifier: Identifier, full_version: str) -> bool:
+        if identifier.free_threaded and "cpython-freethreading" not in self.enable:
+            return False
+        if identifier.version < (3, 8) and "cpython-eol" not in self.enable:
+            return False
+        if not python_version_allowed(self.requires_python, full_version):
+            return False
+        return self.build.matches(identifier) and not self.skip.matches(identifier)
+
+    def filter(self, candidates: Iterable[tuple[Identifier, str]]) -> list[Identifier]:
+        return [ident for ident, version in candidates if self.selected(ident, version)]

@@ -1,0 +1,72 @@
+"""Making a fresh, disposable copy of the project (or unpacking an sdist) to build from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from manywheel.errors import ConfigError
+
+# Never copied into a build: caches, virtualenvs and stale build products of the source tree.
+_SKIP_NAMES = {"__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+_SKIP_TOP = {"build", "dist", "wheelhouse", ".venv", "venv"}
+
+
+def _ignore_for(root: Path, extra: set[Path]):  # type: ignore[no-untyped-def]
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        here = Path(directory)
+        skipped = {n for n in names if n in _SKIP_NAMES}
+        if here == root:
+            skipped |= {n for n in names if n in _SKIP_TOP}
+        skipped |= {n for n in names if (here / n) in extra}
+        skipped |= {n for n in names if (here / n / "pyvenv.cfg").is_file()}
+        return skipped
+
+    return ignore
+
+
+def copy_project(src: Path, dest: Path, exclude: set[Path] | None = None) -> Path:
+    """Copy a project directory, leaving out caches, venvs, build/ and the output dir."""
+    target = dest / src.name
+    shutil.copytree(src, target, symlinks=True, ignore=_ignore_for(src, exclude or set()))
+    return target
+
+
+def _check_member(name: str, sdist: Path) -> None:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts:
+        raise ConfigError(f"'{sdist}' contains the unsafe path '{name}'; refusing to unpack it.")
+
+
+def unpack_sdist(sdist: Path, dest: Path) -> Path:
+    """Unpack an sdist into dest and return its single top-level directory."""
+    try:
+        if sdist.name.endswith(".zip"):
+            with zipfile.ZipFile(sdist) as zf:
+                for name in zf.namelist():
+                    _check_member(name, sdist)
+                zf.extractall(dest)
+        else:
+            with tarfile.open(sdist, "r:*") as tf:
+                members = tf.getmembers()
+                for member in members:
+                    _check_member(member.name, sdist)
+                    if member.issym() or member.islnk():
+                        _check_member(
+                            os.path.join(os.path.dirname(member.name), member.linkname), sdist
+                        )
+                if hasattr(tarfile, "data_filter"):
+                    tf.extractall(dest, members=members, filter="data")
+                else:  # pragma: no cover - old Pythons without extraction filters
+                    tf.extractall(dest, members=members)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+        raise ConfigError(f"'{sdist}' is not a readable sdist ({exc}).") from None
+    tops = [p for p in dest.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise ConfigError(
+            f"'{sdist}' should hold exactly one top-level directory, found {len(tops)}."
+        )
+    return tops[0]

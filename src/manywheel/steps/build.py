@@ -1,0 +1,94 @@
+"""Build step: the project's wheel via PEP 517, with build, build[uv] or pip."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from manywheel.environment import fill
+from manywheel.errors import StepFailed
+from manywheel.steps.context import JobContext
+from manywheel.steps.venv import make_venv, pip_install
+
+
+def frontend_for(ctx: JobContext) -> str:
+    wanted = ctx.job.options.build_frontend
+    if wanted == "default":
+        return "build[uv]" if ctx.executor.uv() else "build"
+    return wanted
+
+
+def _verbosity_flags(level: int) -> list[str]:
+    if level > 0:
+        return ["-" + "v" * level]
+    if level < 0:
+        return ["-" + "q" * -level]
+    return []
+
+
+def before_build(ctx: JobContext, venv_bin: PurePosixPath) -> None:
+    command = ctx.job.options.before_build
+    if command:
+        filled = fill(command, project=str(ctx.project), package=str(ctx.project))
+        ctx.shell("before-build", filled, cwd=ctx.project, env={"PATH": ctx.path_with(venv_bin)})
+
+
+def build_wheel(ctx: JobContext) -> PurePosixPath:
+    """Build into <workdir>/built and return the one wheel produced."""
+    options = ctx.job.options
+    frontend = frontend_for(ctx)
+    venv = ctx.workdir / "buildenv"
+    use_uv = frontend == "build[uv]"
+    python = make_venv(ctx, "build", venv, use_uv=use_uv)
+    before_build(ctx, venv / "bin")
+    out = ctx.workdir / "built"
+    path_env = {"PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path())}
+    verbosity = _verbosity_flags(options.build_verbosity)
+    if frontend == "pip":
+        settings = [f"--config-settings={k}={v}" for k, v in options.config_settings]
+        argv = [
+            str(python),
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--wheel-dir",
+            str(out),
+            *settings,
+            *verbosity,
+            str(ctx.project),
+        ]
+    else:
+        pip_install(ctx, "build", python, ["build"], use_uv=use_uv)
+        settings = [f"-C{k}={v}" for k, v in options.config_settings]
+        installer = ["--installer", "uv"] if use_uv else []
+        argv = [
+            str(python),
+            "-m",
+            "build",
+            "--wheel",
+            "--outdir",
+            str(out),
+            *installer,
+            *settings,
+            *verbosity,
+            str(ctx.project),
+        ]
+    ctx.run("build", argv, cwd=ctx.project, env=path_env)
+    wheels = ctx.executor.list_files(out, ".whl")
+    if len(wheels) != 1:
+        raise StepFailed(
+            f"build produced {len(wheels)} wheels in {out}, expected exactly one",
+            step="build",
+            command=" ".join(argv),
+            returncode=0,
+        )
+    if wheels[0].name.endswith("-none-any.whl"):
+        raise StepFailed(
+            f"build produced a pure-Python wheel ({wheels[0].name}); manywheel builds "
+            "platform wheels for projects with compiled extensions. Build pure wheels "
+            "once with 'python -m build' instead.",
+            step="build",
+            command=" ".join(argv),
+            returncode=0,
+        )
+    return wheels[0]

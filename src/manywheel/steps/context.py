@@ -1,0 +1,96 @@
+"""What every step of a job shares: the executor, the job, its log and its environment."""
+
+from __future__ import annotations
+
+import shlex
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from manywheel.backends.base import Executor
+from manywheel.environment import evaluate
+from manywheel.errors import Cancelled, StepFailed
+from manywheel.plan import Job
+
+StepListener = Callable[[str, str], None]  # (identifier, step name)
+
+
+@dataclass
+class JobContext:
+    job: Job
+    executor: Executor
+    log: Path
+    workdir: PurePosixPath
+    cancel_event: threading.Event
+    on_step: StepListener
+    project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
+    timings: dict[str, float] = field(default_factory=dict)
+    _env: dict[str, str] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The build environment: the 'environment' option evaluated against the executor's."""
+        if self._env is None:
+            self._env = evaluate(self.job.options.environment, self.executor.base_environment())
+        return self._env
+
+    def path_with(self, *dirs: str | PurePosixPath) -> str:
+        base = self.env.get("PATH") or self.executor.base_environment().get("PATH", "")
+        return ":".join([*(str(d) for d in dirs if d), base])
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled("cancelled before it finished")
+
+    def note(self, text: str) -> None:
+        with self.log.open("a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+
+    def run(
+        self,
+        step: str,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.check_cancelled()
+        shown = shlex.join(argv)
+        self.note(f"\n[manywheel] {step}: $ {shown}")
+        code = self.executor.run(argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log)
+        if self.cancel_event.is_set():
+            raise Cancelled("cancelled before it finished")
+        if code != 0:
+            raise StepFailed(
+                f"{step} failed: the command exited with status {code}",
+                step=step,
+                command=shown,
+                returncode=code,
+            )
+
+    def shell(
+        self,
+        step: str,
+        command: str,
+        *,
+        cwd: PurePosixPath | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.run(step, ["sh", "-c", command], cwd=cwd, env=env)
+
+    def timed(self, step: str) -> _Timer:
+        self.on_step(self.job.name, step)
+        return _Timer(self, step)
+
+
+class _Timer:
+    def __init__(self, ctx: JobContext, step: str) -> None:
+        self.ctx, self.step = ctx, step
+
+    def __enter__(self) -> None:
+        self.start = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        self.ctx.timings[self.step] = round(time.monotonic() - self.start, 3)

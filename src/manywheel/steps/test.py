@@ -1,0 +1,43 @@
+"""Test step: a fresh venv, the wheel installed, the test command run outside the source tree."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from manywheel.environment import evaluate, fill
+from manywheel.errors import StepFailed
+from manywheel.steps.context import JobContext
+from manywheel.steps.venv import make_venv, pip_install
+
+
+def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
+    options = ctx.job.options
+    use_uv = ctx.executor.uv() is not None
+    venv = ctx.workdir / "testenv"
+    python = make_venv(ctx, "test", venv, use_uv=use_uv)
+    target = str(wheel)
+    if options.test_extras:
+        target += "[" + ",".join(options.test_extras) + "]"
+    pip_install(ctx, "test", python, [target, *options.test_requires], use_uv=use_uv)
+    env = {
+        "VIRTUAL_ENV": str(venv),
+        "PATH": ctx.path_with(venv / "bin"),
+        **evaluate(options.test_environment, {**ctx.executor.base_environment(), **ctx.env}),
+    }
+    placeholders = {"project": str(ctx.project), "package": str(ctx.project), "wheel": str(wheel)}
+    if options.before_test:
+        ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
+    test_cwd = ctx.workdir / "test-cwd"
+    ctx.run("test", ["mkdir", "-p", str(test_cwd)])
+    for source in options.test_sources:
+        try:
+            ctx.executor.copy_tree(ctx.project / source, test_cwd / source)
+        except OSError as exc:
+            raise StepFailed(
+                f"test-sources: cannot copy '{source}' from the project ({exc.strerror}); "
+                "test-sources are paths relative to the project directory",
+                step="test",
+                command=f"copy {source}",
+                returncode=1,
+            ) from None
+    ctx.shell("test", fill(options.test_command, **placeholders), cwd=test_cwd, env=env)

@@ -1,0 +1,40 @@
+"""The output directory: finished wheels land atomically and are never removed by manywheel."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path, PurePosixPath
+
+from manywheel.backends.base import Executor
+from manywheel.errors import ConfigError
+
+
+class Wheelhouse:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def ensure(self) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"output dir '{self.path}' cannot be created ({exc.strerror}). Choose another "
+                "with --output-dir."
+            ) from None
+        if not os.access(self.path, os.W_OK | os.X_OK):
+            raise ConfigError(
+                f"output dir '{self.path}' is not writable. Fix its permissions or choose "
+                "another with --output-dir."
+            )
+
+    def add(self, executor: Executor, src: PurePosixPath) -> Path:
+        """Copy a wheel out of the executor: to a hidden temp name first, then rename."""
+        final = self.path / src.name
+        partial = self.path / f".{src.name}.{uuid.uuid4().hex[:8]}.part"
+        try:
+            executor.copy_out(src, partial)
+            os.replace(partial, final)
+        finally:
+            partial.unlink(missing_ok=True)
+        return final
