@@ -66,7 +66,7 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
         return NativeBackend(session.project, {output_dir.resolve()})
     from manywheel.backends.containers import container_backend
 
-    return container_backend(session.project, run)
+    return container_backend(session.project, run, {output_dir.resolve()})
 
 
 def build(session: Session, plan: Plan, reporter: Reporter) -> list[JobResult]:

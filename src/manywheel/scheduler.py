@@ -10,12 +10,13 @@ from pathlib import Path
 
 from manywheel.backends.base import Backend, Executor
 from manywheel.errors import Cancelled, StepFailed
-from manywheel.logs import RunLogs
+from manywheel.logs import RunLogs, tail
 from manywheel.pipeline import run_job
 from manywheel.plan import Job, Plan
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
 from manywheel.steps.context import JobContext
+from manywheel.system_packages import install_script
 from manywheel.wheelhouse import Wheelhouse
 
 GroupKey = tuple[str, str]
@@ -75,9 +76,7 @@ class Scheduler:
                 if self.cancel_event.is_set():
                     raise Cancelled("cancelled before it started")
                 group.executor = self.backend.open(*group.key)
-                command = job.options.before_all
-                if command:
-                    self._before_all(group, group.executor, command, log)
+                self._group_setup(group, group.executor, job, log)
             if group.error is not None:
                 raise StepFailed(
                     group.error, step="before-all", command=job.options.before_all, returncode=1
@@ -85,16 +84,38 @@ class Scheduler:
             assert group.executor is not None
             return group.executor
 
-    def _before_all(self, group: _Group, executor: Executor, command: str, log: Path) -> None:
-        workdir = executor.make_workdir("before-all")
+    def _group_setup(self, group: _Group, executor: Executor, job: Job, log: Path) -> None:
+        """Once per group: system-packages, then before-all, in a project copy."""
         ctx = JobContext(
-            self.plan.jobs[0], executor, log, workdir, self.cancel_event, self.reporter.step
+            job,
+            executor,
+            log,
+            executor.make_workdir("before-all"),
+            self.cancel_event,
+            self.reporter.step,
         )
         ctx.project = executor.before_all_dir()
+        packages = job.options.system_packages
         try:
-            ctx.shell("before-all", command, cwd=ctx.project)
+            if packages and executor.kind == "native":
+                ctx.note(
+                    "[manywheel] system-packages are installed in containers only; the "
+                    f"native backend ignores them: {' '.join(packages)}"
+                )
+            elif packages:
+                self.reporter.step(job.name, "system-packages")
+                ctx.shell("system-packages", install_script(packages))
+            if job.options.before_all:
+                self.reporter.step(job.name, "before-all")
+                ctx.shell("before-all", job.options.before_all, cwd=ctx.project)
         except StepFailed as exc:
-            group.error = f"before-all failed (exit status {exc.returncode}); see {log}"
+            said = [ln for ln in tail(log, 50) if ln.startswith("manywheel: system-packages")]
+            detail = (
+                said[-1].removeprefix("manywheel: ") if said else f"exit status {exc.returncode}"
+            )
+            group.error = (
+                f"{exc.step} failed for {group.key[0] or 'the host'} ({detail}); see {log}"
+            )
 
     def _run_one(self, job: Job) -> JobResult:
         log = self.logs.for_job(job.name)

@@ -207,14 +207,14 @@ _OPTIONS: list[Option] = [
 ]
 for _kind in PLATFORM_KINDS:
     for _arch in ARCHS:
-        _default = "manylinux_2_28" if _kind == "manylinux" else "musllinux_1_2"
         _OPTIONS.append(
             Option(
                 f"{_kind}-{_arch}-image",
                 p.string,
-                _default,
-                f"Container image for {_kind} {_arch}: a name from the image "
-                "table or a full image reference.",
+                "",
+                f"Container image for {_kind} {_arch}: a policy name from the image table "
+                "(e.g. manylinux2014, manylinux_2_28), or a full image reference; empty: the "
+                "table's default.",
             )
         )
 
