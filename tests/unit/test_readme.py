@@ -22,6 +22,7 @@ def test_readme_opens_with_the_two_setup_commands() -> None:
     language, *commands = first_block.strip().splitlines()
     assert language == "bash"
     assert commands == [
-        "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/manywheel build examples/spam",
+        "python3 -m venv .venv && .venv/bin/pip install . "
+        "&& .venv/bin/manywheel build examples/spam",
         "bash scripts/test.sh",
     ]

@@ -1,0 +1,56 @@
+"""The default image table and how image options resolve."""
+
+from __future__ import annotations
+
+import pytest
+
+from manywheel.backends.containers import _pinned_candidates
+from manywheel.errors import ConfigError
+from manywheel.images import pinned_reference, resolve_image, table
+
+
+def test_defaults_follow_cibuildwheel() -> None:
+    assert resolve_image("", "manylinux", "x86_64", "x").policy == "manylinux_2_28"
+    assert resolve_image("", "manylinux", "i686", "x").policy == "manylinux2014"
+    assert resolve_image("", "musllinux", "aarch64", "x").policy == "musllinux_1_2"
+
+
+def test_policy_names_resolve_to_pinned_pypa_images() -> None:
+    tag = table()["tag"]
+    choice = resolve_image("manylinux2014", "manylinux", "aarch64", "x")
+    assert choice.reference == f"quay.io/pypa/manylinux2014_aarch64:{tag}"
+    assert pinned_reference("manylinux_2_34", "x86_64").endswith(f"manylinux_2_34_x86_64:{tag}")
+
+
+def test_every_default_exists_for_its_arch() -> None:
+    data = table()
+    for key, policy in data["defaults"].items():
+        _, arch = key.split("-")
+        assert arch in data["policies"][policy], key
+
+
+def test_full_references_pass_through() -> None:
+    choice = resolve_image("localhost/my/image:1", "manylinux", "x86_64", "x")
+    assert (choice.reference, choice.pinned) == ("localhost/my/image:1", False)
+
+
+def test_missing_arch_for_a_policy_names_the_alternatives() -> None:
+    with pytest.raises(ConfigError) as err:
+        resolve_image("manylinux_2_28", "manylinux", "i686", "pyproject.toml: manylinux-i686-image")
+    assert str(err.value) == (
+        "pyproject.toml: manylinux-i686-image: there is no manylinux_2_28 image for i686. "
+        "Images for i686: manylinux2014; or give a full image reference."
+    )
+
+
+def test_unknown_policy_name_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="unknown image name 'manylinux_2_99'"):
+        resolve_image("manylinux_2_99", "manylinux", "x86_64", "MANYWHEEL_MANYLINUX_X86_64_IMAGE")
+
+
+def test_pinned_candidates_use_manylinux_layout() -> None:
+    choice = resolve_image("", "manylinux", "x86_64", "x")
+    cands = {str(c.identifier): c for c in _pinned_candidates("manylinux", "x86_64", choice)}
+    assert cands["cp312-manylinux_x86_64"].python == "/opt/python/cp312-cp312/bin/python"
+    assert cands["cp313t-manylinux_x86_64"].python == "/opt/python/cp313-cp313t/bin/python"
+    assert "cp37-manylinux_x86_64" not in cands

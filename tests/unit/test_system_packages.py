@@ -1,0 +1,23 @@
+"""system-packages: names mapped per package manager, unknown names passed through."""
+
+from __future__ import annotations
+
+from manywheel.system_packages import install_script, package_names
+
+
+def test_known_names_map_per_manager() -> None:
+    assert package_names(["libffi", "libyaml"], "yum") == ["libffi-devel", "libyaml-devel"]
+    assert package_names(["libffi", "libyaml"], "apt-get") == ["libffi-dev", "libyaml-dev"]
+    assert package_names(["libffi", "libyaml"], "apk") == ["libffi-dev", "yaml-dev"]
+
+
+def test_unknown_names_pass_through() -> None:
+    assert package_names(["libfoo-devel"], "dnf") == ["libfoo-devel"]
+
+
+def test_script_tries_each_manager_and_names_failures() -> None:
+    script = install_script(["libyaml"])
+    assert "apt-get install -y -q --no-install-recommends libyaml-dev" in script
+    assert "yum install -y libyaml-devel" in script
+    assert "apk add --no-cache yaml-dev" in script
+    assert "manywheel: system-packages: apt-get could not install: libyaml-dev" in script
