@@ -69,7 +69,13 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
     return container_backend(session.project, run, {output_dir.resolve()})
 
 
-def build(session: Session, plan: Plan, reporter: Reporter) -> list[JobResult]:
+@dataclass(frozen=True)
+class BuildOutcome:
+    results: list[JobResult]
+    kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
+
+
+def build(session: Session, plan: Plan, reporter: Reporter) -> BuildOutcome:
     run = session.resolver.run
     wheelhouse = Wheelhouse(Path(run.output_dir))
     wheelhouse.ensure()
@@ -82,5 +88,7 @@ def build(session: Session, plan: Plan, reporter: Reporter) -> list[JobResult]:
         reporter=reporter,
         jobs=run.jobs,
         fail_fast=run.fail_fast,
+        keep_failed=run.keep_container,
     )
-    return scheduler.run()
+    results = scheduler.run()
+    return BuildOutcome(results, scheduler.kept)

@@ -40,6 +40,7 @@ class _Group:
         self.lock = threading.Lock()
         self.executor: Executor | None = None
         self.error: str | None = None
+        self.failed = False
 
 
 class Scheduler:
@@ -53,6 +54,7 @@ class Scheduler:
         reporter: Reporter,
         jobs: int,
         fail_fast: bool,
+        keep_failed: bool = False,
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -61,6 +63,8 @@ class Scheduler:
         self.reporter = reporter
         self.workers = jobs or default_jobs()
         self.fail_fast = fail_fast
+        self.keep_failed = keep_failed
+        self.kept: list[str] = []  # how to enter each kept environment
         self.cancel_event = threading.Event()
         self._groups: dict[GroupKey, _Group] = {}
         self._groups_lock = threading.Lock()
@@ -140,6 +144,8 @@ class Scheduler:
         except Exception as exc:  # a bug must not lose the other jobs' results
             result.status, result.failed_step = "failed", result.failed_step or "internal"
             result.error = f"internal error: {type(exc).__name__}: {exc} (a bug in manywheel)"
+        if result.status == "failed":
+            self._group(job).failed = True
         result.seconds = round(time.monotonic() - start, 1)
         self.reporter.job_finished(result)
         if result.status == "failed" and self.fail_fast:
@@ -177,5 +183,10 @@ class Scheduler:
         with self._groups_lock:
             groups = list(self._groups.values())
         for group in groups:
-            if group.executor is not None:
+            if group.executor is None:
+                continue
+            kept = group.executor.keep() if group.failed and self.keep_failed else None
+            if kept is not None:
+                self.kept.append(kept)
+            else:
                 group.executor.close()

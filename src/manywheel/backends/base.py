@@ -72,6 +72,12 @@ class Executor(Protocol):
         """Remove every temp dir/container this executor made."""
         ...
 
+    def keep(self) -> str | None:
+        """Leave the executor's environment in place for inspection; say how to enter it.
+
+        None if this executor cannot be kept (then ``close`` is called as usual)."""
+        ...
+
 
 class Backend(Protocol):
     """Opens executors: one per group of jobs sharing an image and arch."""

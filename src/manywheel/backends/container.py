@@ -102,6 +102,15 @@ class ContainerExecutor:
         )
         self._started = False
 
+    def keep(self) -> str | None:
+        self._started = False  # close() leaves it alone now
+        engine = self.engine.name
+        return (
+            f"kept container {self.name} for inspection: enter it with "
+            f"'{engine} exec -it {self.name} sh' (work dirs under {WORK_ROOT}); remove it "
+            f"with '{engine} rm -f {self.name}'"
+        )
+
     def cancel(self) -> None:
         with self._lock:
             procs = list(self._running)

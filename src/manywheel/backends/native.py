@@ -125,6 +125,9 @@ class NativeExecutor:
     def close(self) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
 
+    def keep(self) -> str | None:
+        return None  # temp dirs are always removed; the logs hold what happened
+
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Terminate a command's whole process group, then kill it if it lingers."""

@@ -36,6 +36,12 @@ def configure_parser(subparsers: Any) -> None:
         help="stop every job after the first failure",
     )
     parser.add_argument(
+        "--keep-container",
+        action="store_true",
+        default=None,
+        help="keep the container of a failed job for inspection (containers only)",
+    )
+    parser.add_argument(
         "--toolchain",
         choices=["default", "zig"],
         help="compiler toolchain for native builds (default: the host's cc)",
@@ -59,15 +65,18 @@ def execute(args: argparse.Namespace) -> int:
         + " ".join(plan.identifiers)
     )
     try:
-        results = api.build(session, plan, reporter)
+        outcome = api.build(session, plan, reporter)
     except KeyboardInterrupt:
         raise Cancelled(
             "interrupted: running jobs were stopped and their temporary files removed; "
             "wheels already finished are kept in the output dir."
         ) from None
+    results = outcome.results
     if args.report:
         write_report(args.report, report_document(results, plan.platform))
     print_summary(console, results)
+    for kept in outcome.kept:
+        console.print(kept, markup=False)
     failed = [r for r in results if r.status != "success"]
     if failed:
         console.print(

@@ -63,6 +63,7 @@ _FLAG_OPTIONS = {
     "fail_fast": ("fail-fast", "--fail-fast"),
     "allow_empty": ("allow-empty", "--allow-empty"),
     "toolchain": ("toolchain", "--toolchain"),
+    "keep_container": ("keep-container", "--keep-container"),
 }
 
 

@@ -76,10 +76,20 @@ _OPTIONS: list[Option] = [
     ),
     Option(
         "container-engine",
-        p.string,
+        p.engine,
         "auto",
-        "Container engine for --platform auto: docker, podman or auto.",
+        "Container engine for --platform auto: docker, podman or auto, optionally with extra "
+        "arguments for creating containers: 'podman; create_args: --runtime runc'.",
         "run",
+    ),
+    Option(
+        "keep-container",
+        p.boolean,
+        False,
+        "Keep the container of a group with a failed job for inspection (the error says how "
+        "to enter and remove it).",
+        "run",
+        "--keep-container",
     ),
     Option(
         "output-dir",

@@ -25,6 +25,7 @@ class Options:
     enable: tuple[str, ...] = ()
     platform: str = "native"
     container_engine: str = "auto"
+    keep_container: bool = False
     output_dir: str = "wheelhouse"
     log_dir: str = ""
     jobs: int = 0

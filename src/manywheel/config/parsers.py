@@ -147,3 +147,11 @@ def config_settings(value: Any, source: str) -> tuple[tuple[str, str], ...]:
     if isinstance(value, str):
         return tuple(_pairs_from_string(value, source, "config-settings"))
     raise _bad(source, value, "a table or a string 'key=value ...'")
+
+
+def engine(value: Any, source: str) -> str:
+    """``docker``, ``podman`` or ``auto``, optionally ``; create_args: ...``."""
+    from manywheel.backends.engine import parse_engine
+
+    parse_engine(string(value, source), source)
+    return str(value)
