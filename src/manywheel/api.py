@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from manywheel.backends.base import Backend
+from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.errors import ConfigError
 from manywheel.interpreters import host_arch
@@ -80,6 +81,11 @@ def build(session: Session, plan: Plan, reporter: Reporter) -> BuildOutcome:
     wheelhouse = Wheelhouse(Path(run.output_dir))
     wheelhouse.ensure()
     logs = RunLogs(Path(run.log_dir) if run.log_dir else default_log_root())
+    cache, digest = None, ""
+    if run.cache:
+        exclude = {wheelhouse.path.resolve()}
+        cache = WheelCache(default_cache_root(), run.cache_size * 2**20)
+        digest = project_digest(session.project.path, exclude)
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path),
@@ -89,6 +95,8 @@ def build(session: Session, plan: Plan, reporter: Reporter) -> BuildOutcome:
         jobs=run.jobs,
         fail_fast=run.fail_fast,
         keep_failed=run.keep_container,
+        cache=cache,
+        project_digest=digest,
     )
     results = scheduler.run()
     return BuildOutcome(results, scheduler.kept)

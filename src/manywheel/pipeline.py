@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from manywheel.cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.results import JobResult
 from manywheel.steps.build import build_wheel
@@ -11,42 +14,69 @@ from manywheel.steps.test import test_wheel
 from manywheel.wheelhouse import Wheelhouse
 
 
-def run_job(ctx: JobContext, wheelhouse: Wheelhouse, result: JobResult) -> None:
+@dataclass(frozen=True)
+class JobCache:
+    cache: WheelCache
+    keys: CacheKeys
+
+
+def run_job(
+    ctx: JobContext, wheelhouse: Wheelhouse, result: JobResult, cache: JobCache | None = None
+) -> None:
     """Run every step of ctx.job, filling ``result``; never raises for a job failure."""
-    step = "prepare"
+    progress = ["prepare"]  # the step in progress, for failures outside a command
     try:
-        with ctx.timed("prepare"):
-            ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
-        step = "build"
-        with ctx.timed("build"):
-            built = build_wheel(ctx)
-        step = "repair"
-        with ctx.timed("repair"):
-            repaired = repair_wheel(ctx, built)
-        if ctx.job.run_tests:
-            step = "test"
-            with ctx.timed("test"):
-                test_wheel(ctx, repaired)
-            result.tested = True
-        ctx.check_cancelled()
-        result.wheel = wheelhouse.add(ctx.executor, repaired)
-        result.status = "success"
+        _run_steps(ctx, wheelhouse, result, cache, progress)
     except Cancelled:
-        result.status = "cancelled"
-        result.failed_step = step
+        result.status, result.failed_step = "cancelled", progress[-1]
     except StepFailed as exc:
-        result.status = "failed"
-        result.failed_step = exc.step
-        result.failed_command = exc.command
-        result.error = exc.message
+        result.status, result.failed_step = "failed", exc.step
+        result.failed_command, result.error = exc.command, exc.message
     except ManywheelError as exc:
-        result.status = "failed"
-        result.failed_step = step
-        result.error = exc.message
+        result.status, result.failed_step, result.error = "failed", progress[-1], exc.message
     except OSError as exc:
-        result.status = "failed"
-        result.failed_step = step
-        result.error = f"{step} failed: {exc}"
+        result.status, result.failed_step = "failed", progress[-1]
+        result.error = f"{progress[-1]} failed: {exc}"
         ctx.note(f"[manywheel] {result.error}")
     finally:
         result.timings = dict(ctx.timings)
+
+
+def _run_steps(
+    ctx: JobContext,
+    wheelhouse: Wheelhouse,
+    result: JobResult,
+    cache: JobCache | None,
+    progress: list[str],
+) -> None:
+    entry = cache.cache.lookup(cache.keys) if cache else None
+    if entry is not None and (entry.tested or not ctx.job.run_tests):
+        result.wheel = wheelhouse.add_file(entry.wheel)
+        result.cached, result.tested, result.status = True, entry.tested, "success"
+        ctx.note(f"[manywheel] restored {entry.wheel.name} from the build cache")
+        return
+    with ctx.timed("prepare"):
+        ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
+    if entry is not None:  # built before, but not tested with this test configuration
+        repaired = ctx.workdir / "cached" / entry.wheel.name
+        ctx.executor.put_file(entry.wheel, repaired)
+        result.cached = True
+    else:
+        progress.append("build")
+        with ctx.timed("build"):
+            built = build_wheel(ctx)
+        progress.append("repair")
+        with ctx.timed("repair"):
+            repaired = repair_wheel(ctx, built)
+    if ctx.job.run_tests:
+        progress.append("test")
+        with ctx.timed("test"):
+            test_wheel(ctx, repaired)
+        result.tested = True
+    ctx.check_cancelled()
+    result.wheel = wheelhouse.add(ctx.executor, repaired)
+    result.status = "success"
+    if cache is not None and entry is None:
+        cache.cache.store(cache.keys, result.wheel, result.tested)
+    elif cache is not None and result.tested:
+        cache.cache.mark_tested(cache.keys)

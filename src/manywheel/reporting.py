@@ -46,6 +46,8 @@ class Reporter:
         if result.status == "success":
             wheel = result.wheel.name if result.wheel else "?"
             tested = "tested" if result.tested else "not tested"
+            if result.cached:
+                tested += ", from cache"
             self.line(f"{result.identifier}: ok, {wheel} ({tested}, {result.seconds:.1f}s)")
         elif result.status == "failed":
             self.line(

@@ -20,6 +20,7 @@ class JobResult:
     failed_command: str | None = None
     error: str | None = None
     tested: bool = False
+    cached: bool = False  # restored from the build cache instead of built
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

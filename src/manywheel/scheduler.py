@@ -9,9 +9,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from manywheel.backends.base import Backend, Executor
+from manywheel.cache import WheelCache, cache_keys
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.logs import RunLogs, tail
-from manywheel.pipeline import run_job
+from manywheel.pipeline import JobCache, run_job
 from manywheel.plan import Job, Plan
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
@@ -55,6 +56,8 @@ class Scheduler:
         jobs: int,
         fail_fast: bool,
         keep_failed: bool = False,
+        cache: WheelCache | None = None,
+        project_digest: str = "",
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -64,6 +67,8 @@ class Scheduler:
         self.workers = jobs or default_jobs()
         self.fail_fast = fail_fast
         self.keep_failed = keep_failed
+        self.cache = cache
+        self.project_digest = project_digest
         self.kept: list[str] = []  # how to enter each kept environment
         self.cancel_event = threading.Event()
         self._groups: dict[GroupKey, _Group] = {}
@@ -136,7 +141,7 @@ class Scheduler:
                 self.cancel_event,
                 self.reporter.step,
             )
-            run_job(ctx, self.wheelhouse, result)
+            run_job(ctx, self.wheelhouse, result, self._job_cache(job))
         except StepFailed as exc:
             result.status, result.failed_step, result.error = "failed", exc.step, exc.message
         except Cancelled:
@@ -151,6 +156,13 @@ class Scheduler:
         if result.status == "failed" and self.fail_fast:
             self.cancel()
         return result
+
+    def _job_cache(self, job: Job) -> JobCache | None:
+        if self.cache is None:
+            return None
+        builder = self.backend.identity(job.image, job.python)
+        keys = cache_keys(self.project_digest, job.name, builder, job.options)
+        return JobCache(self.cache, keys)
 
     def cancel(self) -> None:
         self.cancel_event.set()

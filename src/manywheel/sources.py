@@ -6,6 +6,7 @@ import os
 import shutil
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.errors import ConfigError
@@ -15,15 +16,21 @@ _SKIP_NAMES = {"__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".
 _SKIP_TOP = {"build", "dist", "wheelhouse", ".venv", "venv"}
 
 
-def _ignore_for(root: Path, extra: set[Path]):  # type: ignore[no-untyped-def]
+def is_skipped(root: Path, directory: Path, name: str, extra: set[Path]) -> bool:
+    """Whether ``directory/name`` stays out of a build's copy of the project at ``root``."""
+    path = directory / name
+    return (
+        name in _SKIP_NAMES
+        or (directory == root and name in _SKIP_TOP)
+        or path in extra
+        or (path / "pyvenv.cfg").is_file()
+    )
+
+
+def _ignore_for(root: Path, extra: set[Path]) -> Callable[[str, list[str]], set[str]]:
     def ignore(directory: str, names: list[str]) -> set[str]:
         here = Path(directory)
-        skipped = {n for n in names if n in _SKIP_NAMES}
-        if here == root:
-            skipped |= {n for n in names if n in _SKIP_TOP}
-        skipped |= {n for n in names if (here / n) in extra}
-        skipped |= {n for n in names if (here / n / "pyvenv.cfg").is_file()}
-        return skipped
+        return {n for n in names if is_skipped(root, here, n, extra)}
 
     return ignore
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
@@ -30,10 +32,17 @@ class Wheelhouse:
 
     def add(self, executor: Executor, src: PurePosixPath) -> Path:
         """Copy a wheel out of the executor: to a hidden temp name first, then rename."""
-        final = self.path / src.name
-        partial = self.path / f".{src.name}.{uuid.uuid4().hex[:8]}.part"
+        return self._land(src.name, lambda partial: executor.copy_out(src, partial))
+
+    def add_file(self, src: Path) -> Path:
+        """Copy a host file (a cached wheel) in, atomically."""
+        return self._land(src.name, lambda partial: shutil.copyfile(src, partial))
+
+    def _land(self, name: str, write: Callable[[Path], object]) -> Path:
+        final = self.path / name
+        partial = self.path / f".{name}.{uuid.uuid4().hex[:8]}.part"
         try:
-            executor.copy_out(src, partial)
+            write(partial)
             os.replace(partial, final)
         finally:
             partial.unlink(missing_ok=True)

@@ -52,6 +52,10 @@ class Executor(Protocol):
 
     def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]: ...
 
+    def put_file(self, src: Path, dest: PurePosixPath) -> None:
+        """Copy one host file into the executor."""
+        ...
+
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
         """Copy one file from the executor to a host path."""
         ...
@@ -85,3 +89,7 @@ class Backend(Protocol):
     name: str
 
     def open(self, image: str, arch: str) -> Executor: ...
+
+    def identity(self, image: str, python: str) -> str:
+        """What a job is built with, for the cache key (image ID, interpreter build)."""
+        ...

@@ -272,6 +272,9 @@ class ContainerExecutor:
         out = self._capture(["sh", "-c", script, "sh", str(directory), suffix])
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
+    def put_file(self, src: Path, dest: PurePosixPath) -> None:
+        self._put_tar(dest.parent, None, None, {dest.name: src.read_bytes()})
+
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
         with dest.open("wb") as fh:
             proc = subprocess.run(

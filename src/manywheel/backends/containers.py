@@ -97,6 +97,17 @@ class ContainerBackend:
         self._exclude = exclude
         self._forwarded = forward_environment(os.environ, run.environment_pass)
 
+    def identity(self, image: str, python: str) -> str:
+        proc = subprocess.run(
+            self._engine.command("image", "inspect", "--format", "{{.Id}}", image),
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        image_id = proc.stdout.strip() if proc.returncode == 0 else "unknown"
+        return f"{self._engine.name}:{image}:{image_id}:{python}"
+
     def open(self, image: str, arch: str) -> ContainerExecutor:
         host = host_arch()
         emulated = needs_emulation(host, arch)

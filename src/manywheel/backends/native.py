@@ -102,6 +102,10 @@ class NativeExecutor:
             return []
         return sorted(PurePosixPath(p) for p in path.iterdir() if p.name.endswith(suffix))
 
+    def put_file(self, src: Path, dest: PurePosixPath) -> None:
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
         shutil.copyfile(src, dest)
 
@@ -152,3 +156,11 @@ class NativeBackend:
 
     def open(self, image: str, arch: str) -> NativeExecutor:
         return NativeExecutor(self._project, self._exclude)
+
+    def identity(self, image: str, python: str) -> str:
+        real = os.path.realpath(python)
+        try:
+            stat = os.stat(real)
+        except OSError:
+            return f"native:{real}"
+        return f"native:{real}:{stat.st_size}:{stat.st_mtime_ns}"

@@ -36,6 +36,13 @@ def configure_parser(subparsers: Any) -> None:
         help="stop every job after the first failure",
     )
     parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        default=None,
+        help="build everything afresh, ignoring (and not filling) the build cache",
+    )
+    parser.add_argument(
         "--keep-container",
         action="store_true",
         default=None,

@@ -64,6 +64,7 @@ _FLAG_OPTIONS = {
     "allow_empty": ("allow-empty", "--allow-empty"),
     "toolchain": ("toolchain", "--toolchain"),
     "keep_container": ("keep-container", "--keep-container"),
+    "cache": ("cache", "--no-cache"),
 }
 
 

@@ -83,6 +83,21 @@ _OPTIONS: list[Option] = [
         "run",
     ),
     Option(
+        "cache",
+        p.boolean,
+        True,
+        "Reuse repaired wheels from the build cache when nothing that affects them changed "
+        "(--no-cache turns it off).",
+        "run",
+    ),
+    Option(
+        "cache-size",
+        p.integer(0, 1 << 30),
+        4096,
+        "Largest size of the build cache in MiB; least recently used entries go first.",
+        "run",
+    ),
+    Option(
         "keep-container",
         p.boolean,
         False,

@@ -26,6 +26,8 @@ class Options:
     platform: str = "native"
     container_engine: str = "auto"
     keep_container: bool = False
+    cache: bool = True
+    cache_size: int = 4096
     output_dir: str = "wheelhouse"
     log_dir: str = ""
     jobs: int = 0

@@ -1,0 +1,225 @@
+"""A content-addressed cache of repaired wheels.
+
+An entry's key hashes everything that can change the wheel: the project's content (or the
+sdist's bytes), the identifier, the interpreter or image it was built with (the image ID, not
+just its name), every build option, and manywheel's version. A second key adds the test
+options: a restored wheel skips its test only if it passed with the same test configuration.
+Entries are verified by sha256 on every hit; a corrupted entry is removed and rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from manywheel import __version__
+from manywheel.config.model import Options
+from manywheel.sources import is_skipped
+
+TEST_FIELDS = (
+    "test_command",
+    "test_requires",
+    "test_extras",
+    "test_sources",
+    "test_environment",
+    "before_test",
+)
+# Options that never change what a job builds.
+_NOT_BUILD_INPUTS = {
+    "build",
+    "skip",
+    "test_skip",
+    "archs",
+    "enable",
+    "output_dir",
+    "log_dir",
+    "jobs",
+    "fail_fast",
+    "allow_empty",
+    "keep_container",
+    "cache",
+    "cache_size",
+    "interpreters",
+    "container_engine",
+}
+
+
+def default_cache_root() -> Path:
+    if os.environ.get("MANYWHEEL_CACHE_DIR"):
+        return Path(os.environ["MANYWHEEL_CACHE_DIR"])
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(cache) / "manywheel" / "wheels"
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _git_state(root: Path) -> Iterable[tuple[str, bytes]]:
+    """What of .git decides a version (setuptools-scm): HEAD and refs, not objects."""
+    git = root / ".git"
+    if not git.is_dir():
+        return
+    for name in ("HEAD", "packed-refs"):
+        if (git / name).is_file():
+            yield f".git/{name}", (git / name).read_bytes()
+    refs = git / "refs"
+    if refs.is_dir():
+        for path in sorted(refs.rglob("*")):
+            if path.is_file():
+                yield str(path.relative_to(root)), path.read_bytes()
+
+
+def project_digest(path: Path, exclude: set[Path]) -> str:
+    """sha256 over the files a build would see (the same rules as the source copy)."""
+    if path.is_file():
+        return "sdist:" + _sha256_file(path)
+    digest = hashlib.sha256()
+    for directory, dirs, files in os.walk(path):
+        here = Path(directory)
+        dirs[:] = sorted(d for d in dirs if d != ".git" and not is_skipped(path, here, d, exclude))
+        for name in sorted(files):
+            if is_skipped(path, here, name, exclude):
+                continue
+            file = here / name
+            rel = str(file.relative_to(path))
+            digest.update(f"{rel}\0{os.lstat(file).st_mode & 0o111}\0".encode())
+            if file.is_symlink():
+                digest.update(os.readlink(file).encode())
+            elif file.is_file():
+                digest.update(_sha256_file(file).encode())
+    for rel, data in _git_state(path):
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return "dir:" + digest.hexdigest()
+
+
+def _options_document(options: Options, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    doc = dataclasses.asdict(options)
+    if fields is not None:
+        return {k: doc[k] for k in fields}
+    return {k: v for k, v in doc.items() if k not in _NOT_BUILD_INPUTS and k not in TEST_FIELDS}
+
+
+def _hash(document: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheKeys:
+    build: str
+    test: str
+
+
+def cache_keys(project: str, identifier: str, builder: str, options: Options) -> CacheKeys:
+    build = _hash(
+        {
+            "manywheel": __version__,
+            "project": project,
+            "identifier": identifier,
+            "builder": builder,
+            "options": _options_document(options),
+        }
+    )
+    test = _hash({"build": build, "test": _options_document(options, TEST_FIELDS)})
+    return CacheKeys(build, test)
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    wheel: Path
+    tested: bool
+
+
+class WheelCache:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def _dir(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def lookup(self, keys: CacheKeys) -> CacheEntry | None:
+        entry = self._dir(keys.build)
+        try:
+            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+            wheel = entry / meta["wheel"]
+            if _sha256_file(wheel) != meta["sha256"]:
+                raise ValueError("hash mismatch")
+        except (OSError, ValueError, KeyError, TypeError):
+            if entry.exists():
+                shutil.rmtree(entry, ignore_errors=True)  # corrupted: never served
+            return None
+        os.utime(entry / "meta.json")  # recently used
+        return CacheEntry(wheel, keys.test in meta.get("tested", []))
+
+    def store(self, keys: CacheKeys, wheel: Path, tested: bool) -> None:
+        """Add an entry atomically (a temp dir renamed into place); a racing twin wins."""
+        final = self._dir(keys.build)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
+        try:
+            shutil.copyfile(wheel, tmp / wheel.name)
+            meta = {
+                "wheel": wheel.name,
+                "sha256": _sha256_file(tmp / wheel.name),
+                "tested": [keys.test] if tested else [],
+                "created": time.time(),
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            if final.exists():
+                shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+        except OSError:
+            pass  # the cache is an optimisation: never fail a build over it
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.prune(self.max_bytes)
+
+    def mark_tested(self, keys: CacheKeys) -> None:
+        meta_path = self._dir(keys.build) / "meta.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta["tested"] = sorted({*meta.get("tested", []), keys.test})
+            tmp = meta_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(tmp, meta_path)
+        except (OSError, ValueError):
+            pass
+
+    def entries(self) -> list[tuple[Path, int, float]]:
+        """(entry dir, bytes, last used) for every entry."""
+        out: list[tuple[Path, int, float]] = []
+        if not self.root.is_dir():
+            return out
+        for meta in self.root.glob("*/*/meta.json"):
+            entry = meta.parent
+            size = sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
+            out.append((entry, size, meta.stat().st_mtime))
+        return out
+
+    def prune(self, max_bytes: int) -> tuple[int, int]:
+        """Remove least recently used entries until the cache fits; (removed, freed bytes)."""
+        entries = sorted(self.entries(), key=lambda e: e[2])
+        total = sum(size for _, size, _ in entries)
+        removed = freed = 0
+        for entry, size, _ in entries:
+            if total <= max_bytes:
+                break
+            shutil.rmtree(entry, ignore_errors=True)
+            total -= size
+            removed += 1
+            freed += size
+        return removed, freed
