@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from manywheel import __version__
-from manywheel.commands import build, plan
+from manywheel.commands import build, cache, plan
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan]
+COMMANDS = [build, plan, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:
