@@ -114,6 +114,7 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "size": r.size,
                 "seconds": r.seconds,
                 "tested": r.tested,
+                "cached": r.cached,
                 "timings": r.timings,
                 "failed_step": r.failed_step,
                 "error": r.error,
