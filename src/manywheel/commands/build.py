@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from rich.console import Console
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ExitCode
+from manywheel.live import LiveReporter
 from manywheel.reporting import Reporter, print_summary, report_document, write_report
 
 
@@ -63,16 +65,19 @@ def execute(args: argparse.Namespace) -> int:
     session = load_session(args)
     plan = api.make_build_plan(session, args.only)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    reporter = Reporter(sys.stderr, quiet=args.quiet)
     if not plan.jobs:
         console.print("nothing selected to build (allowed by allow-empty)")
         return ExitCode.OK
+    err = Console(stderr=True, highlight=False)
+    live = err.is_terminal and not args.quiet
+    reporter = LiveReporter(err, plan.identifiers) if live else Reporter(sys.stderr, args.quiet)
     reporter.line(
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
         + " ".join(plan.identifiers)
     )
     try:
-        outcome = api.build(session, plan, reporter)
+        with reporter if isinstance(reporter, LiveReporter) else contextlib.nullcontext():
+            outcome = api.build(session, plan, reporter)
     except KeyboardInterrupt:
         raise Cancelled(
             "interrupted: running jobs were stopped and their temporary files removed; "
