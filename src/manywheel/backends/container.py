@@ -93,8 +93,10 @@ class ContainerExecutor:
     def close(self) -> None:
         if not self._started:
             return
+        # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
+        no_wait = ["--time", "0"] if self.engine.name == "podman" else []
         subprocess.run(
-            self.engine.command("rm", "--force", self.name),
+            self.engine.command("rm", "--force", *no_wait, self.name),
             capture_output=True,
             check=False,
             stdin=subprocess.DEVNULL,

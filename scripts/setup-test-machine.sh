@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Make this machine ready for manywheel's test suite (idempotent, non-interactive, as root):
+# podman (with runc and ulimits), docker (daemon started here), debootstrap, QEMU binfmt
+# handlers, and the test container images (built from Debian packages, cached).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[setup] %s\n' "$*"; }
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(podman runc docker.io debootstrap qemu-user-static binfmt-support uidmap slirp4netns
+          fuse-overlayfs tmux)
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# podman: crun fails on these hosts (hybrid cgroups); runc works. Containers also need ulimits.
+conf=/etc/containers/containers.conf
+if ! grep -q 'manywheel test setup' "$conf" 2>/dev/null; then
+    log "configuring podman ($conf): runtime runc, default ulimits"
+    mkdir -p /etc/containers
+    [ -f "$conf" ] && cp "$conf" "$conf.before-manywheel"
+    cat > "$conf" <<'CONF'
+# manywheel test setup: crun fails on hybrid cgroups here; containers need explicit ulimits.
+[containers]
+default_ulimits = ["nofile=1024:20000", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+CONF
+fi
+
+# docker: start the daemon when none answers.
+if ! docker info >/dev/null 2>&1; then
+    log "starting dockerd"
+    setsid nohup dockerd --default-ulimit nofile=1024:20000 --default-ulimit nproc=4096:4096 \
+        >/var/log/manywheel-dockerd.log 2>&1 < /dev/null &
+    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { log "dockerd did not come up:"; tail -20 /var/log/manywheel-dockerd.log; exit 1; }
+fi
+
+# QEMU user emulation for foreign arches (aarch64 test image).
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    log "registering the qemu-aarch64 binfmt handler"
+    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    # without systemd/update-binfmts: register by hand, F flag so it works inside containers
+    magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
+    mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+    echo ":qemu-aarch64:M::${magic}:${mask}:/usr/bin/qemu-aarch64-static:F" > /proc/sys/fs/binfmt_misc/register
+fi
+
+bash tests/images/build-images.sh
+
+log "checking both engines run the test image"
+podman run --rm manywheel-test/manylinux-x86_64:latest true
+docker run --rm manywheel-test/manylinux-x86_64:latest true
+log "ready"

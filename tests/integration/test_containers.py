@@ -1,0 +1,136 @@
+"""Container builds for real, on podman and docker, with the test images built from Debian
+packages (tests/images/build-images.sh): build, repair, test inside the container."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.utils import parse_wheel_filename
+from tests.integration.containers import ENGINES, image_env, manywheel_containers, run_manywheel
+
+pytestmark = [pytest.mark.integration, pytest.mark.container]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spam"
+
+
+def _platform_tags(wheel: Path) -> set[str]:
+    _, _, _, tags = parse_wheel_filename(wheel.name)
+    return {t.platform for t in tags}
+
+
+def _installs_and_works(wheel: Path, tmp_path: Path, code: str) -> None:
+    venv = tmp_path / "check-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_c_extension_builds_repairs_and_tests_in_a_container(engine: str, tmp_path: Path) -> None:
+    project = tmp_path / "spam"
+    shutil.copytree(EXAMPLE, project)
+    out = tmp_path / "wheelhouse"
+    env = image_env(
+        engine, tmp_path, MANYWHEEL_BUILD="cp311-manylinux_x86_64 cp312-manylinux_x86_64"
+    )
+    proc = run_manywheel("build", str(project), "-o", str(out), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wheels = {parse_wheel_filename(w.name)[3].pop().interpreter: w for w in out.glob("*.whl")}
+    assert sorted(wheels) == ["cp311", "cp312"]
+    for wheel in wheels.values():
+        tags = _platform_tags(wheel)
+        assert tags
+        assert all(t.startswith("manylinux") and t.endswith("x86_64") for t in tags)
+    assert "tested" in proc.stderr
+    host = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    if host in wheels:  # the wheel built in the container works on this host too
+        _installs_and_works(wheels[host], tmp_path, "import spam; assert spam.hexlify(255) == 'ff'")
+    assert manywheel_containers(engine) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sdist_with_a_system_library_is_repaired_with_it_vendored(
+    engine: str, tmp_path: Path
+) -> None:
+    sdists = tmp_path / "sdists"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--dest",
+            str(sdists),
+            "PyYAML==6.0.2",
+        ],
+        check=True,
+    )
+    sdist = next(sdists.glob("*.tar.gz"))
+    out = tmp_path / "wheelhouse"
+    env = image_env(
+        engine,
+        tmp_path,
+        MANYWHEEL_BUILD="cp312-manylinux_x86_64",
+        MANYWHEEL_SYSTEM_PACKAGES="libyaml",
+        MANYWHEEL_TEST_COMMAND=(
+            'python -c "import yaml; assert yaml.__with_libyaml__; '
+            "assert yaml.load('a: 1', Loader=yaml.CLoader) == {'a': 1}\""
+        ),
+    )
+    proc = run_manywheel("build", str(sdist), "-o", str(out), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+    assert any(n.startswith("yaml/_yaml.") and n.endswith(".so") for n in names)
+    assert any(
+        n.startswith("pyyaml.libs/libyaml") or n.startswith("PyYAML.libs/libyaml") for n in names
+    ), names
+    assert manywheel_containers(engine) == []
+
+
+def test_i686_image_yields_i686_wheels(tmp_path: Path) -> None:
+    project = tmp_path / "spam"
+    shutil.copytree(EXAMPLE, project)
+    out = tmp_path / "wheelhouse"
+    env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp311-manylinux_i686")
+    proc = run_manywheel("build", str(project), "-o", str(out), "--archs", "i686", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    tags = _platform_tags(wheel)
+    assert tags
+    assert all(t.startswith("manylinux") and t.endswith("_i686") for t in tags)
+    assert manywheel_containers("podman") == []
+
+
+def test_aarch64_image_yields_aarch64_wheels_through_qemu(tmp_path: Path) -> None:
+    project = tmp_path / "spam"
+    shutil.copytree(EXAMPLE, project)
+    out = tmp_path / "wheelhouse"
+    env = image_env(
+        "docker",
+        tmp_path,
+        MANYWHEEL_BUILD="cp311-manylinux_aarch64",
+        MANYWHEEL_TEST_REQUIRES="",
+        MANYWHEEL_TEST_COMMAND=(
+            'python -c "import spam, platform; assert spam.add(1, 2) == 3; '
+            "assert platform.machine() == 'aarch64'\""
+        ),
+    )
+    proc = run_manywheel("build", str(project), "-o", str(out), "--archs", "aarch64", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    tags = _platform_tags(wheel)
+    assert tags
+    assert all(t.startswith("manylinux") and t.endswith("_aarch64") for t in tags)
+    assert manywheel_containers("docker") == []
