@@ -20,11 +20,12 @@ from manywheel.backends.engine import (
 from manywheel.config.model import Options
 from manywheel.errors import EnvironmentProblem
 from manywheel.forwarding import forward_environment
-from manywheel.identifiers import PLATFORM_KINDS, Identifier
+from manywheel.identifiers import PLATFORM_KINDS, Identifier, universe
 from manywheel.images import ImageChoice, python_versions, resolve_image
 from manywheel.interpreters import host_arch
 from manywheel.plan import Candidate, resolve_archs
 from manywheel.project import Project
+from manywheel.selectors import Selector
 
 _PY_DIR = re.compile(r"^cp3(\d+)-cp3\d+(t?)$")
 
@@ -73,12 +74,23 @@ def _discovered_candidates(engine: Engine, kind: str, arch: str, image: str) -> 
     return out
 
 
+def _may_build(run: Options, kind: str, arch: str) -> bool:
+    build, skip = Selector(run.build, "build"), Selector(run.skip, "skip")
+    return any(
+        build.matches(ident) and not skip.matches(ident)
+        for ident in universe()
+        if ident.kind == kind and ident.arch == arch
+    )
+
+
 def container_candidates(run: Options) -> list[Candidate]:
     host = host_arch()
     archs = resolve_archs(run.archs, host, run.platform, "archs")
     out: list[Candidate] = []
     for arch in sorted(archs):
         for kind in PLATFORM_KINDS:
+            if not _may_build(run, kind, arch):
+                continue  # don't look into images no selected identifier needs
             source = f"{kind}-{arch}-image"
             image = resolve_image(run.image(kind, arch), kind, arch, source)
             if image.pinned:

@@ -1,0 +1,175 @@
+"""Container builds that go wrong: nothing is left behind, nothing is lost, errors say the fix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tests.integration.containers import (
+    ENGINES,
+    image_env,
+    manywheel_containers,
+    run_manywheel,
+    tree_digest,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.container]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spam"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    dest = tmp_path / "spam"
+    shutil.copytree(EXAMPLE, dest)
+    return dest
+
+
+def _earlier_wheel(out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    wheel = out / "spam-0.9-cp311-cp311-manylinux_2_17_x86_64.whl"
+    wheel.write_bytes(b"an earlier release")
+    return wheel
+
+
+def _assert_nothing_left(engine: str, tmp_path: Path, out: Path) -> None:
+    assert manywheel_containers(engine) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert [
+        p.name for p in out.iterdir() if p.name.endswith(".part") or p.name.startswith(".")
+    ] == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_build_failure_leaves_nothing_behind(engine: str, project: Path, tmp_path: Path) -> None:
+    c_file = project / "src" / "spam" / "_spam.c"
+    c_file.write_text(
+        c_file.read_text() + "\n#if PY_MINOR_VERSION == 12\n#error broken on 3.12\n#endif\n"
+    )
+    before = tree_digest(project)
+    out = tmp_path / "wheelhouse"
+    earlier = _earlier_wheel(out)
+    env = image_env(
+        engine, tmp_path, MANYWHEEL_BUILD="cp311-manylinux_x86_64 cp312-manylinux_x86_64"
+    )
+    proc = run_manywheel("build", str(project), "-o", str(out), env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "cp312-manylinux_x86_64 failed in step build" in proc.stdout
+    assert "broken on 3.12" in proc.stdout  # the log tail is shown
+    assert "full log: " in proc.stdout
+    wheels = sorted(p.name for p in out.glob("*.whl"))
+    assert earlier.read_bytes() == b"an earlier release"
+    assert len(wheels) == 2
+    assert any("cp311-cp311-manylinux" in w and not w.startswith("spam-0.9") for w in wheels)
+    assert tree_digest(project) == before
+    _assert_nothing_left(engine, tmp_path, out)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sigint_mid_build_removes_the_container(engine: str, project: Path, tmp_path: Path) -> None:
+    before = tree_digest(project)
+    out = tmp_path / "wheelhouse"
+    earlier = _earlier_wheel(out)
+    env = image_env(
+        engine,
+        tmp_path,
+        MANYWHEEL_BUILD="cp312-manylinux_x86_64",
+        MANYWHEEL_BEFORE_BUILD="sleep 120",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "manywheel", "build", str(project), "-o", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not manywheel_containers(engine):
+        time.sleep(0.5)
+    assert manywheel_containers(engine), "the build never started a container"
+    time.sleep(3)  # let it reach before-build
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert earlier.read_bytes() == b"an earlier release"
+    assert [p.name for p in out.glob("*.whl")] == [earlier.name]
+    assert tree_digest(project) == before
+    _assert_nothing_left(engine, tmp_path, out)
+
+
+def _error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("manywheel: error:")]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_missing_engine(project: Path, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "empty-bin"  # a PATH with no container engine on it
+    bin_dir.mkdir()
+    env = image_env("podman", tmp_path, PATH=str(bin_dir))
+    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 4
+    line = _error_line(proc)
+    assert "podman is not installed (not found on PATH)" in line
+    assert "apt-get install podman" in line
+
+
+def test_stopped_docker_daemon(project: Path, tmp_path: Path) -> None:
+    # A docker CLI whose daemon is not running: point it at a socket nobody listens on.
+    env = image_env("docker", tmp_path, DOCKER_HOST=f"unix://{tmp_path}/no-daemon.sock")
+    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 4
+    line = _error_line(proc)
+    assert "the docker daemon does not answer" in line
+    assert "dockerd" in line
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_image_cannot_be_pulled(engine: str, project: Path, tmp_path: Path) -> None:
+    env = image_env(
+        engine,
+        tmp_path,
+        MANYWHEEL_MANYLINUX_X86_64_IMAGE="localhost/manywheel-test/none:1",
+        MANYWHEEL_BUILD="cp312-manylinux_x86_64",
+    )
+    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 4
+    line = _error_line(proc)
+    assert "the image 'localhost/manywheel-test/none:1' is not present" in line
+    assert "manylinux-x86_64-image" in line
+    assert manywheel_containers(engine) == []
+
+
+@pytest.fixture
+def aarch64_binfmt_disabled() -> object:
+    handler = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+    if not handler.exists() or os.geteuid() != 0:
+        pytest.fail(
+            "the qemu-aarch64 binfmt handler must be registered (scripts/setup-test-machine.sh)"
+        )
+    handler.write_text("0")
+    try:
+        yield
+    finally:
+        handler.write_text("1")
+
+
+@pytest.mark.usefixtures("aarch64_binfmt_disabled")
+def test_foreign_arch_without_binfmt(project: Path, tmp_path: Path) -> None:
+    env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp311-manylinux_aarch64")
+    proc = run_manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--archs", "aarch64", env=env
+    )
+    assert proc.returncode == 4
+    line = _error_line(proc)
+    assert "needs QEMU emulation" in line
+    assert "qemu-user-static" in line
