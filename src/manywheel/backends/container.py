@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from manywheel.backends.engine import OCI_PLATFORMS, Engine
+from manywheel.backends.engine import Engine, platform_args
 from manywheel.errors import EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.project import Project
@@ -73,8 +73,7 @@ class ContainerExecutor:
             "--env",
             f"PATH={DEFAULT_PATH}",
         )
-        if emulated:
-            argv += ["--platform", OCI_PLATFORMS[self.arch]]
+        argv += platform_args(self.engine, self.image, self.arch, emulated)
         argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
         proc = subprocess.run(
             argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, timeout=300

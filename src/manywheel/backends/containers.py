@@ -10,12 +10,12 @@ from pathlib import Path
 
 from manywheel.backends.container import ContainerExecutor
 from manywheel.backends.engine import (
-    OCI_PLATFORMS,
     Engine,
     check_binfmt,
     choose_engine,
     ensure_image,
     needs_emulation,
+    platform_args,
 )
 from manywheel.config.model import Options
 from manywheel.errors import EnvironmentProblem
@@ -52,9 +52,7 @@ def _discovered_candidates(engine: Engine, kind: str, arch: str, image: str) -> 
     emulated = needs_emulation(host_arch(), arch)
     check_binfmt(host_arch(), arch)
     ensure_image(engine, image, kind, arch, emulated)
-    argv = engine.command("run", "--rm")
-    if emulated:
-        argv += ["--platform", OCI_PLATFORMS[arch]]
+    argv = [*engine.command("run", "--rm"), *platform_args(engine, image, arch, emulated)]
     argv += [image, "sh", "-c", "ls /opt/python 2>/dev/null || true"]
     proc = subprocess.run(
         argv, capture_output=True, text=True, check=False, timeout=600, stdin=subprocess.DEVNULL

@@ -175,3 +175,25 @@ def ensure_image(engine: Engine, image: str, kind: str, arch: str, emulated: boo
             f"yourself ('{engine.name} pull {image}'), or point the "
             f"{kind}-{arch}-image option at an image you have."
         )
+
+
+def platform_args(engine: Engine, image: str, arch: str, emulated: bool) -> list[str]:
+    """``--platform`` for an emulated arch, when the local image is recorded with that arch.
+
+    An image whose recorded architecture differs (e.g. imported from a root filesystem by a
+    docker that ignores ``import --platform``) runs as it is, through binfmt; asking for
+    ``--platform`` would make the engine try to pull a matching image instead.
+    """
+    if not emulated:
+        return []
+    wanted = OCI_PLATFORMS[arch].split("/")[1]
+    proc = subprocess.run(
+        engine.command("image", "inspect", "--format", "{{.Architecture}}", image),
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode == 0 and proc.stdout.strip() != wanted:
+        return []
+    return ["--platform", OCI_PLATFORMS[arch]]
