@@ -66,13 +66,14 @@ def boolean(value: Any, source: str) -> bool:
 
 def integer(low: int, high: int) -> Parser:
     def parse(value: Any, source: str) -> int:
+        raw = value
         if isinstance(value, str):
             try:
                 value = int(value.strip())
             except ValueError:
-                raise _bad(source, value, f"a whole number from {low} to {high}") from None
+                raise _bad(source, raw, f"a whole number from {low} to {high}") from None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise _bad(source, value, f"a whole number from {low} to {high}")
+            raise _bad(source, raw, f"a whole number from {low} to {high}")
         return value
 
     return parse
@@ -110,7 +111,7 @@ def _pairs_from_string(value: str, source: str, what: str) -> list[tuple[str, st
         key, sep, val = token.partition("=")
         if not sep or not key:
             raise ConfigError(
-                f"{source}: {token!r} is not a {what} assignment; write KEY=VALUE pairs "
+                f"{source}: {token!r} is not in KEY=VALUE form; write {what} as KEY=VALUE pairs "
                 "separated by spaces, quoting values that contain spaces."
             )
         pairs.append((key, val))

@@ -1,0 +1,77 @@
+"""Reading the input: a project directory or an sdist, without changing it."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from manywheel.errors import ConfigError
+from manywheel.project import load_project
+
+
+def _sdist(path: Path, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"demo-1.0/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_directory_with_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nrequires-python = ">=3.10"\n'
+    )
+    project = load_project(tmp_path)
+    assert project.name == "demo"
+    assert str(project.requires_python) == ">=3.10"
+    assert not project.is_sdist
+
+
+def test_setup_cfg_python_requires(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text("from setuptools import setup; setup()\n")
+    (tmp_path / "setup.cfg").write_text("[options]\npython_requires = >=3.9\n")
+    assert str(load_project(tmp_path).requires_python) == ">=3.9"
+
+
+def test_sdist_metadata(tmp_path: Path) -> None:
+    sdist = _sdist(
+        tmp_path / "demo-1.0.tar.gz",
+        {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Python: >=3.11\n",
+            "pyproject.toml": "[tool.manywheel]\nskip = 'cp311-*'\n",
+        },
+    )
+    project = load_project(sdist)
+    assert project.is_sdist
+    assert project.name == "demo"
+    assert str(project.requires_python) == ">=3.11"
+    assert project.pyproject == {"tool": {"manywheel": {"skip": "cp311-*"}}}
+
+
+def test_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_project(tmp_path / "missing")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ConfigError, match="is a file but not an sdist"):
+        load_project(tmp_path / "notes.txt")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="is not a Python project"):
+        load_project(tmp_path / "empty")
+    (tmp_path / "broken.tar.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(ConfigError, match="is not a readable sdist"):
+        load_project(tmp_path / "broken.tar.gz")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "pyproject.toml").write_text("[project\nname=")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml is not valid TOML"):
+        load_project(tmp_path / "bad")
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.x"\n')
+    with pytest.raises(
+        ConfigError, match=r"requires-python '>=3\.x' is not a valid version specifier"
+    ):
+        load_project(tmp_path / "spec")

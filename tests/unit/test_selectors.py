@@ -1,0 +1,89 @@
+"""Build identifiers and selectors: fnmatch patterns with braces, requires-python, groups."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from manywheel.errors import ConfigError
+from manywheel.identifiers import Identifier
+from manywheel.selectors import BuildSelection, Selector, expand_braces
+
+
+def ident(text: str) -> Identifier:
+    return Identifier.parse(text)
+
+
+def test_identifier_round_trip() -> None:
+    for text in ("cp38-manylinux_x86_64", "cp313t-musllinux_aarch64", "cp310-manylinux_i686"):
+        assert str(ident(text)) == text
+    assert ident("cp313t-manylinux_x86_64").free_threaded
+    assert ident("cp312-manylinux_s390x").version == (3, 12)
+
+
+@pytest.mark.parametrize(
+    "bad", ["cp312", "py312-manylinux_x86_64", "cp312-manylinux_sparc", "cp312-linux_x86_64", ""]
+)
+def test_bad_identifiers(bad: str) -> None:
+    with pytest.raises(ConfigError, match="is not a build identifier"):
+        ident(bad)
+
+
+def test_brace_expansion() -> None:
+    assert expand_braces("cp3{11,12}-*") == ["cp311-*", "cp312-*"]
+    assert expand_braces("cp3{11,12}-{manylinux,musllinux}_x86_64") == [
+        "cp311-manylinux_x86_64",
+        "cp311-musllinux_x86_64",
+        "cp312-manylinux_x86_64",
+        "cp312-musllinux_x86_64",
+    ]
+
+
+def test_selector_matching() -> None:
+    sel = Selector("cp3{11,12}-* *-musllinux_aarch64", "build")
+    assert sel.matches("cp311-manylinux_x86_64")
+    assert sel.matches(ident("cp38-musllinux_aarch64"))
+    assert not sel.matches("cp313-manylinux_x86_64")
+
+
+def test_selector_validation_names_source() -> None:
+    with pytest.raises(ConfigError) as err:
+        Selector("cp312-* pp310-*", "MANYWHEEL_BUILD").validate()
+    assert str(err.value).startswith(
+        "MANYWHEEL_BUILD: the pattern 'pp310-*' matches no build identifier."
+    )
+    with pytest.raises(ConfigError, match="is not a valid selector pattern"):
+        Selector("cp3{11,12-*", "build").validate()
+
+
+def selection(
+    build: str = "*",
+    skip: str = "",
+    requires: str | None = None,
+    enable: frozenset[str] = frozenset(),
+) -> BuildSelection:
+    return BuildSelection(
+        Selector(build, "build"),
+        Selector(skip, "skip"),
+        SpecifierSet(requires) if requires else None,
+        enable,
+    )
+
+
+def test_requires_python_filters() -> None:
+    s = selection(requires=">=3.10")
+    assert not s.selected(ident("cp39-manylinux_x86_64"), "3.9.18")
+    assert s.selected(ident("cp310-manylinux_x86_64"), "3.10.13")
+    assert not selection(requires="<3.12").selected(ident("cp312-manylinux_x86_64"), "3.12.99")
+
+
+def test_skip_and_groups() -> None:
+    s = selection(skip="*-musllinux_*")
+    assert not s.selected(ident("cp312-musllinux_x86_64"), "3.12.99")
+    assert s.selected(ident("cp312-manylinux_x86_64"), "3.12.99")
+    # free-threaded and end-of-life builds are opt-in, as in cibuildwheel
+    assert not s.selected(ident("cp313t-manylinux_x86_64"), "3.13.99")
+    assert selection(enable=frozenset({"cpython-freethreading"})).selected(
+        ident("cp313t-manylinux_x86_64"), "3.13.99"
+    )
+    assert not s.selected(ident("cp37-manylinux_x86_64"), "3.7.16")
