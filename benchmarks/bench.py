@@ -97,11 +97,17 @@ def run_project(req: str, args: argparse.Namespace, work: Path) -> list[Row]:
         "CIBW_BUILD_VERBOSITY": "0",
     }
     if not args.skip_cibuildwheel:
+        # the project's own [tool.cibuildwheel] may use groups this version rejects; both
+        # tools run with the same settings from the environment only
+        empty = work / "empty.toml"
+        empty.write_text("")
         secs, n = timed(
             [
                 sys.executable,
                 "-m",
                 "cibuildwheel",
+                "--config-file",
+                str(empty),
                 "--platform",
                 "linux",
                 "--output-dir",

