@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from manywheel import __version__
-from manywheel.commands import build, cache, plan
+from manywheel.commands import build, cache, plan, publish, sdist
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan, cache]
+COMMANDS = [build, plan, sdist, publish, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ExitCode
 from manywheel.live import LiveReporter
 from manywheel.reporting import Reporter, print_summary, report_document, write_report
+from manywheel.sdist import build_sdist
 
 
 def configure_parser(subparsers: Any) -> None:
@@ -56,6 +57,11 @@ def configure_parser(subparsers: Any) -> None:
         help="compiler toolchain for native builds (default: the host's cc)",
     )
     parser.add_argument(
+        "--sdist",
+        action="store_true",
+        help="also build the sdist (from a clean copy) into the output dir",
+    )
+    parser.add_argument(
         "--report", type=Path, metavar="FILE", help="write a JSON report of every job to FILE"
     )
     parser.set_defaults(execute=execute)
@@ -84,6 +90,9 @@ def execute(args: argparse.Namespace) -> int:
             "wheels already finished are kept in the output dir."
         ) from None
     results = outcome.results
+    if args.sdist:
+        sdist = build_sdist(session.project, Path(session.resolver.run.output_dir))
+        reporter.line(f"sdist: {sdist.name}")
     if args.report:
         write_report(args.report, report_document(results, plan.platform))
     print_summary(console, results)

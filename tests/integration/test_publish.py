@@ -1,0 +1,229 @@
+"""Publishing to a real pypiserver on 127.0.0.1 with password authentication."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from passlib.apache import HtpasswdFile
+
+pytestmark = pytest.mark.integration
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spam"
+PASSWORD = "s3cr3t-Upl0ad-pa55"
+TOKEN = "pypi-AgEIcHlwaS5vcmcCJGZha2UtdG9rZW4tZm9yLXRlc3Rz"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("pypiserver")
+    packages = root / "packages"
+    packages.mkdir()
+    htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True)
+    htpasswd.set_password("uploader", PASSWORD)
+    htpasswd.save()
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "pypi-server"),
+            "run",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-P",
+            str(root / "htpasswd"),
+            "-a",
+            "update",
+            str(packages),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/simple/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url, packages
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dists")
+    project = tmp_path_factory.mktemp("src") / "spam"
+    shutil.copytree(EXAMPLE, project)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "manywheel",
+            "build",
+            str(project),
+            "-o",
+            str(out),
+            "-q",
+            "--sdist",
+            "--only",
+            "cp311-manylinux_x86_64",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.suffix for p in out.iterdir()) == [".gz", ".whl"]
+    return out
+
+
+def publish(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("MANYWHEEL_", "TWINE_"))}
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "manywheel", "publish", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _no_secret(proc: subprocess.CompletedProcess[str]) -> None:
+    for secret in (PASSWORD, TOKEN):
+        assert secret not in proc.stdout
+        assert secret not in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_upload_then_install_from_the_index(
+    index: tuple[str, Path], dists: Path, tmp_path: Path
+) -> None:
+    url, packages = index
+    proc = publish(
+        str(dists),
+        "--repository-url",
+        url,
+        MANYWHEEL_USERNAME="uploader",
+        MANYWHEEL_PASSWORD=PASSWORD,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _no_secret(proc)
+    assert "2 uploaded" in proc.stdout
+    assert sorted(p.name for p in packages.iterdir()) == sorted(p.name for p in dists.iterdir())
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "-q",
+            "--only-binary",
+            ":all:",
+            "--index-url",
+            f"{url}/simple/",
+            "spam",
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import spam; assert spam.add(1, 2) == 3"],
+        check=True,
+        cwd=tmp_path,
+    )
+
+    # again, with --skip-existing: succeeds and changes nothing
+    before = {p.name: p.stat().st_mtime_ns for p in packages.iterdir()}
+    again = publish(
+        str(dists),
+        "--repository-url",
+        url,
+        "--skip-existing",
+        TWINE_USERNAME="uploader",
+        TWINE_PASSWORD=PASSWORD,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 uploaded, 2 already there" in again.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in packages.iterdir()} == before
+
+    # and without it: a clear error that says what to do
+    clash = publish(
+        str(dists),
+        "--repository-url",
+        url,
+        MANYWHEEL_USERNAME="uploader",
+        MANYWHEEL_PASSWORD=PASSWORD,
+    )
+    assert clash.returncode == 1
+    _no_secret(clash)
+    assert "is already on" in clash.stderr
+    assert "--skip-existing" in clash.stderr
+
+
+def test_wrong_password(index: tuple[str, Path], dists: Path) -> None:
+    url, _ = index
+    proc = publish(
+        str(dists),
+        "--repository-url",
+        url,
+        MANYWHEEL_USERNAME="uploader",
+        MANYWHEEL_PASSWORD=PASSWORD + "-wrong",
+    )
+    assert proc.returncode == 1
+    assert "refused the credentials" in proc.stderr
+    assert PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_token_in_url_and_unreachable_server(dists: Path) -> None:
+    port = _free_port()  # nothing listens there
+    url = f"http://__token__:{TOKEN}@127.0.0.1:{port}/"
+    proc = publish(str(dists), "--repository-url", url, MANYWHEEL_TOKEN=TOKEN)
+    assert proc.returncode == 1
+    _no_secret(proc)
+    assert "cannot reach http://__token__:****@127.0.0.1" in proc.stderr
+
+
+def test_invalid_dist_and_mixed_versions(tmp_path: Path, dists: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "spam-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl").write_bytes(b"not a zip")
+    proc = publish(
+        str(broken), "--repository-url", "http://127.0.0.1:9/", MANYWHEEL_PASSWORD=PASSWORD
+    )
+    assert proc.returncode == 1
+    assert "twine check found invalid distributions" in proc.stderr
+    _no_secret(proc)
+
+    mixed = tmp_path / "mixed"
+    shutil.copytree(dists, mixed)
+    wheel = next(mixed.glob("*.whl"))
+    shutil.copy(wheel, mixed / wheel.name.replace("1.0.0", "1.0.1"))
+    proc = publish(str(mixed), "--dry-run", "--repository-url", "http://127.0.0.1:9/")
+    assert proc.returncode == 2
+    assert "refusing to publish a mix of projects or versions" in proc.stderr
+
+
+def test_dry_run_lists_files(dists: Path) -> None:
+    proc = publish(str(dists), "--dry-run", "--repository-url", "http://127.0.0.1:9/")
+    assert proc.returncode == 0, proc.stderr
+    assert "would upload spam 1.0.0 to http://127.0.0.1:9/" in proc.stdout
+    assert "spam-1.0.0.tar.gz" in proc.stdout
