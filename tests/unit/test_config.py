@@ -136,7 +136,7 @@ def test_credentials_variables_are_not_options() -> None:
         ),
         (
             {"build-frontend": "poetry"},
-            "pyproject.toml: tool.manywheel.build-frontend: 'poetry' is not valid; expected one of 'default', 'build', 'build[uv]', 'pip'.",
+            "pyproject.toml: tool.manywheel.build-frontend: 'poetry' is not valid; expected one of 'default', 'build', 'build[uv]', 'uv', 'pip'.",
         ),
         (
             {"archs": "x86_64 sparc"},

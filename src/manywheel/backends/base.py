@@ -35,7 +35,7 @@ class Executor(Protocol):
         ...
 
     def make_workdir(self, name: str) -> PurePosixPath:
-        """A fresh, empty directory for one job; removed by ``close``."""
+        """A fresh directory for one job, with an empty ``tmp`` inside; removed by ``close``."""
         ...
 
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:

@@ -242,12 +242,12 @@ class ContainerExecutor:
         with self._lock:
             self._counter += 1
             path = WORK_ROOT / f"{name}-{self._counter}"
-        self._capture(["mkdir", "-p", str(path)])
+        self._capture(["mkdir", "-p", str(path / "tmp")])
         return path
 
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
-        self._capture(["mkdir", "-p", str(dest)])
-        self._capture(["cp", "-a", str(PROJECT_DIR), str(dest / "project")])
+        script = 'mkdir -p "$1" && cp -a "$2" "$1/project"'
+        self._capture(["sh", "-c", script, "sh", str(dest), str(PROJECT_DIR)])
         return dest / "project"
 
     def before_all_dir(self) -> PurePosixPath:

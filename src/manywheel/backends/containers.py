@@ -108,6 +108,10 @@ class ContainerBackend:
         self._forwarded = forward_environment(os.environ, run.environment_pass)
 
     def identity(self, image: str, python: str) -> str:
+        return f"{self._engine.name}:{image}:{self._image_id(image)}:{python}"
+
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one backend per run
+    def _image_id(self, image: str) -> str:
         proc = subprocess.run(
             self._engine.command("image", "inspect", "--format", "{{.Id}}", image),
             capture_output=True,
@@ -115,8 +119,7 @@ class ContainerBackend:
             check=False,
             stdin=subprocess.DEVNULL,
         )
-        image_id = proc.stdout.strip() if proc.returncode == 0 else "unknown"
-        return f"{self._engine.name}:{image}:{image_id}:{python}"
+        return proc.stdout.strip() if proc.returncode == 0 else "unknown"
 
     def open(self, image: str, arch: str) -> ContainerExecutor:
         host = host_arch()

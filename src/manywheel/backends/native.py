@@ -66,6 +66,7 @@ class NativeExecutor:
 
     def make_workdir(self, name: str) -> PurePosixPath:
         path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self._root))
+        (path / "tmp").mkdir()
         return PurePosixPath(path)
 
     def _pristine_source(self) -> Path:

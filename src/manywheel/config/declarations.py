@@ -171,10 +171,10 @@ _OPTIONS: list[Option] = [
     ),
     Option(
         "build-frontend",
-        p.choice("default", "build", "build[uv]", "pip"),
+        p.choice("default", "build", "build[uv]", "uv", "pip"),
         "default",
-        "PEP 517 frontend: build, build[uv] (build with uv installing), pip; default picks "
-        "build[uv] when uv is available, else build.",
+        "PEP 517 frontend: uv (uv build), build, build[uv] (build with uv installing), pip; "
+        "default: uv when uv is available, else build.",
     ),
     Option(
         "config-settings",

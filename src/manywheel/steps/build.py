@@ -1,4 +1,4 @@
-"""Build step: the project's wheel via PEP 517, with build, build[uv] or pip."""
+"""Build step: the project's wheel via PEP 517, with uv, build, build[uv] or pip."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from manywheel.steps.venv import make_venv, pip_install
 def frontend_for(ctx: JobContext) -> str:
     wanted = ctx.job.options.build_frontend
     if wanted == "default":
-        return "build[uv]" if ctx.executor.uv() else "build"
+        return "uv" if ctx.executor.uv() else "build"
     return wanted
 
 
@@ -37,13 +37,28 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     options = ctx.job.options
     frontend = frontend_for(ctx)
     venv = ctx.workdir / "buildenv"
-    use_uv = frontend == "build[uv]"
+    use_uv = frontend in ("build[uv]", "uv")
     python = make_venv(ctx, "build", venv, use_uv=use_uv)
     before_build(ctx, venv / "bin")
     out = ctx.workdir / "built"
     path_env = {"PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path())}
     verbosity = _verbosity_flags(options.build_verbosity)
-    if frontend == "pip":
+    uv = ctx.executor.uv()
+    if frontend == "uv" and uv:
+        settings = [f"--config-setting={k}={v}" for k, v in options.config_settings]
+        argv = [
+            uv,
+            "build",
+            "--wheel",
+            "--out-dir",
+            str(out),
+            "--python",
+            str(python),
+            *settings,
+            *verbosity,
+            str(ctx.project),
+        ]
+    elif frontend == "pip":
         settings = [f"--config-settings={k}={v}" for k, v in options.config_settings]
         argv = [
             str(python),

@@ -33,7 +33,11 @@ class JobContext:
     def env(self) -> dict[str, str]:
         """The build environment: the 'environment' option evaluated against the executor's."""
         if self._env is None:
-            self._env = evaluate(self.job.options.environment, self.executor.base_environment())
+            # tools' temp files (uv's locks, compilers') stay in the job's dir, removed with it
+            self._env = {
+                "TMPDIR": str(self.workdir / "tmp"),
+                **evaluate(self.job.options.environment, self.executor.base_environment()),
+            }
         return self._env
 
     def path_with(self, *dirs: str | PurePosixPath) -> str:

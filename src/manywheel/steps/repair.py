@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import PurePosixPath
 
 from manywheel.environment import fill
@@ -24,9 +25,12 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         project=str(ctx.project),
         package=str(ctx.project),
     )
-    ctx.run("repair", ["mkdir", "-p", str(dest)])
+    # one process: each command in a container costs an exec round trip
     ctx.shell(
-        "repair", filled, cwd=ctx.workdir, env={"PATH": ctx.path_with(ctx.executor.tool_path())}
+        "repair",
+        f"mkdir -p {shlex.quote(str(dest))} && {filled}",
+        cwd=ctx.workdir,
+        env={"PATH": ctx.path_with(ctx.executor.tool_path())},
     )
     wheels = ctx.executor.list_files(dest, ".whl")
     if len(wheels) != 1:

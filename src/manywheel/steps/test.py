@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import PurePosixPath
 
 from manywheel.environment import evaluate, fill
@@ -28,7 +29,6 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     if options.before_test:
         ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
     test_cwd = ctx.workdir / "test-cwd"
-    ctx.run("test", ["mkdir", "-p", str(test_cwd)])
     for source in options.test_sources:
         try:
             ctx.executor.copy_tree(ctx.project / source, test_cwd / source)
@@ -40,4 +40,8 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
                 command=f"copy {source}",
                 returncode=1,
             ) from None
-    ctx.shell("test", fill(options.test_command, **placeholders), cwd=test_cwd, env=env)
+    # the test runs in an empty directory outside the source tree (created in the same
+    # process: each command in a container costs an exec round trip)
+    cwd = shlex.quote(str(test_cwd))
+    command = fill(options.test_command, **placeholders)
+    ctx.shell("test", f"mkdir -p {cwd} && cd {cwd} && {command}", cwd=ctx.workdir, env=env)
