@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from manywheel import __version__
-from manywheel.commands import build, cache, plan, publish, sdist
+from manywheel.commands import build, cache, explain, plan, publish, sdist
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan, sdist, publish, cache]
+COMMANDS = [build, plan, sdist, publish, explain, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:

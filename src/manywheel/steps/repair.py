@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shlex
-from pathlib import PurePosixPath
+import tempfile
+from pathlib import Path, PurePosixPath
 
 from manywheel.environment import fill
-from manywheel.errors import StepFailed
+from manywheel.errors import ManywheelError, StepFailed
+from manywheel.explain import explain, render
 from manywheel.steps.context import JobContext
 
 
@@ -26,12 +28,19 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         package=str(ctx.project),
     )
     # one process: each command in a container costs an exec round trip
-    ctx.shell(
-        "repair",
-        f"mkdir -p {shlex.quote(str(dest))} && {filled}",
-        cwd=ctx.workdir,
-        env={"PATH": ctx.path_with(ctx.executor.tool_path())},
-    )
+    try:
+        ctx.shell(
+            "repair",
+            f"mkdir -p {shlex.quote(str(dest))} && {filled}",
+            cwd=ctx.workdir,
+            env={"PATH": ctx.path_with(ctx.executor.tool_path())},
+        )
+    except StepFailed as exc:
+        why = _explanation(ctx, wheel)
+        if why:
+            exc.message += f". Why the wheel cannot be repaired:\n{why}"
+            ctx.note(why)
+        raise
     wheels = ctx.executor.list_files(dest, ".whl")
     if len(wheels) != 1:
         raise StepFailed(
@@ -42,3 +51,14 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
             returncode=0,
         )
     return wheels[0]
+
+
+def _explanation(ctx: JobContext, wheel: PurePosixPath) -> str:
+    """``manywheel explain`` of the built wheel, on a host copy of it."""
+    with tempfile.TemporaryDirectory(prefix="manywheel-explain-") as tmp:
+        local = Path(tmp) / wheel.name
+        try:
+            ctx.executor.copy_out(wheel, local)
+            return render(explain(local))
+        except (ManywheelError, OSError):
+            return ""

@@ -1,0 +1,102 @@
+"""manywheel explain on wheels that break policies on purpose, built for real."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.projects import make_c_project
+
+pytestmark = pytest.mark.integration
+
+SQLITE = """
+#include <sqlite3.h>
+const char *demo_sqlite_version(void) { return sqlite3_libversion(); }
+"""
+MEMFD = """
+#define _GNU_SOURCE
+#include <sys/mman.h>
+int demo_memfd(void) { return memfd_create("demo", 0); }
+"""
+
+
+def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "manywheel", *args], capture_output=True, text=True, check=False
+    )
+
+
+def unrepaired_wheel(tmp_path: Path, extra_c: str, libraries: tuple[str, ...] = ()) -> Path:
+    project = make_c_project(
+        tmp_path,
+        extra_c=extra_c,
+        libraries=libraries,
+        manywheel_config='repair-wheel-command = ""\n',
+    )
+    out = tmp_path / "out"
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name.endswith("linux_x86_64.whl")
+    return wheel
+
+
+def test_library_outside_the_allow_list(tmp_path: Path) -> None:
+    wheel = unrepaired_wheel(tmp_path, SQLITE, ("sqlite3",))
+    proc = manywheel("explain", str(wheel))
+    assert proc.returncode == 0, proc.stderr
+    assert "links libsqlite3.so.0" in proc.stdout
+    assert "which is not in the policy's allow-list" in proc.stdout
+    assert "fix: vendor it into the wheel with auditwheel repair" in proc.stdout
+    # this host's libsqlite3 itself needs glibc 2.34: vendored, the wheel is manylinux_2_34
+    assert "(in libsqlite3.so.0) from libc.so.6 needs GLIBC 2.34" in proc.stdout
+    assert "manylinux_2_34_x86_64: after repair" in proc.stdout
+    data = json.loads(manywheel("explain", "--json", str(wheel)).stdout)
+    assert data["best_as_built"] == "linux_x86_64"
+    assert data["best_after_repair"] == "manylinux_2_34_x86_64"
+    verdict = next(v for v in data["verdicts"] if v["policy"] == "manylinux_2_17_x86_64")
+    assert verdict["ok_as_built"] is False
+    assert verdict["ok_after_repair"] is False
+    assert any(
+        v["kind"] == "library" and "libsqlite3.so.0" in v["detail"] for v in verdict["violations"]
+    )
+
+
+def test_symbol_from_a_newer_glibc(tmp_path: Path) -> None:
+    wheel = unrepaired_wheel(tmp_path, MEMFD)
+    proc = manywheel("explain", str(wheel))
+    assert proc.returncode == 0, proc.stderr
+    assert "manylinux_2_17_x86_64 (manylinux2014_x86_64): no" in proc.stdout
+    assert (
+        "memfd_create@GLIBC_2.27 from libc.so.6 needs GLIBC 2.27, newer than the 2.17"
+        in proc.stdout
+    )
+    assert "--toolchain zig" in proc.stdout
+    assert "manylinux_2_28_x86_64: yes" in proc.stdout
+
+
+def test_failed_repair_in_build_prints_the_explanation(tmp_path: Path) -> None:
+    project = make_c_project(
+        tmp_path,
+        extra_c=MEMFD,
+        manywheel_config="""
+        repair-wheel-command = "auditwheel repair --plat manylinux2014_x86_64 -w {dest_dir} {wheel}"
+    """,
+    )
+    proc = manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp312-manylinux_x86_64"
+    )
+    assert proc.returncode == 1
+    assert "failed in step repair" in proc.stdout
+    assert "Why the wheel cannot be repaired:" in proc.stdout
+    assert "memfd_create@GLIBC_2.27" in proc.stdout
+
+
+def test_explain_errors(tmp_path: Path) -> None:
+    proc = manywheel("explain", str(tmp_path / "nope.whl"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("manywheel: error: ")
+    assert "does not exist" in proc.stderr
