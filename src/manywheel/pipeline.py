@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from manywheel.cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
+from manywheel.plan import Job
 from manywheel.results import JobResult
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
@@ -18,6 +19,21 @@ from manywheel.wheelhouse import Wheelhouse
 class JobCache:
     cache: WheelCache
     keys: CacheKeys
+
+
+def restore_from_cache(
+    job: Job, cache: JobCache, wheelhouse: Wheelhouse, result: JobResult
+) -> bool:
+    """Deliver a cached wheel that needs no more work (tested, or no test asked for)."""
+    entry = cache.cache.lookup(cache.keys)
+    if entry is None or not (entry.tested or not job.run_tests):
+        return False
+    result.wheel = wheelhouse.add_file(entry.wheel)
+    result.cached, result.tested, result.status = True, entry.tested, "success"
+    if result.log is not None:
+        with result.log.open("a", encoding="utf-8") as fh:
+            fh.write(f"[manywheel] restored {entry.wheel.name} from the build cache\n")
+    return True
 
 
 def run_job(
@@ -49,12 +65,9 @@ def _run_steps(
     cache: JobCache | None,
     progress: list[str],
 ) -> None:
+    # a full hit was restored before the executor opened (restore_from_cache); an entry
+    # here was built before but not tested with this test configuration
     entry = cache.cache.lookup(cache.keys) if cache else None
-    if entry is not None and (entry.tested or not ctx.job.run_tests):
-        result.wheel = wheelhouse.add_file(entry.wheel)
-        result.cached, result.tested, result.status = True, entry.tested, "success"
-        ctx.note(f"[manywheel] restored {entry.wheel.name} from the build cache")
-        return
     with ctx.timed("prepare"):
         ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
     if entry is not None:  # built before, but not tested with this test configuration

@@ -12,7 +12,7 @@ from manywheel.backends.base import Backend, Executor
 from manywheel.cache import WheelCache, cache_keys
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.logs import RunLogs, tail
-from manywheel.pipeline import JobCache, run_job
+from manywheel.pipeline import JobCache, restore_from_cache, run_job
 from manywheel.plan import Job, Plan
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
@@ -133,6 +133,13 @@ class Scheduler:
         start = time.monotonic()
         self.reporter.job_started(job.name)
         try:
+            job_cache = self._job_cache(job)
+            if job_cache is not None and restore_from_cache(
+                job, job_cache, self.wheelhouse, result
+            ):
+                result.seconds = round(time.monotonic() - start, 1)
+                self.reporter.job_finished(result)  # no container, no work dir needed
+                return result
             executor = self._open(self._group(job), job, log)
             ctx = JobContext(
                 job,
@@ -142,7 +149,7 @@ class Scheduler:
                 self.cancel_event,
                 self.reporter.step,
             )
-            run_job(ctx, self.wheelhouse, result, self._job_cache(job))
+            run_job(ctx, self.wheelhouse, result, job_cache)
         except StepFailed as exc:
             result.status, result.failed_step, result.error = "failed", exc.step, exc.message
         except Cancelled:
