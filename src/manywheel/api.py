@@ -23,6 +23,7 @@ from manywheel.project import Project, load_project
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
 from manywheel.scheduler import Scheduler
+from manywheel.shard import parse_shard, shard_jobs
 from manywheel.wheelhouse import Wheelhouse
 
 
@@ -52,11 +53,15 @@ def load(
     return Session(project, resolve(document, label, cli, environ), environ)
 
 
-def make_build_plan(session: Session, only: str | None = None) -> Plan:
+def make_build_plan(session: Session, only: str | None = None, shard: str | None = None) -> Plan:
     run = session.resolver.run
-    return make_plan(
+    plan = make_plan(
         session.resolver, session.project, candidates(run, session.environ), host_arch(), only
     )
+    if shard:
+        index, count = parse_shard(shard)
+        plan = Plan(plan.platform, tuple(shard_jobs(plan.jobs, index, count, host_arch())))
+    return plan
 
 
 def backend_for(session: Session, output_dir: Path) -> Backend:

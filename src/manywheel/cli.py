@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from manywheel import __version__
-from manywheel.commands import build, cache, explain, plan, publish, sdist
+from manywheel.commands import build, cache, ci, explain, migrate, plan, publish, sdist
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan, sdist, publish, explain, cache]
+COMMANDS = [build, plan, sdist, publish, explain, ci, migrate, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -52,11 +52,7 @@ class Plan:
 def resolve_archs(words: Sequence[str], host: str, platform: str, source: str) -> set[str]:
     archs: set[str] = set()
     for word in words:
-        if word in ("auto", "native"):
-            archs.add(host)
-            if word == "auto" and platform != "native" and host in _AUTO32:
-                archs.add(_AUTO32[host])
-        elif word == "auto64":
+        if word in ("auto", "native", "auto64"):  # as cibuildwheel 3: auto is the host's only
             archs.add(host)
         elif word == "auto32":
             archs.update({_AUTO32[host]} if host in _AUTO32 else set())

@@ -78,7 +78,12 @@ class BuildSelection:
     enable: frozenset[str]
 
     def selected(self, identifier: Identifier, full_version: str) -> bool:
-        if identifier.free_threaded and "cpython-freethreading" not in self.enable:
+        # as cibuildwheel 3: 3.13t is opt-in (experimental), 3.14t and later are built
+        if (
+            identifier.free_threaded
+            and identifier.version < (3, 14)
+            and "cpython-freethreading" not in self.enable
+        ):
             return False
         if identifier.version < (3, 8) and "cpython-eol" not in self.enable:
             return False

@@ -84,7 +84,8 @@ def test_test_skip_and_test_command_decide_tests() -> None:
 
 
 def test_archs() -> None:
-    assert resolve_archs(["auto"], "x86_64", "podman", "archs") == {"x86_64", "i686"}
+    assert resolve_archs(["auto"], "x86_64", "podman", "archs") == {"x86_64"}
+    assert resolve_archs(["auto", "auto32"], "x86_64", "podman", "archs") == {"x86_64", "i686"}
     assert resolve_archs(["auto"], "x86_64", "native", "archs") == {"x86_64"}
     assert resolve_archs(["auto64"], "x86_64", "docker", "archs") == {"x86_64"}
     with pytest.raises(ConfigError, match="the native backend builds only for this machine's arch"):

@@ -81,8 +81,9 @@ def test_skip_and_groups() -> None:
     s = selection(skip="*-musllinux_*")
     assert not s.selected(ident("cp312-musllinux_x86_64"), "3.12.99")
     assert s.selected(ident("cp312-manylinux_x86_64"), "3.12.99")
-    # free-threaded and end-of-life builds are opt-in, as in cibuildwheel
+    # 3.13t and end-of-life builds are opt-in, as in cibuildwheel
     assert not s.selected(ident("cp313t-manylinux_x86_64"), "3.13.99")
+    assert s.selected(ident("cp314t-manylinux_x86_64"), "3.14.99")  # no longer experimental
     assert selection(enable=frozenset({"cpython-freethreading"})).selected(
         ident("cp313t-manylinux_x86_64"), "3.13.99"
     )

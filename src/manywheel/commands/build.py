@@ -69,10 +69,11 @@ def configure_parser(subparsers: Any) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     session = load_session(args)
-    plan = api.make_build_plan(session, args.only)
+    plan = api.make_build_plan(session, args.only, args.shard)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if not plan.jobs:
-        console.print("nothing selected to build (allowed by allow-empty)")
+        why = f"shard {args.shard} has no jobs" if args.shard else "allowed by allow-empty"
+        console.print(f"nothing selected to build ({why})")
         return ExitCode.OK
     err = Console(stderr=True, highlight=False)
     live = err.is_terminal and not args.quiet

@@ -47,6 +47,11 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
         help="TOML file with a [tool.manywheel] table (default: the project's pyproject.toml)",
     )
     parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="only the I-th of N balanced parts of the plan (for N CI runners)",
+    )
+    parser.add_argument(
         "--allow-empty",
         action="store_true",
         default=None,

@@ -28,7 +28,7 @@ def configure_parser(subparsers: Any) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     session = load_session(args)
-    plan = api.make_build_plan(session, args.only)
+    plan = api.make_build_plan(session, args.only, args.shard)
     if args.json:
         document = {
             "platform": plan.platform,

@@ -1,0 +1,118 @@
+"""manywheel migrate on the cibuildwheel configurations of real projects (their sdists from
+the package index): the result loads, and plans what cibuildwheel would build."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from manywheel.identifiers import Identifier
+from manywheel.images import python_versions
+
+pytestmark = pytest.mark.integration
+
+PROJECTS = ["markupsafe==3.0.3", "psutil==7.2.2", "frozenlist==1.8.0", "multidict==7.2.1"]
+CACHE = Path.home() / ".cache" / "manywheel-tests" / "migrate"
+
+
+def real_pyproject(requirement: str, dest: Path) -> Path:
+    """The pyproject.toml of a real project's sdist, fetched once per machine."""
+    name, version = requirement.split("==")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    found = list(CACHE.glob(f"{name}-{version}.tar.gz"))
+    if not found:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--dest",
+                str(CACHE),
+                requirement,
+            ],
+            check=True,
+        )
+        found = list(CACHE.glob(f"{name}-{version}.tar.gz"))
+    project = dest / name
+    project.mkdir(parents=True)
+    with tarfile.open(found[0]) as tf:
+        member = tf.getmember(f"{name}-{version}/pyproject.toml")
+        data = tf.extractfile(member)
+        assert data is not None
+        (project / "pyproject.toml").write_bytes(data.read())
+    (project / "setup.py").write_text("")  # a project directory, for both tools
+    return project
+
+
+def supported(identifier: str) -> bool:
+    try:
+        ident = Identifier.parse(identifier)
+    except Exception:
+        return False
+    version = f"{ident.version[0]}.{ident.version[1]}{'t' if ident.free_threaded else ''}"
+    return version in python_versions(None)
+
+
+def cibuildwheel_plan(project: Path) -> set[str]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cibuildwheel",
+            "--print-build-identifiers",
+            "--platform",
+            "linux",
+            str(project),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return {i for i in proc.stdout.split() if supported(i)}
+
+
+@pytest.mark.parametrize("requirement", PROJECTS)
+def test_migrated_config_plans_what_cibuildwheel_would(requirement: str, tmp_path: Path) -> None:
+    original = real_pyproject(requirement, tmp_path / "original")
+    reference = cibuildwheel_plan(original)
+    assert reference
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "manywheel", "migrate", str(original)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    migrated = tmp_path / "migrated" / original.name
+    migrated.mkdir(parents=True)
+    text = (original / "pyproject.toml").read_text()
+    head = text.split("[tool.cibuildwheel")[0]  # the same project metadata, new tool table
+    (migrated / "pyproject.toml").write_text(
+        head
+        + "\n"
+        + "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("#"))
+        + "\n"
+    )
+    shutil.copy(original / "setup.py", migrated / "setup.py")
+
+    plan = subprocess.run(
+        [sys.executable, "-m", "manywheel", "plan", str(migrated), "--platform", "docker"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert plan.returncode == 0, plan.stderr
+    assert set(plan.stdout.split()) == reference
