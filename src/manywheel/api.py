@@ -50,7 +50,20 @@ def load(
         label = str(config_file)
     else:
         document, label = project.pyproject, project.pyproject_label
-    return Session(project, resolve(document, label, cli, environ), environ)
+    session = Session(project, resolve(document, label, cli, environ), environ)
+    run = session.resolver.run
+    if run.toolchain == "zig":
+        if run.platform != "native":
+            raise ConfigError(
+                f"{session.resolver.source_of('toolchain')}: the zig toolchain builds on the host "
+                f"(--platform native), not with --platform {run.platform}; containers already "
+                "provide an old glibc."
+            )
+        from manywheel.toolchains.zig import policy_glibc, zig_binary
+
+        policy_glibc(run.manylinux_policy, session.resolver.source_of("manylinux-policy"))
+        zig_binary()  # missing ziglang: say so before any job starts
+    return session
 
 
 def make_build_plan(session: Session, only: str | None = None, shard: str | None = None) -> Plan:

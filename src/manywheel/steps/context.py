@@ -36,9 +36,19 @@ class JobContext:
             # tools' temp files (uv's locks, compilers') stay in the job's dir, removed with it
             self._env = {
                 "TMPDIR": str(self.workdir / "tmp"),
+                **self._toolchain_env(),
                 **evaluate(self.job.options.environment, self.executor.base_environment()),
             }
         return self._env
+
+    def _toolchain_env(self) -> dict[str, str]:
+        options = self.job.options
+        if options.toolchain != "zig":
+            return {}
+        from manywheel.toolchains.zig import policy_glibc, write_wrappers
+
+        _, glibc = policy_glibc(options.manylinux_policy)
+        return write_wrappers(Path(self.workdir) / "zig", self.job.identifier.arch, glibc)
 
     def path_with(self, *dirs: str | PurePosixPath) -> str:
         base = self.env.get("PATH") or self.executor.base_environment().get("PATH", "")

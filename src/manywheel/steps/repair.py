@@ -6,15 +6,23 @@ import shlex
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.environment import fill
 from manywheel.errors import ManywheelError, StepFailed
 from manywheel.explain import explain, render
 from manywheel.steps.context import JobContext
+from manywheel.toolchains.zig import policy_glibc
 
 
 def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
     """Repair into <workdir>/repaired and return the one repaired wheel."""
     command = ctx.job.options.repair_wheel_command
+    if ctx.job.options.toolchain == "zig" and command == DEFAULT_REPAIR_COMMAND:
+        # the wheel must carry the policy zig targeted, not just the best one it meets
+        policy, _ = policy_glibc(ctx.job.options.manylinux_policy)
+        command = (
+            f"auditwheel repair --plat {policy}_{ctx.job.identifier.arch} -w {{dest_dir}} {{wheel}}"
+        )
     dest = ctx.workdir / "repaired"
     if not command.strip():
         ctx.run("repair", ["mkdir", "-p", str(dest)])

@@ -1,0 +1,1 @@
+"""Compiler toolchains for native builds."""

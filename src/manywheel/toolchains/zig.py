@@ -1,0 +1,131 @@
+"""The zig toolchain: portable manylinux wheels from a newer host, without a container.
+
+``zig cc -target x86_64-linux-gnu.2.17`` compiles and links against glibc 2.17's symbol
+versions whatever the host's glibc is. Wrapper scripts written into the job's work dir stand in
+for CC, CXX, LDSHARED, AR and RANLIB (setuptools, meson and CMake all read these), drop the
+few GCC-only flags clang rejects, and make ``zig c++`` link libc++ statically, so the wheel
+needs nothing from the host beyond glibc.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import sys
+from pathlib import Path
+
+from manywheel.errors import ConfigError, EnvironmentProblem
+
+ZIG_ARCHS = {
+    "x86_64": "x86_64",
+    "aarch64": "aarch64",
+    "i686": "x86",
+    "ppc64le": "powerpc64le",
+    "s390x": "s390x",
+    "armv7l": "arm",
+    "riscv64": "riscv64",
+}
+DEFAULT_POLICY = "manylinux2014"
+_ALIASES = {
+    "manylinux2014": "manylinux_2_17",
+    "manylinux2010": "manylinux_2_12",
+    "manylinux1": "manylinux_2_5",
+}
+_POLICY = re.compile(r"^manylinux_2_(\d+)$")
+# GCC flags that zig's clang rejects: dropped, the build means the same without them
+DROPPED_FLAGS = (
+    "-ffat-lto-objects",
+    "-fno-semantic-interposition",
+    "-fstack-clash-protection",
+    "-specs=",
+    "-flto=auto",
+    "-flto-partition=",
+    "-fuse-linker-plugin",
+    "-Wl,--exclude-libs",
+)
+
+CRYPT_H = """/* manywheel: stand-in for libcrypt's header, which zig does not ship */
+#ifndef _CRYPT_H
+#define _CRYPT_H 1
+char *crypt(const char *key, const char *salt);
+#endif
+"""
+_WRAPPER = """#!{python}
+# manywheel: zig as {tool}, targeting {target}
+import os, sys
+DROP = {dropped!r}
+args = [a for a in sys.argv[1:] if not a.startswith(DROP)]
+os.execv({zig!r}, [{zig!r}, *{prefix!r}, *args])
+"""
+
+
+def policy_glibc(policy: str, source: str = "manylinux-policy") -> tuple[str, str]:
+    """'manylinux2014' -> ('manylinux_2_17', '2.17')."""
+    name = _ALIASES.get(policy or DEFAULT_POLICY, policy or DEFAULT_POLICY)
+    match = _POLICY.match(name)
+    if not match:
+        raise ConfigError(
+            f"{source}: {policy!r} is not a manylinux policy the zig toolchain can target; use "
+            "manylinux2014, manylinux_2_28 or another manylinux_2_X (musllinux is not supported)."
+        )
+    return name, f"2.{match[1]}"
+
+
+def zig_binary() -> str:
+    try:
+        import ziglang
+    except ImportError:
+        raise EnvironmentProblem(
+            "--toolchain zig needs the ziglang package, which is not installed in manywheel's "
+            "environment. Install it: pip install 'manywheel[zig]' (or pip install ziglang)."
+        ) from None
+    path = Path(ziglang.__file__).parent / "zig"
+    if not path.is_file():
+        raise EnvironmentProblem(
+            f"the ziglang package has no zig executable at {path}; "
+            "reinstall it: pip install --force-reinstall ziglang."
+        )
+    return str(path)
+
+
+def write_wrappers(directory: Path, arch: str, glibc: str) -> dict[str, str]:
+    """Write cc/c++/ar/ranlib wrappers into directory; return the build environment."""
+    if arch not in ZIG_ARCHS:
+        raise ConfigError(f"--toolchain zig cannot target {arch}.")
+    zig = zig_binary()
+    target = f"{ZIG_ARCHS[arch]}-linux-gnu.{glibc}"
+    directory.mkdir(parents=True, exist_ok=True)
+    # Python 3.8's Python.h includes <crypt.h>, which zig's glibc headers do not ship
+    shims = directory / "include"
+    shims.mkdir(exist_ok=True)
+    (shims / "crypt.h").write_text(CRYPT_H)
+    compile_prefix = ["-target", target, "-idirafter", str(shims)]
+    tools = {
+        "cc": ["cc", *compile_prefix],
+        "c++": ["c++", *compile_prefix],
+        "ar": ["ar"],
+        "ranlib": ["ranlib"],
+    }
+    for name, prefix in tools.items():
+        path = directory / f"zig-{name}"
+        path.write_text(
+            _WRAPPER.format(
+                python=sys.executable,
+                tool=name,
+                target=target,
+                dropped=DROPPED_FLAGS,
+                zig=zig,
+                prefix=prefix,
+            )
+        )
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    cc, cxx = str(directory / "zig-cc"), str(directory / "zig-c++")
+    return {
+        "CC": cc,
+        "CXX": cxx,
+        "LDSHARED": f"{cc} -shared",
+        "LDCXXSHARED": f"{cxx} -shared",
+        "AR": str(directory / "zig-ar"),
+        "RANLIB": str(directory / "zig-ranlib"),
+        "ZIG_LOCAL_CACHE_DIR": str(directory / "cache"),
+    }

@@ -1,0 +1,245 @@
+"""The zig toolchain for real: manylinux2014 wheels on this glibc 2.36 host, no container,
+checked by auditwheel and by importing them on an older distro (Debian bullseye, glibc 2.31)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.utils import parse_wheel_filename
+
+from manywheel.interpreters import discover
+
+pytestmark = pytest.mark.integration
+
+HOST_PYTHONS = sorted(
+    f"cp3{i.identifier.version[1]}"
+    for i in discover()
+    if i.identifier.version >= (3, 8) and not i.identifier.free_threaded
+)
+BULLSEYE = (
+    Path(os.environ.get("MANYWHEEL_TEST_IMAGE_CACHE", "/var/cache/manywheel-test-images"))
+    / "bullseye-python3-v1"
+)
+
+
+def cython_project(root: Path) -> Path:
+    """A Cython extension calling stat(): with glibc >= 2.33 headers that is stat@GLIBC_2.33."""
+    project = root / "statdemo"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=61", "Cython>=3"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "statdemo"
+        version = "1.0"
+        requires-python = ">=3.8"
+
+        [tool.setuptools]
+        ext-modules = [{ name = "statdemo", sources = ["statdemo.pyx"] }]
+        py-modules = []
+
+        [tool.manywheel]
+        test-command = "python -c 'import statdemo, sys; assert statdemo.size(sys.executable) > 0'"
+        """)
+    )
+    (project / "statdemo.pyx").write_text(
+        textwrap.dedent("""\
+        from posix.stat cimport stat, struct_stat
+
+        def size(path):
+            cdef struct_stat st
+            if stat(os_path(path), &st) != 0:
+                raise OSError(path)
+            return st.st_size
+
+        def os_path(path):
+            return path.encode() if isinstance(path, str) else path
+        """)
+    )
+    return project
+
+
+def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "manywheel", *args], capture_output=True, text=True, check=False
+    )
+
+
+def auditwheel_policy(wheel: Path) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "auditwheel", "show", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return " ".join(out.split())
+
+
+def auditwheel_glibc(wheel: Path) -> tuple[int, int]:
+    """The glibc of the policy `auditwheel show` says the wheel is consistent with."""
+    said = auditwheel_policy(wheel)
+    match = re.search(
+        r'consistent with the following platform tag: "manylinux_(\d+)_(\d+)_x86_64"', said
+    )
+    assert match, said
+    return int(match[1]), int(match[2])
+
+
+def glibc_versions(wheel: Path, tmp: Path) -> set[str]:
+    """The GLIBC_x.y symbol versions the wheel's extension modules ask for."""
+    target = tmp / f"x-{wheel.name}"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(target)
+    found: set[str] = set()
+    for so in target.rglob("*.so"):
+        out = subprocess.run(
+            ["objdump", "-T", str(so)], capture_output=True, text=True, check=True
+        ).stdout
+        found |= {w.strip("()") for w in out.split() if w.strip("()").startswith("GLIBC_2.")}
+    return found
+
+
+def _older(version: str, limit: tuple[int, int]) -> bool:
+    major, minor = version.removeprefix("GLIBC_").split(".")[:2]
+    return (int(major), int(minor)) <= limit
+
+
+@pytest.fixture(scope="session")
+def bullseye() -> Path:
+    """A Debian bullseye root filesystem with python3 (3.9), made once per machine."""
+    if not (BULLSEYE / "usr" / "bin" / "python3").exists():
+        tmp = BULLSEYE.with_name(BULLSEYE.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        mirror = ""
+        sources = Path("/etc/apt/sources.list.d/debian.sources")
+        if sources.exists():
+            for line in sources.read_text().splitlines():
+                if line.startswith("URIs:"):
+                    mirror = line.split()[1]
+                    break
+        subprocess.run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=python3",
+                "bullseye",
+                str(tmp),
+                *([mirror] if mirror else []),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        tmp.rename(BULLSEYE)
+    return BULLSEYE
+
+
+def test_cython_project_for_every_host_python(tmp_path: Path, bullseye: Path) -> None:
+    project = cython_project(tmp_path)
+    out = tmp_path / "zig"
+    proc = manywheel("build", str(project), "-o", str(out), "--toolchain", "zig")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wheels = {next(iter(parse_wheel_filename(w.name)[3])).interpreter: w for w in out.glob("*.whl")}
+    assert sorted(wheels) == HOST_PYTHONS
+    for wheel in wheels.values():
+        assert "manylinux2014_x86_64" in wheel.name
+        assert auditwheel_glibc(wheel) <= (2, 17)
+        assert all(_older(v, (2, 17)) for v in glibc_versions(wheel, tmp_path))
+
+    # the same project with the host's gcc needs glibc 2.33 (stat) and is not manylinux2014
+    native = tmp_path / "gcc"
+    proc = manywheel("build", str(project), "-o", str(native), "--only", "cp39-manylinux_x86_64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (gcc_wheel,) = native.glob("*.whl")
+    assert "manylinux2014" not in gcc_wheel.name
+    assert "GLIBC_2.33" in glibc_versions(gcc_wheel, tmp_path)
+    explained = manywheel("explain", str(gcc_wheel)).stdout
+    assert "stat64@GLIBC_2.33 from libc.so.6 needs GLIBC 2.33, newer than the 2.17" in explained
+
+    # on bullseye (glibc 2.31, Python 3.9) the zig wheel works, the gcc one does not load
+    for label, wheel in (("zig", wheels["cp39"]), ("gcc", gcc_wheel)):
+        site = bullseye / "opt" / f"wheel-{label}"
+        shutil.rmtree(site, ignore_errors=True)
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(site)
+        run = subprocess.run(
+            [
+                "chroot",
+                str(bullseye),
+                "python3",
+                "-c",
+                f"import sys; sys.path.insert(0, '/opt/wheel-{label}'); "
+                "import statdemo; print(statdemo.size('/usr/bin/python3'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        shutil.rmtree(site)
+        if label == "zig":
+            assert run.returncode == 0, run.stderr
+            assert int(run.stdout) > 0
+        else:
+            assert run.returncode != 0
+            assert "GLIBC_2.33' not found" in run.stderr
+
+
+@pytest.mark.parametrize("name", ["markupsafe", "msgpack"])
+def test_real_sdists(name: str, sdists: Path, tmp_path: Path) -> None:
+    checks = {
+        "markupsafe": "python -c \"from markupsafe import _speedups, escape; assert escape('<') == '&lt;'\"",
+        "msgpack": 'python -c "import msgpack; from msgpack import _cmsgpack; assert msgpack.unpackb(msgpack.packb([1])) == [1]"',
+    }
+    sdist = next(sdists.glob(f"{name}-*.tar.gz"))
+    out = tmp_path / name
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "manywheel",
+            "build",
+            str(sdist),
+            "-o",
+            str(out),
+            "--toolchain",
+            "zig",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MANYWHEEL_TEST_COMMAND": checks[name]},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wheels = sorted(out.glob("*.whl"))
+    assert len(wheels) >= 5
+    for wheel in wheels:
+        assert "manylinux2014_x86_64" in wheel.name
+        assert all(_older(v, (2, 17)) for v in glibc_versions(wheel, tmp_path))
+    assert proc.stderr.count("(tested,") == len(wheels)
+
+
+def test_zig_needs_the_native_platform(tmp_path: Path) -> None:
+    project = cython_project(tmp_path)
+    proc = manywheel("build", str(project), "--toolchain", "zig", "--platform", "podman")
+    assert proc.returncode == 2
+    assert "the zig toolchain builds on the host (--platform native)" in proc.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "manywheel", "build", str(project), "--toolchain", "zig"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MANYWHEEL_MANYLINUX_POLICY": "musllinux_1_2"},
+    )
+    assert bad.returncode == 2
+    assert "is not a manylinux policy the zig toolchain can target" in bad.stderr
