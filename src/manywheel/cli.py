@@ -10,10 +10,20 @@ from collections.abc import Sequence
 from types import FrameType
 
 from manywheel import __version__
-from manywheel.commands import build, cache, ci, explain, migrate, plan, publish, sdist
+from manywheel.commands import (
+    build,
+    cache,
+    ci,
+    doctor,
+    explain,
+    migrate,
+    plan,
+    publish,
+    sdist,
+)
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan, sdist, publish, explain, ci, migrate, cache]
+COMMANDS = [build, plan, sdist, publish, explain, doctor, ci, migrate, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from packaging.utils import parse_wheel_filename
 from rich.console import Console
 from rich.table import Table
 
@@ -113,6 +114,7 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "sha256": digest,
                 "size": r.size,
                 "seconds": r.seconds,
+                "policy": _platform_tags(r.wheel),
                 "tested": r.tested,
                 "cached": r.cached,
                 "timings": r.timings,
@@ -127,6 +129,30 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
         "platform": platform,
         "jobs": jobs,
     }
+
+
+def _platform_tags(wheel: Path | None) -> list[str] | None:
+    """The wheel's platform tags (manylinux_2_17_x86_64, ...), from its file name."""
+    if wheel is None:
+        return None
+    _, _, _, tags = parse_wheel_filename(wheel.name)
+    return sorted({tag.platform for tag in tags})
+
+
+def step_summary(results: Sequence[JobResult]) -> str:
+    """A Markdown table for $GITHUB_STEP_SUMMARY."""
+    lines = [
+        "### manywheel",
+        "",
+        "| identifier | status | wheel | seconds |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in results:
+        status = r.status if r.status != "failed" else f"failed in {r.failed_step}"
+        lines.append(
+            f"| {r.identifier} | {status} | {r.wheel.name if r.wheel else '-'} | {r.seconds:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def write_report(path: Path, document: dict[str, Any]) -> None:

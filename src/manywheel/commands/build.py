@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ExitCode
 from manywheel.live import LiveReporter
-from manywheel.reporting import Reporter, print_summary, report_document, write_report
+from manywheel.reporting import Reporter, print_summary, report_document, step_summary, write_report
 from manywheel.sdist import build_sdist
 
 
@@ -97,6 +98,10 @@ def execute(args: argparse.Namespace) -> int:
     if args.report:
         write_report(args.report, report_document(results, plan.platform))
     print_summary(console, results)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(step_summary(results))
     for kept in outcome.kept:
         console.print(kept, markup=False)
     failed = [r for r in results if r.status != "success"]
