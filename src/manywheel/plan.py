@@ -89,6 +89,12 @@ def make_plan(
             )
     else:
         build = Selector(run.build, resolver.source_of("build"))
+        if not run.build.split():
+            raise ConfigError(
+                f"{build.source}: the build selector is empty, so it selects "
+                "nothing. Use '*' for every identifier, or patterns such as "
+                "'cp312-*'."
+            )
         skip = Selector(run.skip, resolver.source_of("skip"))
         build.validate()
         if skip.text:

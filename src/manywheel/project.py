@@ -14,6 +14,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from manywheel.errors import ConfigError
+from manywheel.sources import check_member
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -112,12 +113,16 @@ def _sdist_members(path: Path) -> dict[str, bytes]:
         if path.name.endswith(".zip"):
             with zipfile.ZipFile(path) as zf:
                 for name in zf.namelist():
+                    check_member(name, path)
                     parts = PurePosixPath(name).parts
                     if len(parts) == 2 and parts[1] in wanted:
                         found[parts[1]] = zf.read(name)
         else:
             with tarfile.open(path, "r:*") as tf:
                 for member in tf:
+                    check_member(member.name, path)
+                    if member.issym() or member.islnk():
+                        check_member(str(PurePosixPath(member.name).parent / member.linkname), path)
                     parts = PurePosixPath(member.name).parts
                     if len(parts) == 2 and parts[1] in wanted and member.isfile():
                         fh = tf.extractfile(member)

@@ -16,6 +16,7 @@ from manywheel.pipeline import JobCache, restore_from_cache, run_job
 from manywheel.plan import Job, Plan
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
+from manywheel.secrets import Masker
 from manywheel.steps.context import JobContext
 from manywheel.system_packages import install_script
 from manywheel.wheelhouse import Wheelhouse
@@ -157,6 +158,7 @@ class Scheduler:
         except Exception as exc:  # a bug must not lose the other jobs' results
             result.status, result.failed_step = "failed", result.failed_step or "internal"
             result.error = f"internal error: {type(exc).__name__}: {exc} (a bug in manywheel)"
+        self._mask(job, result)
         if result.status == "failed":
             self._group(job).failed = True
         result.seconds = round(time.monotonic() - start, 1)
@@ -164,6 +166,17 @@ class Scheduler:
         if result.status == "failed" and self.fail_fast:
             self.cancel()
         return result
+
+    def _mask(self, job: Job, result: JobResult) -> None:
+        """Secrets never stay in a log, an error or a report."""
+        masker = Masker.from_environ(os.environ)
+        masker.add_pairs([*job.options.environment, *job.options.test_environment])
+        if result.log is not None:
+            masker.mask_file(result.log)
+        if result.error:
+            result.error = masker.mask(result.error)
+        if result.failed_command:
+            result.failed_command = masker.mask(result.failed_command)
 
     def _job_cache(self, job: Job) -> JobCache | None:
         if self.cache is None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 SECRET_VARS = ("MANYWHEEL_PASSWORD", "MANYWHEEL_TOKEN", "TWINE_PASSWORD", "PYPI_API_TOKEN")
 MASK = "****"
+_SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|CREDENTIAL", re.I)
 _USERINFO = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<password>[^/\s@]+)@"
 )
@@ -32,10 +34,27 @@ class Masker:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Masker:
         masker = cls(environ.get(var, "") for var in SECRET_VARS)
-        for value in environ.values():
-            for match in _USERINFO.finditer(value):
-                masker.add(match["password"])
+        masker.add_pairs(environ.items())
         return masker
+
+    def add_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Values of secret-looking names (…TOKEN, …PASSWORD, …SECRET, …API_KEY), and
+        passwords inside URLs."""
+        for name, value in pairs:
+            if _SECRET_NAME.search(name):
+                self.add(value)
+            for match in _USERINFO.finditer(value):
+                self.add(match["password"])
+
+    def mask_file(self, path: Path) -> None:
+        """Rewrite a log file with every secret masked."""
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        masked = self.mask(text)
+        if masked != text:
+            path.write_text(masked, encoding="utf-8")
 
     def add(self, secret: str | None) -> None:
         if secret and len(secret) >= 3:  # shorter strings would mask ordinary text

@@ -42,7 +42,7 @@ def copy_project(src: Path, dest: Path, exclude: set[Path] | None = None) -> Pat
     return target
 
 
-def _check_member(name: str, sdist: Path) -> None:
+def check_member(name: str, sdist: Path) -> None:
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts:
         raise ConfigError(f"'{sdist}' contains the unsafe path '{name}'; refusing to unpack it.")
@@ -54,15 +54,15 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
         if sdist.name.endswith(".zip"):
             with zipfile.ZipFile(sdist) as zf:
                 for name in zf.namelist():
-                    _check_member(name, sdist)
+                    check_member(name, sdist)
                 zf.extractall(dest)
         else:
             with tarfile.open(sdist, "r:*") as tf:
                 members = tf.getmembers()
                 for member in members:
-                    _check_member(member.name, sdist)
+                    check_member(member.name, sdist)
                     if member.issym() or member.islnk():
-                        _check_member(
+                        check_member(
                             os.path.join(os.path.dirname(member.name), member.linkname), sdist
                         )
                 if hasattr(tarfile, "data_filter"):
