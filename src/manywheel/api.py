@@ -94,7 +94,9 @@ class BuildOutcome:
     kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
 
 
-def build(session: Session, plan: Plan, reporter: Reporter) -> BuildOutcome:
+def build(
+    session: Session, plan: Plan, reporter: Reporter, *, debug_shell: bool = False
+) -> BuildOutcome:
     run = session.resolver.run
     wheelhouse = Wheelhouse(Path(run.output_dir))
     wheelhouse.ensure()
@@ -113,6 +115,7 @@ def build(session: Session, plan: Plan, reporter: Reporter) -> BuildOutcome:
         jobs=run.jobs,
         fail_fast=run.fail_fast,
         keep_failed=run.keep_container,
+        debug_shell=debug_shell,
         cache=cache,
         project_digest=digest,
     )

@@ -58,6 +58,7 @@ class Scheduler:
         jobs: int,
         fail_fast: bool,
         keep_failed: bool = False,
+        debug_shell: bool = False,
         cache: WheelCache | None = None,
         project_digest: str = "",
     ) -> None:
@@ -72,6 +73,8 @@ class Scheduler:
         self.cache = cache
         self.project_digest = project_digest
         self.kept: list[str] = []  # how to enter each kept environment
+        self.debug_shell = debug_shell
+        self._failed: list[JobContext] = []  # for --debug-shell, before cleanup
         self.cancel_event = threading.Event()
         self._groups: dict[GroupKey, _Group] = {}
         self._groups_lock = threading.Lock()
@@ -151,6 +154,8 @@ class Scheduler:
                 self.reporter.step,
             )
             run_job(ctx, self.wheelhouse, result, job_cache)
+            if result.status == "failed" and self.debug_shell:
+                self._failed.append(ctx)
         except StepFailed as exc:
             result.status, result.failed_step, result.error = "failed", exc.step, exc.message
         except Cancelled:
@@ -201,6 +206,12 @@ class Scheduler:
             pending = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for ctx in self._failed:
+                self.reporter.line(
+                    f"{ctx.job.name}: opening a shell in the failed job's work "
+                    f"dir {ctx.workdir}; exit it to clean up and continue"
+                )
+                ctx.executor.debug_shell(ctx.workdir, ctx.env)
         except BaseException:
             self.cancel()
             raise

@@ -68,6 +68,10 @@ class Executor(Protocol):
         """The uv executable in this executor, or None."""
         ...
 
+    def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
+        """An interactive shell in a job's work dir and environment (--debug-shell)."""
+        ...
+
     def cancel(self) -> None:
         """Kill every command still running (Ctrl-C, --fail-fast)."""
         ...

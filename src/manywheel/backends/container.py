@@ -112,6 +112,11 @@ class ContainerExecutor:
             f"with '{engine} rm -f {self.name}'"
         )
 
+    def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
+        argv = self._exec(["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True)
+        argv.insert(2, "--tty")
+        subprocess.run(argv, check=False)
+
     def cancel(self) -> None:
         with self._lock:
             procs = list(self._running)

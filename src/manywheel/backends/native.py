@@ -120,6 +120,10 @@ class NativeExecutor:
     def uv(self) -> str | None:
         return self._uv
 
+    def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
+        shell = os.environ.get("SHELL") or "sh"
+        subprocess.run([shell], cwd=str(cwd), env={**os.environ, **env}, check=False)
+
     def cancel(self) -> None:
         with self._lock:
             self._cancelled = True

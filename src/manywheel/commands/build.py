@@ -13,7 +13,7 @@ from rich.console import Console
 
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
-from manywheel.errors import Cancelled, ExitCode
+from manywheel.errors import Cancelled, ConfigError, ExitCode
 from manywheel.live import LiveReporter
 from manywheel.reporting import Reporter, print_summary, report_document, step_summary, write_report
 from manywheel.sdist import build_sdist
@@ -47,6 +47,12 @@ def configure_parser(subparsers: Any) -> None:
         help="build everything afresh, ignoring (and not filling) the build cache",
     )
     parser.add_argument(
+        "--debug-shell",
+        action="store_true",
+        help="open a shell in each failed job's environment (container or temp dir) before "
+        "it is cleaned up; needs an interactive terminal",
+    )
+    parser.add_argument(
         "--keep-container",
         action="store_true",
         default=None,
@@ -69,6 +75,11 @@ def configure_parser(subparsers: Any) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.debug_shell and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ConfigError(
+            "--debug-shell needs an interactive terminal (stdin and stdout are "
+            "not a TTY here); use --keep-container to inspect a failed container."
+        )
     session = load_session(args)
     plan = api.make_build_plan(session, args.only, args.shard)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -77,7 +88,7 @@ def execute(args: argparse.Namespace) -> int:
         console.print(f"nothing selected to build ({why})")
         return ExitCode.OK
     err = Console(stderr=True, highlight=False)
-    live = err.is_terminal and not args.quiet
+    live = err.is_terminal and not args.quiet and not args.debug_shell
     reporter = LiveReporter(err, plan.identifiers) if live else Reporter(sys.stderr, args.quiet)
     reporter.line(
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
@@ -85,7 +96,7 @@ def execute(args: argparse.Namespace) -> int:
     )
     try:
         with reporter if isinstance(reporter, LiveReporter) else contextlib.nullcontext():
-            outcome = api.build(session, plan, reporter)
+            outcome = api.build(session, plan, reporter, debug_shell=args.debug_shell)
     except KeyboardInterrupt:
         raise Cancelled(
             "interrupted: running jobs were stopped and their temporary files removed; "
