@@ -1,15 +1,19 @@
-"""Integration tests get their own cache, logs and temp dir, so runs never share state."""
+"""Every test gets its own manywheel cache and log dir, so runs never share state; real
+sdists are downloaded once per machine."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from tests.projects import SDIST_CACHE, real_sdist
+
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    for var in [v for v in __import__("os").environ if v.startswith("MANYWHEEL_")]:
+    for var in [v for v in os.environ if v.startswith("MANYWHEEL_")]:
         monkeypatch.delenv(var)
     state = tmp_path_factory.mktemp("manywheel-state")
     monkeypatch.setenv("MANYWHEEL_CACHE_DIR", str(state / "cache"))
@@ -17,30 +21,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
-def sdists(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real sdists from the package index, downloaded once per machine."""
-    import subprocess
-    import sys
-
-    cache = Path.home() / ".cache" / "manywheel-tests" / "sdists"
-    cache.mkdir(parents=True, exist_ok=True)
-    for req in ("markupsafe==3.0.3", "msgpack==1.1.1"):
-        name = req.split("==", maxsplit=1)[0]
-        if not list(cache.glob(f"{name}-*.tar.gz")):
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "-q",
-                    "--no-deps",
-                    "--no-binary",
-                    ":all:",
-                    "--dest",
-                    str(cache),
-                    req,
-                ],
-                check=True,
-            )
-    return cache
+def sdists() -> Path:
+    """The directory holding real sdists (markupsafe, msgpack) from the package index."""
+    for requirement in ("markupsafe==3.0.3", "msgpack==1.1.1"):
+        real_sdist(requirement)
+    return SDIST_CACHE

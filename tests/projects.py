@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
+
+SDIST_CACHE = Path.home() / ".cache" / "manywheel-tests" / "sdists"
 
 _C_TEMPLATE = """\
 #define PY_SSIZE_T_CLEAN
@@ -61,3 +65,31 @@ def make_c_project(
     )
     (project / f"{name}.c").write_text(_C_TEMPLATE.format(name=name, extra_c=extra_c))
     return project
+
+
+def real_sdist(requirement: str) -> Path:
+    """A real project's sdist (``name==version``) from the package index, fetched once per
+    machine into ~/.cache/manywheel-tests/sdists."""
+    name, version = requirement.split("==")
+    SDIST_CACHE.mkdir(parents=True, exist_ok=True)
+    pattern = f"{name}-{version}.tar.gz"
+    found = [p for p in SDIST_CACHE.iterdir() if p.name.lower() == pattern.lower()]
+    if not found:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--dest",
+                str(SDIST_CACHE),
+                requirement,
+            ],
+            check=True,
+        )
+        found = [p for p in SDIST_CACHE.iterdir() if p.name.lower() == pattern.lower()]
+    return found[0]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from tests.integration.containers import (
     ENGINES,
     image_env,

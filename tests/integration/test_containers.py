@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from packaging.utils import parse_wheel_filename
+
 from tests.integration.containers import ENGINES, image_env, manywheel_containers, run_manywheel
+from tests.projects import real_sdist
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -58,24 +60,7 @@ def test_c_extension_builds_repairs_and_tests_in_a_container(engine: str, tmp_pa
 def test_sdist_with_a_system_library_is_repaired_with_it_vendored(
     engine: str, tmp_path: Path
 ) -> None:
-    sdists = tmp_path / "sdists"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "--dest",
-            str(sdists),
-            "PyYAML==6.0.2",
-        ],
-        check=True,
-    )
-    sdist = next(sdists.glob("*.tar.gz"))
+    sdist = real_sdist("PyYAML==6.0.2")
     out = tmp_path / "wheelhouse"
     env = image_env(
         engine,

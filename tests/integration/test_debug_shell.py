@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from tests.integration.containers import IMAGES, manywheel_containers
 from tests.projects import make_c_project
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration

@@ -13,39 +13,20 @@ import pytest
 
 from manywheel.identifiers import Identifier
 from manywheel.images import python_versions
+from tests.projects import real_sdist
 
 pytestmark = pytest.mark.integration
 
 PROJECTS = ["markupsafe==3.0.3", "psutil==7.2.2", "frozenlist==1.8.0", "multidict==7.2.1"]
-CACHE = Path.home() / ".cache" / "manywheel-tests" / "migrate"
 
 
 def real_pyproject(requirement: str, dest: Path) -> Path:
-    """The pyproject.toml of a real project's sdist, fetched once per machine."""
+    """The pyproject.toml of a real project's sdist, in a directory of its own."""
     name, version = requirement.split("==")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    found = list(CACHE.glob(f"{name}-{version}.tar.gz"))
-    if not found:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--dest",
-                str(CACHE),
-                requirement,
-            ],
-            check=True,
-        )
-        found = list(CACHE.glob(f"{name}-{version}.tar.gz"))
+    sdist = real_sdist(requirement)
     project = dest / name
     project.mkdir(parents=True)
-    with tarfile.open(found[0]) as tf:
+    with tarfile.open(sdist) as tf:
         member = tf.getmember(f"{name}-{version}/pyproject.toml")
         data = tf.extractfile(member)
         assert data is not None

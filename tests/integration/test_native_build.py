@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from packaging.utils import parse_wheel_filename
-from tests.integration.containers import tree_digest
-from tests.projects import make_c_project
 
 from manywheel.interpreters import discover
+from tests.integration.containers import tree_digest
+from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
 

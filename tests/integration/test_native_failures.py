@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.projects import make_c_project
 
 from manywheel.cli import main
+from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
 

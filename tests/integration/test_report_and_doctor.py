@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration

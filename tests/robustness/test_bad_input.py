@@ -6,6 +6,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+
 from tests.projects import make_c_project
 from tests.robustness.helpers import Run, leftovers, one_paragraph_error, tree_digest
 

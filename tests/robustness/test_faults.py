@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from tests.integration.containers import IMAGES, manywheel_containers
 from tests.projects import make_c_project
 from tests.robustness.helpers import Run, leftovers, tree_digest

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tests.projects import make_c_project
 from tests.robustness.helpers import Run
 

@@ -16,16 +16,21 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     verbosity.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
-def add_project_arguments(parser: argparse.ArgumentParser) -> None:
-    add_output_arguments(parser)
+def add_path_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """The optional PATH positional (default: the current directory)."""
     parser.add_argument(
         "path",
         nargs="?",
         default=".",
         type=Path,
         metavar="PATH",
-        help="project directory or sdist (.tar.gz/.zip); default: the current directory",
+        help=f"{what} (default: the current directory)",
     )
+
+
+def add_project_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output_arguments(parser)
+    add_path_argument(parser, "project directory or sdist (.tar.gz/.zip)")
     parser.add_argument(
         "--platform",
         choices=["native", "docker", "podman", "auto"],

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manywheel.commands.common import add_output_arguments
+from manywheel.commands.common import add_output_arguments, add_path_argument
 from manywheel.config.resolve import read_toml
 from manywheel.errors import ConfigError, ExitCode
 from manywheel.migrate import migrate
@@ -24,14 +24,7 @@ def configure_parser(subparsers: Any) -> None:
         "on stderr.",
     )
     add_output_arguments(parser)
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        metavar="PATH",
-        help="project directory or its pyproject.toml (default: .)",
-    )
+    add_path_argument(parser, "project directory or its pyproject.toml")
     parser.set_defaults(execute=execute)
 
 

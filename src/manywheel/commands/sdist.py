@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from manywheel.commands.common import add_output_arguments
+from manywheel.commands.common import add_output_arguments, add_path_argument
 from manywheel.errors import ExitCode
 from manywheel.project import load_project
 from manywheel.sdist import build_sdist
@@ -20,14 +20,7 @@ def configure_parser(subparsers: Any) -> None:
         "so the source tree is never written to, and put it in the output dir.",
     )
     add_output_arguments(parser)
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        metavar="PATH",
-        help="project directory (default: the current directory)",
-    )
+    add_path_argument(parser, "project directory")
     parser.add_argument(
         "-o",
         "--output-dir",
