@@ -118,8 +118,3 @@ def forward_environment(
         if name in environ:
             env[name] = environ[name]
     return Forwarded(env, ca)
-
-
-def secret_free_summary(forwarded: Forwarded) -> str:
-    """Which variables were forwarded (names only: values may hold credentials)."""
-    return ", ".join(sorted(forwarded.env)) or "nothing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -99,8 +100,6 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
 
 
 def report_document(results: Sequence[JobResult], platform: str) -> dict[str, Any]:
-    import hashlib
-
     jobs = []
     for r in results:
         digest = None
