@@ -243,3 +243,73 @@ def test_zig_needs_the_native_platform(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "is not a manylinux policy the zig toolchain can target" in bad.stderr
+
+
+def test_cpp_extension_links_libcxx_statically(tmp_path: Path) -> None:
+    project = tmp_path / "cppdemo"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "cppdemo"
+        version = "1.0"
+
+        [tool.setuptools]
+        ext-modules = [{ name = "cppdemo", sources = ["cppdemo.cpp"], language = "c++" }]
+        py-modules = []
+
+        [tool.manywheel]
+        test-command = "python -c 'import cppdemo; assert cppdemo.join(3) == \\"0,1,2\\"'"
+        """)
+    )
+    (project / "cppdemo.cpp").write_text(
+        textwrap.dedent("""\
+        #define PY_SSIZE_T_CLEAN
+        #include <Python.h>
+        #include <string>
+        #include <vector>
+
+        static PyObject *join(PyObject *, PyObject *args) {
+            long n;
+            if (!PyArg_ParseTuple(args, "l", &n)) return nullptr;
+            std::vector<std::string> parts;
+            for (long i = 0; i < n; ++i) parts.push_back(std::to_string(i));
+            std::string out;
+            for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
+            return PyUnicode_FromString(out.c_str());
+        }
+
+        static PyMethodDef methods[] = {{"join", join, METH_VARARGS, nullptr}, {nullptr, nullptr, 0, nullptr}};
+        static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "cppdemo", nullptr, -1, methods};
+        PyMODINIT_FUNC PyInit_cppdemo(void) { return PyModule_Create(&module); }
+        """)
+    )
+    out = tmp_path / "out"
+    proc = manywheel(
+        "build",
+        str(project),
+        "-o",
+        str(out),
+        "--toolchain",
+        "zig",
+        "--only",
+        "cp312-manylinux_x86_64",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    assert "manylinux2014_x86_64" in wheel.name
+    assert auditwheel_glibc(wheel) <= (2, 17)
+    extracted = tmp_path / "x"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(extracted)
+        assert not any(".libs/" in n for n in zf.namelist())  # nothing vendored
+    (so,) = extracted.glob("cppdemo*.so")
+    needed = subprocess.run(
+        ["objdump", "-p", str(so)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "libstdc++" not in needed
+    assert "libc++" not in needed  # libc++ is linked in statically
