@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.engine import Engine, platform_args
+from manywheel.backends.processes import Processes
 from manywheel.errors import EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.project import Project
@@ -49,7 +50,7 @@ class ContainerExecutor:
         self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
         self._forwarded = forwarded
         self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[bytes]] = set()
+        self._processes = Processes()
         self._counter = 0
         self._started = False
         self._start(emulated)
@@ -118,10 +119,7 @@ class ContainerExecutor:
         subprocess.run(argv, check=False)
 
     def cancel(self) -> None:
-        with self._lock:
-            procs = list(self._running)
-            self._running.clear()
-        for proc in procs:
+        for proc in self._processes.cancel():
             proc.send_signal(signal.SIGTERM)
         # the commands inside the container stop with it, in close()
 
@@ -228,20 +226,7 @@ class ContainerExecutor:
         self, argv: Sequence[str], *, cwd: PurePosixPath | None, env: Mapping[str, str], log: Path
     ) -> int:
         full = {**self._forwarded.env, "UV_CACHE_DIR": "/tmp/manywheel-uv-cache", **env}
-        with log.open("ab") as out:
-            with self._lock:
-                proc = subprocess.Popen(
-                    self._exec(argv, cwd=cwd, env=full),
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-                self._running.add(proc)
-            try:
-                return proc.wait()
-            finally:
-                with self._lock:
-                    self._running.discard(proc)
+        return self._processes.run(self._exec(argv, cwd=cwd, env=full), log)
 
     def make_workdir(self, name: str) -> PurePosixPath:
         with self._lock:

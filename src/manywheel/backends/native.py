@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from manywheel.backends.processes import Processes
 from manywheel.interpreters import uv_binary
 from manywheel.project import Project
 from manywheel.sources import copy_project, unpack_sdist
@@ -29,8 +30,7 @@ class NativeExecutor:
         self._root = Path(tempfile.mkdtemp(prefix="manywheel-"))
         self._pristine: Path | None = None
         self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[bytes]] = set()
-        self._cancelled = False
+        self._processes = Processes()
         self._uv = uv_binary()
 
     def base_environment(self) -> Mapping[str, str]:
@@ -39,30 +39,13 @@ class NativeExecutor:
     def run(
         self, argv: Sequence[str], *, cwd: PurePosixPath | None, env: Mapping[str, str], log: Path
     ) -> int:
-        full_env = {**os.environ, **env}
-        with log.open("ab") as out:
-            with self._lock:
-                if self._cancelled:
-                    return -signal.SIGINT
-                try:
-                    proc = subprocess.Popen(
-                        list(argv),
-                        cwd=str(cwd) if cwd else None,
-                        env=full_env,
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,  # Ctrl-C reaches us, we stop the group
-                    )
-                except OSError as exc:
-                    out.write(f"manywheel: cannot run {argv[0]}: {exc.strerror}\n".encode())
-                    return 127
-                self._running.add(proc)
-            try:
-                return proc.wait()
-            finally:
-                with self._lock:
-                    self._running.discard(proc)
+        return self._processes.run(
+            argv,
+            log,
+            cwd=str(cwd) if cwd else None,
+            env={**os.environ, **env},
+            start_new_session=True,  # Ctrl-C reaches us, we stop the group
+        )
 
     def make_workdir(self, name: str) -> PurePosixPath:
         path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self._root))
@@ -125,10 +108,7 @@ class NativeExecutor:
         subprocess.run([shell], cwd=str(cwd), env={**os.environ, **env}, check=False)
 
     def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            procs = list(self._running)
-        for proc in procs:
+        for proc in self._processes.cancel():
             _stop(proc)
 
     def close(self) -> None:
