@@ -174,3 +174,20 @@ def test_foreign_arch_without_binfmt(project: Path, tmp_path: Path) -> None:
     line = _error_line(proc)
     assert "needs QEMU emulation" in line
     assert "qemu-user-static" in line
+
+
+def test_auto_uses_a_working_engine_or_lists_what_it_tried(project: Path, tmp_path: Path) -> None:
+    env = image_env("auto", tmp_path, MANYWHEEL_BUILD="cp312-manylinux_x86_64")
+    out = tmp_path / "out"
+    proc = run_manywheel("build", str(project), "-o", str(out), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "with --platform auto" in proc.stderr
+    assert len(list(out.glob("*.whl"))) == 1
+    bin_dir = tmp_path / "no-engines"
+    bin_dir.mkdir()
+    proc = run_manywheel("build", str(project), env={**env, "PATH": str(bin_dir)})
+    assert proc.returncode == 4
+    line = _error_line(proc)
+    assert "docker is not installed (not found on PATH)" in line
+    assert "podman is not installed (not found on PATH)" in line
+    assert "--platform native" in line
