@@ -129,7 +129,8 @@ def test_plan_prints_identifiers(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
-    for args in (["--version"], ["--help"], ["build", "--help"], ["plan", "--help"]):
+    commands = ["build", "plan", "sdist", "publish", "explain", "doctor", "ci", "migrate", "cache"]
+    for args in (["--version"], ["--help"], *([name, "--help"] for name in commands)):
         with pytest.raises(SystemExit) as exit_info:
             main(args)
         assert exit_info.value.code == 0
