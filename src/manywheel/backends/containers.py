@@ -125,8 +125,8 @@ class ContainerBackend:
         host = host_arch()
         emulated = needs_emulation(host, arch)
         check_binfmt(host, arch)
-        kind = "manylinux"
-        ensure_image(self._engine, image, kind, arch, emulated)
+        # the group is (image, arch): the image option may be manylinux's or musllinux's
+        ensure_image(self._engine, image, "{manylinux,musllinux}", arch, emulated)
         return ContainerExecutor(
             self._engine,
             image,
