@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from manywheel import __version__
 from manywheel.commands import (
@@ -51,11 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "execute"):
         parser.print_help()
         return ExitCode.CONFIG
-    previous = signal.getsignal(signal.SIGTERM)
+    # SIGTERM (CI cancelling) and SIGHUP (the terminal went away) clean up like Ctrl-C
+    previous: dict[signal.Signals, Any] = {}
     try:
-        signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM cleans up like Ctrl-C
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            previous[sig] = signal.getsignal(sig)
+            signal.signal(sig, _raise_interrupt)
     except ValueError:  # not the main thread (in-process tests)
-        previous = None
+        previous = {}
     try:
         return int(args.execute(args))
     except ManywheelError as exc:
@@ -80,5 +84,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return ExitCode.FAILED
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
