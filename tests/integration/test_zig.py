@@ -313,3 +313,168 @@ def test_cpp_extension_links_libcxx_statically(tmp_path: Path) -> None:
     ).stdout
     assert "libstdc++" not in needed
     assert "libc++" not in needed  # libc++ is linked in statically
+
+
+# what Debian's, Ubuntu's and Fedora's packaging put in CFLAGS/LDFLAGS; zig rejects several
+DISTRO_CFLAGS = (
+    "-O2 -flto=auto -ffat-lto-objects -fstack-clash-protection -fcf-protection "
+    "-specs=/usr/lib/rpm/redhat/redhat-hardened-cc1 -march=x86-64 -mtune=generic"
+)
+DISTRO_LDFLAGS = "-Wl,-O1,-Bsymbolic-functions -Wl,-z,relro -flto=auto -Wl,--exclude-libs,ALL"
+_ADDER_C = """\
+#include <Python.h>
+long helper_add(long, long);
+static PyObject *add(PyObject *self, PyObject *args) {
+    long x, y;
+    if (!PyArg_ParseTuple(args, "ll", &x, &y)) return NULL;
+    return PyLong_FromLong(helper_add(x, y));
+}
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "adder", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_adder(void) { return PyModule_Create(&module); }
+"""
+_HELPER_CPP = """\
+#include <numeric>
+#include <vector>
+extern "C" long helper_add(long a, long b) {
+    std::vector<long> v{a, b};
+    return std::accumulate(v.begin(), v.end(), 0L);
+}
+"""
+_BACKENDS = {
+    "meson": (
+        '["meson-python>=0.15"]',
+        "mesonpy",
+        {
+            "meson.build": """\
+            project('adder', 'c', 'cpp')
+            py = import('python').find_installation(pure: false)
+            helper = static_library('helper', 'helper.cpp')
+            py.extension_module('adder', 'adder.c', link_with: helper, install: true)
+            """
+        },
+    ),
+    "cmake": (
+        '["scikit-build-core>=0.8"]',
+        "scikit_build_core.build",
+        {
+            "CMakeLists.txt": """\
+            cmake_minimum_required(VERSION 3.15)
+            project(adder LANGUAGES C CXX)
+            find_package(Python COMPONENTS Interpreter Development.Module REQUIRED)
+            add_library(helper STATIC helper.cpp)
+            set_property(TARGET helper PROPERTY POSITION_INDEPENDENT_CODE ON)
+            Python_add_library(adder MODULE adder.c WITH_SOABI)
+            target_link_libraries(adder PRIVATE helper)
+            install(TARGETS adder DESTINATION .)
+            """
+        },
+    ),
+    "setuptools": (
+        '["setuptools>=61"]',
+        "setuptools.build_meta",
+        {
+            "setup.py": 'from setuptools import Extension, setup\nsetup(ext_modules=[Extension("adder", ["adder.c", "helper.cpp"])])\n'
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("backend", sorted(_BACKENDS))
+def test_meson_cmake_setuptools_with_distro_flags(backend: str, tmp_path: Path) -> None:
+    """meson and CMake pick up the zig wrappers from CC/CXX too; GCC-only flags are translated."""
+    requires, build_backend, files = _BACKENDS[backend]
+    project = tmp_path / "adder"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+        [build-system]
+        requires = {requires}
+        build-backend = "{build_backend}"
+
+        [project]
+        name = "adder"
+        version = "1.0"
+
+        [tool.manywheel]
+        test-command = "python -c 'import adder; assert adder.add(2, 3) == 5'"
+        environment = {{ CFLAGS = "{DISTRO_CFLAGS}", CXXFLAGS = "{DISTRO_CFLAGS}", LDFLAGS = "{DISTRO_LDFLAGS}" }}
+        """)
+    )
+    (project / "adder.c").write_text(_ADDER_C)
+    (project / "helper.cpp").write_text(_HELPER_CPP)
+    for name, text in files.items():
+        (project / name).write_text(textwrap.dedent(text))
+    out = tmp_path / "out"
+    proc = manywheel(
+        "build",
+        str(project),
+        "-o",
+        str(out),
+        "--toolchain",
+        "zig",
+        "--only",
+        "cp312-manylinux_x86_64",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    assert "manylinux2014_x86_64" in wheel.name
+    assert auditwheel_glibc(wheel) <= (2, 17)
+    assert "(tested," in proc.stderr
+
+
+@pytest.mark.parametrize("include", [True, False], ids=["header", "library"])
+def test_host_system_library_fails_clearly(include: bool, tmp_path: Path) -> None:
+    """-lz of the host cannot be used: the failure says so, and what to do instead."""
+    if not Path("/usr/include/zlib.h").is_file():
+        pytest.skip("zlib1g-dev is not installed: no host library to reach for")
+    project = tmp_path / "zver"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "zver"
+        version = "1.0"
+        """)
+    )
+    (project / "setup.py").write_text(
+        'from setuptools import Extension, setup\nsetup(ext_modules=[Extension("zver", ["zver.c"], libraries=["z"])])\n'
+    )
+    declare = "#include <zlib.h>" if include else "const char *zlibVersion(void);"
+    (project / "zver.c").write_text(
+        declare
+        + textwrap.dedent("""
+        #include <Python.h>
+        static PyObject *v(PyObject *s, PyObject *a) { return PyUnicode_FromString(zlibVersion()); }
+        static PyMethodDef m[] = {{"v", v, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+        static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "zver", NULL, -1, m};
+        PyMODINIT_FUNC PyInit_zver(void) { return PyModule_Create(&mod); }
+        """)
+    )
+    proc = manywheel(
+        "build",
+        str(project),
+        "--toolchain",
+        "zig",
+        "--only",
+        "cp312-manylinux_x86_64",
+        "-o",
+        str(tmp_path / "out"),
+    )
+    assert proc.returncode == 1
+    said = " ".join((proc.stdout + proc.stderr).split())  # rich wraps long lines
+    if include:
+        assert (
+            "manywheel: zlib.h is a header of the host (/usr/include/zlib.h); --toolchain zig "
+            "does not use the host's headers and libraries, which are built for the host's "
+            "glibc, not glibc 2.17." in said
+        )
+    else:
+        assert (
+            "manywheel: --toolchain zig cannot link the host's system library -lz: zig links "
+            "against glibc 2.17 and its own libc++ only. Build libz from source" in said
+        )

@@ -3,7 +3,7 @@
 ``zig cc -target x86_64-linux-gnu.2.17`` compiles and links against glibc 2.17's symbol
 versions whatever the host's glibc is. Wrapper scripts written into the job's work dir stand in
 for CC, CXX, LDSHARED, AR and RANLIB (setuptools, meson and CMake all read these), drop the
-few GCC-only flags clang rejects, and make ``zig c++`` link libc++ statically, so the wheel
+GCC-only flags clang rejects (zigcc.py), and make ``zig c++`` link libc++ statically, so the wheel
 needs nothing from the host beyond glibc.
 """
 
@@ -32,30 +32,18 @@ _ALIASES = {
     "manylinux1": "manylinux_2_5",
 }
 _POLICY = re.compile(r"^manylinux_2_(\d+)$")
-# GCC flags that zig's clang rejects: dropped, the build means the same without them
-DROPPED_FLAGS = (
-    "-ffat-lto-objects",
-    "-fno-semantic-interposition",
-    "-fstack-clash-protection",
-    "-specs=",
-    "-flto=auto",
-    "-flto-partition=",
-    "-fuse-linker-plugin",
-    "-Wl,--exclude-libs",
-)
-
 CRYPT_H = """/* manywheel: stand-in for libcrypt's header, which zig does not ship */
 #ifndef _CRYPT_H
 #define _CRYPT_H 1
 char *crypt(const char *key, const char *salt);
 #endif
 """
-_WRAPPER = """#!{python}
+_WRAPPER = """#!{python} -I
 # manywheel: zig as {tool}, targeting {target}
-import os, sys
-DROP = {dropped!r}
-args = [a for a in sys.argv[1:] if not a.startswith(DROP)]
-os.execv({zig!r}, [{zig!r}, *{prefix!r}, *args])
+import sys
+sys.path.append({package_parent!r})
+from manywheel.toolchains.zigcc import main
+sys.exit(main({zig!r}, {prefix!r}, {target!r}, sys.argv[1:]))
 """
 
 
@@ -113,7 +101,7 @@ def write_wrappers(directory: Path, arch: str, glibc: str) -> dict[str, str]:
                 python=sys.executable,
                 tool=name,
                 target=target,
-                dropped=DROPPED_FLAGS,
+                package_parent=str(Path(__file__).resolve().parents[2]),
                 zig=zig,
                 prefix=prefix,
             )
