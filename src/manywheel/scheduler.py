@@ -118,7 +118,7 @@ class Scheduler:
                 )
             elif packages:
                 self.reporter.step(job.name, "system-packages")
-                ctx.shell("system-packages", install_script(packages))
+                ctx.shell("system-packages", install_script(packages, job.identifier.kind))
             if job.options.before_all:
                 self.reporter.step(job.name, "before-all")
                 ctx.shell("before-all", job.options.before_all, cwd=ctx.project)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
+from manywheel.identifiers import PlatformKind
+
 # name -> (yum/dnf, apt, apk)
 PACKAGES: dict[str, tuple[str, str, str]] = {
     "libffi": ("libffi-devel", "libffi-dev", "libffi-dev"),
@@ -31,6 +33,9 @@ PACKAGES: dict[str, tuple[str, str, str]] = {
     "pkg-config": ("pkgconfig", "pkg-config", "pkgconf"),
 }
 MANAGERS = ("dnf", "yum", "apt-get", "apk")
+# musl images: only apk has packages built against musl; a Debian or Fedora package manager in
+# a musl image would install glibc libraries and headers that musl builds cannot use.
+MUSL_MANAGERS = ("apk",)
 
 
 def package_names(names: Sequence[str], manager: str) -> list[str]:
@@ -39,13 +44,14 @@ def package_names(names: Sequence[str], manager: str) -> list[str]:
     return [PACKAGES[n][column] if n in PACKAGES else n for n in names]
 
 
-def install_script(names: Sequence[str]) -> str:
+def install_script(names: Sequence[str], kind: PlatformKind = "manylinux") -> str:
     """A POSIX shell script that finds the image's package manager and installs the packages.
 
     On failure it prints which packages and which manager, and exits non-zero.
     """
+    managers = MUSL_MANAGERS if kind == "musllinux" else MANAGERS
     branches = []
-    for manager in MANAGERS:
+    for manager in managers:
         pkgs = " ".join(shlex.quote(p) for p in package_names(names, manager))
         if manager == "apt-get":
             install = (
@@ -63,6 +69,6 @@ def install_script(names: Sequence[str]) -> str:
         )
     tail = (
         'echo "manywheel: system-packages: no package manager found (tried '
-        f'{" ".join(MANAGERS)})" >&2; exit 4'
+        f'{" ".join(managers)})" >&2; exit 4'
     )
     return "\n".join([*branches, tail]) + "\n"

@@ -21,3 +21,14 @@ def test_script_tries_each_manager_and_names_failures() -> None:
     assert "yum install -y libyaml-devel" in script
     assert "apk add --no-cache yaml-dev" in script
     assert "manywheel: system-packages: apt-get could not install: libyaml-dev" in script
+
+
+def test_musllinux_script_uses_apk_only() -> None:
+    # musllinux images are Alpine: apk. An apt-get or dnf in a musl image would bring glibc
+    # libraries, so it is not tried (manywheel's musl test image has no apk: this is the test).
+    script = install_script(["libffi", "openssl", "libfoo-dev"], "musllinux")
+    assert "apk add --no-cache libffi-dev openssl-dev libfoo-dev" in script
+    assert "manywheel: system-packages: apk could not install: libffi-dev openssl-dev" in script
+    for other in ("apt-get", "yum", "dnf"):
+        assert other not in script
+    assert "no package manager found (tried apk)" in script
