@@ -59,9 +59,10 @@ def load(
                 f"(--platform native), not with --platform {run.platform}; containers already "
                 "provide an old glibc."
             )
-        from manywheel.toolchains.zig import policy_glibc, zig_binary
+        from manywheel.toolchains.zig import policy_glibc, refuse_musllinux, zig_binary
 
         policy_glibc(run.manylinux_policy, session.resolver.source_of("manylinux-policy"))
+        refuse_musllinux(run.build, session.resolver.source_of("build"))
         zig_binary()  # missing ziglang: say so before any job starts
     return session
 

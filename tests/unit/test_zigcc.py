@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from manywheel.errors import ConfigError
+from manywheel.toolchains.zig import refuse_musllinux
 from manywheel.toolchains.zigcc import failure_note, translate
 
 TARGET = "x86_64-linux-gnu.2.17"
@@ -72,3 +74,12 @@ def test_note_for_a_host_header_only() -> None:
     # a header the project itself forgot is its own error: no note
     assert failure_note("x.c:1:10: fatal error: 'no/such/header.h' file not found\n", TARGET) == ""
     assert failure_note("x.c:3:1: error: expected ';'\n", TARGET) == ""
+
+
+def test_musllinux_selection_is_refused_with_the_way_out() -> None:
+    refuse_musllinux("cp3*-manylinux_x86_64 cp312-*")  # no musllinux named: fine
+    with pytest.raises(ConfigError) as info:
+        refuse_musllinux("cp312-manylinux_x86_64 *-musllinux_*", "MANYWHEEL_BUILD")
+    message = str(info.value)
+    assert message.startswith("MANYWHEEL_BUILD: '*-musllinux_*' selects musllinux wheels")
+    assert "--platform podman or docker" in message

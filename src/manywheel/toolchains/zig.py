@@ -59,6 +59,20 @@ def policy_glibc(policy: str, source: str = "manylinux-policy") -> tuple[str, st
     return name, f"2.{match[1]}"
 
 
+def refuse_musllinux(build: str, source: str = "build") -> None:
+    """zig could compile for x86_64-linux-musl, but the wheel's tests need a musl CPython, which
+    a glibc host does not have: musllinux wheels are built in a musllinux image instead."""
+    named = [word for word in build.split() if "musllinux" in word]
+    if named:
+        raise ConfigError(
+            f"{source}: {named[0]!r} selects musllinux wheels, which the zig toolchain does not "
+            "build: it compiles with the host's CPythons, which use glibc, so the wheel could be "
+            "neither built for musl's CPython nor tested. Build musllinux wheels in a musllinux "
+            "image with --platform podman or docker (without --toolchain zig), and manylinux "
+            "wheels with zig in a separate run."
+        )
+
+
 def zig_binary() -> str:
     try:
         import ziglang
