@@ -60,8 +60,11 @@ if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
 fi
 
 bash tests/images/build-images.sh
+bash tests/images/build-musl-image.sh  # its own script: the manylinux images' keys stay put
 
-log "checking both engines run the test image"
+log "checking both engines run the test images"
 podman run --rm manywheel-test/manylinux-x86_64:latest true
 docker run --rm manywheel-test/manylinux-x86_64:latest true
+podman run --rm manywheel-test/musllinux-x86_64:latest /opt/python/cp313-cp313/bin/python -c 'import ssl'
+docker run --rm manywheel-test/musllinux-x86_64:latest /opt/python/cp313-cp313/bin/python -c 'import ssl'
 log "ready"
