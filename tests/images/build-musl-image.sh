@@ -32,6 +32,7 @@ cleanup() {
         rm -rf "$work"
     fi
 }
+trap cleanup EXIT
 
 in_root() {  # run a command inside the rootfs being built
     chroot "$work/root" /usr/bin/env -i HOME=/root \

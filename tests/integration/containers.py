@@ -13,6 +13,8 @@ IMAGES = {
     "i686": "manywheel-test/manylinux-i686:latest",
     "aarch64": "manywheel-test/manylinux-aarch64:latest",
 }
+# built from Debian packages and source packages by tests/images/build-musl-image.sh
+MUSL_IMAGE = "manywheel-test/musllinux-x86_64:latest"
 ENGINES = ("podman", "docker")
 
 
