@@ -122,13 +122,11 @@ tools_venv() {  # made by a musl CPython: pip picks musllinux wheels, auditwheel
     done
 }
 
-check_musl() {  # every binary built here must need musl, never glibc's libc.so.6
-    local f
-    for f in opt/python/cp311-cp311/bin/python3.11 opt/python/cp313-cp313/bin/python3.13 \
-             opt/_internal/tools/bin/patchelf; do
-        if ! readelf -d "$work/root/$f" | grep -q 'NEEDED.*libc\.\(so\|musl\)' \
-           || readelf -d "$work/root/$f" | grep -q 'libc\.so\.6'; then
-            echo "[images] $f is not linked against musl:"; readelf -d "$work/root/$f"; return 1
+check_musl() {  # the CPythons and their extension modules must need musl, never libc.so.6
+    local f  # (the tools' patchelf and uv are static musllinux binaries: nothing to check)
+    for f in "$work"/root/opt/python/cp3*/bin/python "$work"/root/opt/python/cp3*/lib/python3.*/lib-dynload/*.so; do
+        if ! readelf -d "$f" | grep -q 'NEEDED.*\[libc\.so\]' || readelf -d "$f" | grep -q 'libc\.so\.6'; then
+            echo "[images] ${f#"$work/root"} is not linked against musl:"; readelf -d "$f"; return 1
         fi
     done
 }
