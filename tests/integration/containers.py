@@ -18,15 +18,17 @@ MUSL_IMAGE = "manywheel-test/musllinux-x86_64:latest"
 ENGINES = ("podman", "docker")
 
 
-def manywheel_containers(engine: str) -> list[str]:
-    """Names of every container manywheel made that still exists (running or not)."""
+def manywheel_containers(engine: str, image: str = "") -> list[str]:
+    """Names of every container manywheel made that still exists (running or not); with image,
+    only those of that image (other runs on this machine may use the other images)."""
     proc = subprocess.run(
-        [engine, "ps", "-a", "--filter", "label=manywheel=1", "--format", "{{.Names}}"],
+        [engine, "ps", "-a", "--filter", "label=manywheel=1", "--format", "{{.Names}} {{.Image}}"],
         capture_output=True,
         text=True,
         check=True,
     )
-    return proc.stdout.split()
+    rows = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    return [name for name, used in rows if not image or used.endswith(image)]
 
 
 def tree_digest(root: Path) -> str:

@@ -1,0 +1,108 @@
+"""musllinux for real, on podman and docker, in the musl test image built from Debian packages
+and Debian source packages (tests/images/build-musl-image.sh): every musl CPython in the image
+builds, repairs to musllinux_1_2 and tests, and the extension modules need musl, not glibc."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.elffile import ELFFile
+from packaging.utils import parse_wheel_filename
+
+from tests.integration.containers import (
+    ENGINES,
+    MUSL_IMAGE,
+    image_env,
+    manywheel_containers,
+    run_manywheel,
+)
+from tests.projects import make_c_project, real_sdist
+
+pytestmark = [pytest.mark.integration, pytest.mark.container]
+
+# inside the container, in the test step: the interpreter that runs the tests is a musl one
+IS_MUSL = "import sysconfig; assert 'linux-musl' in sysconfig.get_config_var('EXT_SUFFIX')"
+
+
+def _image_pythons(engine: str) -> list[str]:
+    """The interpreters the image holds, as wheel interpreter tags (cp311, cp313)."""
+    proc = subprocess.run(
+        [engine, "run", "--rm", MUSL_IMAGE, "ls", "/opt/python"],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return sorted(entry.split("-")[0] for entry in proc.stdout.split())
+
+
+def _needed(wheel: Path) -> dict[str, list[str]]:
+    """DT_NEEDED of every shared object in the wheel, by member name."""
+    out: dict[str, list[str]] = {}
+    with zipfile.ZipFile(wheel) as zf:
+        for name in zf.namelist():
+            if ".so" not in name:
+                continue
+            elf = ELFFile(io.BytesIO(zf.read(name)))
+            dynamic = elf.get_section_by_name(".dynamic")
+            assert isinstance(dynamic, DynamicSection), name
+            out[name] = [t.needed for t in dynamic.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
+    return out
+
+
+def _build(engine: str, source: Path, tmp_path: Path, test_command: str) -> dict[str, Path]:
+    out = tmp_path / "wheelhouse"
+    env = image_env(
+        engine,
+        tmp_path,
+        MANYWHEEL_MUSLLINUX_X86_64_IMAGE=MUSL_IMAGE,
+        MANYWHEEL_BUILD="cp*-musllinux_x86_64",
+        MANYWHEEL_TEST_COMMAND=test_command,
+    )
+    proc = run_manywheel("build", str(source), "-o", str(out), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tested" in proc.stderr
+    assert manywheel_containers(engine, MUSL_IMAGE) == []
+    wheels: dict[str, Path] = {}
+    for wheel in out.glob("*.whl"):
+        _, _, _, tags = parse_wheel_filename(wheel.name)
+        assert {t.platform for t in tags} == {"musllinux_1_2_x86_64"}, wheel.name
+        wheels[next(iter(tags)).interpreter] = wheel
+    return wheels
+
+
+def _assert_linked_against_musl(wheel: Path) -> None:
+    needed = _needed(wheel)
+    assert needed, f"{wheel.name} holds no extension module"
+    for member, libs in needed.items():
+        assert "libc.musl-x86_64.so.1" in libs, (member, libs)  # musl's, as on Alpine
+        assert "libc.so.6" not in libs, (member, libs)  # glibc's
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_c_extension_for_every_musl_cpython(engine: str, tmp_path: Path) -> None:
+    project = make_c_project(tmp_path / "src", "demo")
+    test = f'python -c "import demo; assert demo.answer() == 42; {IS_MUSL}"'
+    wheels = _build(engine, project, tmp_path, test)
+    assert sorted(wheels) == _image_pythons(engine)
+    assert len(wheels) >= 2
+    for wheel in wheels.values():
+        _assert_linked_against_musl(wheel)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_real_sdist_for_every_musl_cpython(engine: str, tmp_path: Path) -> None:
+    sdist = real_sdist("markupsafe==3.0.3")
+    test = (
+        'python -c "from markupsafe import _speedups, escape; '
+        f"assert str(escape('<a>')) == '&lt;a&gt;'; {IS_MUSL}\""
+    )
+    wheels = _build(engine, sdist, tmp_path, test)
+    assert sorted(wheels) == _image_pythons(engine)
+    for wheel in wheels.values():
+        _assert_linked_against_musl(wheel)
