@@ -245,6 +245,24 @@ def test_zig_needs_the_native_platform(tmp_path: Path) -> None:
     assert "is not a manylinux policy the zig toolchain can target" in bad.stderr
 
 
+def test_zig_refuses_musllinux_with_the_way_out(tmp_path: Path) -> None:
+    project = cython_project(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "manywheel", "build", str(project), "--toolchain", "zig"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MANYWHEEL_BUILD": "cp3*-manylinux_x86_64 cp3*-musllinux_x86_64"},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(
+        "manywheel: error: MANYWHEEL_BUILD: 'cp3*-musllinux_x86_64' selects musllinux wheels, "
+        "which the zig toolchain does not build"
+    ), proc.stderr
+    assert "--platform podman or docker" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_cpp_extension_links_libcxx_statically(tmp_path: Path) -> None:
     project = tmp_path / "cppdemo"
     project.mkdir()
