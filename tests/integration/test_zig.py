@@ -16,6 +16,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.interpreters import discover
+from tests.integration.containers import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -247,13 +248,9 @@ def test_zig_needs_the_native_platform(tmp_path: Path) -> None:
 
 def test_zig_refuses_musllinux_with_the_way_out(tmp_path: Path) -> None:
     project = cython_project(tmp_path)
-    proc = subprocess.run(
-        [sys.executable, "-m", "manywheel", "build", str(project), "--toolchain", "zig"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "MANYWHEEL_BUILD": "cp3*-manylinux_x86_64 cp3*-musllinux_x86_64"},
-    )
+    selection = {"MANYWHEEL_BUILD": "cp3*-manylinux_x86_64 cp3*-musllinux_x86_64"}
+    env = {**os.environ, **selection}
+    proc = run_manywheel("build", str(project), "--toolchain", "zig", env=env)
     assert proc.returncode == 2
     assert proc.stderr.startswith(
         "manywheel: error: MANYWHEEL_BUILD: 'cp3*-musllinux_x86_64' selects musllinux wheels, "
