@@ -106,3 +106,22 @@ def test_real_sdist_for_every_musl_cpython(engine: str, tmp_path: Path) -> None:
     assert sorted(wheels) == _image_pythons(engine)
     for wheel in wheels.values():
         _assert_linked_against_musl(wheel)
+
+
+def test_system_packages_in_a_musl_image_try_apk_only(tmp_path: Path) -> None:
+    # the test image is Debian-based: its apt-get would install glibc libraries, so it is not
+    # used; with no apk the group fails, saying so (pypa's Alpine images have apk)
+    project = make_c_project(tmp_path / "src", "demo")
+    env = image_env(
+        "podman",
+        tmp_path,
+        MANYWHEEL_MUSLLINUX_X86_64_IMAGE=MUSL_IMAGE,
+        MANYWHEEL_BUILD="cp*-musllinux_x86_64",
+        MANYWHEEL_SYSTEM_PACKAGES="libffi",
+    )
+    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert "system-packages: no package manager found (tried apk)" in output
+    assert "apt-get install" not in output
+    assert manywheel_containers("podman", MUSL_IMAGE) == []
