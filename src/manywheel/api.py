@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from manywheel.backends.base import Backend
 from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
-from manywheel.errors import ConfigError
+from manywheel.errors import ConfigError, GroupNotStarted
 from manywheel.interpreters import host_arch
 from manywheel.logs import RunLogs, default_log_root
 from manywheel.plan import Plan, make_plan
@@ -92,6 +92,8 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
 class BuildOutcome:
     results: list[JobResult]
     kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
+    start_errors: list[GroupNotStarted] = field(default_factory=list)  # once per group
+    cleanup_errors: list[str] = field(default_factory=list)
 
 
 def build(
@@ -120,4 +122,4 @@ def build(
         project_digest=digest,
     )
     results = scheduler.run()
-    return BuildOutcome(results, scheduler.kept)
+    return BuildOutcome(results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors)

@@ -28,7 +28,10 @@ def restore_from_cache(
     entry = cache.cache.lookup(cache.keys)
     if entry is None or not (entry.tested or not job.run_tests):
         return False
-    result.wheel = wheelhouse.add_file(entry.wheel)
+    try:
+        result.wheel = wheelhouse.add_file(entry.wheel)
+    except FileNotFoundError:  # pruned by a concurrent `manywheel cache prune`: rebuild
+        return False
     result.cached, result.tested, result.status = True, entry.tested, "success"
     if result.log is not None:
         with result.log.open("a", encoding="utf-8") as fh:

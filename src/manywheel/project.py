@@ -14,7 +14,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from manywheel.errors import ConfigError
-from manywheel.sources import check_member
+from manywheel.sources import check_member, check_tar_member
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,9 +120,7 @@ def _sdist_members(path: Path) -> dict[str, bytes]:
         else:
             with tarfile.open(path, "r:*") as tf:
                 for member in tf:
-                    check_member(member.name, path)
-                    if member.issym() or member.islnk():
-                        check_member(str(PurePosixPath(member.name).parent / member.linkname), path)
+                    check_tar_member(member, path)
                     parts = PurePosixPath(member.name).parts
                     if len(parts) == 2 and parts[1] in wanted and member.isfile():
                         fh = tf.extractfile(member)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from manywheel import __version__
+from manywheel.files import atomic_write_text, sha256_file
 from manywheel.logs import tail
 from manywheel.results import JobResult
 
@@ -87,7 +87,7 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
     table = Table(title="manywheel summary", title_justify="left")
     for column in ("identifier", "status", "wheel", "size", "seconds"):
         table.add_column(column, justify="right" if column in ("size", "seconds") else "left")
-    styles = {"success": "green", "failed": "red", "cancelled": "yellow"}
+    styles = {"success": "green", "failed": "red", "cancelled": "yellow", "not-started": "red"}
     for result in results:
         table.add_row(
             result.identifier,
@@ -104,7 +104,7 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
     for r in results:
         digest = None
         if r.wheel is not None and r.wheel.exists():
-            digest = hashlib.sha256(r.wheel.read_bytes()).hexdigest()
+            digest = sha256_file(r.wheel)
         jobs.append(
             {
                 "identifier": r.identifier,
@@ -155,6 +155,4 @@ def step_summary(results: Sequence[JobResult]) -> str:
 
 
 def write_report(path: Path, document: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(document, indent=2) + "\n")

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Status = Literal["success", "failed", "cancelled"]
+# not-started: its group could not start (engine, image, before-all); see Scheduler.start_errors
+Status = Literal["success", "failed", "cancelled", "not-started"]
 
 
 @dataclass

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
 from manywheel.errors import ConfigError
+from manywheel.files import atomic_write
 
 
 class Wheelhouse:
@@ -39,11 +39,4 @@ class Wheelhouse:
         return self._land(src.name, lambda partial: shutil.copyfile(src, partial))
 
     def _land(self, name: str, write: Callable[[Path], object]) -> Path:
-        final = self.path / name
-        partial = self.path / f".{name}.{uuid.uuid4().hex[:8]}.part"
-        try:
-            write(partial)
-            os.replace(partial, final)
-        finally:
-            partial.unlink(missing_ok=True)
-        return final
+        return atomic_write(self.path / name, write)

@@ -3,6 +3,7 @@ everything is cleaned up after it exits."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.containers import IMAGES, manywheel_containers
+from tests.integration.containers import IMAGES, LABEL_ENV, manywheel_containers
 from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
@@ -43,6 +44,7 @@ def test_debug_shell_opens_in_the_failed_job(tmp_path: Path, platform: str) -> N
     session = f"mw-debug-{platform}"
     command = (
         f"cd {tmp_path} && TMPDIR={tmpdir} MANYWHEEL_MANYLINUX_X86_64_IMAGE={IMAGES['x86_64']} "
+        f"MANYWHEEL_CONTAINER_ENGINE={shlex.quote(LABEL_ENV['MANYWHEEL_CONTAINER_ENGINE'])} "
         f"{sys.executable} -m manywheel build {project} -o {tmp_path / 'out'} "
         f"--only cp312-manylinux_x86_64 --platform {platform} --debug-shell; "
         f"echo manywheel-exited-$?; sleep 30"

@@ -16,6 +16,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.interpreters import discover
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -71,9 +72,7 @@ def cython_project(root: Path) -> Path:
 
 
 def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args], capture_output=True, text=True, check=False
-    )
+    return run_manywheel(*args)
 
 
 def auditwheel_policy(wheel: Path) -> str:
