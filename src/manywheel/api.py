@@ -120,6 +120,7 @@ def build(
         debug_shell=debug_shell,
         cache=cache,
         project_digest=digest,
+        limited_api=session.project.limited_api,
     )
     results = scheduler.run()
     return BuildOutcome(results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors)

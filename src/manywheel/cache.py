@@ -158,14 +158,32 @@ class WheelCache:
             return None  # removed meanwhile by a concurrent prune
         return CacheEntry(wheel, keys.test in meta.get("tested", []))
 
-    def store(self, keys: CacheKeys, wheel: Path, tested: bool) -> None:
-        """Add an entry atomically (a temp dir renamed into place); a racing twin wins."""
+    def wheel_path(self, keys: CacheKeys) -> Path | None:
+        """The entry's wheel file, if there is one (not verified: for linking only)."""
+        try:
+            meta = json.loads((self._dir(keys.build) / "meta.json").read_text(encoding="utf-8"))
+            return self._dir(keys.build) / str(meta["wheel"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(
+        self, keys: CacheKeys, wheel: Path, tested: bool, *, same_as: Path | None = None
+    ) -> None:
+        """Add an entry atomically (a temp dir renamed into place); a racing twin wins.
+
+        ``same_as``: another entry's file with the same bytes (an abi3 wheel reused by a later
+        CPython): hard-linked, so the cache holds the wheel once."""
         final = self._dir(keys.build)
         tmp: Path | None = None
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
-            shutil.copyfile(wheel, tmp / wheel.name)
+            try:
+                if same_as is None:
+                    raise OSError("nothing to link")
+                os.link(same_as, tmp / wheel.name)
+            except OSError:
+                shutil.copyfile(wheel, tmp / wheel.name)
             meta = {
                 "wheel": wheel.name,
                 "sha256": sha256_file(tmp / wheel.name),

@@ -50,6 +50,8 @@ class Reporter:
             tested = "tested" if result.tested else "not tested"
             if result.cached:
                 tested += ", from cache"
+            if result.reused_from:
+                tested += f", abi3 wheel of {result.reused_from}"
             self.line(f"{result.identifier}: ok, {wheel} ({tested}, {result.seconds:.1f}s)")
         elif result.status == "failed":
             self.line(
@@ -63,6 +65,14 @@ def _size(num: int | None) -> str:
     if num is None:
         return "-"
     return f"{num / 1024:.0f} KiB" if num < 1024 * 1024 else f"{num / 2**20:.1f} MiB"
+
+
+def _wheel_cell(result: JobResult) -> str:
+    if result.wheel is None:
+        return "-"
+    if result.reused_from:
+        return f"{result.wheel.name} (built by {result.reused_from}, tested here)"
+    return result.wheel.name
 
 
 def print_summary(console: Console, results: Sequence[JobResult], tail_lines: int = 30) -> None:
@@ -92,7 +102,7 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
         table.add_row(
             result.identifier,
             f"[{styles[result.status]}]{result.status}[/]",
-            result.wheel.name if result.wheel else "-",
+            _wheel_cell(result),
             _size(result.size),
             f"{result.seconds:.1f}",
         )
@@ -116,6 +126,7 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "policy": _platform_tags(r.wheel),
                 "tested": r.tested,
                 "cached": r.cached,
+                "reused_from": r.reused_from,
                 "timings": r.timings,
                 "failed_step": r.failed_step,
                 "error": r.error,

@@ -22,6 +22,7 @@ class JobResult:
     error: str | None = None
     tested: bool = False
     cached: bool = False  # restored from the build cache instead of built
+    reused_from: str | None = None  # an abi3 wheel built by this earlier identifier
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -17,8 +17,10 @@ import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
 from pathlib import Path
 
+from manywheel.abi3 import Abi3Reuse, Reusable
 from manywheel.backends.base import Backend, GroupExecutor
 from manywheel.cache import WheelCache, cache_keys
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
@@ -71,6 +73,7 @@ class Scheduler:
         debug_shell: bool = False,
         cache: WheelCache | None = None,
         project_digest: str = "",
+        limited_api: bool = False,
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -91,6 +94,7 @@ class Scheduler:
         ] = []  # for --debug-shell, before cleanup
         self.cancel_event = threading.Event()
         self._groups = {spec: _Group(spec) for spec in plan.groups()}
+        self._abi3 = Abi3Reuse(plan.jobs, hold=limited_api)
         self._lock = threading.Lock()
 
     # -- groups --------------------------------------------------------------------------------
@@ -164,12 +168,14 @@ class Scheduler:
     def _run_one(self, job: Job) -> JobResult:
         result = JobResult(job.name)
         if self.cancel_event.is_set():  # --fail-fast or Ctrl-C: queued jobs never start
+            self._abi3.finished(job, None)
             self.reporter.job_finished(result)
             return result
         result.log = self.logs.for_job(job.name)
         start = time.monotonic()
         self.reporter.job_started(job.name)
         group = self._groups[group_of(job)]
+        job_cache: JobCache | None = None
         try:
             job_cache = self._job_cache(job)
             if job_cache is None or not restore_from_cache(job, job_cache, self.wheelhouse, result):
@@ -182,7 +188,8 @@ class Scheduler:
                     self.cancel_event,
                     self.reporter.step,
                 )
-                run_job(ctx, self.wheelhouse, result, job_cache)
+                reusable = partial(self._abi3.compatible, job, self.cancel_event.is_set)
+                run_job(ctx, self.wheelhouse, result, job_cache, reusable)
                 if result.status == "failed" and self.debug_shell:
                     self._failed.append((ctx, executor))
         except GroupNotStarted as exc:
@@ -197,6 +204,7 @@ class Scheduler:
         except Exception as exc:  # a bug must not lose the other jobs' results
             result.status, result.failed_step = "failed", result.failed_step or "internal"
             result.error = f"internal error: {type(exc).__name__}: {exc} (a bug in manywheel)"
+        self._abi3.finished(job, self._built(result, job_cache))
         self._mask(job, result)
         if result.status == "failed":
             group.failed = True
@@ -205,6 +213,14 @@ class Scheduler:
         if result.status == "failed" and self.fail_fast:
             self.cancel()
         return result
+
+    @staticmethod
+    def _built(result: JobResult, job_cache: JobCache | None) -> Reusable | None:
+        """What a successful job built (or restored), for later jobs to reuse if abi3."""
+        if result.status != "success" or result.wheel is None or result.reused_from:
+            return None
+        cached = job_cache.cache.wheel_path(job_cache.keys) if job_cache else None
+        return Reusable(result.wheel, result.identifier, cached)
 
     def _mask(self, job: Job, result: JobResult) -> None:
         """Secrets never stay in an error or a report (logs are masked as they are written)."""

@@ -83,6 +83,7 @@ class FakeExecutor:
     events: list[str] = field(default_factory=list)
     cancelled: threading.Event = field(default_factory=threading.Event)
     environ: dict[str, str] = field(default_factory=dict)
+    abi3_from: str | None = None  # "cp38": builds write cp38-abi3 wheels (a limited-API project)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -154,7 +155,8 @@ class FakeExecutor:
             out = PurePosixPath(argv[argv.index("--out-dir") + 1])
             tag = re.search(r"cp3\d+t?", str(out))
             python = tag[0] if tag else "cp312"
-            name = f"demo-0.1.0-{python}-{python}-linux_{self.group.arch}.whl"
+            tags = f"{self.abi3_from}-abi3" if self.abi3_from else f"{python}-{python}"
+            name = f"demo-0.1.0-{tags}-linux_{self.group.arch}.whl"
             self.files[out / name] = wheel_bytes(name, call.env.get("CFLAGS", ""))
         repair = re.search(r"auditwheel repair -w (\S+) (\S+)", call.text)
         if repair:

@@ -36,6 +36,7 @@ def make_scheduler(
     fail_fast: bool = False,
     cache: WheelCache | None = None,
     stream: io.StringIO | None = None,
+    limited_api: bool = False,
 ) -> Scheduler:
     wheelhouse = Wheelhouse(tmp_path / "wheelhouse")
     wheelhouse.ensure()
@@ -49,6 +50,7 @@ def make_scheduler(
         fail_fast=fail_fast,
         cache=cache,
         project_digest="dir:fake",
+        limited_api=limited_api,
     )
 
 
