@@ -17,7 +17,7 @@ from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.errors import ConfigError, GroupNotStarted
 from manywheel.interpreters import host_arch
 from manywheel.logs import RunLogs, default_log_root
-from manywheel.plan import Plan, make_plan
+from manywheel.plan import Plan, make_plan, resolve_archs
 from manywheel.platforms import candidates
 from manywheel.project import Project, load_project
 from manywheel.reporting import Reporter
@@ -53,17 +53,28 @@ def load(
     session = Session(project, resolve(document, label, cli, environ), environ)
     run = session.resolver.run
     if run.toolchain == "zig":
-        if run.platform != "native":
-            raise ConfigError(
-                f"{session.resolver.source_of('toolchain')}: the zig toolchain builds on the host "
-                f"(--platform native), not with --platform {run.platform}; containers already "
-                "provide an old glibc."
-            )
+        _check_zig_platform(session)
         from manywheel.toolchains.zig import policy_glibc, zig_binary
 
         policy_glibc(run.manylinux_policy, session.resolver.source_of("manylinux-policy"))
         zig_binary()  # missing ziglang: say so before any job starts
     return session
+
+
+def _check_zig_platform(session: Session) -> None:
+    """zig builds on the host: every arch natively, foreign arches only with containers."""
+    run = session.resolver.run
+    if run.platform == "native":
+        return
+    archs = resolve_archs(run.archs, host_arch(), run.platform, "archs", cross=True)
+    if not archs - {host_arch()}:
+        raise ConfigError(
+            f"{session.resolver.source_of('toolchain')}: with --platform {run.platform}, the "
+            "zig toolchain cross-compiles foreign arches on the host (tested in their image "
+            f"under QEMU), but only this machine's arch ({host_arch()}) is selected. Use "
+            "--platform native --toolchain zig to build for it without a container, or add "
+            "foreign arches (--archs aarch64)."
+        )
 
 
 def make_build_plan(session: Session, only: str | None = None, shard: str | None = None) -> Plan:
@@ -79,13 +90,24 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
 
 def backend_for(session: Session, output_dir: Path) -> Backend:
     run = session.resolver.run
-    if run.platform == "native":
-        from manywheel.backends.native import NativeBackend
+    exclude = {output_dir.resolve()}
+    from manywheel.backends.native import NativeBackend
 
-        return NativeBackend(session.project, {output_dir.resolve()})
-    from manywheel.backends.containers import container_backend
+    containers = None
+    if run.platform != "native":
+        from manywheel.backends.containers import container_backend
 
-    return container_backend(session.project, run, {output_dir.resolve()})
+        containers = container_backend(session.project, run, exclude)
+    if run.toolchain != "zig":
+        return containers or NativeBackend(session.project, exclude)
+    native = NativeBackend(session.project, exclude)
+    from manywheel.backends.containers import engine_for
+    from manywheel.backends.cross import CrossBackend
+    from manywheel.interpreters import discover
+
+    engine = engine_for(run.platform, run.container_engine)
+    pythons = discover(run.interpreters, session.environ)
+    return CrossBackend(containers or native, native, engine, containers, pythons)
 
 
 @dataclass(frozen=True)

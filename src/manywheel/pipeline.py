@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from manywheel.abi3 import Reusable
+from manywheel.backends.base import SplitExecutor
 from manywheel.cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.plan import Job
 from manywheel.results import JobResult
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
+from manywheel.steps.cross import prepare_cross_build, test_on_target
 from manywheel.steps.repair import repair_wheel
 from manywheel.steps.test import test_wheel
 from manywheel.wheelhouse import Wheelhouse
@@ -86,6 +88,8 @@ def _run_steps(
     # here was built before but not tested with this test configuration
     entry = cache.cache.lookup(cache.keys) if cache else None
     reused = reusable() if reusable is not None and entry is None else None
+    split = ctx.executor if isinstance(ctx.executor, SplitExecutor) else None
+    planned = ctx.job  # a cross build's build side runs it with a host interpreter
     with ctx.timed("prepare"):
         ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
     if entry is not None:  # built before, but not tested with this test configuration
@@ -103,6 +107,8 @@ def _run_steps(
     else:
         progress.append("build")
         with ctx.timed("build"):
+            if split is not None:
+                planned = prepare_cross_build(ctx, split)
             built = build_wheel(ctx)
         progress.append("repair")
         with ctx.timed("repair"):
@@ -110,8 +116,11 @@ def _run_steps(
     if ctx.job.run_tests:
         progress.append("test")
         with ctx.timed("test"):
-            test_wheel(ctx, repaired)
-        result.tested = True
+            if split is None:
+                test_wheel(ctx, repaired)
+                result.tested = True
+            else:
+                result.tested = test_on_target(ctx, split, planned, repaired)
     ctx.check_cancelled()
     # a reused wheel is already in the output dir: the same file, delivered once
     result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired)

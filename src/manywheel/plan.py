@@ -93,7 +93,10 @@ class Plan:
         return out
 
 
-def resolve_archs(words: Sequence[str], host: str, platform: str, source: str) -> set[str]:
+def resolve_archs(
+    words: Sequence[str], host: str, platform: str, source: str, *, cross: bool = False
+) -> set[str]:
+    """The archs selected; ``cross`` (--toolchain zig): foreign archs too, natively."""
     archs: set[str] = set()
     for word in words:
         if word in ("auto", "native", "auto64"):  # as cibuildwheel 3: auto is the host's only
@@ -104,11 +107,12 @@ def resolve_archs(words: Sequence[str], host: str, platform: str, source: str) -
             archs.update(ARCHS)
         else:
             archs.add(word)
-    if platform == "native" and archs - {host}:
+    if platform == "native" and archs - {host} and not cross:
         foreign = ", ".join(sorted(archs - {host}))
         raise ConfigError(
             f"{source}: the native backend builds only for this machine's arch ({host}), "
             f"not {foreign}. Use --platform podman or docker (with QEMU for foreign arches), "
+            "or --toolchain zig to cross-compile for them (untested natively), "
             'or set archs = "auto".'
         )
     return archs
@@ -144,7 +148,9 @@ def make_plan(
         if skip.text:
             skip.validate()
         selection = BuildSelection(build, skip, project.requires_python, frozenset(run.enable))
-        archs = resolve_archs(run.archs, host, run.platform, resolver.source_of("archs"))
+        archs = resolve_archs(
+            run.archs, host, run.platform, resolver.source_of("archs"), cross=run.toolchain == "zig"
+        )
         chosen = [
             c
             for c in candidates

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from manywheel.config.model import Options
 from manywheel.errors import ConfigError, EnvironmentProblem
@@ -84,8 +84,12 @@ def _may_build(run: Options, kind: str, arch: str) -> bool:
     )
 
 
-def container_candidates(run: Options) -> list[Candidate]:
-    archs = resolve_archs(run.archs, host_arch(), run.platform, "archs")
+def container_candidates(run: Options, which: str = "all") -> list[Candidate]:
+    """Candidates from the images of the selected archs ("host" or "foreign" ones only)."""
+    cross = run.toolchain == "zig"
+    archs = resolve_archs(run.archs, host_arch(), run.platform, "archs", cross=cross)
+    if which != "all":
+        archs = {a for a in archs if (a == host_arch()) == (which == "host")}
     out: list[Candidate] = []
     for arch in sorted(archs):
         for kind in PLATFORM_KINDS:
@@ -99,7 +103,26 @@ def container_candidates(run: Options) -> list[Candidate]:
     return out
 
 
+def cross_candidates(run: Options, host: Sequence[Candidate]) -> list[Candidate]:
+    """--toolchain zig: the foreign arches' target images' CPythons (manylinux: zig targets
+    glibc) for which this host has a CPython of the same version to build with."""
+    versions = {(c.identifier.version, c.identifier.free_threaded) for c in host}
+    return [
+        c
+        for c in container_candidates(run, "foreign")
+        if c.identifier.kind == "manylinux"
+        and (c.identifier.version, c.identifier.free_threaded) in versions
+    ]
+
+
 def candidates(run: Options, environ: Mapping[str, str]) -> list[Candidate]:
-    if run.platform == "native":
-        return native_candidates(run, environ)
-    return container_candidates(run)
+    if run.toolchain != "zig":
+        return (
+            native_candidates(run, environ)
+            if run.platform == "native"
+            else container_candidates(run)
+        )
+    native = native_candidates(run, environ)
+    # foreign arches are built on the host; a container builds the host's arch as usual
+    own = native if run.platform == "native" else container_candidates(run, "host")
+    return own + cross_candidates(run, native)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from manywheel.plan import GroupSpec, Job
 
@@ -125,3 +125,23 @@ class Backend(Protocol):
         interpreter build or image ID, the environment the build sees, tool versions), for
         the cache key."""
         ...
+
+
+@runtime_checkable
+class SplitExecutor(Protocol):
+    """A group executor whose jobs build on one side and test on another (cross builds,
+    backends/cross.py): the pipeline asks it for the job as built and the build environment,
+    and moves the repaired wheel to ``tester`` (None: the test cannot run, see
+    ``no_test_reason``)."""
+
+    tester: GroupExecutor | None
+
+    def build_job(self, job: Job) -> Job:
+        """The job as the build side runs it (its interpreter)."""
+        ...
+
+    def build_environment(self, job: Job, pythonpath: str) -> dict[str, str]:
+        """Variables for the build command only (the backend's process)."""
+        ...
+
+    def no_test_reason(self) -> str: ...

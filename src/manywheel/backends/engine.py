@@ -159,6 +159,27 @@ def ensure_image(engine: Engine, image: str, kind: str, arch: str, emulated: boo
         )
 
 
+_IMAGE_IDS: dict[tuple[Engine, str], str] = {}
+
+
+def image_id(engine: Engine, image: str) -> str:
+    """The local image's ID ("unknown" when it is not present): what a cache entry names.
+    Asked once per run and image (not remembered while unknown: a pull may come next)."""
+    if (engine, image) in _IMAGE_IDS:
+        return _IMAGE_IDS[engine, image]
+    proc = subprocess.run(
+        engine.command("image", "inspect", "--format", "{{.Id}}", image),
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return "unknown"
+    _IMAGE_IDS[engine, image] = proc.stdout.strip()
+    return _IMAGE_IDS[engine, image]
+
+
 def platform_args(engine: Engine, image: str, arch: str, emulated: bool) -> list[str]:
     """``--platform`` for an emulated arch, when the local image is recorded with that arch.
 

@@ -61,7 +61,8 @@ def configure_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--toolchain",
         choices=["default", "zig"],
-        help="compiler toolchain for native builds (default: the host's cc)",
+        help="compiler toolchain for builds on the host (default: the host's cc); zig also "
+        "cross-compiles foreign arches",
     )
     parser.add_argument(
         "--sdist",

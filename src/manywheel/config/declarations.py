@@ -158,8 +158,9 @@ _OPTIONS: list[Option] = [
         "toolchain",
         p.choice("default", "zig"),
         "default",
-        "Compiler toolchain for native "
-        "builds: default (the host's cc) or zig (portable manylinux wheels).",
+        "Compiler toolchain for builds on the host: default (the host's cc) or zig "
+        "(portable manylinux wheels; also cross-compiles foreign arches, tested in their "
+        "image under QEMU with --platform podman/docker).",
         "run",
         "--toolchain",
     ),

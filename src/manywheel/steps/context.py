@@ -29,6 +29,7 @@ class JobContext:
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
     timings: dict[str, float] = field(default_factory=dict)
+    build_env: dict[str, str] = field(default_factory=dict)  # the build command's own (cross)
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 
@@ -53,7 +54,8 @@ class JobContext:
 
     def _toolchain_env(self) -> dict[str, str]:
         options = self.job.options
-        if options.toolchain != "zig":
+        # zig compiles on the host; in a container (e.g. a cross build's test) it has no part
+        if options.toolchain != "zig" or getattr(self.executor, "kind", "native") != "native":
             return {}
         from manywheel.toolchains.zig import policy_glibc, write_wrappers
 
