@@ -10,10 +10,9 @@ from pathlib import Path
 
 from manywheel.backends.base import GroupExecutor, SplitExecutor
 from manywheel.plan import GroupSpec, Job
+from manywheel.toolchains.target import TargetFacts
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
-
-CROSS_ENV = {"PYTHONPATH": "/facts/site"}
 
 
 @dataclass
@@ -26,9 +25,9 @@ class FakeCross(FakeExecutor):
     def build_job(self, job: Job) -> Job:
         return dataclasses.replace(job, python="/host/python3.11")
 
-    def build_environment(self, job: Job, pythonpath: str) -> dict[str, str]:
+    def target_facts(self, job: Job) -> TargetFacts:
         self.facts_asked.append(job.python)
-        return dict(CROSS_ENV)
+        return TargetFacts(Path("/facts"), "_sysconfigdata_x", ".cpython-311-aarch64.so", "3.11")
 
     def no_test_reason(self) -> str:
         return "no image to run aarch64 in"

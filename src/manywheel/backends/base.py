@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
 from manywheel.plan import GroupSpec, Job
+from manywheel.toolchains.target import TargetFacts
 
 Mask = Callable[[str], str]
 
@@ -140,8 +141,8 @@ class SplitExecutor(Protocol):
         """The job as the build side runs it (its interpreter)."""
         ...
 
-    def build_environment(self, job: Job, pythonpath: str) -> dict[str, str]:
-        """Variables for the build command only (the backend's process)."""
+    def target_facts(self, job: Job) -> TargetFacts:
+        """What the build must know of the job's target interpreter (toolchains/target.py)."""
         ...
 
     def no_test_reason(self) -> str: ...

@@ -29,7 +29,12 @@ from manywheel.cache_inputs import digest
 from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.interpreters import Interpreter, host_arch
 from manywheel.plan import GroupSpec, Job
-from manywheel.toolchains.target import TargetFacts, cross_environment, cross_root, read_facts
+from manywheel.toolchains.target import (
+    LAYOUT,
+    TargetFacts,
+    cross_root,
+    read_facts,
+)
 
 
 def python_key(job_or_interp: Job | Interpreter) -> tuple[tuple[int, int], bool]:
@@ -48,7 +53,7 @@ class TargetFactsSource:
         with self._lock:  # one emulated run per interpreter, even with jobs in parallel
             ensure_image(self.engine, self.image, "manylinux", self.arch, emulated=True)
             image_id = _safe(engine_image_id(self.engine, self.image))
-            final = cross_root() / image_id / digest({"python": python})[:16]
+            final = cross_root() / image_id / f"{digest({'python': python})[:16]}-{LAYOUT}"
             if not (final / "facts.json").is_file():
                 check_binfmt(host_arch(), self.arch)
             argv = [*self.engine.command("run", "--rm", "--interactive")]
@@ -90,9 +95,8 @@ class CrossExecutor:
             )
         return dataclasses.replace(job, python=python)
 
-    def build_environment(self, job: Job, pythonpath: str) -> dict[str, str]:
-        """What the build backend needs to build for the target (target.py)."""
-        return cross_environment(self._facts.facts(job.python), pythonpath)
+    def target_facts(self, job: Job) -> TargetFacts:
+        return self._facts.facts(job.python)
 
     def no_test_reason(self) -> str:
         return (

@@ -48,8 +48,9 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     path_env = {"PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path()), **ctx.build_env}
     verbosity = _verbosity_flags(options.build_verbosity)
     uv = ctx.executor.uv()
+    config_settings = [*options.config_settings, *ctx.build_settings]
     if frontend == "uv" and uv:
-        settings = [f"--config-setting={k}={v}" for k, v in options.config_settings]
+        settings = [f"--config-setting={k}={v}" for k, v in config_settings]
         argv = [
             uv,
             "build",
@@ -63,7 +64,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             str(ctx.project),
         ]
     elif frontend == "pip":
-        settings = [f"--config-settings={k}={v}" for k, v in options.config_settings]
+        settings = [f"--config-settings={k}={v}" for k, v in config_settings]
         argv = [
             str(python),
             "-m",
@@ -78,7 +79,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
         ]
     else:
         pip_install(ctx, "build", python, ["build"], use_uv=use_uv)
-        settings = [f"-C{k}={v}" for k, v in options.config_settings]
+        settings = [f"-C{k}={v}" for k, v in config_settings]
         installer = ["--installer", "uv"] if use_uv else []
         argv = [
             str(python),

@@ -29,7 +29,9 @@ class JobContext:
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
     timings: dict[str, float] = field(default_factory=dict)
-    build_env: dict[str, str] = field(default_factory=dict)  # the build command's own (cross)
+    # the build command's own variables and config settings (a cross build's, steps/cross.py)
+    build_env: dict[str, str] = field(default_factory=dict)
+    build_settings: list[tuple[str, str]] = field(default_factory=list)
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 

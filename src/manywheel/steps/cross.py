@@ -3,6 +3,7 @@ the target's version told about the target, the test runs where the target's CPy
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -10,6 +11,13 @@ from manywheel.backends.base import SplitExecutor
 from manywheel.plan import Job
 from manywheel.steps.context import JobContext
 from manywheel.steps.test import test_wheel
+from manywheel.toolchains.crossfiles import meson_cross_file
+from manywheel.toolchains.target import cross_environment
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 def prepare_cross_build(ctx: JobContext, split: SplitExecutor) -> Job:
@@ -18,13 +26,37 @@ def prepare_cross_build(ctx: JobContext, split: SplitExecutor) -> Job:
     planned = ctx.job
     ctx.job = split.build_job(planned)
     pythonpath = ctx.env.get("PYTHONPATH") or ctx.executor.base_environment().get("PYTHONPATH", "")
-    ctx.build_env = split.build_environment(planned, pythonpath)
+    facts = split.target_facts(planned)
+    ctx.build_env = cross_environment(facts, pythonpath)
+    if "CC" in ctx.env:  # zig's wrappers: tell meson which machine they build for
+        _write_cross_files(ctx, planned.identifier.arch)
     ctx.note(
         f"[manywheel] cross build for {planned.identifier.arch}: the build backend runs in "
         f"{ctx.job.python}, told about the target's {planned.python} (its sysconfig and "
         f"headers, from {planned.image})"
     )
     return planned
+
+
+def _write_cross_files(ctx: JobContext, arch: str) -> None:
+    """A meson cross file, given to meson-python as setup-args (crossfiles.py)."""
+    directory = Path(ctx.workdir) / "cross"
+    directory.mkdir(parents=True, exist_ok=True)
+    meson = directory / "meson-cross.ini"
+    meson.write_text(meson_cross_file(ctx.env, arch), encoding="utf-8")
+    if build_backend(Path(ctx.project)) == "mesonpy":
+        ctx.build_settings.append(("setup-args", f"--cross-file={meson}"))
+
+
+def build_backend(project: Path) -> str:
+    """The project's PEP 517 build-backend ('' when it has none or it cannot be read)."""
+    try:
+        with (project / "pyproject.toml").open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    backend = data.get("build-system", {}).get("build-backend", "")
+    return backend if isinstance(backend, str) else ""
 
 
 def test_on_target(

@@ -50,12 +50,28 @@ tar.close()
 """
 # On PYTHONPATH of the build backend only: processes run with -I (uv's and pip's own
 # interpreter probes, installers) ignore PYTHONPATH, so build dependencies stay host wheels.
+# sysconfig's "include" path comes from the interpreter's own prefix, not its sysconfigdata:
+# scikit-build-core and meson read it, so it is pointed at the target's headers too.
 SITECUSTOMIZE = """\
 # manywheel: this process builds for {platform} (see manywheel/toolchains/target.py)
 import os
+import sysconfig
+
 os.environ["_PYTHON_HOST_PLATFORM"] = {platform!r}
 os.environ["_PYTHON_SYSCONFIGDATA_NAME"] = {name!r}
+_host_get_paths = sysconfig.get_paths
+
+
+def _target_get_paths(*args, **kwargs):
+    paths = _host_get_paths(*args, **kwargs)
+    paths["include"] = paths["platinclude"] = {include!r}
+    return paths
+
+
+sysconfig.get_paths = _target_get_paths
 """
+# the cache entries' layout: a new one when what localize() writes changes
+LAYOUT = "v2"
 # where the compiler must find the target's headers instead of the image's paths
 _INCLUDE_VARS = ("INCLUDEPY", "CONFINCLUDEPY", "INCLUDEDIR", "CONFINCLUDEDIR")
 
@@ -125,7 +141,12 @@ def localize(directory: Path, platform: str, final: Path) -> None:
         encoding="utf-8",
     )
     (directory / "site" / "sitecustomize.py").write_text(
-        SITECUSTOMIZE.format(platform=platform, name=facts["sysconfigdata"]), encoding="utf-8"
+        SITECUSTOMIZE.format(
+            platform=platform,
+            name=facts["sysconfigdata"],
+            include=str(final / "root") + facts["include"],
+        ),
+        encoding="utf-8",
     )
 
 
