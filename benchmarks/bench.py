@@ -9,6 +9,8 @@ tests, and prints the wall time of each tool and the ratio manywheel/cibuildwhee
 - manywheel, cold (empty build cache), same image and engine
 - manywheel, warm (unchanged project, cache filled by the cold run)
 - manywheel native with --toolchain zig (no container), when the ziglang package is installed
+- aarch64, cp311 (what the aarch64 test image has): a build under QEMU in the aarch64 image
+  against a zig cross build on the host tested in the same image under QEMU (--toolchain zig)
 
 The image defaults to the manylinux-layout test image that tests/images/build-images.sh
 builds from Debian packages (no registry is reachable on our machines).
@@ -172,6 +174,28 @@ def run_project(req: str, args: argparse.Namespace, work: Path) -> list[Row]:
     return rows
 
 
+def run_aarch64(req: str, args: argparse.Namespace, work: Path) -> list[Row]:
+    """Same project, same image, one run each: QEMU build+test vs zig cross + QEMU test."""
+    sdist = fetch_sdist(req)
+    project = req.split("==", maxsplit=1)[0]
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("CIBW_", "MANYWHEEL_"))}
+    env = {
+        **base,
+        "MANYWHEEL_BUILD": "cp311-manylinux_aarch64",
+        "MANYWHEEL_ARCHS": "aarch64",
+        "MANYWHEEL_MANYLINUX_AARCH64_IMAGE": args.aarch64_image,
+        "MANYWHEEL_TEST_COMMAND": TESTS[project],
+    }
+    rows = []
+    for mode, toolchain in (("aarch64, QEMU build", "default"), ("aarch64, zig cross", "zig")):
+        out = work / f"{project}-aarch64-{toolchain}"
+        argv = [sys.executable, "-m", "manywheel", "build", str(sdist), "-q", "--no-cache"]
+        argv += ["--platform", args.engine, "--toolchain", toolchain, "-o", str(out)]
+        secs, n = timed(argv, env, out)
+        rows.append(Row(f"{project} (aarch64)", f"manywheel ({args.engine})", mode, secs, n))
+    return rows
+
+
 def _has_ziglang() -> bool:
     try:
         import ziglang  # noqa: F401
@@ -182,10 +206,15 @@ def _has_ziglang() -> bool:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| project | tool | run | wheels | wall time | vs cibuildwheel |",
+        "| project | tool | run | wheels | wall time | vs cibuildwheel (aarch64: vs QEMU build) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    reference = {r.project: r.seconds for r in rows if r.tool == "cibuildwheel"}
+    # x86_64: against cibuildwheel; aarch64: against the build under QEMU
+    reference = {
+        r.project: r.seconds
+        for r in rows
+        if r.tool == "cibuildwheel" or r.mode == "aarch64, QEMU build"
+    }
     for r in rows:
         ratio = f"{r.seconds / reference[r.project]:.2f}x" if r.project in reference else "-"
         lines.append(
@@ -202,11 +231,17 @@ def main() -> None:
     parser.add_argument("--pythons", default="cp39 cp310 cp311 cp312 cp313")
     parser.add_argument("--skip-cibuildwheel", action="store_true")
     parser.add_argument("--skip-zig", action="store_true")
+    parser.add_argument(
+        "--aarch64-image", default="localhost/manywheel-test/manylinux-aarch64:latest"
+    )
+    parser.add_argument("--skip-aarch64", action="store_true")
     args = parser.parse_args()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="manywheel-bench-") as tmp:
         for req in args.projects:
             rows += run_project(req, args, Path(tmp))
+            if not args.skip_aarch64 and _has_ziglang():
+                rows += run_aarch64(req, args, Path(tmp))
     cpus = os.cpu_count()
     print(
         f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {cpus} cores, "

@@ -4,7 +4,6 @@ for aarch64, repaired here by auditwheel, and tested in the aarch64 test image u
 from __future__ import annotations
 
 import subprocess
-import textwrap
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,7 +13,7 @@ from packaging.utils import parse_wheel_filename
 
 from manywheel.backends.engine import binfmt_registered
 from tests.integration.containers import IMAGES, image_env, manywheel_containers, run_manywheel
-from tests.integration.test_zig import _ADDER_C, _BACKENDS, _HELPER_CPP, cython_project
+from tests.integration.test_zig import adder_project, cython_project
 from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
@@ -83,32 +82,6 @@ def test_c_and_cython_cross_compiled_and_tested_under_qemu(tmp_path: Path) -> No
         assert "linux_aarch64.whl" in text  # as built, before the repair
         assert "test: $ /opt/python/cp311-cp311/bin/python -m venv" in text
     assert manywheel_containers("podman") == []
-
-
-def adder_project(root: Path, backend: str) -> Path:
-    """The zig tests' C + C++ project, built by meson-python or scikit-build-core."""
-    requires, build_backend, files = _BACKENDS[backend]
-    project = root / "adder"
-    project.mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent(f"""\
-        [build-system]
-        requires = {requires}
-        build-backend = "{build_backend}"
-
-        [project]
-        name = "adder"
-        version = "1.0"
-
-        [tool.manywheel]
-        test-command = "python -c 'import adder; assert adder.add(2, 3) == 5'"
-        """)
-    )
-    (project / "adder.c").write_text(_ADDER_C)
-    (project / "helper.cpp").write_text(_HELPER_CPP)
-    for name, text in files.items():
-        (project / name).write_text(textwrap.dedent(text))
-    return project
 
 
 def test_meson_python_and_scikit_build_core_cross_compiled(tmp_path: Path) -> None:

@@ -379,12 +379,11 @@ _BACKENDS = {
 }
 
 
-@pytest.mark.parametrize("backend", sorted(_BACKENDS))
-def test_meson_cmake_setuptools_with_distro_flags(backend: str, tmp_path: Path) -> None:
-    """meson and CMake pick up the zig wrappers from CC/CXX too; GCC-only flags are translated."""
+def adder_project(root: Path, backend: str, manywheel_config: str = "") -> Path:
+    """A C + C++ project 'adder' built by meson-python, scikit-build-core or setuptools."""
     requires, build_backend, files = _BACKENDS[backend]
-    project = tmp_path / "adder"
-    project.mkdir()
+    project = root / "adder"
+    project.mkdir(parents=True)
     (project / "pyproject.toml").write_text(
         textwrap.dedent(f"""\
         [build-system]
@@ -397,13 +396,24 @@ def test_meson_cmake_setuptools_with_distro_flags(backend: str, tmp_path: Path) 
 
         [tool.manywheel]
         test-command = "python -c 'import adder; assert adder.add(2, 3) == 5'"
-        environment = {{ CFLAGS = "{DISTRO_CFLAGS}", CXXFLAGS = "{DISTRO_CFLAGS}", LDFLAGS = "{DISTRO_LDFLAGS}" }}
         """)
+        + manywheel_config
     )
     (project / "adder.c").write_text(_ADDER_C)
     (project / "helper.cpp").write_text(_HELPER_CPP)
     for name, text in files.items():
         (project / name).write_text(textwrap.dedent(text))
+    return project
+
+
+@pytest.mark.parametrize("backend", sorted(_BACKENDS))
+def test_meson_cmake_setuptools_with_distro_flags(backend: str, tmp_path: Path) -> None:
+    """meson and CMake pick up the zig wrappers from CC/CXX too; GCC-only flags are translated."""
+    distro = (
+        f'environment = {{ CFLAGS = "{DISTRO_CFLAGS}", CXXFLAGS = "{DISTRO_CFLAGS}", '
+        f'LDFLAGS = "{DISTRO_LDFLAGS}" }}\n'
+    )
+    project = adder_project(tmp_path, backend, distro)
     out = tmp_path / "out"
     proc = manywheel(
         "build",
