@@ -103,9 +103,12 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
     native = NativeBackend(session.project, exclude)
     from manywheel.backends.containers import engine_for
     from manywheel.backends.cross import CrossBackend
+    from manywheel.backends.engine import Engine
     from manywheel.interpreters import discover
 
-    engine = engine_for(run.platform, run.container_engine)
+    def engine() -> Engine:  # natively, only foreign arches need one (for their image)
+        return engine_for(run.platform, run.container_engine)
+
     pythons = discover(run.interpreters, session.environ)
     return CrossBackend(containers or native, native, engine, containers, pythons)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Backend, GroupExecutor, Mask
@@ -183,14 +183,14 @@ class CrossBackend:
         self,
         host_backend: Backend,
         native: NativeBackend,
-        engine: Engine,
+        engine: Callable[[], Engine],
         tester_backend: Backend | None,
         host_pythons: Sequence[Interpreter],
     ) -> None:
         self.name = host_backend.name
         self._host = host_backend
         self._native = native
-        self._engine = engine
+        self._engine = engine  # asked for only when a foreign arch needs its image
         self._tester = tester_backend
         self._pythons = {python_key(i): i.path for i in host_pythons}
         self._sources: dict[str, TargetFactsSource] = {}
@@ -203,7 +203,7 @@ class CrossBackend:
             return self._host.open(group)
         source = self._sources.setdefault(
             group.image,
-            TargetFactsSource(self._engine, group.image, group.arch),
+            TargetFactsSource(self._engine(), group.image, group.arch),
         )
         tester = self._tester.open(group) if self._tester is not None else None
         return CrossExecutor(self._native.open(group), tester, source, self._pythons)
@@ -216,7 +216,7 @@ class CrossBackend:
         return "cross:" + digest(
             {
                 "host": self._native.identity(built_as),
-                "image_id": engine_image_id(self._engine, job.image),
+                "image_id": engine_image_id(self._engine(), job.image),
                 "python": job.python,
                 "tester": self._tester.identity(job) if self._tester is not None else None,
             }
