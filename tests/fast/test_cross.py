@@ -8,7 +8,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from manywheel.backends.base import GroupExecutor, SplitExecutor
+from manywheel.backends.cross import CrossExecutor, TargetFactsSource
+from manywheel.backends.engine import Engine
+from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.plan import GroupSpec, Job
 from manywheel.toolchains.target import TargetFacts
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
@@ -104,3 +109,43 @@ def test_without_a_test_side_the_test_is_skipped_with_a_note(tmp_path: Path) -> 
     assert not result.tested
     assert result.log is not None
     assert "[manywheel] test skipped: no image to run aarch64 in" in result.log.read_text()
+
+
+def cross_executor(builder: FakeExecutor, tester: FakeExecutor | None) -> CrossExecutor:
+    facts = TargetFactsSource(Engine("podman"), "img", "aarch64")
+    return CrossExecutor(builder, tester, facts, {((3, 11), False): "/host/python3.11"})  # type: ignore[arg-type]
+
+
+def test_cross_executor_drives_both_sides() -> None:
+    group = GroupSpec("img", "aarch64")
+    builder, tester = FakeExecutor(group), FakeExecutor(group)
+    executor = cross_executor(builder, tester)
+    executor.start()
+    executor.cancel()
+    builder.close_error = CleanupFailed("could not remove /tmp/x")
+    with pytest.raises(CleanupFailed, match="could not remove /tmp/x"):
+        executor.close()
+    # the builder's failure does not keep the container
+    assert builder.events == ["start", "cancel", "close"]
+    assert tester.events == ["start", "cancel", "close"]
+
+
+def test_keeping_a_cross_group_keeps_its_container_and_cleans_the_host() -> None:
+    group = GroupSpec("img", "aarch64")
+    builder, tester = FakeExecutor(group), FakeExecutor(group)
+    assert cross_executor(builder, tester).keep() == "kept for inspection"
+    assert tester.events == ["keep"]
+    assert builder.events == ["close"]
+    assert cross_executor(FakeExecutor(group), None).keep() is None
+
+
+def test_the_build_side_runs_a_host_cpython_of_the_same_version() -> None:
+    executor = cross_executor(FakeExecutor(GroupSpec("img", "aarch64")), None)
+    assert executor.build_job(job(AARCH64)).python == "/host/python3.11"
+    with pytest.raises(EnvironmentProblem) as caught:
+        executor.build_job(job("cp39-manylinux_aarch64"))
+    assert caught.value.message == (
+        "cp39-manylinux_aarch64: a cross build needs a host CPython 3.9 to run the build "
+        "backend in, and none was found. Install one (pyenv, uv python install) or list it in "
+        "the 'interpreters' option."
+    )

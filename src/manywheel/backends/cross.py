@@ -88,8 +88,9 @@ class CrossExecutor:
         """The job as the host builds it: a host CPython of the same version."""
         python = self._host_pythons.get(python_key(job))
         if python is None:
+            major, minor = job.identifier.version
             raise EnvironmentProblem(
-                f"{job.name}: a cross build needs a host CPython {job.python_version[:4]} "
+                f"{job.name}: a cross build needs a host CPython {major}.{minor} "
                 "to run the build backend in, and none was found. Install one (pyenv, uv "
                 "python install) or list it in the 'interpreters' option."
             )
