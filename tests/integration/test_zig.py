@@ -233,11 +233,11 @@ def test_zig_needs_the_native_platform(tmp_path: Path) -> None:
     proc = manywheel("build", str(project), "--toolchain", "zig", "--platform", "podman")
     assert proc.returncode == 2
     assert "the zig toolchain builds on the host (--platform native)" in proc.stderr
-    bad = subprocess.run(
-        [sys.executable, "-m", "manywheel", "build", str(project), "--toolchain", "zig"],
-        capture_output=True,
-        text=True,
-        check=False,
+    bad = run_manywheel(
+        "build",
+        str(project),
+        "--toolchain",
+        "zig",
         env={**os.environ, "MANYWHEEL_MANYLINUX_POLICY": "musllinux_1_2"},
     )
     assert bad.returncode == 2
