@@ -16,6 +16,7 @@ from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.errors import ConfigError
 from manywheel.interpreters import host_arch
+from manywheel.libc_floor import add_floor_warnings, host_libc
 from manywheel.logs import RunLogs, default_log_root
 from manywheel.plan import Plan, make_plan
 from manywheel.platforms import candidates
@@ -120,4 +121,7 @@ def build(
         project_digest=digest,
     )
     results = scheduler.run()
+    add_floor_warnings(
+        results, host_libc(), native=run.platform == "native", toolchain=run.toolchain
+    )
     return BuildOutcome(results, scheduler.kept)

@@ -22,6 +22,8 @@ class JobResult:
     tested: bool = False
     cached: bool = False  # restored from the build cache instead of built
     timings: dict[str, float] = field(default_factory=dict)
+    # what a user should know about a wheel that was built (libc floor, GIL re-enabled)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int | None:
