@@ -8,6 +8,7 @@ from manywheel.cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.plan import Job
 from manywheel.results import JobResult
+from manywheel.steps.audit import audit_wheel
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
 from manywheel.steps.repair import repair_wheel
@@ -81,6 +82,7 @@ def _run_steps(
         progress.append("repair")
         with ctx.timed("repair"):
             repaired = repair_wheel(ctx, built)
+        audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
     if ctx.job.run_tests:
         progress.append("test")
         with ctx.timed("test"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from manywheel.config import parsers as p
-from manywheel.config.model import DEFAULT_REPAIR_COMMAND
+from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
 from manywheel.identifiers import ARCHS, PLATFORM_KINDS
 
 Scope = Literal["run", "identifier"]
@@ -201,6 +201,20 @@ _OPTIONS: list[Option] = [
         p.command,
         DEFAULT_REPAIR_COMMAND,
         "Repair command; {wheel} and {dest_dir} expand. An empty string skips repair.",
+    ),
+    Option(
+        "audit-requires",
+        p.words,
+        ("abi3audit",),
+        "Requirements installed in the throwaway venv (on the host) where audit-command runs.",
+    ),
+    Option(
+        "audit-command",
+        p.audit_command,
+        DEFAULT_AUDIT_COMMAND,
+        "Commands run on each repaired wheel, before testing; a failure fails the job. "
+        "{abi3_wheel} (run only for abi3 wheels) or {wheel} names the wheel; a list or "
+        "'a && b' gives several. An empty string skips the audit.",
     ),
     Option("test-requires", p.words, (), "Requirements installed in the test venv."),
     Option("test-extras", p.words, (), "Extras of the wheel installed for testing."),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 EnvPairs = tuple[tuple[str, str], ...]
 
 DEFAULT_REPAIR_COMMAND = "auditwheel repair -w {dest_dir} {wheel}"
+DEFAULT_AUDIT_COMMAND = "abi3audit --strict --report {abi3_wheel}"  # as cibuildwheel 4
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Options:
     before_all: str = ""
     before_build: str = ""
     repair_wheel_command: str = DEFAULT_REPAIR_COMMAND
+    audit_requires: tuple[str, ...] = ("abi3audit",)
+    audit_command: str = DEFAULT_AUDIT_COMMAND
     test_requires: tuple[str, ...] = ()
     test_extras: tuple[str, ...] = ()
     test_sources: tuple[str, ...] = ()
