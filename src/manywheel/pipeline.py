@@ -57,6 +57,7 @@ def run_job(
         ctx.note(f"[manywheel] {result.error}")
     finally:
         result.timings = dict(ctx.timings)
+        result.warnings.extend(ctx.warnings)
 
 
 def _run_steps(

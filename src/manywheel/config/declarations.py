@@ -61,8 +61,9 @@ _OPTIONS: list[Option] = [
         "enable",
         p.choices("cpython-freethreading", "cpython-prerelease", "cpython-eol"),
         (),
-        "Opt-in groups: cpython-freethreading (cp313t...), cpython-prerelease, cpython-eol "
-        "(CPython < 3.8).",
+        "Opt-in groups: cpython-freethreading (cp313t; cp314t and later are built by default), "
+        "cpython-prerelease (cp316, and any interpreter that is a pre-release such as "
+        "3.15.0rc1), cpython-eol (CPython < 3.8).",
         "run",
     ),
     Option(
@@ -232,6 +233,14 @@ _OPTIONS: list[Option] = [
         "",
         "Test command, run outside the source tree in a "
         "fresh venv with the wheel installed. {project} and {package} expand.",
+    ),
+    Option(
+        "free-threaded-gil",
+        p.choice("warn", "error", "ignore"),
+        "warn",
+        "Free-threaded identifiers (cp313t, cp314t): after the test step, each extension "
+        "module is imported and a module that re-enables the GIL (no Py_mod_gil) is a "
+        "warning, an error, or ignored.",
     ),
     Option(
         "build-verbosity", p.integer(-3, 3), 0, "Verbosity passed to the build frontend (-3..3)."

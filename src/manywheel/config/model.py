@@ -53,6 +53,7 @@ class Options:
     test_environment: EnvPairs = ()
     before_test: str = ""
     test_command: str = ""
+    free_threaded_gil: str = "warn"
     build_verbosity: int = 0
     system_packages: tuple[str, ...] = ()
     images: tuple[tuple[str, str], ...] = field(default=())
