@@ -19,7 +19,7 @@ from manywheel.identifiers import Identifier, PlatformKind
 # Runs under every interpreter we probe (including Python 2), so keep it old-fashioned.
 _PROBE = (
     "import json, platform, struct, sys, sysconfig\n"
-    "sys.stdout.write(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3],"
+    "sys.stdout.write(json.dumps({'version': platform.python_version(),"
     " 'implementation': platform.python_implementation(),"
     " 'gil_disabled': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
     " 'machine': platform.machine(), 'bits': struct.calcsize('P') * 8,"
@@ -90,7 +90,8 @@ def probe(path: str) -> Interpreter | None:
         return None
     if proc.returncode != 0 or info.get("implementation") != "CPython":
         return None
-    major, minor, _ = (int(x) for x in info["version"].split("."))
+    # 3.12.1, or 3.15.0rc1 for a pre-release (kept: the plan gates those)
+    major, minor = (int(x) for x in info["version"].split(".")[:2])
     if major != 3:
         return None
     ident = Identifier(
