@@ -15,6 +15,7 @@ from manywheel.backends.base import Backend
 from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.errors import ConfigError
+from manywheel.in_container import detect
 from manywheel.interpreters import host_arch
 from manywheel.libc_floor import add_floor_warnings, host_libc
 from manywheel.logs import RunLogs, default_log_root
@@ -121,7 +122,7 @@ def build(
         project_digest=digest,
     )
     results = scheduler.run()
-    add_floor_warnings(
-        results, host_libc(), native=run.platform == "native", toolchain=run.toolchain
-    )
+    # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)
+    native = run.platform == "native" and detect(session.environ) is None
+    add_floor_warnings(results, host_libc(), native=native, toolchain=run.toolchain)
     return BuildOutcome(results, scheduler.kept)

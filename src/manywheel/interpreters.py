@@ -54,10 +54,16 @@ def host_arch() -> str:
     return normalize_arch(platform.machine(), 64 if platform.architecture()[0] == "64bit" else 32)
 
 
-def candidate_paths(explicit: Iterable[str], environ: Mapping[str, str]) -> list[str]:
-    """Places CPython may live, most specific first. Shims (pyenv) are skipped."""
+def candidate_paths(
+    explicit: Iterable[str], environ: Mapping[str, str], *, only_opt_python: bool = False
+) -> list[str]:
+    """Places CPython may live, most specific first. Shims (pyenv) are skipped.
+
+    ``only_opt_python``: inside a manylinux image, its /opt/python is the whole matrix."""
     found: list[str] = list(explicit)
     found += sorted(glob.glob("/opt/python/cp3*/bin/python"))
+    if only_opt_python:
+        return [p for p in dict.fromkeys(found) if os.access(p, os.X_OK)]
     pyenv_root = environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     found += sorted(glob.glob(os.path.join(pyenv_root, "versions", "*", "bin", "python3")))
     uv_dir = environ.get("UV_PYTHON_INSTALL_DIR") or os.path.expanduser("~/.local/share/uv/python")
@@ -104,11 +110,14 @@ def probe(path: str) -> Interpreter | None:
 
 
 def discover(
-    explicit: Iterable[str] = (), environ: Mapping[str, str] | None = None
+    explicit: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    *,
+    only_opt_python: bool = False,
 ) -> list[Interpreter]:
     """Every distinct CPython 3 found, one per identifier (the first found wins)."""
     environ = os.environ if environ is None else environ
-    paths = candidate_paths(explicit, environ)
+    paths = candidate_paths(explicit, environ, only_opt_python=only_opt_python)
     with ThreadPoolExecutor(max_workers=8) as pool:
         probed = list(pool.map(probe, paths))
     chosen: dict[Identifier, Interpreter] = {}

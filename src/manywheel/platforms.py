@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from manywheel.config.model import Options
 from manywheel.errors import ConfigError
+from manywheel.in_container import detect
 from manywheel.interpreters import discover, probe
 from manywheel.plan import Candidate
 
@@ -17,7 +18,9 @@ def native_candidates(run: Options, environ: Mapping[str, str]) -> list[Candidat
                 f"interpreters: '{path}' is not a working CPython 3 executable. Fix the path "
                 "in the 'interpreters' option (or MANYWHEEL_INTERPRETERS)."
             )
-    return [Candidate(i.identifier, i.version, i.path) for i in discover(run.interpreters, environ)]
+    image = detect(environ)  # inside a manylinux image: its /opt/python, nothing else
+    found = discover(run.interpreters, environ, only_opt_python=image is not None)
+    return [Candidate(i.identifier, i.version, i.path) for i in found]
 
 
 def candidates(run: Options, environ: Mapping[str, str]) -> list[Candidate]:
