@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.containers import image_env, manywheel_containers, run_manywheel
 from tests.integration.test_native_build import manywheel
 from tests.projects import make_c_project
 
@@ -98,3 +99,21 @@ def test_an_audit_command_must_name_the_wheel(tmp_path: Path) -> None:
         "{abi3_wheel} (run only for abi3 wheels) or {wheel} (run for every wheel)."
     )
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.container
+def test_audit_of_a_wheel_built_in_a_container(tmp_path: Path) -> None:
+    """The wheel comes out of the container; abi3audit runs on the host, as in cibuildwheel."""
+    project = make_c_project(
+        tmp_path, limited_api="cp38", claim_only=True, extra_c=FULL_API_CALL, manywheel_config=TEST
+    )
+    report = tmp_path / "report.json"
+    proc = run_manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp311-manylinux_x86_64",
+        "--report", str(report), env=image_env("podman", tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (job,) = json.loads(report.read_text())["jobs"]
+    assert job["failed_step"] == "audit"
+    assert '"non_abi3_symbols": ["_Py_HashBytes"]' in job["error"]
+    assert manywheel_containers("podman") == []
