@@ -25,7 +25,7 @@ PLAT = "manylinux_2_28_x86_64"
 SCRIPT = """
 set -e
 cp -r /checkout /tmp/manywheel-src && rm -rf /tmp/manywheel-src/.venv /tmp/manywheel-src/.git
-/opt/_internal/tools/bin/pip install --quiet /tmp/manywheel-src
+/opt/_internal/tools/bin/uv pip install --quiet --python /opt/_internal/tools/bin/python /tmp/manywheel-src
 mw=/opt/_internal/tools/bin/manywheel
 ls /opt/python > /out/opt-python.txt
 $mw plan /project --json > /out/plan.json
