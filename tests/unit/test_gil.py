@@ -57,5 +57,12 @@ def test_message_names_module_wheel_and_fix() -> None:
     assert "Py_mod_gil = Py_MOD_GIL_NOT_USED" in message
 
 
-def test_probe_script_is_valid_python() -> None:
-    compile(probe_script(), "<gil probe>", "exec")
+def test_probe_script_defines_what_it_uses() -> None:
+    """Its definitions run (annotations and all) without manywheel's imports around them."""
+    script = probe_script()
+    definitions = script[: script.index("\nimport importlib.machinery")]
+    namespace: dict[str, object] = {}
+    exec(compile(definitions, "<gil probe>", "exec"), namespace)
+    found = namespace["extension_modules"](["a/b.abi3.so"], [".abi3.so"])  # type: ignore[operator]
+    assert found == ["a.b"]
+    compile(script, "<gil probe>", "exec")

@@ -67,7 +67,9 @@ with open(out, "w", encoding="utf-8") as fh:
 
 
 def probe_script() -> str:
-    return f"GIL_ENABLED = {GIL_ENABLED}\n" + inspect.getsource(extension_modules) + _MAIN
+    """The program run in the test venv: extension_modules' own source, then _MAIN."""
+    head = f"from __future__ import annotations\nGIL_ENABLED = {GIL_ENABLED}\n"
+    return head + inspect.getsource(extension_modules) + _MAIN
 
 
 def gil_modules(report: Mapping[str, Any]) -> list[str]:
@@ -92,11 +94,13 @@ def check_gil(ctx: JobContext, wheel: PurePosixPath, python: PurePosixPath) -> N
     if not ctx.job.identifier.free_threaded or policy == "ignore":
         return
     cwd = ctx.workdir / "gil-cwd"  # outside the source tree: the installed wheel is imported
-    out = ctx.workdir / "gil-report.json"
-    ctx.run("test", ["mkdir", "-p", str(cwd)])
-    ctx.run("test", [str(python), "-c", probe_script(), str(wheel), str(out)], cwd=cwd)
+    script, out = ctx.workdir / "gil-probe.py", ctx.workdir / "gil-report.json"
     with tempfile.TemporaryDirectory(prefix="manywheel-gil-") as tmp:
-        local = Path(tmp) / "report.json"
+        local = Path(tmp) / "gil-probe.py"
+        local.write_text(probe_script(), encoding="utf-8")
+        ctx.executor.put_file(local, script)
+        ctx.run("test", ["mkdir", "-p", str(cwd)])
+        ctx.run("test", [str(python), str(script), str(wheel), str(out)], cwd=cwd)
         ctx.executor.copy_out(out, local)
         report = json.loads(local.read_text(encoding="utf-8"))
     if "error" in report:
