@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,7 @@ def cache_keys(project: str, identifier: str, builder: str, options: Options) ->
 class CacheEntry:
     wheel: Path
     tested: bool
+    warnings: tuple[str, ...] = ()  # what the test step found (a GIL re-enabled), per test key
 
 
 class WheelCache:
@@ -163,9 +164,12 @@ class WheelCache:
                 shutil.rmtree(entry, ignore_errors=True)  # corrupted: never served
             return None
         os.utime(entry / "meta.json")  # recently used
-        return CacheEntry(wheel, keys.test in meta.get("tested", []))
+        warnings = tuple(meta.get("warnings", {}).get(keys.test, []))
+        return CacheEntry(wheel, keys.test in meta.get("tested", []), warnings)
 
-    def store(self, keys: CacheKeys, wheel: Path, tested: bool) -> None:
+    def store(
+        self, keys: CacheKeys, wheel: Path, tested: bool, warnings: Sequence[str] = ()
+    ) -> None:
         """Add an entry atomically (a temp dir renamed into place); a racing twin wins."""
         final = self._dir(keys.build)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -176,6 +180,7 @@ class WheelCache:
                 "wheel": wheel.name,
                 "sha256": _sha256_file(tmp / wheel.name),
                 "tested": [keys.test] if tested else [],
+                "warnings": {keys.test: list(warnings)} if tested else {},
                 "created": time.time(),
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -188,11 +193,12 @@ class WheelCache:
             shutil.rmtree(tmp, ignore_errors=True)
         self.prune(self.max_bytes)
 
-    def mark_tested(self, keys: CacheKeys) -> None:
+    def mark_tested(self, keys: CacheKeys, warnings: Sequence[str] = ()) -> None:
         meta_path = self._dir(keys.build) / "meta.json"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             meta["tested"] = sorted({*meta.get("tested", []), keys.test})
+            meta.setdefault("warnings", {})[keys.test] = list(warnings)
             tmp = meta_path.with_suffix(".tmp")
             tmp.write_text(json.dumps(meta), encoding="utf-8")
             os.replace(tmp, meta_path)

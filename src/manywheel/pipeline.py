@@ -31,6 +31,7 @@ def restore_from_cache(
         return False
     result.wheel = wheelhouse.add_file(entry.wheel)
     result.cached, result.tested, result.status = True, entry.tested, "success"
+    result.warnings.extend(entry.warnings)
     if result.log is not None:
         with result.log.open("a", encoding="utf-8") as fh:
             fh.write(f"[manywheel] restored {entry.wheel.name} from the build cache\n")
@@ -93,6 +94,6 @@ def _run_steps(
     result.wheel = wheelhouse.add(ctx.executor, repaired)
     result.status = "success"
     if cache is not None and entry is None:
-        cache.cache.store(cache.keys, result.wheel, result.tested)
+        cache.cache.store(cache.keys, result.wheel, result.tested, ctx.warnings)
     elif cache is not None and result.tested:
-        cache.cache.mark_tested(cache.keys)
+        cache.cache.mark_tested(cache.keys, ctx.warnings)

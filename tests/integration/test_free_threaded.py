@@ -71,6 +71,11 @@ def test_a_module_without_py_mod_gil_is_a_warning_or_an_error(tmp_path: Path) ->
     assert "The global interpreter lock (GIL) has been enabled to load module 'demo'" in (
         Path(job["log"]).read_text()
     )
+    # a warm run restores the tested wheel from the cache, and the warning with it
+    code, output, job = build(project, tmp_path / "out-warm")
+    assert code == 0, output
+    assert job["cached"]
+    assert f"warning cp313t-manylinux_x86_64: {expected}" in output
 
     code, output, job = build(
         project, tmp_path / "out-error", MANYWHEEL_FREE_THREADED_GIL="error", MANYWHEEL_CACHE="0"
