@@ -107,6 +107,9 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
             f"{result.seconds:.1f}",
         )
     console.print(table)
+    for result in results:
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/] {result.identifier}: {warning}", highlight=False)
 
 
 def report_document(results: Sequence[JobResult], platform: str) -> dict[str, Any]:
@@ -130,6 +133,7 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "timings": r.timings,
                 "failed_step": r.failed_step,
                 "error": r.error,
+                "warnings": r.warnings,
                 "log": str(r.log) if r.log else None,
             }
         )

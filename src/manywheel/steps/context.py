@@ -29,6 +29,7 @@ class JobContext:
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the summary (JobResult.warnings)
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 
