@@ -110,6 +110,7 @@ def _run_steps(
         progress.append("repair")
         with ctx.timed("repair"):
             repaired = repair_wheel(ctx, built)
+        progress.append("audit")
         audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
     if ctx.job.run_tests:
         progress.append("test")
