@@ -66,3 +66,11 @@ class Cancelled(ManywheelError):
     """The run was interrupted (Ctrl-C, SIGTERM, or --fail-fast after another job failed)."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class DistributionCheckFailed(StepFailed):
+    """A wheel or sdist has what PyPI rejects (``manywheel check``); in a build, the job's
+    "check" step fails and the wheel never lands in the output dir."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, step="check", command="", returncode=1)
