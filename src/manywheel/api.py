@@ -21,6 +21,7 @@ from manywheel.plan import Plan, make_plan
 from manywheel.platforms import candidates
 from manywheel.project import Project, load_project
 from manywheel.reporting import Reporter
+from manywheel.reproducible import SourceDate, source_date
 from manywheel.results import JobResult
 from manywheel.scheduler import Scheduler
 from manywheel.shard import parse_shard, shard_jobs
@@ -92,20 +93,23 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
 class BuildOutcome:
     results: list[JobResult]
     kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
+    source_date: SourceDate | None = None  # the SOURCE_DATE_EPOCH the jobs were given
 
 
 def build(
     session: Session, plan: Plan, reporter: Reporter, *, debug_shell: bool = False
 ) -> BuildOutcome:
     run = session.resolver.run
-    wheelhouse = Wheelhouse(Path(run.output_dir))
+    date = source_date(session.project, session.environ)
+    wheelhouse = Wheelhouse(Path(run.output_dir), date.epoch)
     wheelhouse.ensure()
     logs = RunLogs(Path(run.log_dir) if run.log_dir else default_log_root())
     cache, digest = None, ""
     if run.cache:
         exclude = {wheelhouse.path.resolve()}
         cache = WheelCache(default_cache_root(), run.cache_size * 2**20)
-        digest = project_digest(session.project.path, exclude)
+        # the epoch changes the wheel's bytes: a user-set SOURCE_DATE_EPOCH is a build input
+        digest = f"{project_digest(session.project.path, exclude)}:epoch={date.epoch}"
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path),
@@ -118,6 +122,7 @@ def build(
         debug_shell=debug_shell,
         cache=cache,
         project_digest=digest,
+        source_date_epoch=date.epoch,
     )
     results = scheduler.run()
-    return BuildOutcome(results, scheduler.kept)
+    return BuildOutcome(results, scheduler.kept, date)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from manywheel import __version__
 from manywheel.logs import tail
+from manywheel.reproducible import SourceDate
 from manywheel.results import JobResult
 
 REPORT_SCHEMA_VERSION = 1
@@ -99,7 +100,9 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
     console.print(table)
 
 
-def report_document(results: Sequence[JobResult], platform: str) -> dict[str, Any]:
+def report_document(
+    results: Sequence[JobResult], platform: str, source_date: SourceDate | None = None
+) -> dict[str, Any]:
     jobs = []
     for r in results:
         digest = None
@@ -122,12 +125,16 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "log": str(r.log) if r.log else None,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "manywheel_version": __version__,
         "platform": platform,
         "jobs": jobs,
     }
+    if source_date is not None:
+        document["source_date_epoch"] = source_date.epoch
+        document["source_date_epoch_from"] = source_date.origin
+    return document
 
 
 def _platform_tags(wheel: Path | None) -> list[str] | None:

@@ -61,6 +61,7 @@ class Scheduler:
         debug_shell: bool = False,
         cache: WheelCache | None = None,
         project_digest: str = "",
+        source_date_epoch: int | None = None,
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -72,6 +73,7 @@ class Scheduler:
         self.keep_failed = keep_failed
         self.cache = cache
         self.project_digest = project_digest
+        self.source_date_epoch = source_date_epoch
         self.kept: list[str] = []  # how to enter each kept environment
         self.debug_shell = debug_shell
         self._failed: list[JobContext] = []  # for --debug-shell, before cleanup
@@ -152,6 +154,7 @@ class Scheduler:
                 executor.make_workdir(job.name),
                 self.cancel_event,
                 self.reporter.step,
+                source_date_epoch=self.source_date_epoch,
             )
             run_job(ctx, self.wheelhouse, result, job_cache)
             if result.status == "failed" and self.debug_shell:

@@ -9,12 +9,15 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
+from manywheel.check import require_valid_wheel
 from manywheel.errors import ConfigError
+from manywheel.reproducible import normalize_wheel
 
 
 class Wheelhouse:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source_date_epoch: int | None = None) -> None:
         self.path = path
+        self.source_date_epoch = source_date_epoch  # normalise landing wheels to this date
 
     def ensure(self) -> None:
         try:
@@ -43,7 +46,14 @@ class Wheelhouse:
         partial = self.path / f".{name}.{uuid.uuid4().hex[:8]}.part"
         try:
             write(partial)
+            self._finish(partial, name)
             os.replace(partial, final)
         finally:
             partial.unlink(missing_ok=True)
         return final
+
+    def _finish(self, partial: Path, name: str) -> None:
+        """Normalise the zip (reproducible bytes), then refuse what PyPI would reject."""
+        if self.source_date_epoch is not None:
+            normalize_wheel(partial, self.source_date_epoch)
+        require_valid_wheel(partial, name)

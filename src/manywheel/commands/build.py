@@ -107,7 +107,7 @@ def execute(args: argparse.Namespace) -> int:
         sdist = build_sdist(session.project, Path(session.resolver.run.output_dir))
         reporter.line(f"sdist: {sdist.name}")
     if args.report:
-        write_report(args.report, report_document(results, plan.platform))
+        write_report(args.report, report_document(results, plan.platform, outcome.source_date))
     print_summary(console, results)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
