@@ -157,6 +157,9 @@ def _wheel_content_problems(
 ) -> list[str]:
     infos = zf.infolist()
     problems = _member_problems([i.filename for i in infos])
+    first = min((i.header_offset for i in infos), default=0)
+    if first:  # zipfile tolerates a prefix; another reader may take it for content
+        problems.append(f"{first} bytes of other data before the first member")
     dist_infos = sorted(
         {
             i.filename.split("/")[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -18,6 +19,7 @@ from manywheel import __version__
 from manywheel.logs import tail
 from manywheel.reproducible import SourceDate
 from manywheel.results import JobResult
+from manywheel.vendored import vendored_libraries
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -86,7 +88,7 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
                 )
             console.print(f"full log: {result.log}", markup=False, highlight=False)
     table = Table(title="manywheel summary", title_justify="left")
-    for column in ("identifier", "status", "wheel", "size", "seconds"):
+    for column in ("identifier", "status", "wheel", "vendored", "size", "seconds"):
         table.add_column(column, justify="right" if column in ("size", "seconds") else "left")
     styles = {"success": "green", "failed": "red", "cancelled": "yellow"}
     for result in results:
@@ -94,10 +96,16 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
             result.identifier,
             f"[{styles[result.status]}]{result.status}[/]",
             result.wheel.name if result.wheel else "-",
+            _vendored(result.wheel),
             _size(result.size),
             f"{result.seconds:.1f}",
         )
     console.print(table)
+
+
+def _vendored(wheel: Path | None) -> str:
+    found = vendored_libraries(wheel) if wheel is not None else ()
+    return ", ".join(v.shown() for v in found) or "-"
 
 
 def report_document(
@@ -117,6 +125,9 @@ def report_document(
                 "size": r.size,
                 "seconds": r.seconds,
                 "policy": _platform_tags(r.wheel),
+                "vendored": [dataclasses.asdict(v) for v in vendored_libraries(r.wheel)]
+                if r.wheel is not None and r.wheel.exists()
+                else None,
                 "tested": r.tested,
                 "cached": r.cached,
                 "timings": r.timings,

@@ -140,6 +140,12 @@ def test_metadata_must_parse_and_match_the_file_name(tmp_path: Path) -> None:
     ), verdict.problems
 
 
+def test_data_before_the_first_member(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path)
+    wheel.write_bytes(b"#!/bin/sh\n" + wheel.read_bytes())
+    assert check_file(wheel).problems == ("10 bytes of other data before the first member",)
+
+
 def test_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / f"demo-1.0-{TAG}.whl"
     path.write_bytes(b"not a zip")

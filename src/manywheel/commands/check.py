@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from manywheel.check import check_files
-from manywheel.commands.common import add_output_arguments
+from manywheel.commands.common import add_distribution_arguments, add_output_arguments
 from manywheel.errors import ExitCode
 from manywheel.publish import collect
 
@@ -23,13 +23,7 @@ def configure_parser(subparsers: Any) -> None:
         "directory. Prints one line per file; exit 1 if any file has a problem.",
     )
     add_output_arguments(parser)
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="FILE_OR_DIR",
-        help="distributions or directories holding them (default: wheelhouse)",
-    )
+    add_distribution_arguments(parser)
     parser.set_defaults(execute=execute)
 
 

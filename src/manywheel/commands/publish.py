@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from manywheel.check import require_valid
-from manywheel.commands.common import add_output_arguments
+from manywheel.commands.common import add_distribution_arguments, add_output_arguments
 from manywheel.errors import ConfigError, ExitCode
 from manywheel.publish import Target, check_consistent, collect, twine_check, upload
 from manywheel.secrets import Masker
@@ -27,13 +27,7 @@ def configure_parser(subparsers: Any) -> None:
         ),
     )
     add_output_arguments(parser)
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="FILE_OR_DIR",
-        help="distributions or directories (default: wheelhouse)",
-    )
+    add_distribution_arguments(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--repository-url", metavar="URL", help="the index's upload URL")
     where.add_argument(
