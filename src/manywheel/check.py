@@ -55,11 +55,12 @@ class Verdict:
         return f"{self.name}: " + ("ok" if self.ok else "; ".join(self.problems))
 
 
-def check_file(path: Path, filename: str | None = None) -> Verdict:
-    """Check one wheel or sdist; ``filename`` is its real name when ``path`` is a temp file."""
+def check_file(path: Path, filename: str | None = None, *, pypi_platforms: bool = True) -> Verdict:
+    """Check one wheel or sdist; ``filename`` is its real name when ``path`` is a temp file.
+    ``pypi_platforms=False`` leaves out PyPI's list of platform tags (a local build)."""
     name = filename or path.name
     if name.endswith(".whl"):
-        problems = _wheel_problems(path, name)
+        problems = _wheel_problems(path, name, pypi_platforms)
     elif name.endswith((".tar.gz", ".zip")):
         problems = _sdist_problems(path, name)
     else:
@@ -83,11 +84,13 @@ def require_valid(paths: Sequence[Path], consequence: str) -> None:
 
 
 def require_valid_wheel(path: Path, filename: str) -> None:
-    """For a wheel landing in the output dir (``path`` is its temporary file)."""
-    verdict = check_file(path, filename)
+    """For a wheel landing in the output dir (``path`` is its temporary file): a broken
+    wheel never lands, but one the user chose not to repair (``repair-wheel-command = ""``)
+    keeps its linux_* tag; ``check`` and ``publish`` refuse that one."""
+    verdict = check_file(path, filename, pypi_platforms=False)
     if not verdict.ok:
         raise DistributionCheckFailed(
-            f"{filename} would be rejected by PyPI, so it was not delivered: "
+            f"{filename} is not a valid wheel, so it was not delivered: "
             + "; ".join(verdict.problems)
         )
 
@@ -134,7 +137,7 @@ def _version(text: str) -> Version | None:
         return None  # from_email has said so
 
 
-def _wheel_problems(path: Path, filename: str) -> list[str]:
+def _wheel_problems(path: Path, filename: str, pypi_platforms: bool) -> list[str]:
     try:
         name, version, _, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
@@ -143,7 +146,7 @@ def _wheel_problems(path: Path, filename: str) -> list[str]:
         f"platform tag {platform} is not accepted by PyPI (repair the wheel with auditwheel "
         "for a manylinux/musllinux tag)"
         for platform in sorted({tag.platform for tag in tags})
-        if not pypi_accepts(platform)
+        if pypi_platforms and not pypi_accepts(platform)
     ]
     try:
         with zipfile.ZipFile(path) as zf:

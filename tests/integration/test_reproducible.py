@@ -103,11 +103,18 @@ def test_the_users_source_date_epoch_wins(tmp_path: Path) -> None:
         assert {i.date_time for i in zf.infolist()} == {(2020, 9, 13, 12, 26, 40)}
 
 
-def test_a_wheel_pypi_would_reject_fails_the_job_in_step_check(tmp_path: Path) -> None:
-    project = make_c_project(tmp_path / "src", "unrepaired")
+# a repair command that leaves a member out of RECORD, as a buggy post-processing step would
+TAMPER = (
+    'auditwheel repair -w {dest_dir} {wheel} && python -c "import glob, zipfile; '
+    "zipfile.ZipFile(glob.glob('{dest_dir}/*.whl')[0], 'a').writestr('extra.txt', 'x')\""
+)
+
+
+def test_a_broken_wheel_fails_the_job_in_step_check(tmp_path: Path) -> None:
+    project = make_c_project(tmp_path / "src", "tampered")
     out = tmp_path / "out"
     report = tmp_path / "report.json"
-    env = {**os.environ, "MANYWHEEL_REPAIR_WHEEL_COMMAND": "cp {wheel} {dest_dir}"}
+    env = {**os.environ, "MANYWHEEL_REPAIR_WHEEL_COMMAND": TAMPER}
     proc = run_manywheel(
         *("build", str(project), "-o", str(out), "--only", HOST, "--report", str(report)),
         env=env,
@@ -115,8 +122,7 @@ def test_a_wheel_pypi_would_reject_fails_the_job_in_step_check(tmp_path: Path) -
     assert proc.returncode == 1, proc.stdout + proc.stderr
     said = " ".join(proc.stdout.split())  # the summary wraps long lines
     assert "failed in step check" in said
-    assert "would be rejected by PyPI, so it was not delivered" in said
-    assert "platform tag linux_x86_64 is not accepted by PyPI" in said
+    assert "is not a valid wheel, so it was not delivered: RECORD: extra.txt is not listed" in said
     assert "Traceback" not in proc.stdout + proc.stderr
     assert list(out.iterdir()) == []  # neither the wheel nor a partial file
     (job,) = json.loads(report.read_text(encoding="utf-8"))["jobs"]
