@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.containers import image_env, manywheel_containers, run_manywheel
-from tests.projects import make_c_project, real_sdist
+from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
 
@@ -68,23 +68,26 @@ def test_native_wheel_linking_libffi_lists_it_with_its_version(tmp_path: Path) -
 
 
 @pytest.mark.container
-def test_podman_wheel_with_libyaml_lists_it_with_its_version(tmp_path: Path) -> None:
+def test_podman_wheel_with_libffi_lists_it_with_its_version(tmp_path: Path) -> None:
+    project = make_c_project(tmp_path / "src", "ffidemo", extra_c=FFI_C, libraries=("ffi",))
     out, report = tmp_path / "out", tmp_path / "report.json"
     env = image_env(
         "podman",
         tmp_path,
         MANYWHEEL_BUILD="cp312-manylinux_x86_64",
-        MANYWHEEL_SYSTEM_PACKAGES="libyaml",
-        MANYWHEEL_TEST_COMMAND='python -c "import yaml; assert yaml.__with_libyaml__"',
+        MANYWHEEL_SYSTEM_PACKAGES="libffi",
+        MANYWHEEL_TEST_COMMAND='python -c "import ffidemo"',
     )
-    sdist = real_sdist("PyYAML==6.0.2")
-    proc = run_manywheel("build", str(sdist), "-o", str(out), "--report", str(report), env=env)
+    proc = run_manywheel("build", str(project), "-o", str(out), "--report", str(report), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
     assert _sbom_of(wheel)["bomFormat"] == "CycloneDX"
     (job,) = json.loads(report.read_text(encoding="utf-8"))["jobs"]
-    (libyaml,) = [v for v in job["vendored"] if v["name"].startswith("libyaml")]
-    # the image is Debian bookworm, as this host: the same package version as here
-    assert libyaml["version"] == _deb_version("libyaml-0-2")
-    assert libyaml["source"] == "sbom"
+    (libffi,) = job["vendored"]
+    # the test image is Debian bookworm, as this host: the same package and version
+    assert (libffi["name"], libffi["version"], libffi["source"]) == (
+        "libffi8",
+        _deb_version("libffi8"),
+        "sbom",
+    )
     assert manywheel_containers("podman") == []
