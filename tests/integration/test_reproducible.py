@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.integration.containers import image_env, manywheel_containers, run_manywheel
+from tests.integration.containers import ENGINES, image_env, manywheel_containers, run_manywheel
 from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
@@ -74,33 +74,39 @@ def test_native_rebuilds_are_byte_identical(tmp_path: Path) -> None:
 
 
 @pytest.mark.container
-def test_podman_rebuilds_are_byte_identical(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_container_rebuilds_are_byte_identical(engine: str, tmp_path: Path) -> None:
     project = _git_project(tmp_path / "src")
-    env = image_env("podman", tmp_path)
+    env = image_env(engine, tmp_path)
     env.pop("SOURCE_DATE_EPOCH", None)
     wheels = _build_twice(project, tmp_path, env, "cp311-manylinux_x86_64")
     _assert_reproducible(wheels, tmp_path / "second.json")
-    assert manywheel_containers("podman") == []
+    assert manywheel_containers(engine) == []
 
 
-def test_the_users_source_date_epoch_wins(tmp_path: Path) -> None:
+def test_the_users_source_date_epoch_wins_and_is_part_of_the_cache_key(tmp_path: Path) -> None:
     project = _git_project(tmp_path / "src")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1600000000"}
-    report = tmp_path / "report.json"
-    proc = run_manywheel(
-        *("build", str(project), "-o", str(tmp_path / "out"), "--no-cache", "-q"),
-        *("--only", HOST, "--report", str(report)),
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    document = json.loads(report.read_text(encoding="utf-8"))
-    assert (document["source_date_epoch"], document["source_date_epoch_from"]) == (
-        1600000000,
-        "environment",
-    )
-    (wheel,) = (tmp_path / "out").glob("*.whl")
-    with zipfile.ZipFile(wheel) as zf:
-        assert {i.date_time for i in zf.infolist()} == {(2020, 9, 13, 12, 26, 40)}
+    documents, dates = [], []
+    for run, epoch in (("a", "1600000000"), ("b", "1600000000"), ("c", "1700000000")):
+        report = tmp_path / f"{run}.json"
+        proc = run_manywheel(
+            *("build", str(project), "-o", str(tmp_path / run), "-q", "--only", HOST),
+            *("--report", str(report)),
+            env={**os.environ, "SOURCE_DATE_EPOCH": epoch},
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        documents.append(json.loads(report.read_text(encoding="utf-8")))
+        (wheel,) = (tmp_path / run).glob("*.whl")
+        with zipfile.ZipFile(wheel) as zf:
+            dates.append({i.date_time for i in zf.infolist()})
+    assert [(d["source_date_epoch"], d["source_date_epoch_from"]) for d in documents] == [
+        (1600000000, "environment"),
+        (1600000000, "environment"),
+        (1700000000, "environment"),
+    ]
+    # the same epoch is a cache hit; another epoch is another wheel, built afresh
+    assert [d["jobs"][0]["cached"] for d in documents] == [False, True, False]
+    assert dates == [{(2020, 9, 13, 12, 26, 40)}] * 2 + [{(2023, 11, 14, 22, 13, 20)}]
 
 
 # a repair command that leaves a member out of RECORD, as a buggy post-processing step would
