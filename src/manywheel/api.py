@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from manywheel.backends.base import Backend
 from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
-from manywheel.errors import ConfigError
+from manywheel.errors import ConfigError, GroupNotStarted
 from manywheel.interpreters import host_arch
 from manywheel.logs import RunLogs, default_log_root
 from manywheel.plan import Plan, make_plan
@@ -93,6 +93,8 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
 class BuildOutcome:
     results: list[JobResult]
     kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
+    start_errors: list[GroupNotStarted] = field(default_factory=list)  # once per group
+    cleanup_errors: list[str] = field(default_factory=list)
     source_date: SourceDate | None = None  # the SOURCE_DATE_EPOCH the jobs were given
 
 
@@ -122,7 +124,10 @@ def build(
         debug_shell=debug_shell,
         cache=cache,
         project_digest=digest,
+        limited_api=session.project.limited_api,
         source_date_epoch=date.epoch,
     )
     results = scheduler.run()
-    return BuildOutcome(results, scheduler.kept, date)
+    return BuildOutcome(
+        results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors, date
+    )

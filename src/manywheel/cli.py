@@ -53,10 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "execute"):
         parser.print_help()
         return ExitCode.CONFIG
-    # SIGTERM (CI cancelling) and SIGHUP (the terminal went away) clean up like Ctrl-C
+    # SIGTERM (CI cancelling) and SIGHUP (the terminal went away) clean up like Ctrl-C;
+    # a signal the caller chose to ignore (nohup) stays ignored
     previous: dict[signal.Signals, Any] = {}
     try:
         for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue
             previous[sig] = signal.getsignal(sig)
             signal.signal(sig, _raise_interrupt)
     except ValueError:  # not the main thread (in-process tests)

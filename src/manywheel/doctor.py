@@ -13,13 +13,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from manywheel.backends.engine import QEMU_NAMES, Engine
+from manywheel.backends.engine import QEMU_NAMES, Engine, binfmt_registered, needs_emulation
 from manywheel.forwarding import host_ca_bundle, pip_config
 from manywheel.interpreters import discover, host_arch
 from manywheel.secrets import mask_url
 
 Verdict = Literal["ok", "warning", "problem"]
-BINFMT = Path("/proc/sys/fs/binfmt_misc")
 
 
 @dataclass(frozen=True)
@@ -109,17 +108,7 @@ def check_docker(env: Mapping[str, str]) -> Check:
 
 def check_binfmt(_: Mapping[str, str]) -> Check:
     host = host_arch()
-    missing = []
-    for arch, qemu in QEMU_NAMES.items():
-        if arch == host:
-            continue
-        handler = BINFMT / f"qemu-{qemu}"
-        try:
-            enabled = handler.read_text().startswith("enabled")
-        except OSError:
-            enabled = False
-        if not enabled:
-            missing.append(arch)
+    missing = [a for a in QEMU_NAMES if needs_emulation(host, a) and not binfmt_registered(a)]
     if not missing:
         return Check("qemu", "ok", "binfmt handlers registered for every foreign arch")
     return Check(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from manywheel.errors import ConfigError
+from manywheel.errors import ConfigError, ToolError
 from manywheel.vendored import Vendored, vendored_libraries
 
 Kind = Literal["library", "missing-library", "symbol", "blacklist", "isa", "abi"]
@@ -73,7 +73,7 @@ class Explanation:
 
 
 def _analyze(wheel: Path, allow_graft: bool) -> Any:
-    from auditwheel.error import NonPlatformWheelError, WheelToolsError
+    from auditwheel.error import NonPlatformWheelError
     from auditwheel.wheel_abi import analyze_wheel_abi
 
     try:
@@ -84,8 +84,8 @@ def _analyze(wheel: Path, allow_graft: bool) -> Any:
         raise ConfigError(
             f"{wheel.name} is a pure-Python wheel: no manylinux policy applies to it."
         ) from None
-    except (WheelToolsError, ValueError, OSError) as exc:
-        raise ConfigError(f"auditwheel cannot analyse {wheel.name}: {exc}") from None
+    except Exception as exc:  # auditwheel's own errors (InvalidLibcError, ...) and its bugs
+        raise ToolError(f"auditwheel cannot analyse {wheel.name}", exc) from None
 
 
 def symbols_by_version(

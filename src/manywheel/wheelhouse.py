@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
 from manywheel.check import require_valid_wheel
 from manywheel.errors import ConfigError
+from manywheel.files import atomic_write
 from manywheel.reproducible import normalize_wheel
 
 
@@ -42,18 +42,14 @@ class Wheelhouse:
         return self._land(src.name, lambda partial: shutil.copyfile(src, partial))
 
     def _land(self, name: str, write: Callable[[Path], object]) -> Path:
-        final = self.path / name
-        partial = self.path / f".{name}.{uuid.uuid4().hex[:8]}.part"
-        try:
+        def write_checked(partial: Path) -> None:
             write(partial)
             self._finish(partial, name)
-            os.replace(partial, final)
-        finally:
-            partial.unlink(missing_ok=True)
-        return final
+
+        return atomic_write(self.path / name, write_checked)
 
     def _finish(self, partial: Path, name: str) -> None:
-        """Normalise the zip (reproducible bytes), then refuse what PyPI would reject."""
+        """Normalise the zip (reproducible bytes), then refuse a broken wheel."""
         if self.source_date_epoch is not None:
             normalize_wheel(partial, self.source_date_epoch)
         require_valid_wheel(partial, name)

@@ -18,6 +18,7 @@ import pytest
 from passlib.apache import HtpasswdFile
 
 from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -251,14 +252,9 @@ def test_publish_uploads_nothing_when_check_rejects_a_file(
     url, packages = index
     project = make_c_project(tmp_path, "tampered")
     out = tmp_path / "dist"
-    build = subprocess.run(
-        [
-            *(sys.executable, "-m", "manywheel", "build", str(project), "-o", str(out)),
-            *("-q", "--sdist", "--only", "cp311-manylinux_x86_64"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    build = run_manywheel(
+        *("build", str(project), "-o", str(out), "-q", "--sdist"),
+        *("--only", "cp311-manylinux_x86_64"),
     )
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = out.glob("*.whl")

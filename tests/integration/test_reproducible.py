@@ -13,8 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.integration.containers import ENGINES, image_env, manywheel_containers, run_manywheel
+from tests.integration.containers import ENGINES, image_env, manywheel_containers
 from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 

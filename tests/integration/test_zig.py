@@ -16,6 +16,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.interpreters import discover
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -71,9 +72,7 @@ def cython_project(root: Path) -> Path:
 
 
 def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args], capture_output=True, text=True, check=False
-    )
+    return run_manywheel(*args)
 
 
 def auditwheel_policy(wheel: Path) -> str:
@@ -234,11 +233,11 @@ def test_zig_needs_the_native_platform(tmp_path: Path) -> None:
     proc = manywheel("build", str(project), "--toolchain", "zig", "--platform", "podman")
     assert proc.returncode == 2
     assert "the zig toolchain builds on the host (--platform native)" in proc.stderr
-    bad = subprocess.run(
-        [sys.executable, "-m", "manywheel", "build", str(project), "--toolchain", "zig"],
-        capture_output=True,
-        text=True,
-        check=False,
+    bad = run_manywheel(
+        "build",
+        str(project),
+        "--toolchain",
+        "zig",
         env={**os.environ, "MANYWHEEL_MANYLINUX_POLICY": "musllinux_1_2"},
     )
     assert bad.returncode == 2

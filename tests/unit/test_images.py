@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from manywheel.backends.containers import _pinned_candidates
 from manywheel.errors import ConfigError
 from manywheel.images import pinned_reference, resolve_image, table
+from manywheel.platforms import pinned_candidates as _pinned_candidates
 
 
 def test_defaults_follow_cibuildwheel() -> None:

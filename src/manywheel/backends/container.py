@@ -1,12 +1,16 @@
-"""The container executor: one long-lived container per (image, arch) group.
+"""The container executor: one long-lived container per group of jobs.
 
 The project goes in as a tar stream (never a writable bind mount of the user's tree); wheels
-come out with ``exec cat``. The container is removed by ``close``, on success, error and Ctrl-C.
+come out with ``exec cat``. Every engine command goes through one process tracker, so cancel()
+stops copies as well as builds. Environment values never appear on the engine's command line
+(visible in ``ps``): commands name the variables, and their values travel in the engine
+client's own environment. The container is removed by ``close``, on success, error and Ctrl-C.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shlex
 import signal
 import subprocess
@@ -17,16 +21,35 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from manywheel.backends.engine import Engine, platform_args
+from manywheel.backends.base import Mask
+from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
 from manywheel.backends.processes import Processes
-from manywheel.errors import EnvironmentProblem
+from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
+from manywheel.interpreters import host_arch
 from manywheel.project import Project
 from manywheel.sources import copy_project, unpack_sdist
 
 PROJECT_DIR = PurePosixPath("/project")
 WORK_ROOT = PurePosixPath("/tmp/manywheel")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# Variables the engine client itself reads: passed by value (they hold no secrets), so that
+# the client keeps its own PATH, temp dir, home and connection settings.
+_CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
+_CLIENT_PREFIXES = ("DOCKER_", "PODMAN_", "CONTAINER_", "CONTAINERS_", "XDG_", "REGISTRY_")
+
+
+def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """``--env`` arguments for an exec, and the values to put in the client's environment."""
+    args: list[str] = []
+    client: dict[str, str] = {}
+    for key, value in env.items():
+        if key in _CLIENT_VARS or key.startswith(_CLIENT_PREFIXES):
+            args += ["--env", f"{key}={value}"]
+        else:
+            args += ["--env", key]
+            client[key] = value
+    return args, client
 
 
 class ContainerExecutor:
@@ -47,23 +70,24 @@ class ContainerExecutor:
         self.image = image
         self.arch = arch
         self.name = f"manywheel-{uuid.uuid4().hex[:12]}"
+        self._emulated = emulated
+        self._project = project
+        self._exclude = exclude
         self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
         self._forwarded = forwarded
         self._lock = threading.Lock()
         self._processes = Processes()
         self._counter = 0
-        self._started = False
-        self._start(emulated)
-        try:
-            self._base_env = self._read_env()
-            self._copy_project(project, exclude)
-            self._uv = self._which("uv")
-        except BaseException:
-            self.close()
-            raise
+        self._created = False
+        self._base_env: dict[str, str] = {}
+        self._uv: str | None = None
+        self._project_dir = PROJECT_DIR
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _start(self, emulated: bool) -> None:
+    def start(self) -> None:
+        check_binfmt(host_arch(), self.arch)
+        # the group is (image, arch): the image option may be manylinux's or musllinux's
+        ensure_image(self.engine, self.image, "{manylinux,musllinux}", self.arch, self._emulated)
         argv = self.engine.command(
             "run",
             "--detach",
@@ -74,38 +98,66 @@ class ContainerExecutor:
             "--env",
             f"PATH={DEFAULT_PATH}",
         )
-        argv += platform_args(self.engine, self.image, self.arch, emulated)
+        argv += platform_args(self.engine, self.image, self.arch, self._emulated)
         argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
-        proc = subprocess.run(
-            argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, timeout=300
-        )
-        self._started = True  # even a failed run may leave a created container behind
+        self._created = True  # even a failed run may leave a created container behind
+        try:
+            proc = self._processes.capture(argv, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
         if proc.returncode != 0:
-            self.close()
-            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
             raise EnvironmentProblem(
                 f"{self.engine.name} could not start a container from '{self.image}' "
                 f"({lines[-1] if lines else proc.returncode}). Check that the image runs "
                 f"('{self.engine.name} run --rm {self.image} true') and the engine's "
                 "configuration ('manywheel doctor')."
             )
+        self._base_env = self._read_env()
+        self._copy_project()
+        self._uv = self._which("uv")
 
     def close(self) -> None:
-        if not self._started:
+        if not self._created:
             return
         # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
         no_wait = ["--time", "0"] if self.engine.name == "podman" else []
-        subprocess.run(
-            self.engine.command("rm", "--force", *no_wait, self.name),
-            capture_output=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
-        self._started = False
+        argv = self.engine.command("rm", "--force", *no_wait, self.name)
+        try:
+            # its own session: a second Ctrl-C at the terminal must not stop the removal
+            proc = subprocess.run(
+                argv,
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+                start_new_session=True,
+            )
+            why = proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why = str(exc)
+        if why and not self._gone():
+            raise CleanupFailed(
+                f"could not remove the container {self.name} ({why}); remove it with "
+                f"'{shlex.join(argv[:3])} {self.name}'."
+            )
+        self._created = False
+
+    def _gone(self) -> bool:
+        try:
+            proc = subprocess.run(
+                self.engine.command("container", "inspect", self.name),
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode != 0
 
     def keep(self) -> str | None:
-        self._started = False  # close() leaves it alone now
+        self._created = False  # close() leaves it alone now
         engine = self.engine.name
         return (
             f"kept container {self.name} for inspection: enter it with "
@@ -114,9 +166,11 @@ class ContainerExecutor:
         )
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
-        argv = self._exec(["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True)
+        argv, client = self._exec(
+            ["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True
+        )
         argv.insert(2, "--tty")
-        subprocess.run(argv, check=False)
+        subprocess.run(argv, check=False, env={**os.environ, **client})
 
     def cancel(self) -> None:
         for proc in self._processes.cancel():
@@ -131,43 +185,36 @@ class ContainerExecutor:
         cwd: PurePosixPath | None = None,
         env: Mapping[str, str] | None = None,
         interactive: bool = False,
-    ) -> list[str]:
+    ) -> tuple[list[str], dict[str, str]]:
+        """The engine command for argv, and what its client's environment must add."""
         cmd = self.engine.command("exec")
         if interactive:
             cmd.append("--interactive")
-        if cwd is not None:
-            cmd += ["--workdir", str(cwd)]
-        for key, value in (env or {}).items():
-            cmd += ["--env", f"{key}={value}"]
-        return [*cmd, self.name, *self._prefix, *argv]
+        cmd += ["--workdir", str(cwd if cwd is not None else PurePosixPath("/"))]
+        env_args, client = exec_env(env or {})
+        return [*cmd, *env_args, self.name, *self._prefix, *argv], client
 
-    def _capture(self, argv: Sequence[str]) -> str:
-        proc = subprocess.run(
-            self._exec(argv),
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=600,
-        )
+    def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
+        cmd, _ = self._exec(argv, interactive=stdin is not None)
+        try:
+            proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EnvironmentProblem(
+                f"in the {self.image} container, '{shlex.join(argv)}' could not run: {exc}"
+            ) from None
         if proc.returncode != 0:
             raise EnvironmentProblem(
                 f"in the {self.image} container, '{shlex.join(argv)}' failed: "
-                f"{proc.stderr.strip()[-300:]}"
+                f"{proc.stderr.decode(errors='replace').strip()[-300:]}"
             )
-        return proc.stdout
+        return proc.stdout.decode(errors="replace")
 
     def _which(self, tool: str) -> str | None:
-        out = subprocess.run(
-            self._exec(["sh", "-c", f"command -v {tool}"]),
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
-        path = out.stdout.strip()
-        return path if out.returncode == 0 and path else None
+        try:
+            path = self._capture(["sh", "-c", f"command -v {tool}"]).strip()
+        except EnvironmentProblem:
+            return None
+        return path or None
 
     def _read_env(self) -> dict[str, str]:
         env = {}
@@ -178,55 +225,64 @@ class ContainerExecutor:
         return env
 
     def _put_tar(
-        self,
-        dest: PurePosixPath,
-        build: tarfile.TarFile | None,
-        source: Path | None,
-        extra: Mapping[str, bytes] | None = None,
+        self, dest: PurePosixPath, source: Path | None, extra: Mapping[str, bytes] | None = None
     ) -> None:
         """Stream a tar archive of ``source`` (and extra files) into ``dest``."""
-        self._capture(["mkdir", "-p", str(dest)])
-        proc = subprocess.Popen(
-            self._exec(["tar", "-x", "-f", "-", "-C", str(dest)], interactive=True),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        assert proc.stdin is not None
-        with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
-            if source is not None:
-                tar.add(source, arcname=".")
-            for name, data in (extra or {}).items():
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                info.mode = 0o644
-                tar.addfile(info, io.BytesIO(data))
-        proc.stdin.close()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise EnvironmentProblem(f"copying files into the container failed: {err[-300:]}")
+        script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
+        cmd, _ = self._exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
+        try:
+            with self._processes.started(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            ) as proc:
+                assert proc.stdin is not None
+                assert proc.stderr is not None
+                try:
+                    with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
+                        if source is not None:
+                            tar.add(source, arcname=".")
+                        for name, data in (extra or {}).items():
+                            info = tarfile.TarInfo(name)
+                            info.size = len(data)
+                            info.mode = 0o644
+                            tar.addfile(info, io.BytesIO(data))
+                finally:
+                    proc.stdin.close()
+                err = proc.stderr.read().decode(errors="replace")
+                code = proc.wait()
+        except BrokenPipeError:
+            code, err = 1, "the copy ended early"
+        if code != 0:
+            raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
 
-    def _copy_project(self, project: Project, exclude: set[Path]) -> None:
+    def _copy_project(self) -> None:
         with tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp:
-            if project.is_sdist:
-                src = unpack_sdist(project.path, Path(tmp))
+            if self._project.is_sdist:
+                src = unpack_sdist(self._project.path, Path(tmp))
             else:
-                src = copy_project(project.path, Path(tmp), exclude)
-            self._put_tar(PROJECT_DIR, None, src)
+                src = copy_project(self._project.path, Path(tmp), self._exclude)
+            self._project_dir = PROJECT_DIR / src.name
+            self._put_tar(self._project_dir, src)
         ca = self._forwarded.ca_bundle
         if ca is not None:
             ca_path = PurePosixPath(CA_IN_CONTAINER)
-            self._put_tar(ca_path.parent, None, None, {ca_path.name: ca.read_bytes()})
+            self._put_tar(ca_path.parent, None, {ca_path.name: ca.read_bytes()})
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
         return {**self._base_env, **self._forwarded.env}
 
     def run(
-        self, argv: Sequence[str], *, cwd: PurePosixPath | None, env: Mapping[str, str], log: Path
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        log: Path,
+        mask: Mask | None = None,
     ) -> int:
         full = {**self._forwarded.env, "UV_CACHE_DIR": "/tmp/manywheel-uv-cache", **env}
-        return self._processes.run(self._exec(argv, cwd=cwd, env=full), log)
+        cmd, client = self._exec(argv, cwd=cwd, env=full)
+        return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
     def make_workdir(self, name: str) -> PurePosixPath:
         with self._lock:
@@ -235,28 +291,14 @@ class ContainerExecutor:
         self._capture(["mkdir", "-p", str(path / "tmp")])
         return path
 
-    def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
-        script = 'mkdir -p "$1" && cp -a "$2" "$1/project"'
-        self._capture(["sh", "-c", script, "sh", str(dest), str(PROJECT_DIR)])
-        return dest / "project"
-
     def before_all_dir(self) -> PurePosixPath:
-        return PROJECT_DIR
+        return self._project_dir
 
-    def copy_tree(self, src: PurePosixPath, dest: PurePosixPath) -> None:
-        try:
-            self._capture(
-                [
-                    "sh",
-                    "-c",
-                    'mkdir -p "$(dirname "$2")" && cp -a "$1" "$2"',
-                    "sh",
-                    str(src),
-                    str(dest),
-                ]
-            )
-        except EnvironmentProblem as exc:
-            raise OSError(2, f"cannot copy {src}: {exc.message}") from None
+    def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
+        pristine = self.before_all_dir()
+        script = 'mkdir -p "$1" && cp -a "$2" "$1/"'
+        self._capture(["sh", "-c", script, "sh", str(dest), str(pristine)])
+        return dest / pristine.name
 
     def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]:
         script = 'for f in "$1"/*"$2"; do [ -f "$f" ] && echo "$f"; done; true'
@@ -264,22 +306,23 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        self._put_tar(dest.parent, None, None, {dest.name: src.read_bytes()})
+        self._put_tar(dest.parent, None, {dest.name: src.read_bytes()})
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
+        cmd, _ = self._exec(["cat", str(src)])
         with dest.open("wb") as fh:
-            proc = subprocess.run(
-                self._exec(["cat", str(src)]),
-                stdout=fh,
-                stderr=subprocess.PIPE,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
+            try:
+                with self._processes.started(
+                    cmd, stdout=fh, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+                ) as proc:
+                    _, err = proc.communicate()
+            except OSError as exc:
+                raise OSError(5, f"copying {src} out of the container failed: {exc}") from None
         if proc.returncode != 0:
             raise OSError(
-                5,
+                2,
                 f"copying {src} out of the container failed: "
-                f"{proc.stderr.decode(errors='replace').strip()[-300:]}",
+                f"{err.decode(errors='replace').strip()[-300:]}",
             )
 
     def tool_path(self) -> str:

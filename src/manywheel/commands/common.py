@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from manywheel import api
+from manywheel.config.declarations import OPTIONS
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,18 +76,8 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# argparse dest -> (option name, flag shown in errors)
-_FLAG_OPTIONS = {
-    "platform": ("platform", "--platform"),
-    "archs": ("archs", "--archs"),
-    "output_dir": ("output-dir", "--output-dir"),
-    "jobs": ("jobs", "--jobs"),
-    "fail_fast": ("fail-fast", "--fail-fast"),
-    "allow_empty": ("allow-empty", "--allow-empty"),
-    "toolchain": ("toolchain", "--toolchain"),
-    "keep_container": ("keep-container", "--keep-container"),
-    "cache": ("cache", "--no-cache"),
-}
+# argparse dest -> (option name, flag shown in errors), from the option declarations
+_FLAG_OPTIONS = {o.field: (o.name, o.flag) for o in OPTIONS.values() if o.flag}
 
 
 def cli_values(args: argparse.Namespace) -> dict[str, tuple[Any, str]]:

@@ -89,6 +89,7 @@ _OPTIONS: list[Option] = [
         "Reuse repaired wheels from the build cache when nothing that affects them changed "
         "(--no-cache turns it off).",
         "run",
+        flag="--no-cache",
     ),
     Option(
         "cache-size",

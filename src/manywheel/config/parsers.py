@@ -150,9 +150,31 @@ def config_settings(value: Any, source: str) -> tuple[tuple[str, str], ...]:
     raise _bad(source, value, "a table or a string 'key=value ...'")
 
 
+ENGINES = ("docker", "podman")
+
+
+def parse_engine(value: str, source: str) -> tuple[str, tuple[str, ...]]:
+    """``podman`` or ``docker; create_args: --gpus all`` (cibuildwheel's syntax)."""
+    name, _, rest = value.partition(";")
+    name = name.strip()
+    if name not in (*ENGINES, "auto"):
+        raise ConfigError(
+            f"{source}: unknown container engine '{name}'; use docker, podman "
+            "or auto, optionally followed by '; create_args: ...'."
+        )
+    args: tuple[str, ...] = ()
+    rest = rest.strip()
+    if rest:
+        key, sep, text = rest.partition(":")
+        if key.strip() != "create_args" or not sep:
+            raise ConfigError(
+                f"{source}: expected '; create_args: ARGS' after the engine name, got '{rest}'."
+            )
+        args = tuple(shlex.split(text))
+    return name, args
+
+
 def engine(value: Any, source: str) -> str:
     """``docker``, ``podman`` or ``auto``, optionally ``; create_args: ...``."""
-    from manywheel.backends.engine import parse_engine
-
     parse_engine(string(value, source), source)
     return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import threading
 import time
@@ -13,6 +14,7 @@ from manywheel.backends.base import Executor
 from manywheel.environment import evaluate
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.plan import Job
+from manywheel.secrets import Masker
 
 StepListener = Callable[[str, str], None]  # (identifier, step name)
 
@@ -29,6 +31,14 @@ class JobContext:
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
     timings: dict[str, float] = field(default_factory=dict)
     _env: dict[str, str] | None = None
+    _masker: Masker | None = None
+
+    def mask(self, text: str) -> str:
+        """Secrets of this job (environment, options, URLs) replaced with ****: every line
+        reaches the log through here, so no secret is ever on disk."""
+        if self._masker is None:
+            self._masker = Masker.for_job(os.environ, self.job.options)
+        return self._masker.mask(text)
 
     @property
     def env(self) -> dict[str, str]:
@@ -73,7 +83,7 @@ class JobContext:
 
     def note(self, text: str) -> None:
         with self.log.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+            fh.write(self.mask(text) + "\n")
 
     def run(
         self,
@@ -86,7 +96,9 @@ class JobContext:
         self.check_cancelled()
         shown = shlex.join(argv)
         self.note(f"\n[manywheel] {step}: $ {shown}")
-        code = self.executor.run(argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log)
+        code = self.executor.run(
+            argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log, mask=self.mask
+        )
         if self.cancel_event.is_set():
             raise Cancelled("cancelled before it finished")
         if code != 0:

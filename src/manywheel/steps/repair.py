@@ -25,8 +25,8 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         )
     dest = ctx.workdir / "repaired"
     if not command.strip():
-        ctx.run("repair", ["mkdir", "-p", str(dest)])
-        ctx.executor.copy_tree(wheel, dest / wheel.name)
+        script = 'mkdir -p "$1" && cp "$2" "$1/"'
+        ctx.run("repair", ["sh", "-c", script, "sh", str(dest), str(wheel)])
         return dest / wheel.name
     filled = fill(
         command,
@@ -68,5 +68,7 @@ def _explanation(ctx: JobContext, wheel: PurePosixPath) -> str:
         try:
             ctx.executor.copy_out(wheel, local)
             return render(explain(local))
-        except (ManywheelError, OSError):
+        except ManywheelError as exc:  # e.g. auditwheel cannot analyse it: say so, as its error
+            return f"(no explanation: {exc.message})"
+        except OSError:
             return ""
