@@ -111,14 +111,19 @@ def _member_problems(names: Sequence[str]) -> list[str]:
 
 
 def _metadata_problems(data: bytes, label: str, name: str, version: Version) -> list[str]:
-    problems: list[str] = []
+    raw, unparsed = parse_email(data)
+    # setuptools < 77 writes License-File under Metadata-Version 2.1/2.2; twine leaves those
+    # fields out of what it sends, so PyPI never sees them: do as twine does
+    if (_version(raw.get("metadata_version", "0")) or Version("0")) < Version("2.4"):
+        raw.pop("license_files", None)
+        unparsed.pop("license-file", None)
+    problems = [f"{label}: unrecognized or malformed field {key!r}" for key in unparsed]
     try:
-        Metadata.from_email(data, validate=True)
+        Metadata.from_raw(raw, validate=True)
     except ExceptionGroup as group:
         problems += [f"{label}: {exc}" for exc in group.exceptions]
     except InvalidMetadata as exc:
         problems.append(f"{label}: {exc}")
-    raw, _ = parse_email(data)  # name and version, even when another field is invalid
     found_name, found_version = raw.get("name"), raw.get("version")
     if found_name and canonicalize_name(found_name) != canonicalize_name(name):
         problems.append(f"{label}: name {found_name} does not match the file name's {name}")

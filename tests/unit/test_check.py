@@ -146,6 +146,24 @@ def test_data_before_the_first_member(tmp_path: Path) -> None:
     assert check_file(wheel).problems == ("10 bytes of other data before the first member",)
 
 
+def test_license_file_in_old_metadata_is_left_out_as_twine_does(tmp_path: Path) -> None:
+    """setuptools < 77 wrote it under Metadata-Version 2.1; twine never sends it to PyPI."""
+    members = wheel_members()
+    members["demo-1.0.dist-info/METADATA"] = (
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nLicense-File: LICENSE\n"
+    )
+    assert check_file(make_wheel(tmp_path, members=members)).ok
+
+    members["demo-1.0.dist-info/METADATA"] = (
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nDynamic: version\nX-Thing: 1\n"
+    )
+    problems = set(check_file(make_wheel(tmp_path, members=members)).problems)
+    assert problems == {
+        "METADATA: dynamic introduced in metadata version 2.2, not 2.1",
+        "METADATA: unrecognized or malformed field 'x-thing'",
+    }
+
+
 def test_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / f"demo-1.0-{TAG}.whl"
     path.write_bytes(b"not a zip")
