@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import os
 import shutil
+import stat
 import subprocess
 import tarfile
 import time
@@ -93,6 +94,13 @@ def _order(name: str) -> tuple[bool, bool, str]:
     return (top.endswith(".dist-info"), name == f"{top}/RECORD", name)
 
 
+def _mode(mode: int) -> int:
+    """0644, or 0755 when anyone may execute it; a symbolic link stays one."""
+    if stat.S_ISLNK(mode):
+        return stat.S_IFLNK | 0o777
+    return stat.S_IFREG | (0o755 if mode & 0o111 else 0o644)
+
+
 def normalize_wheel(wheel: Path, epoch: int) -> None:
     """Rewrite ``wheel`` in place: members sorted (RECORD last), every timestamp the epoch
     (clamped to what a zip can hold), permissions 0644 or 0755, deflate, no extra fields.
@@ -108,10 +116,10 @@ def normalize_wheel(wheel: Path, epoch: int) -> None:
                     out.external_attr = (0o40755 << 16) | 0x10
                     dst.writestr(out, b"")
                     continue
-                executable = (info.external_attr >> 16) & 0o111
-                out.external_attr = (0o100755 if executable else 0o100644) << 16
+                out.external_attr = _mode(info.external_attr >> 16) << 16
                 out.compress_type = zipfile.ZIP_DEFLATED
-                with src.open(info) as fin, dst.open(out, "w") as fout:
+                big = info.file_size >= zipfile.ZIP64_LIMIT
+                with src.open(info) as fin, dst.open(out, "w", force_zip64=big) as fout:
                     shutil.copyfileobj(fin, fout, 1 << 20)
         os.replace(tmp, wheel)
     finally:

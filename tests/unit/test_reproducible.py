@@ -118,3 +118,14 @@ def test_an_unrepaired_wheel_lands_with_its_linux_tag(tmp_path: Path) -> None:
     house = Wheelhouse(tmp_path / "wheelhouse")
     house.ensure()
     assert house.add_file(unrepaired).name == unrepaired.name
+
+
+def test_a_symbolic_link_member_stays_one(tmp_path: Path) -> None:
+    link = zipfile.ZipInfo("demo/link.so")
+    link.external_attr = 0o120755 << 16
+    wheel = make_wheel(tmp_path, extra=[])
+    with zipfile.ZipFile(wheel, "a") as zf:
+        zf.writestr(link, SO.rsplit("/", 1)[1])
+    normalize_wheel(wheel, ZIP_EPOCH)
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.getinfo("demo/link.so").external_attr >> 16 == 0o120777
