@@ -15,7 +15,9 @@ from manywheel.backends.base import Backend
 from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.errors import ConfigError, GroupNotStarted
+from manywheel.in_container import detect
 from manywheel.interpreters import host_arch
+from manywheel.libc_floor import add_floor_warnings, host_libc
 from manywheel.logs import RunLogs, default_log_root
 from manywheel.plan import Plan, make_plan
 from manywheel.platforms import candidates
@@ -128,6 +130,9 @@ def build(
         source_date_epoch=date.epoch,
     )
     results = scheduler.run()
+    # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)
+    native = run.platform == "native" and detect(session.environ) is None
+    add_floor_warnings(results, host_libc(), native=native, toolchain=run.toolchain)
     return BuildOutcome(
         results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors, date
     )

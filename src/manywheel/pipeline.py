@@ -10,6 +10,7 @@ from manywheel.cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.plan import Job
 from manywheel.results import JobResult
+from manywheel.steps.audit import audit_wheel
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
 from manywheel.steps.repair import repair_wheel
@@ -35,6 +36,7 @@ def restore_from_cache(
     except FileNotFoundError:  # pruned by a concurrent `manywheel cache prune`: rebuild
         return False
     result.cached, result.tested, result.status = True, entry.tested, "success"
+    result.warnings.extend(entry.warnings)
     if result.log is not None:
         with result.log.open("a", encoding="utf-8") as fh:
             fh.write(f"[manywheel] restored {entry.wheel.name} from the build cache\n")
@@ -71,6 +73,7 @@ def run_job(
         ctx.note(f"[manywheel] {result.error}")
     finally:
         result.timings = dict(ctx.timings)
+        result.warnings.extend(ctx.warnings)
 
 
 def _run_steps(
@@ -107,6 +110,8 @@ def _run_steps(
         progress.append("repair")
         with ctx.timed("repair"):
             repaired = repair_wheel(ctx, built)
+        progress.append("audit")
+        audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
     if ctx.job.run_tests:
         progress.append("test")
         with ctx.timed("test"):
@@ -118,6 +123,6 @@ def _run_steps(
     result.status = "success"
     if cache is not None and entry is None:
         same = reused.cached if reused else None  # stored once: linked, not copied
-        cache.cache.store(cache.keys, result.wheel, result.tested, same_as=same)
+        cache.cache.store(cache.keys, result.wheel, result.tested, ctx.warnings, same_as=same)
     elif cache is not None and result.tested:
-        cache.cache.mark_tested(cache.keys)
+        cache.cache.mark_tested(cache.keys, ctx.warnings)

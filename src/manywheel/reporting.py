@@ -111,6 +111,9 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
             f"{result.seconds:.1f}",
         )
     console.print(table)
+    for result in results:
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/] {result.identifier}: {warning}", highlight=False)
 
 
 def _vendored(wheel: Path | None) -> str:
@@ -144,6 +147,7 @@ def report_document(
                 "timings": r.timings,
                 "failed_step": r.failed_step,
                 "error": r.error,
+                "warnings": r.warnings,
                 "log": str(r.log) if r.log else None,
             }
         )

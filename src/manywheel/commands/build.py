@@ -14,6 +14,7 @@ from rich.console import Console
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
+from manywheel.in_container import detect
 from manywheel.live import LiveReporter
 from manywheel.reporting import Reporter, print_summary, report_document, step_summary, write_report
 from manywheel.sdist import build_sdist
@@ -94,6 +95,9 @@ def execute(args: argparse.Namespace) -> int:
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
         + " ".join(plan.identifiers)
     )
+    image = detect(session.environ) if plan.platform == "native" else None
+    if image is not None:
+        reporter.line(image.note)
     try:
         with reporter if isinstance(reporter, LiveReporter) else contextlib.nullcontext():
             outcome = api.build(session, plan, reporter, debug_shell=args.debug_shell)

@@ -30,6 +30,7 @@ class JobContext:
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the summary (JobResult.warnings)
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 
