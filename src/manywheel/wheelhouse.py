@@ -8,13 +8,16 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
+from manywheel.check import require_valid_wheel
 from manywheel.errors import ConfigError
 from manywheel.files import atomic_write
+from manywheel.reproducible import normalize_wheel
 
 
 class Wheelhouse:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source_date_epoch: int | None = None) -> None:
         self.path = path
+        self.source_date_epoch = source_date_epoch  # normalise landing wheels to this date
 
     def ensure(self) -> None:
         try:
@@ -39,4 +42,14 @@ class Wheelhouse:
         return self._land(src.name, lambda partial: shutil.copyfile(src, partial))
 
     def _land(self, name: str, write: Callable[[Path], object]) -> Path:
-        return atomic_write(self.path / name, write)
+        def write_checked(partial: Path) -> None:
+            write(partial)
+            self._finish(partial, name)
+
+        return atomic_write(self.path / name, write_checked)
+
+    def _finish(self, partial: Path, name: str) -> None:
+        """Normalise the zip (reproducible bytes), then refuse a broken wheel."""
+        if self.source_date_epoch is not None:
+            normalize_wheel(partial, self.source_date_epoch)
+        require_valid_wheel(partial, name)

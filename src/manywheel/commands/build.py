@@ -115,7 +115,7 @@ def execute(args: argparse.Namespace) -> int:
         except ManywheelError as exc:  # the report and summary are still written
             sdist_error = exc
     if args.report:
-        write_report(args.report, report_document(results, plan.platform))
+        write_report(args.report, report_document(results, plan.platform, outcome.source_date))
     print_summary(console, results)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
