@@ -98,3 +98,7 @@ class DistributionCheckFailed(StepFailed):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, step="check", command="", returncode=1)
+
+
+class WheelCollision(StepFailed):
+    """Two jobs of one run produced different wheels under one file name."""

@@ -32,7 +32,7 @@ def restore_from_cache(
     if entry is None or not (entry.tested or not job.run_tests):
         return False
     try:
-        result.wheel = wheelhouse.add_file(entry.wheel)
+        result.wheel = wheelhouse.add_file(entry.wheel, job.name)
     except FileNotFoundError:  # pruned by a concurrent `manywheel cache prune`: rebuild
         return False
     result.cached, result.tested, result.status = True, entry.tested, "success"
@@ -119,7 +119,7 @@ def _run_steps(
         result.tested = True
     ctx.check_cancelled()
     # a reused wheel is already in the output dir: the same file, delivered once
-    result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired)
+    result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired, ctx.job.name)
     result.status = "success"
     if cache is not None and entry is None:
         same = reused.cached if reused else None  # stored once: linked, not copied

@@ -99,14 +99,14 @@ def test_a_broken_wheel_never_lands(tmp_path: Path) -> None:
     house = Wheelhouse(out, source_date_epoch=ZIP_EPOCH)
     house.ensure()
     with pytest.raises(DistributionCheckFailed) as caught:
-        house.add_file(bad)
+        house.add_file(bad, "cp312-manylinux_x86_64")
     assert caught.value.step == "check"
     assert f"is not a valid wheel, so it was not delivered: RECORD: hash of {SO}" in str(
         caught.value
     )
     assert list(out.iterdir()) == []
 
-    good = house.add_file(make_wheel(source))
+    good = house.add_file(make_wheel(source), "cp312-manylinux_x86_64")
     assert [p.name for p in out.iterdir()] == [good.name]
 
 
@@ -117,7 +117,7 @@ def test_an_unrepaired_wheel_lands_with_its_linux_tag(tmp_path: Path) -> None:
     unrepaired = make_wheel(source, tags=("cp311-cp311-linux_x86_64",))
     house = Wheelhouse(tmp_path / "wheelhouse")
     house.ensure()
-    assert house.add_file(unrepaired).name == unrepaired.name
+    assert house.add_file(unrepaired, "cp312-manylinux_x86_64").name == unrepaired.name
 
 
 def test_a_symbolic_link_member_stays_one(tmp_path: Path) -> None:
