@@ -39,11 +39,24 @@ def make_c_project(
     extra_c: str = "",
     manywheel_config: str = "",
     libraries: tuple[str, ...] = (),
+    limited_api: str = "",
+    claim_only: bool = False,
 ) -> Path:
-    """Write a setuptools project with one C extension module ``name`` into ``root/name``."""
+    """Write a setuptools project with one C extension module ``name`` into ``root/name``.
+
+    ``limited_api="cp38"`` makes it a stable-ABI project: the module is built with
+    ``py-limited-api`` and Py_LIMITED_API, and the wheel tagged ``cp38-abi3``. With
+    ``claim_only`` the macro is left out, so ``extra_c`` can use the full API while the wheel
+    still claims abi3 (what abi3audit exists to catch)."""
     project = root / name
     project.mkdir(parents=True)
     libs = f", libraries = {list(libraries)!r}" if libraries else ""
+    if limited_api:
+        libs += ", py-limited-api = true"
+        if not claim_only:
+            hexversion = f"0x03{int(limited_api[3:]):02x}0000"
+            libs += f', define-macros = [["Py_LIMITED_API", "{hexversion}"]]'
+        (project / "setup.cfg").write_text(f"[bdist_wheel]\npy_limited_api = {limited_api}\n")
     (project / "pyproject.toml").write_text(
         textwrap.dedent(f"""\
         [build-system]

@@ -15,12 +15,15 @@ from manywheel.backends.base import Backend
 from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.errors import ConfigError, GroupNotStarted
+from manywheel.in_container import detect
 from manywheel.interpreters import host_arch
+from manywheel.libc_floor import add_floor_warnings, host_libc
 from manywheel.logs import RunLogs, default_log_root
 from manywheel.plan import Plan, make_plan, resolve_archs
 from manywheel.platforms import candidates
 from manywheel.project import Project, load_project
 from manywheel.reporting import Reporter
+from manywheel.reproducible import SourceDate, source_date
 from manywheel.results import JobResult
 from manywheel.scheduler import Scheduler
 from manywheel.shard import parse_shard, shard_jobs
@@ -119,20 +122,23 @@ class BuildOutcome:
     kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
     start_errors: list[GroupNotStarted] = field(default_factory=list)  # once per group
     cleanup_errors: list[str] = field(default_factory=list)
+    source_date: SourceDate | None = None  # the SOURCE_DATE_EPOCH the jobs were given
 
 
 def build(
     session: Session, plan: Plan, reporter: Reporter, *, debug_shell: bool = False
 ) -> BuildOutcome:
     run = session.resolver.run
-    wheelhouse = Wheelhouse(Path(run.output_dir))
+    date = source_date(session.project, session.environ)
+    wheelhouse = Wheelhouse(Path(run.output_dir), date.epoch)
     wheelhouse.ensure()
     logs = RunLogs(Path(run.log_dir) if run.log_dir else default_log_root())
     cache, digest = None, ""
     if run.cache:
         exclude = {wheelhouse.path.resolve()}
         cache = WheelCache(default_cache_root(), run.cache_size * 2**20)
-        digest = project_digest(session.project.path, exclude)
+        # the epoch changes the wheel's bytes: a user-set SOURCE_DATE_EPOCH is a build input
+        digest = f"{project_digest(session.project.path, exclude)}:epoch={date.epoch}"
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path),
@@ -146,6 +152,12 @@ def build(
         cache=cache,
         project_digest=digest,
         limited_api=session.project.limited_api,
+        source_date_epoch=date.epoch,
     )
     results = scheduler.run()
-    return BuildOutcome(results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors)
+    # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)
+    native = run.platform == "native" and detect(session.environ) is None
+    add_floor_warnings(results, host_libc(), native=native, toolchain=run.toolchain)
+    return BuildOutcome(
+        results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors, date
+    )

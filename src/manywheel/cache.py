@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,7 @@ def cache_keys(project: str, identifier: str, builder: str, options: Options) ->
 class CacheEntry:
     wheel: Path
     tested: bool
+    warnings: tuple[str, ...] = ()  # what the test step found (a GIL re-enabled), per test key
 
 
 class WheelCache:
@@ -156,7 +157,8 @@ class WheelCache:
             os.utime(entry / "meta.json")  # recently used
         except OSError:
             return None  # removed meanwhile by a concurrent prune
-        return CacheEntry(wheel, keys.test in meta.get("tested", []))
+        warnings = tuple(meta.get("warnings", {}).get(keys.test, []))
+        return CacheEntry(wheel, keys.test in meta.get("tested", []), warnings)
 
     def wheel_path(self, keys: CacheKeys) -> Path | None:
         """The entry's wheel file, if there is one (not verified: for linking only)."""
@@ -167,7 +169,13 @@ class WheelCache:
             return None
 
     def store(
-        self, keys: CacheKeys, wheel: Path, tested: bool, *, same_as: Path | None = None
+        self,
+        keys: CacheKeys,
+        wheel: Path,
+        tested: bool,
+        warnings: Sequence[str] = (),
+        *,
+        same_as: Path | None = None,
     ) -> None:
         """Add an entry atomically (a temp dir renamed into place); a racing twin wins.
 
@@ -188,6 +196,7 @@ class WheelCache:
                 "wheel": wheel.name,
                 "sha256": sha256_file(tmp / wheel.name),
                 "tested": [keys.test] if tested else [],
+                "warnings": {keys.test: list(warnings)} if tested else {},
                 "created": time.time(),
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -201,11 +210,12 @@ class WheelCache:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    def mark_tested(self, keys: CacheKeys) -> None:
+    def mark_tested(self, keys: CacheKeys, warnings: Sequence[str] = ()) -> None:
         meta_path = self._dir(keys.build) / "meta.json"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             meta["tested"] = sorted({*meta.get("tested", []), keys.test})
+            meta.setdefault("warnings", {})[keys.test] = list(warnings)
             atomic_write_text(meta_path, json.dumps(meta))
         except (OSError, ValueError):
             pass

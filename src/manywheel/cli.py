@@ -14,6 +14,7 @@ from manywheel import __version__
 from manywheel.commands import (
     build,
     cache,
+    check,
     ci,
     doctor,
     explain,
@@ -24,7 +25,7 @@ from manywheel.commands import (
 )
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan, sdist, publish, explain, doctor, ci, migrate, cache]
+COMMANDS = [build, plan, sdist, check, publish, explain, doctor, ci, migrate, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:

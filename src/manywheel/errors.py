@@ -90,3 +90,15 @@ class ToolError(ManywheelError):
         detail = str(exc).strip() or type(exc).__name__
         super().__init__(f"{tool}: {detail} ({type(exc).__name__})")
         self.tool = tool
+
+
+class DistributionCheckFailed(StepFailed):
+    """A wheel or sdist has what PyPI rejects (``manywheel check``); in a build, the job's
+    "check" step fails and the wheel never lands in the output dir."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, step="check", command="", returncode=1)
+
+
+class WheelCollision(StepFailed):
+    """Two jobs of one run produced different wheels under one file name."""

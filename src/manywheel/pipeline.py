@@ -11,6 +11,7 @@ from manywheel.cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.plan import Job
 from manywheel.results import JobResult
+from manywheel.steps.audit import audit_wheel
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
 from manywheel.steps.cross import prepare_cross_build, test_on_target
@@ -33,10 +34,11 @@ def restore_from_cache(
     if entry is None or not (entry.tested or not job.run_tests):
         return False
     try:
-        result.wheel = wheelhouse.add_file(entry.wheel)
+        result.wheel = wheelhouse.add_file(entry.wheel, job.name)
     except FileNotFoundError:  # pruned by a concurrent `manywheel cache prune`: rebuild
         return False
     result.cached, result.tested, result.status = True, entry.tested, "success"
+    result.warnings.extend(entry.warnings)
     if result.log is not None:
         with result.log.open("a", encoding="utf-8") as fh:
             fh.write(f"[manywheel] restored {entry.wheel.name} from the build cache\n")
@@ -73,6 +75,7 @@ def run_job(
         ctx.note(f"[manywheel] {result.error}")
     finally:
         result.timings = dict(ctx.timings)
+        result.warnings.extend(ctx.warnings)
 
 
 def _run_steps(
@@ -113,6 +116,8 @@ def _run_steps(
         progress.append("repair")
         with ctx.timed("repair"):
             repaired = repair_wheel(ctx, built)
+        progress.append("audit")
+        audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
     if ctx.job.run_tests:
         progress.append("test")
         with ctx.timed("test"):
@@ -123,10 +128,10 @@ def _run_steps(
                 result.tested = test_on_target(ctx, split, planned, repaired)
     ctx.check_cancelled()
     # a reused wheel is already in the output dir: the same file, delivered once
-    result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired)
+    result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired, ctx.job.name)
     result.status = "success"
     if cache is not None and entry is None:
         same = reused.cached if reused else None  # stored once: linked, not copied
-        cache.cache.store(cache.keys, result.wheel, result.tested, same_as=same)
+        cache.cache.store(cache.keys, result.wheel, result.tested, ctx.warnings, same_as=same)
     elif cache is not None and result.tested:
-        cache.cache.mark_tested(cache.keys)
+        cache.cache.mark_tested(cache.keys, ctx.warnings)

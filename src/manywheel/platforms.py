@@ -11,6 +11,7 @@ from manywheel.config.model import Options
 from manywheel.errors import ConfigError, EnvironmentProblem
 from manywheel.identifiers import PLATFORM_KINDS, Identifier, universe
 from manywheel.images import ImageChoice, python_versions, resolve_image
+from manywheel.in_container import detect
 from manywheel.interpreters import discover, host_arch, probe
 from manywheel.plan import Candidate, resolve_archs
 from manywheel.selectors import Selector
@@ -25,7 +26,9 @@ def native_candidates(run: Options, environ: Mapping[str, str]) -> list[Candidat
                 f"interpreters: '{path}' is not a working CPython 3 executable. Fix the path "
                 "in the 'interpreters' option (or MANYWHEEL_INTERPRETERS)."
             )
-    return [Candidate(i.identifier, i.version, i.path) for i in discover(run.interpreters, environ)]
+    image = detect(environ)  # inside a manylinux image: its /opt/python, nothing else
+    found = discover(run.interpreters, environ, only_opt_python=image is not None)
+    return [Candidate(i.identifier, i.version, i.path) for i in found]
 
 
 def pinned_candidates(kind: str, arch: str, image: ImageChoice) -> list[Candidate]:

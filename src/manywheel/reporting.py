@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -16,7 +17,9 @@ from rich.table import Table
 from manywheel import __version__
 from manywheel.files import atomic_write_text, sha256_file
 from manywheel.logs import tail
+from manywheel.reproducible import SourceDate
 from manywheel.results import JobResult
+from manywheel.vendored import vendored_libraries
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -95,7 +98,7 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
                 )
             console.print(f"full log: {result.log}", markup=False, highlight=False)
     table = Table(title="manywheel summary", title_justify="left")
-    for column in ("identifier", "status", "wheel", "size", "seconds"):
+    for column in ("identifier", "status", "wheel", "vendored", "size", "seconds"):
         table.add_column(column, justify="right" if column in ("size", "seconds") else "left")
     styles = {"success": "green", "failed": "red", "cancelled": "yellow", "not-started": "red"}
     for result in results:
@@ -103,13 +106,24 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
             result.identifier,
             f"[{styles[result.status]}]{result.status}[/]",
             _wheel_cell(result),
+            _vendored(result.wheel),
             _size(result.size),
             f"{result.seconds:.1f}",
         )
     console.print(table)
+    for result in results:
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/] {result.identifier}: {warning}", highlight=False)
 
 
-def report_document(results: Sequence[JobResult], platform: str) -> dict[str, Any]:
+def _vendored(wheel: Path | None) -> str:
+    found = vendored_libraries(wheel) if wheel is not None else ()
+    return ", ".join(v.shown() for v in found) or "-"
+
+
+def report_document(
+    results: Sequence[JobResult], platform: str, source_date: SourceDate | None = None
+) -> dict[str, Any]:
     jobs = []
     for r in results:
         digest = None
@@ -124,21 +138,29 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "size": r.size,
                 "seconds": r.seconds,
                 "policy": _platform_tags(r.wheel),
+                "vendored": [dataclasses.asdict(v) for v in vendored_libraries(r.wheel)]
+                if r.wheel is not None and r.wheel.exists()
+                else None,
                 "tested": r.tested,
                 "cached": r.cached,
                 "reused_from": r.reused_from,
                 "timings": r.timings,
                 "failed_step": r.failed_step,
                 "error": r.error,
+                "warnings": r.warnings,
                 "log": str(r.log) if r.log else None,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "manywheel_version": __version__,
         "platform": platform,
         "jobs": jobs,
     }
+    if source_date is not None:
+        document["source_date_epoch"] = source_date.epoch
+        document["source_date_epoch_from"] = source_date.origin
+    return document
 
 
 def _platform_tags(wheel: Path | None) -> list[str] | None:

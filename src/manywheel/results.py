@@ -24,6 +24,8 @@ class JobResult:
     cached: bool = False  # restored from the build cache instead of built
     reused_from: str | None = None  # an abi3 wheel built by this earlier identifier
     timings: dict[str, float] = field(default_factory=dict)
+    # what a user should know about a wheel that was built (libc floor, GIL re-enabled)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int | None:

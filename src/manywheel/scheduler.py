@@ -74,6 +74,7 @@ class Scheduler:
         cache: WheelCache | None = None,
         project_digest: str = "",
         limited_api: bool = False,
+        source_date_epoch: int | None = None,
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -85,6 +86,7 @@ class Scheduler:
         self.keep_failed = keep_failed
         self.cache = cache
         self.project_digest = project_digest
+        self.source_date_epoch = source_date_epoch
         self.kept: list[str] = []  # how to enter each kept environment
         self.start_errors: list[GroupNotStarted] = []  # once per group that could not start
         self.cleanup_errors: list[str] = []
@@ -187,6 +189,7 @@ class Scheduler:
                     executor.make_workdir(job.name),
                     self.cancel_event,
                     self.reporter.step,
+                    source_date_epoch=self.source_date_epoch,
                 )
                 reusable = partial(self._abi3.compatible, job, self.cancel_event.is_set)
                 run_job(ctx, self.wheelhouse, result, job_cache, reusable)

@@ -224,6 +224,8 @@ def job(
     **options: object,
 ) -> Job:
     ident = Identifier.parse(identifier)
+    # the audit (abi3audit) runs on the host, outside any executor: tests/integration cover it
+    options.setdefault("audit_command", "")
     opts = Options(test_command="true" if run_tests else "", **options)  # type: ignore[arg-type]
     python = f"/opt/python/{ident.python_tag}/bin/python"
     return Job(ident, python, f"{ident.version[0]}.{ident.version[1]}.1", image, opts, run_tests)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.running import run_manywheel
+
 pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent
@@ -25,9 +27,7 @@ CONFIGS = [
 
 
 def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args], capture_output=True, text=True, check=False
-    )
+    return run_manywheel(*args)
 
 
 @pytest.mark.parametrize(("archs", "shards", "publish"), CONFIGS)

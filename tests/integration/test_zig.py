@@ -235,14 +235,14 @@ def test_zig_with_containers_is_for_foreign_arches(tmp_path: Path) -> None:
     assert (
         "--toolchain: with --platform podman, the zig toolchain cross-compiles foreign arches "
         "on the host (tested in their image under QEMU), but only this machine's arch "
-        f"({host_arch()}) is selected. Use --platform native --toolchain zig to build for it without a "
-        "container, or add foreign arches (--archs aarch64)."
+        f"({host_arch()}) is selected. Use --platform native --toolchain zig to build for it "
+        "without a container, or add foreign arches (--archs aarch64)."
     ) in proc.stderr
-    bad = subprocess.run(
-        [sys.executable, "-m", "manywheel", "build", str(project), "--toolchain", "zig"],
-        capture_output=True,
-        text=True,
-        check=False,
+    bad = run_manywheel(
+        "build",
+        str(project),
+        "--toolchain",
+        "zig",
         env={**os.environ, "MANYWHEEL_MANYLINUX_POLICY": "musllinux_1_2"},
     )
     assert bad.returncode == 2

@@ -14,6 +14,7 @@ from rich.console import Console
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
+from manywheel.in_container import detect
 from manywheel.live import LiveReporter
 from manywheel.reporting import Reporter, print_summary, report_document, step_summary, write_report
 from manywheel.sdist import build_sdist
@@ -95,6 +96,9 @@ def execute(args: argparse.Namespace) -> int:
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
         + " ".join(plan.identifiers)
     )
+    image = detect(session.environ) if plan.platform == "native" else None
+    if image is not None:
+        reporter.line(image.note)
     try:
         with reporter if isinstance(reporter, LiveReporter) else contextlib.nullcontext():
             outcome = api.build(session, plan, reporter, debug_shell=args.debug_shell)
@@ -112,7 +116,7 @@ def execute(args: argparse.Namespace) -> int:
         except ManywheelError as exc:  # the report and summary are still written
             sdist_error = exc
     if args.report:
-        write_report(args.report, report_document(results, plan.platform))
+        write_report(args.report, report_document(results, plan.platform, outcome.source_date))
     print_summary(console, results)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:

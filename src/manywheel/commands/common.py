@@ -1,4 +1,4 @@
-"""Arguments shared by the commands that read a project: build, plan."""
+"""Arguments shared by commands: a project (build, plan), distributions (check, publish)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,17 @@ def add_path_argument(parser: argparse.ArgumentParser, what: str) -> None:
         type=Path,
         metavar="PATH",
         help=f"{what} (default: the current directory)",
+    )
+
+
+def add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
+    """The FILE_OR_DIR positionals of check and publish."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="FILE_OR_DIR",
+        help="wheels and sdists, or directories holding them (default: wheelhouse)",
     )
 
 

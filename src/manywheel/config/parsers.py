@@ -41,6 +41,23 @@ def command(value: Any, source: str) -> str:
     return value
 
 
+def audit_command(value: Any, source: str) -> str:
+    """Audit commands (joined with ' && '), each naming the wheel as {wheel} or {abi3_wheel}."""
+    text = command(value, source)
+    for part in text.split(" && ") if text.strip() else []:
+        has_abi3, has_wheel = "{abi3_wheel}" in part, "{wheel}" in part
+        if has_abi3 == has_wheel:
+            what = (
+                "both {abi3_wheel} and {wheel}" if has_abi3 else "neither {abi3_wheel} nor {wheel}"
+            )
+            raise ConfigError(
+                f"{source}: the audit command {part!r} contains {what}. Each audit command "
+                "names the wheel once: {abi3_wheel} (run only for abi3 wheels) or {wheel} "
+                "(run for every wheel)."
+            )
+    return text
+
+
 def words(value: Any, source: str) -> tuple[str, ...]:
     """A list of strings, or one string of space-separated words."""
     if isinstance(value, str):

@@ -28,7 +28,9 @@ class JobContext:
     cancel_event: threading.Event
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
+    source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the summary (JobResult.warnings)
     # the build command's own variables and config settings (a cross build's, steps/cross.py)
     build_env: dict[str, str] = field(default_factory=dict)
     build_settings: list[tuple[str, str]] = field(default_factory=list)
@@ -52,7 +54,19 @@ class JobContext:
                 **self._toolchain_env(),
                 **evaluate(self.job.options.environment, self.executor.base_environment()),
             }
+            if self.source_date_epoch is not None:
+                self._env.update(self._reproducible_env(self._env, self.source_date_epoch))
         return self._env
+
+    def _reproducible_env(self, env: Mapping[str, str], epoch: int) -> dict[str, str]:
+        """SOURCE_DATE_EPOCH (the user's own value wins), and compiler flags that keep this
+        job's random work dir out of debug info, so a rebuild gives the same bytes."""
+        base = self.executor.base_environment()
+        out = {"SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", str(epoch))}
+        remap = f"-ffile-prefix-map={self.workdir}=."
+        for var in ("CFLAGS", "CXXFLAGS"):
+            out[var] = f"{remap} {env.get(var, base.get(var, ''))}".strip()
+        return out
 
     def _toolchain_env(self) -> dict[str, str]:
         options = self.job.options

@@ -76,5 +76,6 @@ def test_on_target(
         tester.put_file(local, moved)
     test_ctx = JobContext(planned, tester, ctx.log, workdir, ctx.cancel_event, ctx.on_step)
     test_ctx.project = tester.prepare_source(workdir / "src")
+    test_ctx.warnings = ctx.warnings  # the test's (e.g. the GIL check's) are the job's
     test_wheel(test_ctx, moved)
     return True

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from manywheel.environment import evaluate, fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
+from manywheel.steps.gil import check_gil
 from manywheel.steps.venv import make_venv, pip_install
 
 
@@ -47,3 +48,4 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     cwd = shlex.quote(str(test_cwd))
     command = fill(options.test_command, **placeholders)
     ctx.shell("test", f"mkdir -p {cwd} && cd {cwd} && {command}", cwd=ctx.workdir, env=env)
+    check_gil(ctx, wheel, python)
