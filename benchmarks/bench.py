@@ -30,17 +30,19 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.projects import make_two_file_project  # the tests' own fixture
 
 TESTS = {
     "markupsafe": 'python -c "import markupsafe; from markupsafe import _speedups; '
     "assert markupsafe.escape('<') == '&lt;'\"",
     "msgpack": 'python -c "import msgpack; from msgpack import _cmsgpack; '
     "assert msgpack.unpackb(msgpack.packb([1, 'a'])) == [1, 'a']\"",
-    "twofile": 'python -c "import twofile; assert twofile.answer() == 42"',
+    "twofile": 'python -c "import two; assert two.answer() == 42"',
 }
 # the C file the edit scenario changes, per project
 EDITED = {
@@ -86,47 +88,10 @@ def fetch_sdist(requirement: str) -> Path:
     return found[0]
 
 
-def two_file_project(root: Path) -> Path:
-    """A setuptools extension of two C files (main.c calls helper() in helper.c)."""
-    project = root / "twofile"
-    (project / "src").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent("""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "twofile"
-        version = "0.1.0"
-
-        [tool.setuptools]
-        ext-modules = [{ name = "twofile", sources = ["src/main.c", "src/helper.c"] }]
-        py-modules = []
-        """)
-    )
-    (project / "src" / "main.c").write_text(
-        textwrap.dedent("""\
-        #define PY_SSIZE_T_CLEAN
-        #include <Python.h>
-        int helper(void);
-        static PyObject *answer(PyObject *self, PyObject *args) {
-            return PyLong_FromLong(helper());
-        }
-        static PyMethodDef methods[] = {
-            {"answer", answer, METH_NOARGS, ""}, {NULL, NULL, 0, NULL}};
-        static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "twofile", NULL, -1, methods};
-        PyMODINIT_FUNC PyInit_twofile(void) { return PyModule_Create(&module); }
-        """)
-    )
-    (project / "src" / "helper.c").write_text("int helper(void) { return 42; }\n")
-    return project
-
-
 def project_dir(spec: str, work: Path) -> tuple[str, Path]:
     """(name, a directory to build): an unpacked sdist, or the two-file fixture."""
     if spec == "twofile":
-        return spec, two_file_project(work / "src")
+        return spec, make_two_file_project(work / "src")
     sdist = fetch_sdist(spec)
     dest = work / "src"
     with tarfile.open(sdist) as tar:
