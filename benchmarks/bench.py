@@ -106,11 +106,13 @@ def edit(project: Path, name: str) -> None:
         fh.write("\nint manywheel_bench_edit(void) { return 1; }\n")
 
 
-def timed(argv: list[str], env: dict[str, str], out: Path) -> tuple[float, int, float]:
+def timed(
+    argv: list[str], env: dict[str, str], out: Path, cwd: Path | None = None
+) -> tuple[float, int, float]:
     """(seconds, wheels written, peak RSS in MiB of the largest process of the run)."""
     start = time.monotonic()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - start
@@ -137,7 +139,8 @@ def cibuildwheel(name: str, project: Path, args: argparse.Namespace, work: Path,
     empty.write_text("")
     argv = [sys.executable, "-m", "cibuildwheel", "--config-file", str(empty)]
     argv += ["--platform", "linux", "--output-dir", str(out), str(project)]
-    return Row(name, "cibuildwheel", "cold", *timed(argv, env, out))
+    # (it wants the project inside its working directory)
+    return Row(name, "cibuildwheel", "cold", *timed(argv, env, out, cwd=work))
 
 
 def manywheel(

@@ -28,8 +28,8 @@ from pathlib import Path
 from manywheel.cache import default_cache_root
 from manywheel.errors import EnvironmentProblem
 
-MODES = ("auto", "ccache", "off")
-# the names compilers are called by, each a symlink to ccache in the masquerade directory
+# the names compilers are called by: each one present gets a symlink to ccache in the
+# masquerade directory (an absent one gets none: a build probing for clang must not find it)
 COMPILER_NAMES = ("cc", "c++", "gcc", "g++", "clang", "clang++")
 
 
@@ -53,11 +53,9 @@ def find_ccache() -> str | None:
     found = shutil.which("ccache")
     if found:
         return found
-    scripts = Path(sysconfig.get_path("scripts")) / "ccache"
-    beside = Path(sys.executable).parent / "ccache"
-    for candidate in (scripts, beside):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+    for candidate in _beside_manywheel():
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     return None
 
 
@@ -125,10 +123,12 @@ class CompilerCache:
 
 
 def make_masquerade(ccache: str, directory: Path) -> None:
-    """The masquerade directory on the host: one symlink to ccache per compiler name."""
+    """The masquerade directory on the host: a symlink to ccache per compiler on PATH."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in COMPILER_NAMES:
         link = directory / name
+        if shutil.which(name) is None:
+            continue
         if not link.is_symlink():
             link.symlink_to(ccache)
 

@@ -4,6 +4,7 @@ is not a wheel cache input, and that an unusable cache turns it off instead of f
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,10 @@ def test_native_jobs_compile_through_ccache_with_stable_paths(
         "CCACHE_NOHASHDIR": "1",
     }
     masquerade = Path(cache.masquerade)
-    assert {p.name for p in masquerade.iterdir()} == set(COMPILER_NAMES)
-    assert all(os.readlink(masquerade / name) == str(fake_ccache) for name in COMPILER_NAMES)
+    # only compilers this machine has: a build probing for an absent clang must not find it
+    present = {name for name in COMPILER_NAMES if shutil.which(name)}
+    assert {p.name for p in masquerade.iterdir()} == present
+    assert all(os.readlink(masquerade / name) == str(fake_ccache) for name in present)
     assert cache.path("/usr/bin").split(":") == [cache.masquerade, "/usr/bin"]
 
 

@@ -118,6 +118,7 @@ class ContainerExecutor:
         self._caches = caches or ContainerCaches()
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes()
+        self._compilers: tuple[str, ...] = ()  # compiler names the image has
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -260,15 +261,22 @@ class ContainerExecutor:
         return proc.stdout.decode(errors="replace")
 
     def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
-        """The container's environment and where uv and ccache are, in one exec."""
+        """The container's environment, where uv and ccache are, and which compilers there
+        are, in one exec."""
         sep = _PROBE_SEPARATOR
-        script = f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; true"
-        env_text, uv, ccache = self._capture(["sh", "-c", script]).split(sep + "\n", 2)
+        compilers = " ".join(COMPILER_NAMES)
+        script = (
+            f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; echo {sep}; "
+            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; true"
+        )
+        out = self._capture(["sh", "-c", script]).split(sep + "\n", 3)
+        env_text, uv, ccache, found_compilers = out
         env = {}
         for line in env_text.splitlines():
             key, found, value = line.partition("=")
             if found:
                 env[key] = value
+        self._compilers = tuple(found_compilers.split())
         return env, uv.strip() or None, ccache.strip() or None
 
     # -- caches --------------------------------------------------------------------------------
@@ -297,7 +305,10 @@ class ContainerExecutor:
             host = None if self._emulated else find_static_ccache()
             if host is None:
                 if mode == "ccache":
-                    raise missing_ccache(f"in the image {self.image} nor a static one on the host")
+                    raise missing_ccache(
+                        f"in the image {self.image}, and no statically linked one on the host "
+                        "to put in"
+                    )
                 self._notes.text = (
                     f"compiler cache off: the image {self.image} has no ccache, and no "
                     f"statically linked ccache for {self.arch} is on the host to put in "
@@ -325,7 +336,7 @@ class ContainerExecutor:
             if ccache is not None and cache is not None:
                 _add_bytes(tar, cache.ccache.lstrip("/"), ccache.read_bytes(), mode=0o755)
             if cache is not None:
-                for name in COMPILER_NAMES:
+                for name in self._compilers:
                     link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
                     link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
                     tar.addfile(link)
