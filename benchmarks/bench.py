@@ -230,6 +230,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="manywheel-bench-") as tmp:
         for spec in args.projects:
             rows += run_project(spec, args, Path(tmp) / spec.split("==")[0])
+            print(table(rows), file=sys.stderr, flush=True)  # so far, should a later run fail
     cibw = importlib.metadata.version("cibuildwheel")
     print(
         f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores "

@@ -136,4 +136,8 @@ def make_two_file_project(root: Path, name: str = "two", answer: int = 42) -> Pa
 
 def set_answer(project: Path, answer: int) -> None:
     """The one-file edit: src/helper.c returns ``answer``."""
-    (project / "src" / "helper.c").write_text(f"int helper(void) {{ return {answer}; }}\n")
+    # a libc call: an extension that needs no libc symbol at all has no libc.so.6 NEEDED, and
+    # auditwheel cannot tell its libc (InvalidLibcError, seen on cp310)
+    (project / "src" / "helper.c").write_text(
+        f'#include <stdlib.h>\nint helper(void) {{ return (int)strtol("{answer}", NULL, 10); }}\n'
+    )
