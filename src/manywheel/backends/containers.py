@@ -8,9 +8,10 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from manywheel.backends.container import ContainerExecutor
+from manywheel.backends.container import ContainerCaches, ContainerExecutor
 from manywheel.backends.engine import Engine, choose_engine, needs_emulation
 from manywheel.cache_inputs import digest
+from manywheel.compiler_cache import cache_home, host_cache_dir, image_dir_name
 from manywheel.config.model import Options
 from manywheel.files import sha256_file
 from manywheel.forwarding import Forwarded, forward_environment, pip_config
@@ -32,6 +33,8 @@ class ContainerBackend:
         exclude: set[Path],
         environ: Mapping[str, str] | None = None,
         pip_settings: Mapping[str, str] | None = None,
+        *,
+        compiler_cache: str = "off",
     ) -> None:
         self.name = engine.name
         self._engine = engine
@@ -40,6 +43,7 @@ class ContainerBackend:
         self._environ = dict(os.environ if environ is None else environ)
         # read once: each group forwards the same settings
         self._pip_settings = pip_config() if pip_settings is None else dict(pip_settings)
+        self._compiler_cache = compiler_cache
 
     def _forwarded(self, environment_pass: tuple[str, ...]) -> Forwarded:
         return forward_environment(self._environ, environment_pass, self._pip_settings)
@@ -78,8 +82,25 @@ class ContainerBackend:
             project=self._project,
             exclude=self._exclude,
             forwarded=self._forwarded(group.environment_pass),
+            caches=self._caches(group.image),
+        )
+
+    def _caches(self, image: str) -> ContainerCaches:
+        """uv's and ccache's host dirs for this image: kept across runs, one per image ID (uv
+        and ccache lock their own caches, so concurrent jobs and runs share them safely)."""
+        image_id = self._image_id(image)
+        if image_id == "unknown":  # not pulled yet: nothing to share it with
+            return ContainerCaches(compiler_cache=self._compiler_cache)
+        name = f"{self._engine.name}-{image_dir_name(image_id)}"
+        return ContainerCaches(
+            uv=cache_home() / "uv" / name,
+            ccache=host_cache_dir(name),
+            compiler_cache=self._compiler_cache,
         )
 
 
-def container_backend(project: Project, run: Options, exclude: set[Path]) -> ContainerBackend:
-    return ContainerBackend(engine_for(run.platform, run.container_engine), project, exclude)
+def container_backend(
+    project: Project, run: Options, exclude: set[Path], compiler_cache: str = "off"
+) -> ContainerBackend:
+    engine = engine_for(run.platform, run.container_engine)
+    return ContainerBackend(engine, project, exclude, compiler_cache=compiler_cache)

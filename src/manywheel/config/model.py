@@ -29,6 +29,7 @@ class Options:
     keep_container: bool = False
     cache: bool = True
     cache_size: int = 4096
+    compiler_cache: str = "auto"
     output_dir: str = "wheelhouse"
     log_dir: str = ""
     jobs: int = 0
