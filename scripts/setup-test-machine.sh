@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Make this machine ready for manywheel's test suite (idempotent, non-interactive, as root):
 # podman (with runc and ulimits), docker (daemon started here), debootstrap, QEMU binfmt
-# handlers, and the test container images (built from Debian packages, cached).
+# handlers, ccache (the native compiler-cache tests), and the test container images (built
+# from Debian packages, cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(podman runc docker.io debootstrap qemu-user-static binfmt-support uidmap slirp4netns
-          fuse-overlayfs tmux)
+          fuse-overlayfs tmux ccache)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -39,11 +39,24 @@ def make_c_project(
     extra_c: str = "",
     manywheel_config: str = "",
     libraries: tuple[str, ...] = (),
+    limited_api: str = "",
+    claim_only: bool = False,
 ) -> Path:
-    """Write a setuptools project with one C extension module ``name`` into ``root/name``."""
+    """Write a setuptools project with one C extension module ``name`` into ``root/name``.
+
+    ``limited_api="cp38"`` makes it a stable-ABI project: the module is built with
+    ``py-limited-api`` and Py_LIMITED_API, and the wheel tagged ``cp38-abi3``. With
+    ``claim_only`` the macro is left out, so ``extra_c`` can use the full API while the wheel
+    still claims abi3 (what abi3audit exists to catch)."""
     project = root / name
     project.mkdir(parents=True)
     libs = f", libraries = {list(libraries)!r}" if libraries else ""
+    if limited_api:
+        libs += ", py-limited-api = true"
+        if not claim_only:
+            hexversion = f"0x03{int(limited_api[3:]):02x}0000"
+            libs += f', define-macros = [["Py_LIMITED_API", "{hexversion}"]]'
+        (project / "setup.cfg").write_text(f"[bdist_wheel]\npy_limited_api = {limited_api}\n")
     (project / "pyproject.toml").write_text(
         textwrap.dedent(f"""\
         [build-system]
@@ -93,3 +106,51 @@ def real_sdist(requirement: str) -> Path:
         )
         found = [p for p in SDIST_CACHE.iterdir() if p.name.lower() == pattern.lower()]
     return found[0]
+
+
+_TWO_FILE_MAIN = """\
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+int helper(void);
+static PyObject *answer(PyObject *self, PyObject *args) {{ return PyLong_FromLong(helper()); }}
+static PyMethodDef methods[] = {{
+    {{"answer", answer, METH_NOARGS, "helper() from the other translation unit."}},
+    {{NULL, NULL, 0, NULL}},
+}};
+static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "{name}", NULL, -1, methods}};
+PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
+"""
+
+
+def make_two_file_project(root: Path, name: str = "two", answer: int = 42) -> Path:
+    """A setuptools project whose extension ``name`` is two C files: src/main.c calls
+    ``helper()`` in src/helper.c, which returns ``answer`` (edit it with set_answer)."""
+    project = root / name
+    (project / "src").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+
+        [tool.setuptools]
+        ext-modules = [{{ name = "{name}", sources = ["src/main.c", "src/helper.c"] }}]
+        py-modules = []
+        """)
+    )
+    (project / "src" / "main.c").write_text(_TWO_FILE_MAIN.format(name=name))
+    set_answer(project, answer)
+    return project
+
+
+def set_answer(project: Path, answer: int) -> None:
+    """The one-file edit: src/helper.c returns ``answer``."""
+    # a libc call: an extension that needs no libc symbol at all has no libc.so.6 NEEDED, and
+    # auditwheel cannot tell its libc (InvalidLibcError, seen on cp310)
+    (project / "src" / "helper.c").write_text(
+        f'#include <stdlib.h>\nint helper(void) {{ return (int)strtol("{answer}", NULL, 10); }}\n'
+    )

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from manywheel.backends.base import Backend
 from manywheel.cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
-from manywheel.errors import ConfigError
+from manywheel.errors import ConfigError, GroupNotStarted
+from manywheel.in_container import detect
 from manywheel.interpreters import host_arch
+from manywheel.libc_floor import add_floor_warnings, host_libc
 from manywheel.logs import RunLogs, default_log_root
-from manywheel.plan import Plan, make_plan
+from manywheel.plan import Plan, make_plan, resolve_archs
 from manywheel.platforms import candidates
 from manywheel.project import Project, load_project
 from manywheel.reporting import Reporter
+from manywheel.reproducible import SourceDate, source_date
 from manywheel.results import JobResult
 from manywheel.scheduler import Scheduler
 from manywheel.shard import parse_shard, shard_jobs
@@ -53,18 +56,29 @@ def load(
     session = Session(project, resolve(document, label, cli, environ), environ)
     run = session.resolver.run
     if run.toolchain == "zig":
-        if run.platform != "native":
-            raise ConfigError(
-                f"{session.resolver.source_of('toolchain')}: the zig toolchain builds on the host "
-                f"(--platform native), not with --platform {run.platform}; containers already "
-                "provide an old glibc."
-            )
+        _check_zig_platform(session)
         from manywheel.toolchains.zig import policy_glibc, refuse_musllinux, zig_binary
 
         policy_glibc(run.manylinux_policy, session.resolver.source_of("manylinux-policy"))
         refuse_musllinux(run.build, session.resolver.source_of("build"))
         zig_binary()  # missing ziglang: say so before any job starts
     return session
+
+
+def _check_zig_platform(session: Session) -> None:
+    """zig builds on the host: every arch natively, foreign arches only with containers."""
+    run = session.resolver.run
+    if run.platform == "native":
+        return
+    archs = resolve_archs(run.archs, host_arch(), run.platform, "archs", cross=True)
+    if not archs - {host_arch()}:
+        raise ConfigError(
+            f"{session.resolver.source_of('toolchain')}: with --platform {run.platform}, the "
+            "zig toolchain cross-compiles foreign arches on the host (tested in their image "
+            f"under QEMU), but only this machine's arch ({host_arch()}) is selected. Use "
+            "--platform native --toolchain zig to build for it without a container, or add "
+            "foreign arches (--archs aarch64)."
+        )
 
 
 def make_build_plan(session: Session, only: str | None = None, shard: str | None = None) -> Plan:
@@ -80,33 +94,54 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
 
 def backend_for(session: Session, output_dir: Path) -> Backend:
     run = session.resolver.run
-    if run.platform == "native":
-        from manywheel.backends.native import NativeBackend
+    exclude = {output_dir.resolve()}
+    # --no-cache builds everything afresh: the compiler cache too
+    compiler_cache = run.compiler_cache if run.cache else "off"
+    from manywheel.backends.native import NativeBackend
 
-        return NativeBackend(session.project, {output_dir.resolve()})
-    from manywheel.backends.containers import container_backend
+    containers = None
+    if run.platform != "native":
+        from manywheel.backends.containers import container_backend
 
-    return container_backend(session.project, run, {output_dir.resolve()})
+        containers = container_backend(session.project, run, exclude, compiler_cache=compiler_cache)
+    native = NativeBackend(session.project, exclude, compiler_cache=compiler_cache)
+    if run.toolchain != "zig":
+        return containers or native
+    from manywheel.backends.containers import engine_for
+    from manywheel.backends.cross import CrossBackend
+    from manywheel.backends.engine import Engine
+    from manywheel.interpreters import discover
+
+    def engine() -> Engine:  # natively, only foreign arches need one (for their image)
+        return engine_for(run.platform, run.container_engine)
+
+    pythons = discover(run.interpreters, session.environ)
+    return CrossBackend(containers or native, native, engine, containers, pythons)
 
 
 @dataclass(frozen=True)
 class BuildOutcome:
     results: list[JobResult]
     kept: list[str]  # how to enter each environment kept for inspection (--keep-container)
+    start_errors: list[GroupNotStarted] = field(default_factory=list)  # once per group
+    cleanup_errors: list[str] = field(default_factory=list)
+    source_date: SourceDate | None = None  # the SOURCE_DATE_EPOCH the jobs were given
 
 
 def build(
     session: Session, plan: Plan, reporter: Reporter, *, debug_shell: bool = False
 ) -> BuildOutcome:
     run = session.resolver.run
-    wheelhouse = Wheelhouse(Path(run.output_dir))
+    date = source_date(session.project, session.environ)
+    wheelhouse = Wheelhouse(Path(run.output_dir), date.epoch)
     wheelhouse.ensure()
     logs = RunLogs(Path(run.log_dir) if run.log_dir else default_log_root())
     cache, digest = None, ""
     if run.cache:
         exclude = {wheelhouse.path.resolve()}
         cache = WheelCache(default_cache_root(), run.cache_size * 2**20)
-        digest = project_digest(session.project.path, exclude)
+        # the epoch changes the wheel's bytes: a user-set SOURCE_DATE_EPOCH is a build input
+        digest = f"{project_digest(session.project.path, exclude)}:epoch={date.epoch}"
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path),
@@ -119,6 +154,13 @@ def build(
         debug_shell=debug_shell,
         cache=cache,
         project_digest=digest,
+        limited_api=session.project.limited_api,
+        source_date_epoch=date.epoch,
     )
     results = scheduler.run()
-    return BuildOutcome(results, scheduler.kept)
+    # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)
+    native = run.platform == "native" and detect(session.environ) is None
+    add_floor_warnings(results, host_libc(), native=native, toolchain=run.toolchain)
+    return BuildOutcome(
+        results, scheduler.kept, scheduler.start_errors, scheduler.cleanup_errors, date
+    )

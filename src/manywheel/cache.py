@@ -16,13 +16,15 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from manywheel import __version__
+from manywheel.cache_inputs import digest
 from manywheel.config.model import Options
+from manywheel.files import atomic_write_text, sha256_file
 from manywheel.sources import is_skipped
 
 TEST_FIELDS = (
@@ -48,6 +50,9 @@ _NOT_BUILD_INPUTS = {
     "keep_container",
     "cache",
     "cache_size",
+    # the compiler cache reuses an object only for the same preprocessed input, compiler and
+    # flags: it never changes a wheel's bytes (compiler_cache.py), so it is not a build input
+    "compiler_cache",
     "interpreters",
     "container_engine",
 }
@@ -58,14 +63,6 @@ def default_cache_root() -> Path:
         return Path(os.environ["MANYWHEEL_CACHE_DIR"])
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     return Path(cache) / "manywheel" / "wheels"
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _git_state(root: Path) -> Iterable[tuple[str, bytes]]:
@@ -86,8 +83,8 @@ def _git_state(root: Path) -> Iterable[tuple[str, bytes]]:
 def project_digest(path: Path, exclude: set[Path]) -> str:
     """sha256 over the files a build would see (the same rules as the source copy)."""
     if path.is_file():
-        return "sdist:" + _sha256_file(path)
-    digest = hashlib.sha256()
+        return "sdist:" + sha256_file(path)
+    hasher = hashlib.sha256()
     for directory, dirs, files in os.walk(path):
         here = Path(directory)
         dirs[:] = sorted(d for d in dirs if d != ".git" and not is_skipped(path, here, d, exclude))
@@ -96,14 +93,14 @@ def project_digest(path: Path, exclude: set[Path]) -> str:
                 continue
             file = here / name
             rel = str(file.relative_to(path))
-            digest.update(f"{rel}\0{os.lstat(file).st_mode & 0o111}\0".encode())
+            hasher.update(f"{rel}\0{os.lstat(file).st_mode & 0o111}\0".encode())
             if file.is_symlink():
-                digest.update(os.readlink(file).encode())
+                hasher.update(os.readlink(file).encode())
             elif file.is_file():
-                digest.update(_sha256_file(file).encode())
+                hasher.update(sha256_file(file).encode())
     for rel, data in _git_state(path):
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-    return "dir:" + digest.hexdigest()
+        hasher.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return "dir:" + hasher.hexdigest()
 
 
 def _options_document(options: Options, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -113,10 +110,6 @@ def _options_document(options: Options, fields: Iterable[str] | None = None) -> 
     return {k: v for k, v in doc.items() if k not in _NOT_BUILD_INPUTS and k not in TEST_FIELDS}
 
 
-def _hash(document: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class CacheKeys:
     build: str
@@ -124,7 +117,7 @@ class CacheKeys:
 
 
 def cache_keys(project: str, identifier: str, builder: str, options: Options) -> CacheKeys:
-    build = _hash(
+    build = digest(
         {
             "manywheel": __version__,
             "project": project,
@@ -133,7 +126,7 @@ def cache_keys(project: str, identifier: str, builder: str, options: Options) ->
             "options": _options_document(options),
         }
     )
-    test = _hash({"build": build, "test": _options_document(options, TEST_FIELDS)})
+    test = digest({"build": build, "test": _options_document(options, TEST_FIELDS)})
     return CacheKeys(build, test)
 
 
@@ -141,6 +134,7 @@ def cache_keys(project: str, identifier: str, builder: str, options: Options) ->
 class CacheEntry:
     wheel: Path
     tested: bool
+    warnings: tuple[str, ...] = ()  # what the test step found (a GIL re-enabled), per test key
 
 
 class WheelCache:
@@ -156,58 +150,92 @@ class WheelCache:
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
             wheel = entry / meta["wheel"]
-            if _sha256_file(wheel) != meta["sha256"]:
+            if sha256_file(wheel) != meta["sha256"]:
                 raise ValueError("hash mismatch")
         except (OSError, ValueError, KeyError, TypeError):
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)  # corrupted: never served
             return None
-        os.utime(entry / "meta.json")  # recently used
-        return CacheEntry(wheel, keys.test in meta.get("tested", []))
-
-    def store(self, keys: CacheKeys, wheel: Path, tested: bool) -> None:
-        """Add an entry atomically (a temp dir renamed into place); a racing twin wins."""
-        final = self._dir(keys.build)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
         try:
-            shutil.copyfile(wheel, tmp / wheel.name)
+            os.utime(entry / "meta.json")  # recently used
+        except OSError:
+            return None  # removed meanwhile by a concurrent prune
+        warnings = tuple(meta.get("warnings", {}).get(keys.test, []))
+        return CacheEntry(wheel, keys.test in meta.get("tested", []), warnings)
+
+    def wheel_path(self, keys: CacheKeys) -> Path | None:
+        """The entry's wheel file, if there is one (not verified: for linking only)."""
+        try:
+            meta = json.loads((self._dir(keys.build) / "meta.json").read_text(encoding="utf-8"))
+            return self._dir(keys.build) / str(meta["wheel"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(
+        self,
+        keys: CacheKeys,
+        wheel: Path,
+        tested: bool,
+        warnings: Sequence[str] = (),
+        *,
+        same_as: Path | None = None,
+    ) -> None:
+        """Add an entry atomically (a temp dir renamed into place); a racing twin wins.
+
+        ``same_as``: another entry's file with the same bytes (an abi3 wheel reused by a later
+        CPython): hard-linked, so the cache holds the wheel once."""
+        final = self._dir(keys.build)
+        tmp: Path | None = None
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
+            try:
+                if same_as is None:
+                    raise OSError("nothing to link")
+                os.link(same_as, tmp / wheel.name)
+            except OSError:
+                shutil.copyfile(wheel, tmp / wheel.name)
             meta = {
                 "wheel": wheel.name,
-                "sha256": _sha256_file(tmp / wheel.name),
+                "sha256": sha256_file(tmp / wheel.name),
                 "tested": [keys.test] if tested else [],
+                "warnings": {keys.test: list(warnings)} if tested else {},
                 "created": time.time(),
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
+            self.prune(self.max_bytes)
         except OSError:
             pass  # the cache is an optimisation: never fail a build over it
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        self.prune(self.max_bytes)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
-    def mark_tested(self, keys: CacheKeys) -> None:
+    def mark_tested(self, keys: CacheKeys, warnings: Sequence[str] = ()) -> None:
         meta_path = self._dir(keys.build) / "meta.json"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             meta["tested"] = sorted({*meta.get("tested", []), keys.test})
-            tmp = meta_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(meta), encoding="utf-8")
-            os.replace(tmp, meta_path)
+            meta.setdefault("warnings", {})[keys.test] = list(warnings)
+            atomic_write_text(meta_path, json.dumps(meta))
         except (OSError, ValueError):
             pass
 
     def entries(self) -> list[tuple[Path, int, float]]:
-        """(entry dir, bytes, last used) for every entry."""
+        """(entry dir, bytes, last used) for every entry; entries removed meanwhile (by a
+        concurrent prune) are left out."""
         out: list[tuple[Path, int, float]] = []
         if not self.root.is_dir():
             return out
         for meta in self.root.glob("*/*/meta.json"):
             entry = meta.parent
-            size = sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
-            out.append((entry, size, meta.stat().st_mtime))
+            try:
+                size = sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
+                out.append((entry, size, meta.stat().st_mtime))
+            except OSError:
+                continue
         return out
 
     def prune(self, max_bytes: int) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from manywheel import __version__
 from manywheel.commands import (
     build,
     cache,
+    check,
     ci,
     doctor,
     explain,
@@ -24,7 +25,7 @@ from manywheel.commands import (
 )
 from manywheel.errors import ExitCode, ManywheelError
 
-COMMANDS = [build, plan, sdist, publish, explain, doctor, ci, migrate, cache]
+COMMANDS = [build, plan, sdist, check, publish, explain, doctor, ci, migrate, cache]
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -52,10 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "execute"):
         parser.print_help()
         return ExitCode.CONFIG
-    # SIGTERM (CI cancelling) and SIGHUP (the terminal went away) clean up like Ctrl-C
+    # SIGTERM (CI cancelling) and SIGHUP (the terminal went away) clean up like Ctrl-C;
+    # a signal the caller chose to ignore (nohup) stays ignored
     previous: dict[signal.Signals, Any] = {}
     try:
         for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue
             previous[sig] = signal.getsignal(sig)
             signal.signal(sig, _raise_interrupt)
     except ValueError:  # not the main thread (in-process tests)

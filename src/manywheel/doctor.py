@@ -13,13 +13,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from manywheel.backends.engine import QEMU_NAMES, Engine
+from manywheel.backends.engine import QEMU_NAMES, Engine, binfmt_registered, needs_emulation
 from manywheel.forwarding import host_ca_bundle, pip_config
 from manywheel.interpreters import discover, host_arch
+from manywheel.libc_floor import DEFAULT_POLICIES, host_libc, host_statement
 from manywheel.secrets import mask_url
 
 Verdict = Literal["ok", "warning", "problem"]
-BINFMT = Path("/proc/sys/fs/binfmt_misc")
 
 
 @dataclass(frozen=True)
@@ -109,17 +109,7 @@ def check_docker(env: Mapping[str, str]) -> Check:
 
 def check_binfmt(_: Mapping[str, str]) -> Check:
     host = host_arch()
-    missing = []
-    for arch, qemu in QEMU_NAMES.items():
-        if arch == host:
-            continue
-        handler = BINFMT / f"qemu-{qemu}"
-        try:
-            enabled = handler.read_text().startswith("enabled")
-        except OSError:
-            enabled = False
-        if not enabled:
-            missing.append(arch)
+    missing = [a for a in QEMU_NAMES if needs_emulation(host, a) and not binfmt_registered(a)]
     if not missing:
         return Check("qemu", "ok", "binfmt handlers registered for every foreign arch")
     return Check(
@@ -170,6 +160,21 @@ def check_zig(_: Mapping[str, str]) -> Check:
         )
 
 
+def check_libc(_: Mapping[str, str]) -> Check:
+    """How old a system natively built wheels reach: the host's libc is their floor."""
+    host = host_libc()
+    detail = host_statement(host, "default", advice=False)
+    if host is None or not host.above_default:
+        return Check("libc", "ok", detail)
+    policy = DEFAULT_POLICIES[host.libc]
+    instead = (
+        "--toolchain zig or --platform podman/docker"
+        if host.libc == "glibc"
+        else ("--platform podman/docker")
+    )
+    return Check("libc", "warning", detail, f"for {policy} wheels build with {instead}")
+
+
 def check_index(env: Mapping[str, str]) -> Check:
     """Ask pip, with its own configuration, for one project page of its index."""
     ca = host_ca_bundle(env)
@@ -195,6 +200,7 @@ CHECKS: tuple[Callable[[Mapping[str, str]], Check], ...] = (
     check_interpreters,
     check_tools,
     check_zig,
+    check_libc,
     check_index,
 )
 

@@ -66,3 +66,39 @@ class Cancelled(ManywheelError):
     """The run was interrupted (Ctrl-C, SIGTERM, or --fail-fast after another job failed)."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class GroupNotStarted(ManywheelError):
+    """A group's executor could not be started or set up; its jobs did not start.
+
+    Carries the exit code of the underlying problem (4 for a missing engine or image)."""
+
+    def __init__(self, message: str, *, exit_code: ExitCode = ExitCode.FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class CleanupFailed(ManywheelError):
+    """A temp dir or container could not be removed; the message says how to remove it."""
+
+
+class ToolError(ManywheelError):
+    """A library manywheel calls in-process (auditwheel, twine, build, uv) raised an error:
+    shown as that tool's error, with its own message, never as a bug in manywheel."""
+
+    def __init__(self, tool: str, exc: BaseException) -> None:
+        detail = str(exc).strip() or type(exc).__name__
+        super().__init__(f"{tool}: {detail} ({type(exc).__name__})")
+        self.tool = tool
+
+
+class DistributionCheckFailed(StepFailed):
+    """A wheel or sdist has what PyPI rejects (``manywheel check``); in a build, the job's
+    "check" step fails and the wheel never lands in the output dir."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, step="check", command="", returncode=1)
+
+
+class WheelCollision(StepFailed):
+    """Two jobs of one run produced different wheels under one file name."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from manywheel.errors import ConfigError
+from manywheel.errors import ConfigError, ToolError
+from manywheel.vendored import Vendored, vendored_libraries
 
 Kind = Literal["library", "missing-library", "symbol", "blacklist", "isa", "abi"]
 # policies people target, oldest first; the verdicts cover these and the one the wheel has
@@ -68,10 +69,11 @@ class Explanation:
     best_as_built: str
     best_after_repair: str
     verdicts: tuple[Verdict, ...] = field(default_factory=tuple)
+    vendored: tuple[Vendored, ...] = ()  # libraries already grafted in (a repaired wheel)
 
 
 def _analyze(wheel: Path, allow_graft: bool) -> Any:
-    from auditwheel.error import NonPlatformWheelError, WheelToolsError
+    from auditwheel.error import NonPlatformWheelError
     from auditwheel.wheel_abi import analyze_wheel_abi
 
     try:
@@ -82,8 +84,8 @@ def _analyze(wheel: Path, allow_graft: bool) -> Any:
         raise ConfigError(
             f"{wheel.name} is a pure-Python wheel: no manylinux policy applies to it."
         ) from None
-    except (WheelToolsError, ValueError, OSError) as exc:
-        raise ConfigError(f"auditwheel cannot analyse {wheel.name}: {exc}") from None
+    except Exception as exc:  # auditwheel's own errors (InvalidLibcError, ...) and its bugs
+        raise ToolError(f"auditwheel cannot analyse {wheel.name}", exc) from None
 
 
 def symbols_by_version(
@@ -245,6 +247,7 @@ def explain(wheel: Path) -> Explanation:
                 verdicts, key=lambda v: _version_key(v.policy.split("_", 1)[1].replace("_", "."))
             )
         ),
+        vendored_libraries(wheel),
     )
 
 
@@ -258,6 +261,10 @@ def render(explanation: Explanation) -> str:
         f"  as built it satisfies: {explanation.best_as_built} and newer policies",
         f"  after auditwheel repair: {explanation.best_after_repair} and newer policies",
     ]
+    if explanation.vendored:
+        where = "from its SBOM" if explanation.vendored[0].source == "sbom" else "no SBOM"
+        shown = ", ".join(v.shown() for v in explanation.vendored)
+        lines.append(f"  vendored libraries ({where}): {shown}")
     for verdict in explanation.verdicts:
         state = (
             "yes" if verdict.ok_as_built else ("after repair" if verdict.ok_after_repair else "no")

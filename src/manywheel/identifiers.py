@@ -12,8 +12,11 @@ PlatformKind = Literal["manylinux", "musllinux"]
 PLATFORM_KINDS: tuple[PlatformKind, ...] = ("manylinux", "musllinux")
 ARCHS: tuple[str, ...] = ("x86_64", "i686", "aarch64", "ppc64le", "s390x", "armv7l", "riscv64")
 # CPython versions manywheel knows about, oldest first (3.8 is the oldest that is built by default).
-PYTHON_VERSIONS: tuple[tuple[int, int], ...] = tuple((3, minor) for minor in range(6, 15))
+PYTHON_VERSIONS: tuple[tuple[int, int], ...] = tuple((3, minor) for minor in range(6, 17))
 FREE_THREADED_MIN = (3, 13)
+# Versions with no final release yet: built only with enable = ["cpython-prerelease"] (as
+# cibuildwheel 4.3, whose prerelease group is cp316 since 3.15.0 came out in October 2026).
+PRERELEASE_VERSIONS: frozenset[tuple[int, int]] = frozenset({(3, 16)})
 
 _ID_RE = re.compile(
     r"^cp(?P<major>3)(?P<minor>\d{1,2})(?P<t>t?)-(?P<kind>manylinux|musllinux)_(?P<arch>[a-z0-9_]+)$"

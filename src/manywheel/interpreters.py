@@ -19,7 +19,7 @@ from manywheel.identifiers import Identifier, PlatformKind
 # Runs under every interpreter we probe (including Python 2), so keep it old-fashioned.
 _PROBE = (
     "import json, platform, struct, sys, sysconfig\n"
-    "sys.stdout.write(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3],"
+    "sys.stdout.write(json.dumps({'version': platform.python_version(),"
     " 'implementation': platform.python_implementation(),"
     " 'gil_disabled': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
     " 'machine': platform.machine(), 'bits': struct.calcsize('P') * 8,"
@@ -54,10 +54,16 @@ def host_arch() -> str:
     return normalize_arch(platform.machine(), 64 if platform.architecture()[0] == "64bit" else 32)
 
 
-def candidate_paths(explicit: Iterable[str], environ: Mapping[str, str]) -> list[str]:
-    """Places CPython may live, most specific first. Shims (pyenv) are skipped."""
+def candidate_paths(
+    explicit: Iterable[str], environ: Mapping[str, str], *, only_opt_python: bool = False
+) -> list[str]:
+    """Places CPython may live, most specific first. Shims (pyenv) are skipped.
+
+    ``only_opt_python``: inside a manylinux image, its /opt/python is the whole matrix."""
     found: list[str] = list(explicit)
     found += sorted(glob.glob("/opt/python/cp3*/bin/python"))
+    if only_opt_python:
+        return [p for p in dict.fromkeys(found) if os.access(p, os.X_OK)]
     pyenv_root = environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     found += sorted(glob.glob(os.path.join(pyenv_root, "versions", "*", "bin", "python3")))
     uv_dir = environ.get("UV_PYTHON_INSTALL_DIR") or os.path.expanduser("~/.local/share/uv/python")
@@ -90,7 +96,8 @@ def probe(path: str) -> Interpreter | None:
         return None
     if proc.returncode != 0 or info.get("implementation") != "CPython":
         return None
-    major, minor, _ = (int(x) for x in info["version"].split("."))
+    # 3.12.1, or 3.15.0rc1 for a pre-release (kept: the plan gates those)
+    major, minor = (int(x) for x in info["version"].split(".")[:2])
     if major != 3:
         return None
     ident = Identifier(
@@ -103,11 +110,14 @@ def probe(path: str) -> Interpreter | None:
 
 
 def discover(
-    explicit: Iterable[str] = (), environ: Mapping[str, str] | None = None
+    explicit: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    *,
+    only_opt_python: bool = False,
 ) -> list[Interpreter]:
     """Every distinct CPython 3 found, one per identifier (the first found wins)."""
     environ = os.environ if environ is None else environ
-    paths = candidate_paths(explicit, environ)
+    paths = candidate_paths(explicit, environ, only_opt_python=only_opt_python)
     with ThreadPoolExecutor(max_workers=8) as pool:
         probed = list(pool.map(probe, paths))
     chosen: dict[Identifier, Interpreter] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from manywheel.config.model import Options
+from manywheel.config.model import EnvPairs, Options
 from manywheel.config.resolve import OptionsResolver
 from manywheel.errors import ConfigError, NothingToBuildError
 from manywheel.identifiers import ARCHS, Identifier
@@ -40,6 +40,43 @@ class Job:
 
 
 @dataclass(frozen=True)
+class GroupSpec:
+    """What the jobs sharing one executor have in common: everything that runs once per group.
+
+    Jobs are grouped, as cibuildwheel groups its build steps, by image and arch and by what is
+    set up once for all of them: system-packages, before-all (with the environment it runs
+    in) and the host variables passed into the container.
+    """
+
+    image: str
+    arch: str
+    system_packages: tuple[str, ...] = ()
+    before_all: str = ""
+    before_all_environment: EnvPairs = ()
+    environment_pass: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        where = self.image or "the host"
+        extra = (
+            " (own before-all/system-packages)" if self.before_all or self.system_packages else ""
+        )
+        return f"{where} [{self.arch}]{extra}"
+
+
+def group_of(job: Job) -> GroupSpec:
+    options = job.options
+    return GroupSpec(
+        image=job.image,
+        arch=job.identifier.arch,
+        system_packages=options.system_packages,
+        before_all=options.before_all,
+        # before-all sees the environment option: jobs that differ in it differ in before-all
+        before_all_environment=options.environment if options.before_all else (),
+        environment_pass=tuple(sorted(options.environment_pass)),
+    )
+
+
+@dataclass(frozen=True)
 class Plan:
     platform: str
     jobs: tuple[Job, ...]
@@ -48,8 +85,18 @@ class Plan:
     def identifiers(self) -> list[str]:
         return [job.name for job in self.jobs]
 
+    def groups(self) -> dict[GroupSpec, list[Job]]:
+        """The jobs of each group, in plan order."""
+        out: dict[GroupSpec, list[Job]] = {}
+        for job in self.jobs:
+            out.setdefault(group_of(job), []).append(job)
+        return out
 
-def resolve_archs(words: Sequence[str], host: str, platform: str, source: str) -> set[str]:
+
+def resolve_archs(
+    words: Sequence[str], host: str, platform: str, source: str, *, cross: bool = False
+) -> set[str]:
+    """The archs selected; ``cross`` (--toolchain zig): foreign archs too, natively."""
     archs: set[str] = set()
     for word in words:
         if word in ("auto", "native", "auto64"):  # as cibuildwheel 3: auto is the host's only
@@ -60,11 +107,12 @@ def resolve_archs(words: Sequence[str], host: str, platform: str, source: str) -
             archs.update(ARCHS)
         else:
             archs.add(word)
-    if platform == "native" and archs - {host}:
+    if platform == "native" and archs - {host} and not cross:
         foreign = ", ".join(sorted(archs - {host}))
         raise ConfigError(
             f"{source}: the native backend builds only for this machine's arch ({host}), "
             f"not {foreign}. Use --platform podman or docker (with QEMU for foreign arches), "
+            "or --toolchain zig to cross-compile for them (untested natively), "
             'or set archs = "auto".'
         )
     return archs
@@ -100,7 +148,9 @@ def make_plan(
         if skip.text:
             skip.validate()
         selection = BuildSelection(build, skip, project.requires_python, frozenset(run.enable))
-        archs = resolve_archs(run.archs, host, run.platform, resolver.source_of("archs"))
+        archs = resolve_archs(
+            run.archs, host, run.platform, resolver.source_of("archs"), cross=run.toolchain == "zig"
+        )
         chosen = [
             c
             for c in candidates

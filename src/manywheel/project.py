@@ -14,7 +14,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from manywheel.errors import ConfigError
-from manywheel.sources import check_member
+from manywheel.sources import check_member, check_tar_member
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,6 +32,26 @@ class Project:
     requires_python: SpecifierSet | None
     pyproject: dict[str, Any] | None  # the parsed pyproject.toml, if there is one
     pyproject_label: str
+    # its build files mention the limited API: its wheels are likely abi3 (the scheduler then
+    # builds the oldest CPython of each platform first, for the others to reuse; abi3.py)
+    limited_api: bool = False
+
+
+# Top-level build files, and how they say "limited API" (setuptools, scikit-build-core,
+# meson-python, CMake/C sources).
+BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "meson.build", "CMakeLists.txt")
+_LIMITED_API_HINTS = (
+    b"py_limited_api",
+    b"py-limited-api",
+    b"py-api",
+    b"limited-api",
+    b"limited_api",
+    b"Py_LIMITED_API",
+)
+
+
+def mentions_limited_api(files: dict[str, bytes]) -> bool:
+    return any(hint in data for data in files.values() for hint in _LIMITED_API_HINTS)
 
 
 def _parse_specifier(text: str, where: str) -> SpecifierSet:
@@ -102,12 +122,21 @@ def _load_directory(path: Path) -> Project:
             text = None
         if text:
             requires = _parse_specifier(text.strip(), "setup.cfg: options.python_requires")
-    return Project(path, False, _name_from_pyproject(doc), requires, doc, "pyproject.toml")
+    build_files = {n: (path / n).read_bytes() for n in BUILD_FILES if (path / n).is_file()}
+    return Project(
+        path,
+        False,
+        _name_from_pyproject(doc),
+        requires,
+        doc,
+        "pyproject.toml",
+        mentions_limited_api(build_files),
+    )
 
 
 def _sdist_members(path: Path) -> dict[str, bytes]:
     """PKG-INFO and pyproject.toml of the sdist's top directory."""
-    wanted = {"PKG-INFO", "pyproject.toml"}
+    wanted = {"PKG-INFO", *BUILD_FILES}
     found: dict[str, bytes] = {}
     try:
         if path.name.endswith(".zip"):
@@ -120,9 +149,7 @@ def _sdist_members(path: Path) -> dict[str, bytes]:
         else:
             with tarfile.open(path, "r:*") as tf:
                 for member in tf:
-                    check_member(member.name, path)
-                    if member.issym() or member.islnk():
-                        check_member(str(PurePosixPath(member.name).parent / member.linkname), path)
+                    check_tar_member(member, path)
                     parts = PurePosixPath(member.name).parts
                     if len(parts) == 2 and parts[1] in wanted and member.isfile():
                         fh = tf.extractfile(member)
@@ -152,4 +179,4 @@ def _load_sdist(path: Path) -> Project:
         if requires is None and headers.get("Requires-Python"):
             requires = _parse_specifier(headers["Requires-Python"], f"{path.name}: PKG-INFO")
         name = name or headers.get("Name")
-    return Project(path, True, name, requires, doc, label)
+    return Project(path, True, name, requires, doc, label, mentions_limited_api(members))

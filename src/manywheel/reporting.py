@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import threading
 import time
@@ -15,8 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from manywheel import __version__
+from manywheel.files import atomic_write_text, sha256_file
 from manywheel.logs import tail
+from manywheel.reproducible import SourceDate
 from manywheel.results import JobResult
+from manywheel.vendored import vendored_libraries
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -50,6 +53,8 @@ class Reporter:
             tested = "tested" if result.tested else "not tested"
             if result.cached:
                 tested += ", from cache"
+            if result.reused_from:
+                tested += f", abi3 wheel of {result.reused_from}"
             self.line(f"{result.identifier}: ok, {wheel} ({tested}, {result.seconds:.1f}s)")
         elif result.status == "failed":
             self.line(
@@ -63,6 +68,14 @@ def _size(num: int | None) -> str:
     if num is None:
         return "-"
     return f"{num / 1024:.0f} KiB" if num < 1024 * 1024 else f"{num / 2**20:.1f} MiB"
+
+
+def _wheel_cell(result: JobResult) -> str:
+    if result.wheel is None:
+        return "-"
+    if result.reused_from:
+        return f"{result.wheel.name} (built by {result.reused_from}, tested here)"
+    return result.wheel.name
 
 
 def print_summary(console: Console, results: Sequence[JobResult], tail_lines: int = 30) -> None:
@@ -85,26 +98,37 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
                 )
             console.print(f"full log: {result.log}", markup=False, highlight=False)
     table = Table(title="manywheel summary", title_justify="left")
-    for column in ("identifier", "status", "wheel", "size", "seconds"):
+    for column in ("identifier", "status", "wheel", "vendored", "size", "seconds"):
         table.add_column(column, justify="right" if column in ("size", "seconds") else "left")
-    styles = {"success": "green", "failed": "red", "cancelled": "yellow"}
+    styles = {"success": "green", "failed": "red", "cancelled": "yellow", "not-started": "red"}
     for result in results:
         table.add_row(
             result.identifier,
             f"[{styles[result.status]}]{result.status}[/]",
-            result.wheel.name if result.wheel else "-",
+            _wheel_cell(result),
+            _vendored(result.wheel),
             _size(result.size),
             f"{result.seconds:.1f}",
         )
     console.print(table)
+    for result in results:
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/] {result.identifier}: {warning}", highlight=False)
 
 
-def report_document(results: Sequence[JobResult], platform: str) -> dict[str, Any]:
+def _vendored(wheel: Path | None) -> str:
+    found = vendored_libraries(wheel) if wheel is not None else ()
+    return ", ".join(v.shown() for v in found) or "-"
+
+
+def report_document(
+    results: Sequence[JobResult], platform: str, source_date: SourceDate | None = None
+) -> dict[str, Any]:
     jobs = []
     for r in results:
         digest = None
         if r.wheel is not None and r.wheel.exists():
-            digest = hashlib.sha256(r.wheel.read_bytes()).hexdigest()
+            digest = sha256_file(r.wheel)
         jobs.append(
             {
                 "identifier": r.identifier,
@@ -114,20 +138,29 @@ def report_document(results: Sequence[JobResult], platform: str) -> dict[str, An
                 "size": r.size,
                 "seconds": r.seconds,
                 "policy": _platform_tags(r.wheel),
+                "vendored": [dataclasses.asdict(v) for v in vendored_libraries(r.wheel)]
+                if r.wheel is not None and r.wheel.exists()
+                else None,
                 "tested": r.tested,
                 "cached": r.cached,
+                "reused_from": r.reused_from,
                 "timings": r.timings,
                 "failed_step": r.failed_step,
                 "error": r.error,
+                "warnings": r.warnings,
                 "log": str(r.log) if r.log else None,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "manywheel_version": __version__,
         "platform": platform,
         "jobs": jobs,
     }
+    if source_date is not None:
+        document["source_date_epoch"] = source_date.epoch
+        document["source_date_epoch_from"] = source_date.origin
+    return document
 
 
 def _platform_tags(wheel: Path | None) -> list[str] | None:
@@ -155,6 +188,4 @@ def step_summary(results: Sequence[JobResult]) -> str:
 
 
 def write_report(path: Path, document: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(document, indent=2) + "\n")

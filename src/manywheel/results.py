@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Status = Literal["success", "failed", "cancelled"]
+# not-started: its group could not start (engine, image, before-all); see Scheduler.start_errors
+Status = Literal["success", "failed", "cancelled", "not-started"]
 
 
 @dataclass
@@ -21,7 +22,10 @@ class JobResult:
     error: str | None = None
     tested: bool = False
     cached: bool = False  # restored from the build cache instead of built
+    reused_from: str | None = None  # an abi3 wheel built by this earlier identifier
     timings: dict[str, float] = field(default_factory=dict)
+    # what a user should know about a wheel that was built (libc floor, GIL re-enabled)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int | None:

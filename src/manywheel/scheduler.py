@@ -1,4 +1,15 @@
-"""Runs a plan's jobs concurrently, one executor per (image, arch) group, and cleans up."""
+"""Runs a plan's jobs concurrently, one executor per group, and cleans up.
+
+Promises (each backed by a fast test in tests/unit/test_scheduler.py):
+- jobs are grouped by everything that runs once per group (plan.GroupSpec); each group's
+  executor starts once, and its system-packages and before-all run once, before its jobs;
+- a group that cannot start is reported once; its jobs are "not-started", not failed, and the
+  run exits with the problem's own code (4 for a missing engine, image or QEMU);
+- a failed job never stops the others, unless --fail-fast: then running jobs are stopped
+  and queued jobs end "cancelled" without creating a work dir or copying the project;
+- every executor opened is closed, even when another's close fails, and even when a second
+  Ctrl-C arrives during the cleanup.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +17,23 @@ import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
 from pathlib import Path
 
-from manywheel.backends.base import Backend, Executor
+from manywheel.abi3 import Abi3Reuse, Reusable
+from manywheel.backends.base import Backend, GroupExecutor
 from manywheel.cache import WheelCache, cache_keys
-from manywheel.errors import Cancelled, StepFailed
+from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
+from manywheel.interrupts import deferred_interrupts
 from manywheel.logs import RunLogs, tail
 from manywheel.pipeline import JobCache, restore_from_cache, run_job
-from manywheel.plan import Job, Plan
+from manywheel.plan import GroupSpec, Job, Plan, group_of
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
 from manywheel.secrets import Masker
 from manywheel.steps.context import JobContext
 from manywheel.system_packages import install_script
 from manywheel.wheelhouse import Wheelhouse
-
-GroupKey = tuple[str, str]
 
 
 def default_jobs() -> int:
@@ -36,13 +48,13 @@ def default_jobs() -> int:
 
 
 class _Group:
-    """An executor shared by the jobs of one (image, arch), opened on first use."""
+    """The executor shared by the jobs of one group, started by the first job that needs it."""
 
-    def __init__(self, key: GroupKey) -> None:
-        self.key = key
+    def __init__(self, spec: GroupSpec) -> None:
+        self.spec = spec
         self.lock = threading.Lock()
-        self.executor: Executor | None = None
-        self.error: str | None = None
+        self.executor: GroupExecutor | None = None
+        self.error: GroupNotStarted | None = None
         self.failed = False
 
 
@@ -61,6 +73,8 @@ class Scheduler:
         debug_shell: bool = False,
         cache: WheelCache | None = None,
         project_digest: str = "",
+        limited_api: bool = False,
+        source_date_epoch: int | None = None,
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -72,34 +86,56 @@ class Scheduler:
         self.keep_failed = keep_failed
         self.cache = cache
         self.project_digest = project_digest
+        self.source_date_epoch = source_date_epoch
         self.kept: list[str] = []  # how to enter each kept environment
+        self.start_errors: list[GroupNotStarted] = []  # once per group that could not start
+        self.cleanup_errors: list[str] = []
         self.debug_shell = debug_shell
-        self._failed: list[JobContext] = []  # for --debug-shell, before cleanup
+        self._failed: list[
+            tuple[JobContext, GroupExecutor]
+        ] = []  # for --debug-shell, before cleanup
         self.cancel_event = threading.Event()
-        self._groups: dict[GroupKey, _Group] = {}
-        self._groups_lock = threading.Lock()
+        self._groups = {spec: _Group(spec) for spec in plan.groups()}
+        self._abi3 = Abi3Reuse(plan.jobs, hold=limited_api)
+        self._lock = threading.Lock()
 
-    def _group(self, job: Job) -> _Group:
-        key = (job.image, job.identifier.arch)
-        with self._groups_lock:
-            return self._groups.setdefault(key, _Group(key))
-
-    def _open(self, group: _Group, job: Job, log: Path) -> Executor:
+    # -- groups --------------------------------------------------------------------------------
+    def _executor_for(self, group: _Group, job: Job, log: Path) -> GroupExecutor:
+        """The group's executor, started (and set up) by the first job to ask."""
         with group.lock:
-            if group.executor is None and group.error is None:
+            if group.error is not None:
+                raise group.error
+            if group.executor is None:
                 if self.cancel_event.is_set():
                     raise Cancelled("cancelled before it started")
-                group.executor = self.backend.open(*group.key)
-                self._group_setup(group, group.executor, job, log)
-            if group.error is not None:
-                raise StepFailed(
-                    group.error, step="before-all", command=job.options.before_all, returncode=1
-                )
-            assert group.executor is not None
+                executor = self.backend.open(group.spec)
+                group.executor = executor  # registered first: cancel() reaches its start
+                try:
+                    executor.start()
+                    self._group_setup(group, executor, job, log)
+                except GroupNotStarted as exc:
+                    self._not_started(group, exc)
+                except Cancelled:
+                    raise
+                except ManywheelError as exc:
+                    self._not_started(group, GroupNotStarted(exc.message, exit_code=exc.exit_code))
             return group.executor
 
-    def _group_setup(self, group: _Group, executor: Executor, job: Job, log: Path) -> None:
-        """Once per group: system-packages, then before-all, in a project copy."""
+    def _not_started(self, group: _Group, error: GroupNotStarted) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled("cancelled while its group started")
+        group.error = error
+        with self._lock:
+            self.start_errors.append(error)
+        self.reporter.line(f"could not start {group.spec.describe()}: {error.message}")
+        raise error
+
+    def _group_setup(self, group: _Group, executor: GroupExecutor, job: Job, log: Path) -> None:
+        """Once per group: system-packages, then before-all, in the project copy (their
+        output goes to the log of the job that started the group)."""
+        spec = group.spec
+        if not (spec.system_packages or spec.before_all):
+            return
         ctx = JobContext(
             job,
             executor,
@@ -109,75 +145,91 @@ class Scheduler:
             self.reporter.step,
         )
         ctx.project = executor.before_all_dir()
-        packages = job.options.system_packages
         try:
-            if packages and executor.kind == "native":
+            if spec.system_packages and executor.kind == "native":
                 ctx.note(
                     "[manywheel] system-packages are installed in containers only; the "
-                    f"native backend ignores them: {' '.join(packages)}"
+                    f"native backend ignores them: {' '.join(spec.system_packages)}"
                 )
-            elif packages:
+            elif spec.system_packages:
                 self.reporter.step(job.name, "system-packages")
-                ctx.shell("system-packages", install_script(packages, job.identifier.kind))
-            if job.options.before_all:
+                ctx.shell(
+                    "system-packages", install_script(spec.system_packages, job.identifier.kind)
+                )
+            if spec.before_all:
                 self.reporter.step(job.name, "before-all")
-                ctx.shell("before-all", job.options.before_all, cwd=ctx.project)
+                ctx.shell("before-all", spec.before_all, cwd=ctx.project)
         except StepFailed as exc:
             said = [ln for ln in tail(log, 50) if ln.startswith("manywheel: system-packages")]
             detail = (
                 said[-1].removeprefix("manywheel: ") if said else f"exit status {exc.returncode}"
             )
-            group.error = (
-                f"{exc.step} failed for {group.key[0] or 'the host'} ({detail}); see {log}"
-            )
+            raise GroupNotStarted(
+                f"{exc.step} failed for {spec.describe()} ({detail}); see {log}"
+            ) from None
 
+    # -- jobs ----------------------------------------------------------------------------------
     def _run_one(self, job: Job) -> JobResult:
-        log = self.logs.for_job(job.name)
-        result = JobResult(job.name, log=log)
+        result = JobResult(job.name)
+        if self.cancel_event.is_set():  # --fail-fast or Ctrl-C: queued jobs never start
+            self._abi3.finished(job, None)
+            self.reporter.job_finished(result)
+            return result
+        result.log = self.logs.for_job(job.name)
         start = time.monotonic()
         self.reporter.job_started(job.name)
+        group = self._groups[group_of(job)]
+        job_cache: JobCache | None = None
         try:
             job_cache = self._job_cache(job)
-            if job_cache is not None and restore_from_cache(
-                job, job_cache, self.wheelhouse, result
-            ):
-                result.seconds = round(time.monotonic() - start, 1)
-                self.reporter.job_finished(result)  # no container, no work dir needed
-                return result
-            executor = self._open(self._group(job), job, log)
-            ctx = JobContext(
-                job,
-                executor,
-                log,
-                executor.make_workdir(job.name),
-                self.cancel_event,
-                self.reporter.step,
-            )
-            run_job(ctx, self.wheelhouse, result, job_cache)
-            if result.status == "failed" and self.debug_shell:
-                self._failed.append(ctx)
+            if job_cache is None or not restore_from_cache(job, job_cache, self.wheelhouse, result):
+                executor = self._executor_for(group, job, result.log)
+                ctx = JobContext(
+                    job,
+                    executor,
+                    result.log,
+                    executor.make_workdir(job.name),
+                    self.cancel_event,
+                    self.reporter.step,
+                    source_date_epoch=self.source_date_epoch,
+                )
+                reusable = partial(self._abi3.compatible, job, self.cancel_event.is_set)
+                run_job(ctx, self.wheelhouse, result, job_cache, reusable)
+                if result.status == "failed" and self.debug_shell:
+                    self._failed.append((ctx, executor))
+        except GroupNotStarted as exc:
+            result.status, result.failed_step, result.error = "not-started", "start", exc.message
         except StepFailed as exc:
             result.status, result.failed_step, result.error = "failed", exc.step, exc.message
         except Cancelled:
             result.status = "cancelled"
+        except ManywheelError as exc:
+            result.status, result.failed_step = "failed", result.failed_step or "prepare"
+            result.error = exc.message
         except Exception as exc:  # a bug must not lose the other jobs' results
             result.status, result.failed_step = "failed", result.failed_step or "internal"
             result.error = f"internal error: {type(exc).__name__}: {exc} (a bug in manywheel)"
+        self._abi3.finished(job, self._built(result, job_cache))
         self._mask(job, result)
         if result.status == "failed":
-            self._group(job).failed = True
+            group.failed = True
         result.seconds = round(time.monotonic() - start, 1)
         self.reporter.job_finished(result)
         if result.status == "failed" and self.fail_fast:
             self.cancel()
         return result
 
+    @staticmethod
+    def _built(result: JobResult, job_cache: JobCache | None) -> Reusable | None:
+        """What a successful job built (or restored), for later jobs to reuse if abi3."""
+        if result.status != "success" or result.wheel is None or result.reused_from:
+            return None
+        cached = job_cache.cache.wheel_path(job_cache.keys) if job_cache else None
+        return Reusable(result.wheel, result.identifier, cached)
+
     def _mask(self, job: Job, result: JobResult) -> None:
-        """Secrets never stay in a log, an error or a report."""
-        masker = Masker.from_environ(os.environ)
-        masker.add_pairs([*job.options.environment, *job.options.test_environment])
-        if result.log is not None:
-            masker.mask_file(result.log)
+        """Secrets never stay in an error or a report (logs are masked as they are written)."""
+        masker = Masker.for_job(os.environ, job.options)
         if result.error:
             result.error = masker.mask(result.error)
         if result.failed_command:
@@ -186,51 +238,64 @@ class Scheduler:
     def _job_cache(self, job: Job) -> JobCache | None:
         if self.cache is None:
             return None
-        builder = self.backend.identity(job.image, job.python)
-        keys = cache_keys(self.project_digest, job.name, builder, job.options)
+        keys = cache_keys(self.project_digest, job.name, self.backend.identity(job), job.options)
         return JobCache(self.cache, keys)
 
+    # -- the run -------------------------------------------------------------------------------
     def cancel(self) -> None:
         self.cancel_event.set()
-        with self._groups_lock:
-            executors = [g.executor for g in self._groups.values() if g.executor]
-        for executor in executors:
-            executor.cancel()
+        for group in self._groups.values():
+            if group.executor is not None:
+                group.executor.cancel()
 
     def run(self) -> list[JobResult]:
         """Run every job; on Ctrl-C cancel the rest, clean up, and re-raise."""
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="manywheel-job")
         futures: dict[Future[JobResult], Job] = {}
+        interrupted = False
         try:
             futures = {pool.submit(self._run_one, job): job for job in self.plan.jobs}
             pending = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for ctx in self._failed:
+            for ctx, executor in self._failed:
                 self.reporter.line(
                     f"{ctx.job.name}: opening a shell in the failed job's work "
                     f"dir {ctx.workdir}; exit it to clean up and continue"
                 )
-                ctx.executor.debug_shell(ctx.workdir, ctx.env)
+                executor.debug_shell(ctx.workdir, ctx.env)
         except BaseException:
-            self.cancel()
+            interrupted = True
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            self._close_all()
+            with deferred_interrupts():
+                if interrupted:
+                    self.cancel()
+                pool.shutdown(wait=True, cancel_futures=True)
+                self._close_all()
         return [
             f.result() if f.done() and not f.cancelled() else JobResult(job.name)
             for f, job in futures.items()
         ]
 
+    @property
+    def exit_code(self) -> ExitCode | None:
+        """The exit code of the first group that could not start, if any."""
+        return self.start_errors[0].exit_code if self.start_errors else None
+
     def _close_all(self) -> None:
-        with self._groups_lock:
-            groups = list(self._groups.values())
-        for group in groups:
-            if group.executor is None:
+        """Close every executor; one that fails to close does not keep the others open."""
+        for group in self._groups.values():
+            executor = group.executor
+            if executor is None:
                 continue
-            kept = group.executor.keep() if group.failed and self.keep_failed else None
-            if kept is not None:
-                self.kept.append(kept)
-            else:
-                group.executor.close()
+            try:
+                kept = executor.keep() if group.failed and self.keep_failed else None
+                if kept is not None:
+                    self.kept.append(kept)
+                else:
+                    executor.close()
+            except Exception as exc:
+                message = exc.message if isinstance(exc, ManywheelError) else repr(exc)
+                self.cleanup_errors.append(message)
+                self.reporter.line(f"warning: cleaning up {group.spec.describe()}: {message}")

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from manywheel.errors import ManywheelError
+from manywheel.files import atomic_write
 from manywheel.project import Project
 from manywheel.sources import copy_project
 
@@ -41,11 +42,4 @@ def build_sdist(project: Project, output_dir: Path, log: Path | None = None) -> 
 
 
 def _land(src: Path, output_dir: Path) -> Path:
-    final = output_dir / src.name
-    partial = output_dir / f".{src.name}.part"
-    try:
-        shutil.copyfile(src, partial)
-        partial.replace(final)
-    finally:
-        partial.unlink(missing_ok=True)
-    return final
+    return atomic_write(output_dir / src.name, lambda partial: shutil.copyfile(src, partial))

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from manywheel.config.model import Options
+
 SECRET_VARS = ("MANYWHEEL_PASSWORD", "MANYWHEEL_TOKEN", "TWINE_PASSWORD", "PYPI_API_TOKEN")
 MASK = "****"
 _SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|CREDENTIAL", re.I)
@@ -35,6 +37,13 @@ class Masker:
     def from_environ(cls, environ: Mapping[str, str]) -> Masker:
         masker = cls(environ.get(var, "") for var in SECRET_VARS)
         masker.add_pairs(environ.items())
+        return masker
+
+    @classmethod
+    def for_job(cls, environ: Mapping[str, str], options: Options) -> Masker:
+        """The secrets of a job: the environment's and those in its environment options."""
+        masker = cls.from_environ(environ)
+        masker.add_pairs([*options.environment, *options.test_environment])
         return masker
 
     def add_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:

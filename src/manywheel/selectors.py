@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.specifiers import SpecifierSet
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from manywheel.errors import ConfigError
-from manywheel.identifiers import Identifier, universe
+from manywheel.identifiers import PRERELEASE_VERSIONS, Identifier, universe
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 _PATTERN_CHARS = re.compile(r"^[a-z0-9_*?\[\]{},!-]+$")
@@ -62,6 +62,17 @@ class Selector:
                 )
 
 
+def is_prerelease(identifier: Identifier, full_version: str) -> bool:
+    """A CPython with no final release: a known pre-release minor version, or an interpreter
+    that says so itself (3.15.0rc1 found on the host)."""
+    if identifier.version in PRERELEASE_VERSIONS:
+        return True
+    try:
+        return Version(full_version.rstrip("+")).is_prerelease  # 3.15.0a1+: a dev build
+    except InvalidVersion:
+        return False
+
+
 def python_version_allowed(requires_python: SpecifierSet | None, full_version: str) -> bool:
     if requires_python is None:
         return True
@@ -86,6 +97,8 @@ class BuildSelection:
         ):
             return False
         if identifier.version < (3, 8) and "cpython-eol" not in self.enable:
+            return False
+        if is_prerelease(identifier, full_version) and "cpython-prerelease" not in self.enable:
             return False
         if not python_version_allowed(self.requires_python, full_version):
             return False

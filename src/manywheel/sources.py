@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tarfile
 import zipfile
@@ -48,6 +47,13 @@ def check_member(name: str, sdist: Path) -> None:
         raise ConfigError(f"'{sdist}' contains the unsafe path '{name}'; refusing to unpack it.")
 
 
+def check_tar_member(member: tarfile.TarInfo, sdist: Path) -> None:
+    """A member, and a link's target, must stay inside the archive's directory."""
+    check_member(member.name, sdist)
+    if member.issym() or member.islnk():
+        check_member(str(PurePosixPath(member.name).parent / member.linkname), sdist)
+
+
 def unpack_sdist(sdist: Path, dest: Path) -> Path:
     """Unpack an sdist into dest and return its single top-level directory."""
     try:
@@ -60,11 +66,7 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
             with tarfile.open(sdist, "r:*") as tf:
                 members = tf.getmembers()
                 for member in members:
-                    check_member(member.name, sdist)
-                    if member.issym() or member.islnk():
-                        check_member(
-                            os.path.join(os.path.dirname(member.name), member.linkname), sdist
-                        )
+                    check_tar_member(member, sdist)
                 if hasattr(tarfile, "data_filter"):
                     tf.extractall(dest, members=members, filter="data")
                 else:  # pragma: no cover - old Pythons without extraction filters

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
+import threading
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
-from manywheel.errors import ConfigError
+from manywheel.check import require_valid_wheel
+from manywheel.errors import ConfigError, WheelCollision
+from manywheel.files import atomic_write, sha256_file
+from manywheel.reproducible import normalize_wheel
 
 
 class Wheelhouse:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source_date_epoch: int | None = None) -> None:
         self.path = path
+        self.source_date_epoch = source_date_epoch  # normalise landing wheels to this date
+        # what this run delivered: file name -> (identifier, sha256), to refuse collisions
+        self._delivered: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
 
     def ensure(self) -> None:
         try:
@@ -30,20 +37,40 @@ class Wheelhouse:
                 "another with --output-dir."
             )
 
-    def add(self, executor: Executor, src: PurePosixPath) -> Path:
+    def add(self, executor: Executor, src: PurePosixPath, identifier: str) -> Path:
         """Copy a wheel out of the executor: to a hidden temp name first, then rename."""
-        return self._land(src.name, lambda partial: executor.copy_out(src, partial))
+        return self._land(src.name, identifier, lambda partial: executor.copy_out(src, partial))
 
-    def add_file(self, src: Path) -> Path:
+    def add_file(self, src: Path, identifier: str) -> Path:
         """Copy a host file (a cached wheel) in, atomically."""
-        return self._land(src.name, lambda partial: shutil.copyfile(src, partial))
+        return self._land(src.name, identifier, lambda partial: shutil.copyfile(src, partial))
 
-    def _land(self, name: str, write: Callable[[Path], object]) -> Path:
-        final = self.path / name
-        partial = self.path / f".{name}.{uuid.uuid4().hex[:8]}.part"
-        try:
+    def _land(self, name: str, identifier: str, write: Callable[[Path], object]) -> Path:
+        def write_checked(partial: Path) -> None:
             write(partial)
-            os.replace(partial, final)
-        finally:
-            partial.unlink(missing_ok=True)
-        return final
+            self._finish(partial, name)
+            self._claim(name, identifier, sha256_file(partial))
+
+        return atomic_write(self.path / name, write_checked)
+
+    def _claim(self, name: str, identifier: str, digest: str) -> None:
+        """One file name, one wheel: identical bytes from two jobs are fine, different bytes
+        are an error naming both (the first stays)."""
+        with self._lock:
+            first = self._delivered.setdefault(name, (identifier, digest))
+        if first[1] != digest:
+            raise WheelCollision(
+                f"{identifier} built {name}, but {first[0]} already delivered a different "
+                "wheel under that name in this run; the first is kept. Two identifiers must "
+                "not produce one file name with different contents: check the project's "
+                "wheel tags (e.g. a py_limited_api or abi3 setting that differs per build).",
+                step="deliver",
+                command=f"deliver {name}",
+                returncode=1,
+            )
+
+    def _finish(self, partial: Path, name: str) -> None:
+        """Normalise the zip (reproducible bytes), then refuse a broken wheel."""
+        if self.source_date_epoch is not None:
+            normalize_wheel(partial, self.source_date_epoch)
+        require_valid_wheel(partial, name)

@@ -1,12 +1,14 @@
-"""Helpers for the container tests: the test images, leftover checks, running manywheel."""
+"""Helpers for the container tests: the test images, leftover checks, this session's containers."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import subprocess
-import sys
+import uuid
 from pathlib import Path
+
+from tests.running import run_manywheel
 
 IMAGES = {
     "x86_64": "manywheel-test/manylinux-x86_64:latest",
@@ -16,19 +18,21 @@ IMAGES = {
 # built from Debian packages and source packages by tests/images/build-musl-image.sh
 MUSL_IMAGE = "manywheel-test/musllinux-x86_64:latest"
 ENGINES = ("podman", "docker")
+# Every container this test session makes carries this label (given to manywheel as
+# container create_args), so that tests look only at their own containers.
+SESSION_LABEL = f"manywheel-test-session={os.getpid()}-{uuid.uuid4().hex[:8]}"
+LABEL_ENV = {"MANYWHEEL_CONTAINER_ENGINE": f"auto; create_args: --label {SESSION_LABEL}"}
 
 
-def manywheel_containers(engine: str, image: str = "") -> list[str]:
-    """Names of every container manywheel made that still exists (running or not); with image,
-    only those of that image (other runs on this machine may use the other images)."""
+def manywheel_containers(engine: str) -> list[str]:
+    """Names of the containers this test session's manywheel runs made that still exist."""
     proc = subprocess.run(
-        [engine, "ps", "-a", "--filter", "label=manywheel=1", "--format", "{{.Names}} {{.Image}}"],
+        [engine, "ps", "-a", "--filter", f"label={SESSION_LABEL}", "--format", "{{.Names}}"],
         capture_output=True,
         text=True,
         check=True,
     )
-    rows = [line.split() for line in proc.stdout.splitlines() if line.strip()]
-    return [name for name, used in rows if not image or used.endswith(image)]
+    return proc.stdout.split()
 
 
 def tree_digest(root: Path) -> str:
@@ -52,6 +56,7 @@ def image_env(engine: str, tmp_path: Path, **extra: str) -> dict[str, str]:
             "MANYWHEEL_CACHE_DIR": str(tmp_path / "cache"),
             "MANYWHEEL_LOG_DIR": str(tmp_path / "logs"),
             "TMPDIR": str(tmp_path / "tmp"),
+            **LABEL_ENV,
         }
     )
     (tmp_path / "tmp").mkdir(exist_ok=True)
@@ -59,15 +64,13 @@ def image_env(engine: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_manywheel(
-    *args: str, env: dict[str, str], timeout: float = 1500
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+__all__ = [
+    "ENGINES",
+    "IMAGES",
+    "LABEL_ENV",
+    "MUSL_IMAGE",
+    "image_env",
+    "manywheel_containers",
+    "run_manywheel",
+    "tree_digest",
+]

@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.integration.containers import (
     run_manywheel,
     tree_digest,
 )
+from tests.running import start_manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -83,18 +83,14 @@ def test_sigint_mid_build_removes_the_container(engine: str, project: Path, tmp_
         MANYWHEEL_BUILD="cp312-manylinux_x86_64",
         MANYWHEEL_BEFORE_BUILD="sleep 120",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "manywheel", "build", str(project), "-o", str(out)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    logs = Path(env["MANYWHEEL_LOG_DIR"])
+    proc = start_manywheel("build", str(project), "-o", str(out), env=env)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not manywheel_containers(engine):
-        time.sleep(0.5)
+    while time.monotonic() < deadline and not any(
+        "before-build: $" in p.read_text(errors="replace") for p in logs.rglob("*.log")
+    ):
+        time.sleep(0.5)  # polling the log: nothing to wait on
     assert manywheel_containers(engine), "the build never started a container"
-    time.sleep(3)  # let it reach before-build
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stdout + stderr

@@ -3,6 +3,7 @@ everything is cleaned up after it exits."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.containers import IMAGES, manywheel_containers
+from tests.integration.containers import IMAGES, LABEL_ENV, manywheel_containers
 from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +45,7 @@ def test_debug_shell_opens_in_the_failed_job(tmp_path: Path, platform: str) -> N
     session = f"mw-debug-{platform}"
     command = (
         f"cd {tmp_path} && TMPDIR={tmpdir} MANYWHEEL_MANYLINUX_X86_64_IMAGE={IMAGES['x86_64']} "
+        f"MANYWHEEL_CONTAINER_ENGINE={shlex.quote(LABEL_ENV['MANYWHEEL_CONTAINER_ENGINE'])} "
         f"{sys.executable} -m manywheel build {project} -o {tmp_path / 'out'} "
         f"--only cp312-manylinux_x86_64 --platform {platform} --debug-shell; "
         f"echo manywheel-exited-$?; sleep 30"
@@ -93,12 +96,6 @@ def test_debug_shell_opens_in_the_failed_job(tmp_path: Path, platform: str) -> N
 
 def test_debug_shell_needs_a_terminal(tmp_path: Path) -> None:
     project = make_c_project(tmp_path)
-    proc = subprocess.run(
-        [sys.executable, "-m", "manywheel", "build", str(project), "--debug-shell"],
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = run_manywheel("build", str(project), "--debug-shell")
     assert proc.returncode == 2
     assert "--debug-shell needs an interactive terminal" in proc.stderr

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +25,7 @@ int demo_memfd(void) { return memfd_create("demo", 0); }
 
 
 def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args], capture_output=True, text=True, check=False
-    )
+    return run_manywheel(*args)
 
 
 def unrepaired_wheel(tmp_path: Path, extra_c: str, libraries: tuple[str, ...] = ()) -> Path:

@@ -14,6 +14,7 @@ import pytest
 from manywheel.identifiers import Identifier
 from manywheel.images import python_versions
 from tests.projects import real_sdist
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -70,12 +71,7 @@ def test_migrated_config_plans_what_cibuildwheel_would(requirement: str, tmp_pat
     reference = cibuildwheel_plan(original)
     assert reference
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "manywheel", "migrate", str(original)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_manywheel("migrate", str(original))
     assert proc.returncode == 0, proc.stderr
     migrated = tmp_path / "migrated" / original.name
     migrated.mkdir(parents=True)
@@ -89,11 +85,6 @@ def test_migrated_config_plans_what_cibuildwheel_would(requirement: str, tmp_pat
     )
     shutil.copy(original / "setup.py", migrated / "setup.py")
 
-    plan = subprocess.run(
-        [sys.executable, "-m", "manywheel", "plan", str(migrated), "--platform", "docker"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    plan = run_manywheel("plan", str(migrated), "--platform", "docker")
     assert plan.returncode == 0, plan.stderr
     assert set(plan.stdout.split()) == reference

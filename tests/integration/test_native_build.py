@@ -15,6 +15,7 @@ from packaging.utils import parse_wheel_filename
 from manywheel.interpreters import discover
 from tests.integration.containers import tree_digest
 from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -31,14 +32,7 @@ def manywheel(
     full_env = {**os.environ, **env}
     if tmpdir is not None:
         full_env["TMPDIR"] = str(tmpdir)
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_manywheel(*args, env=full_env)
 
 
 def auditwheel_show(wheel: Path) -> str:

@@ -8,12 +8,17 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from passlib.apache import HtpasswdFile
+
+from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -210,7 +215,8 @@ def test_invalid_dist_and_mixed_versions(tmp_path: Path, dists: Path) -> None:
         str(broken), "--repository-url", "http://127.0.0.1:9/", MANYWHEEL_PASSWORD=PASSWORD
     )
     assert proc.returncode == 1
-    assert "twine check found invalid distributions" in proc.stderr
+    assert "nothing was uploaded" in proc.stderr
+    assert "not a readable zip archive" in proc.stderr
     _no_secret(proc)
 
     mixed = tmp_path / "mixed"
@@ -227,3 +233,46 @@ def test_dry_run_lists_files(dists: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "would upload spam 1.0.0 to http://127.0.0.1:9/" in proc.stdout
     assert "spam-1.0.0.tar.gz" in proc.stdout
+
+
+def _tamper(wheel: Path) -> str:
+    """Change the extension module after RECORD was written; return its member name."""
+    with zipfile.ZipFile(wheel) as zf:
+        members = [(info, zf.read(info)) for info in zf.infolist()]
+    (so,) = [info.filename for info, _ in members if info.filename.endswith(".so")]
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members:
+            zf.writestr(info, data + b"\0" if info.filename == so else data)
+    return so
+
+
+def test_publish_uploads_nothing_when_check_rejects_a_file(
+    index: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, packages = index
+    project = make_c_project(tmp_path, "tampered")
+    out = tmp_path / "dist"
+    build = run_manywheel(
+        *("build", str(project), "-o", str(out), "-q", "--sdist"),
+        *("--only", "cp311-manylinux_x86_64"),
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    (wheel,) = out.glob("*.whl")
+    so = _tamper(wheel)
+
+    proc = publish(
+        str(out),
+        "--repository-url",
+        url,
+        MANYWHEEL_USERNAME="uploader",
+        MANYWHEEL_PASSWORD=PASSWORD,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "manywheel check found what PyPI would reject, nothing was uploaded" in proc.stderr
+    assert f"{wheel.name}: RECORD: hash of {so} does not match" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # not the wheel, and not the sdist either (it would have gone first)
+    assert [p.name for p in packages.iterdir() if p.name.startswith("tampered")] == []
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{url}/simple/tampered/", timeout=10)
+    assert missing.value.code == 404

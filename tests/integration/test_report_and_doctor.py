@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -15,18 +14,13 @@ import jsonschema
 import pytest
 
 from tests.projects import make_c_project
+from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
 
 
 def manywheel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env or dict(os.environ),
-    )
+    return run_manywheel(*args, env=env)
 
 
 def test_report_validates_and_step_summary_is_written(tmp_path: Path) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.integration.containers import tree_digest
+from tests.integration.containers import LABEL_ENV, tree_digest
+from tests.running import run_manywheel, start_manywheel
 
 __all__ = ["Run", "leftovers", "tree_digest"]
 
@@ -19,31 +19,13 @@ class Run:
         self.tmp = tmp_path / "tmp"
         self.tmp.mkdir(exist_ok=True)
         self.out = tmp_path / "wheelhouse"
-        self.env = {**os.environ, "TMPDIR": str(self.tmp), **env}
-
-    def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "manywheel", *args]
+        self.env = {**os.environ, "TMPDIR": str(self.tmp), **LABEL_ENV, **env}
 
     def __call__(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.argv(*args),
-            capture_output=True,
-            text=True,
-            env=self.env,
-            check=False,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+        return run_manywheel(*args, env=self.env, timeout=timeout)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            self.argv(*args),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-        )
+        return start_manywheel(*args, env=self.env)
 
 
 def leftovers(run: Run) -> list[str]:

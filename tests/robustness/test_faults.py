@@ -16,6 +16,7 @@ import pytest
 from tests.integration.containers import IMAGES, manywheel_containers
 from tests.projects import make_c_project
 from tests.robustness.helpers import Run, leftovers, tree_digest
+from tests.running import alive, descendants
 
 pytestmark = pytest.mark.integration
 
@@ -82,10 +83,12 @@ def test_signal_at_every_step(tmp_path: Path, step: str, sig: signal.Signals) ->
     while time.monotonic() < deadline:
         if any(f"reached-{step}" in p.read_text(errors="replace") for p in logs.rglob("*.log")):
             break
-        time.sleep(0.2)
+        time.sleep(0.2)  # polling the log: nothing to wait on
     else:
         proc.kill()
         pytest.fail(f"the build never reached {step}")
+    started = descendants(proc.pid)  # the commands this run started (its `sleep 60`)
+    assert started
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stdout + stderr
@@ -95,10 +98,7 @@ def test_signal_at_every_step(tmp_path: Path, step: str, sig: signal.Signals) ->
     assert finished.read_bytes() == b"a wheel from an earlier run"
     assert [p.name for p in run.out.iterdir()] == [finished.name]
     assert leftovers(run) == []
-    assert (
-        subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, check=False).returncode
-        == 1
-    )
+    assert alive(started) == set()
 
 
 def test_container_killed_from_outside(tmp_path: Path) -> None:
@@ -107,12 +107,15 @@ def test_container_killed_from_outside(tmp_path: Path) -> None:
         tmp_path, MANYWHEEL_PLATFORM="podman", MANYWHEEL_MANYLINUX_X86_64_IMAGE=IMAGES["x86_64"]
     )
     before = set(manywheel_containers("podman"))
+    logs = tmp_path / "logs"
+    run.env["MANYWHEEL_LOG_DIR"] = str(logs)
     proc = run.popen("build", str(project), "-o", str(run.out), "--only", "cp312-manylinux_x86_64")
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not set(manywheel_containers("podman")) - before:
-        time.sleep(0.3)
+    while time.monotonic() < deadline and not any(
+        "before-build: $" in p.read_text(errors="replace") for p in logs.rglob("*.log")
+    ):
+        time.sleep(0.3)  # polling the log: nothing to wait on
     (name,) = set(manywheel_containers("podman")) - before
-    time.sleep(2)
     subprocess.run(
         ["podman", "rm", "--force", "--time", "0", name], check=True, capture_output=True
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from manywheel.backends.containers import _pinned_candidates
 from manywheel.errors import ConfigError
 from manywheel.images import pinned_reference, resolve_image, table
+from manywheel.platforms import pinned_candidates as _pinned_candidates
 
 
 def test_defaults_follow_cibuildwheel() -> None:
     assert resolve_image("", "manylinux", "x86_64", "x").policy == "manylinux_2_28"
-    assert resolve_image("", "manylinux", "i686", "x").policy == "manylinux2014"
+    assert resolve_image("", "manylinux", "i686", "x").policy == "manylinux_2_28"  # as 4.3
     assert resolve_image("", "musllinux", "aarch64", "x").policy == "musllinux_1_2"
 
 
@@ -36,10 +36,11 @@ def test_full_references_pass_through() -> None:
 
 def test_missing_arch_for_a_policy_names_the_alternatives() -> None:
     with pytest.raises(ConfigError) as err:
-        resolve_image("manylinux_2_28", "manylinux", "i686", "pyproject.toml: manylinux-i686-image")
+        resolve_image("manylinux_2_39", "manylinux", "i686", "pyproject.toml: manylinux-i686-image")
     assert str(err.value) == (
-        "pyproject.toml: manylinux-i686-image: there is no manylinux_2_28 image for i686. "
-        "Images for i686: manylinux2014; or give a full image reference."
+        "pyproject.toml: manylinux-i686-image: there is no manylinux_2_39 image for i686. "
+        "Images for i686: manylinux2014, manylinux_2_28, manylinux_2_34; or give a full image "
+        "reference."
     )
 
 

@@ -90,3 +90,8 @@ def test_archs() -> None:
     assert resolve_archs(["auto64"], "x86_64", "docker", "archs") == {"x86_64"}
     with pytest.raises(ConfigError, match="the native backend builds only for this machine's arch"):
         resolve_archs(["aarch64"], "x86_64", "native", "--archs")
+
+
+def test_zig_cross_compiles_foreign_archs_natively() -> None:
+    archs = resolve_archs(["auto", "aarch64", "s390x"], "x86_64", "native", "archs", cross=True)
+    assert archs == {"x86_64", "aarch64", "s390x"}

@@ -88,3 +88,20 @@ def test_skip_and_groups() -> None:
         ident("cp313t-manylinux_x86_64"), "3.13.99"
     )
     assert not s.selected(ident("cp37-manylinux_x86_64"), "3.7.16")
+
+
+def test_prereleases_are_opt_in() -> None:
+    s, pre = selection(), selection(enable=frozenset({"cpython-prerelease"}))
+    # cp315 is final (3.15.0, October 2026): built by default, as in cibuildwheel 4.3
+    assert s.selected(ident("cp315-manylinux_x86_64"), "3.15.99")
+    assert s.selected(ident("cp315t-manylinux_x86_64"), "3.15.99")
+    # cp316 has no final release yet, and neither has an interpreter that says it is one
+    assert not s.selected(ident("cp316-manylinux_x86_64"), "3.16.99")
+    assert not s.selected(ident("cp315-manylinux_x86_64"), "3.15.0rc1")
+    assert not s.selected(ident("cp314-manylinux_x86_64"), "3.14.0a1+")
+    assert pre.selected(ident("cp316-manylinux_x86_64"), "3.16.99")
+    assert pre.selected(ident("cp315-manylinux_x86_64"), "3.15.0rc1")
+
+
+def test_selectors_know_the_newest_versions() -> None:
+    Selector("cp315-* cp316t-*", "skip").validate()  # not "matches no build identifier"

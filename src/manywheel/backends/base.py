@@ -1,22 +1,31 @@
-"""The executor protocol that every backend satisfies, and what jobs share through it."""
+"""The executor protocols every backend satisfies.
+
+Steps see only ``Executor``: run a command, copy the project in, list, put and copy out files,
+and where the tools are. The scheduler also drives a group's lifecycle through
+``GroupExecutor``: start, work dirs, before-all's directory, cancel, close, keep, debug shell.
+One contract suite (tests/integration/test_executor_contract.py) runs against every
+implementation, so that native and container mean the same by each member.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from manywheel.plan import GroupSpec, Job
+from manywheel.toolchains.target import TargetFacts
+
+Mask = Callable[[str], str]
 
 
 class Executor(Protocol):
-    """Runs commands and moves files for a group of jobs.
+    """Runs commands and moves files for one job.
 
     Paths are paths as the executor sees them (host paths for native, container paths for
-    docker/podman). Implementations must be safe to use from several job threads at once,
-    each job working in its own directory from ``make_workdir``.
+    docker/podman). Safe to use from several job threads at once, each job in its own
+    directory.
     """
-
-    #: the interpreter/tools layout: "native" or "container"
-    kind: str
 
     def base_environment(self) -> Mapping[str, str]:
         """The environment commands start from (used to expand $VAR in options)."""
@@ -29,35 +38,30 @@ class Executor(Protocol):
         cwd: PurePosixPath | None,
         env: Mapping[str, str],
         log: Path,
+        mask: Mask | None = None,
     ) -> int:
-        """Run argv with ``env`` added to the base environment, output appended to ``log``.
-        Returns the exit status."""
-        ...
-
-    def make_workdir(self, name: str) -> PurePosixPath:
-        """A fresh directory for one job, with an empty ``tmp`` inside; removed by ``close``."""
+        """Run argv with ``env`` added to the base environment, in ``cwd`` (None: the
+        executor's root directory, ``/`` in a container and the temp root natively, never the
+        user's tree), its output appended to ``log``, each line passed through ``mask`` first.
+        Returns the exit status (127: the program cannot start)."""
         ...
 
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
-        """A fresh copy of the project at ``dest`` (an sdist unpacked); returns the project dir."""
+        """A fresh copy of the project under ``dest``, in a directory named like the project's
+        own (an sdist's top-level directory); returns that directory."""
         ...
 
-    def before_all_dir(self) -> PurePosixPath:
-        """Where ``before-all`` runs: a project copy that no job builds from."""
+    def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]:
+        """Regular files directly in ``directory`` whose name ends with ``suffix``, sorted;
+        empty when the directory does not exist."""
         ...
-
-    def copy_tree(self, src: PurePosixPath, dest: PurePosixPath) -> None:
-        """Copy a file or directory within the executor."""
-        ...
-
-    def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]: ...
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        """Copy one host file into the executor."""
+        """Copy one host file into the executor, creating parent directories."""
         ...
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
-        """Copy one file from the executor to a host path."""
+        """Copy one file out to a host path; OSError when ``src`` does not exist."""
         ...
 
     def tool_path(self) -> str:
@@ -68,32 +72,77 @@ class Executor(Protocol):
         """The uv executable in this executor, or None."""
         ...
 
+
+class GroupExecutor(Executor, Protocol):
+    """An executor shared by the jobs of one group, with the lifecycle the scheduler drives."""
+
+    #: the interpreter/tools layout: "native" or "container"
+    kind: str
+
+    def start(self) -> None:
+        """Make the environment ready (container started, project copied in); raises a
+        ManywheelError saying what is missing. Cancel reaches it while it runs."""
+        ...
+
+    def make_workdir(self, name: str) -> PurePosixPath:
+        """A fresh directory for one job, with an empty ``tmp`` inside; removed by ``close``."""
+        ...
+
+    def before_all_dir(self) -> PurePosixPath:
+        """Where ``before-all`` runs: the copy of the project every job copies from."""
+        ...
+
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
         """An interactive shell in a job's work dir and environment (--debug-shell)."""
         ...
 
     def cancel(self) -> None:
-        """Kill every command still running (Ctrl-C, --fail-fast)."""
+        """Stop every command still running, and refuse new ones (Ctrl-C, --fail-fast)."""
         ...
 
     def close(self) -> None:
-        """Remove every temp dir/container this executor made."""
+        """Remove every temp dir/container this executor made; idempotent. Raises
+        CleanupFailed (saying what is left and how to remove it) when that fails."""
         ...
 
     def keep(self) -> str | None:
-        """Leave the executor's environment in place for inspection; say how to enter it.
+        """Leave the environment in place for inspection; say how to enter it.
 
         None if this executor cannot be kept (then ``close`` is called as usual)."""
         ...
 
 
 class Backend(Protocol):
-    """Opens executors: one per group of jobs sharing an image and arch."""
+    """Opens executors: one per group of jobs (see plan.GroupSpec)."""
 
     name: str
 
-    def open(self, image: str, arch: str) -> Executor: ...
-
-    def identity(self, image: str, python: str) -> str:
-        """What a job is built with, for the cache key (image ID, interpreter build)."""
+    def open(self, group: GroupSpec) -> GroupExecutor:
+        """An executor for the group; cheap, nothing started until ``start``."""
         ...
+
+    def identity(self, job: Job) -> str:
+        """Everything outside the options that can change the bytes of this job's wheel (the
+        interpreter build or image ID, the environment the build sees, tool versions), for
+        the cache key."""
+        ...
+
+
+@runtime_checkable
+class SplitExecutor(Protocol):
+    """A group executor whose jobs build on one side and test on another (cross builds,
+    backends/cross.py): the pipeline asks it for the job as built and the build environment,
+    and moves the repaired wheel to ``tester`` (None: the test cannot run, see
+    ``no_test_reason``)."""
+
+    tester: GroupExecutor | None
+
+    def build_job(self, job: Job) -> Job:
+        """The job as the build side runs it (its interpreter)."""
+        ...
+
+    def target_facts(self, job: Job) -> TargetFacts:
+        """What the build must know of the job's target interpreter (toolchains/target.py)."""
+        ...
+
+    def no_test_reason(self) -> str: ...

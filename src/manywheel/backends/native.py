@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -9,12 +10,16 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from manywheel.backends.base import Mask
 from manywheel.backends.processes import Processes
+from manywheel.cache_inputs import build_environment, digest, host_tools, interpreter_identity
+from manywheel.compiler_cache import CompilerCache, Notes, native_compiler_cache
+from manywheel.errors import CleanupFailed, ConfigError
 from manywheel.interpreters import uv_binary
+from manywheel.plan import GroupSpec, Job
 from manywheel.project import Project
 from manywheel.sources import copy_project, unpack_sdist
 
@@ -24,67 +29,91 @@ class NativeExecutor:
 
     kind = "native"
 
-    def __init__(self, project: Project, exclude: set[Path]) -> None:
+    def __init__(
+        self, project: Project, exclude: set[Path], uv: str | None, compiler_cache: str = "off"
+    ) -> None:
         self._project = project
         self._exclude = exclude
-        self._root = Path(tempfile.mkdtemp(prefix="manywheel-"))
+        self._root: Path | None = None
         self._pristine: Path | None = None
-        self._lock = threading.Lock()
         self._processes = Processes()
-        self._uv = uv_binary()
+        self._uv = uv
+        self._compiler_cache_mode = compiler_cache
+        self._compiler_cache: CompilerCache | None = None
+        self._notes = Notes()
+
+    def _require_root(self) -> Path:
+        if self._root is None:
+            raise RuntimeError("the native executor was used before start()")
+        return self._root
+
+    def start(self) -> None:
+        """A temp root, and the project copied (or unpacked) once; each job copies from it."""
+        self._root = Path(tempfile.mkdtemp(prefix="manywheel-"))
+        holder = self._root / "source"
+        holder.mkdir()
+        try:
+            if self._project.is_sdist:
+                self._pristine = unpack_sdist(self._project.path, holder)
+            else:
+                self._pristine = copy_project(self._project.path, holder, self._exclude)
+        except (OSError, shutil.Error) as exc:
+            raise ConfigError(
+                f"cannot copy the project '{self._project.path}' to build from it ({_why(exc)}). "
+                "Make every file of the project readable, or exclude what cannot be read."
+            ) from None
+        self._compiler_cache, self._notes.text = native_compiler_cache(
+            self._compiler_cache_mode, self._root
+        )
 
     def base_environment(self) -> Mapping[str, str]:
-        return dict(os.environ)
+        cache = self._compiler_cache
+        if cache is None:
+            return dict(os.environ)
+        return {**os.environ, **cache.environment(), "PATH": cache.path(os.environ.get("PATH", ""))}
 
     def run(
-        self, argv: Sequence[str], *, cwd: PurePosixPath | None, env: Mapping[str, str], log: Path
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        log: Path,
+        mask: Mask | None = None,
     ) -> int:
+        self._notes.say(log)
         return self._processes.run(
             argv,
             log,
-            cwd=str(cwd) if cwd else None,
-            env={**os.environ, **env},
+            mask,
+            cwd=str(cwd) if cwd is not None else str(self._require_root()),
+            env={**self.base_environment(), **env},
             start_new_session=True,  # Ctrl-C reaches us, we stop the group
         )
 
     def make_workdir(self, name: str) -> PurePosixPath:
-        path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self._root))
+        path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self._require_root()))
         (path / "tmp").mkdir()
         return PurePosixPath(path)
 
-    def _pristine_source(self) -> Path:
-        """The project copied (or unpacked) once; each job copies from here."""
-        with self._lock:
-            if self._pristine is None:
-                holder = self._root / "source"
-                holder.mkdir()
-                if self._project.is_sdist:
-                    self._pristine = unpack_sdist(self._project.path, holder)
-                else:
-                    self._pristine = copy_project(self._project.path, holder, self._exclude)
-            return self._pristine
-
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
-        pristine = self._pristine_source()
+        pristine = PurePosixPath(self.before_all_dir())
         target = Path(dest) / pristine.name
         shutil.copytree(pristine, target, symlinks=True)
         return PurePosixPath(target)
 
     def before_all_dir(self) -> PurePosixPath:
-        return PurePosixPath(self._pristine_source())
-
-    def copy_tree(self, src: PurePosixPath, dest: PurePosixPath) -> None:
-        if Path(src).is_dir():
-            shutil.copytree(src, dest, symlinks=True)
-        else:
-            Path(dest).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)
+        if self._pristine is None:
+            raise RuntimeError("the native executor was used before start()")
+        return PurePosixPath(self._pristine)
 
     def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]:
         path = Path(directory)
         if not path.is_dir():
             return []
-        return sorted(PurePosixPath(p) for p in path.iterdir() if p.name.endswith(suffix))
+        return sorted(
+            PurePosixPath(p) for p in path.iterdir() if p.name.endswith(suffix) and p.is_file()
+        )
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
         Path(dest).parent.mkdir(parents=True, exist_ok=True)
@@ -95,9 +124,8 @@ class NativeExecutor:
 
     def tool_path(self) -> str:
         dirs = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
-        uv = self.uv()
-        if uv:
-            dirs.append(str(Path(uv).parent))
+        if self._uv:
+            dirs.append(str(Path(self._uv).parent))
         return os.pathsep.join(dict.fromkeys(dirs))
 
     def uv(self) -> str | None:
@@ -112,10 +140,27 @@ class NativeExecutor:
             _stop(proc)
 
     def close(self) -> None:
+        if self._root is None:
+            return
         shutil.rmtree(self._root, ignore_errors=True)
+        if self._root.exists():
+            raise CleanupFailed(
+                f"could not remove the temporary directory {self._root}; remove it with "
+                f"'rm -rf {self._root}'."
+            )
+        self._root = None
 
     def keep(self) -> str | None:
         return None  # temp dirs are always removed; the logs hold what happened
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        first = exc.args[0][0]  # (src, dst, why) per file
+        return f"{first[0]}: {first[2]}"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -135,17 +180,31 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 class NativeBackend:
     name = "native"
 
-    def __init__(self, project: Project, exclude: set[Path]) -> None:
+    def __init__(
+        self,
+        project: Project,
+        exclude: set[Path],
+        environ: Mapping[str, str] | None = None,
+        compiler_cache: str = "off",
+    ) -> None:
         self._project = project
         self._exclude = exclude
+        self._environ = dict(os.environ if environ is None else environ)
+        self._uv = uv_binary()  # looked up once, from the main thread
+        self._compiler_cache = compiler_cache
 
-    def open(self, image: str, arch: str) -> NativeExecutor:
-        return NativeExecutor(self._project, self._exclude)
+    def open(self, group: GroupSpec) -> NativeExecutor:
+        return NativeExecutor(self._project, self._exclude, self._uv, self._compiler_cache)
 
-    def identity(self, image: str, python: str) -> str:
-        real = os.path.realpath(python)
-        try:
-            stat = os.stat(real)
-        except OSError:
-            return f"native:{real}"
-        return f"native:{real}:{stat.st_size}:{stat.st_mtime_ns}"
+    def identity(self, job: Job) -> str:
+        return self._identity(job.python, job.options.toolchain)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one backend per run
+    def _identity(self, python: str, toolchain: str) -> str:
+        return "native:" + digest(
+            {
+                "python": interpreter_identity(python),
+                "environment": build_environment(self._environ),
+                "tools": host_tools(self._uv, toolchain),
+            }
+        )

@@ -21,7 +21,20 @@ class WorkflowOptions:
     manywheel_requirement: str = "manywheel"
 
 
-def dump(document: Mapping[str, object], header: str) -> str:
-    """YAML in the order given, readable, with a header comment."""
-    body = yaml.safe_dump(document, sort_keys=False, width=100, default_flow_style=False)
+def dump(
+    document: Mapping[str, object], header: str, comments: Mapping[str, str] | None = None
+) -> str:
+    """YAML in the order given, readable, with a header comment.
+
+    ``comments`` maps a line's content (``key: value``, without indentation) to a comment
+    written after it: PyYAML cannot write comments itself.
+    """
+    body = yaml.safe_dump(document, sort_keys=False, width=1000, default_flow_style=False)
+    if comments:
+        lines = body.split("\n")
+        for index, line in enumerate(lines):
+            comment = comments.get(line.strip().removeprefix("- "))
+            if comment:
+                lines[index] = f"{line}  # {comment}"
+        body = "\n".join(lines)
     return header + body

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
-from manywheel.errors import Cancelled, ConfigError, ExitCode
+from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
+from manywheel.in_container import detect
 from manywheel.live import LiveReporter
 from manywheel.reporting import Reporter, print_summary, report_document, step_summary, write_report
 from manywheel.sdist import build_sdist
@@ -61,7 +62,8 @@ def configure_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--toolchain",
         choices=["default", "zig"],
-        help="compiler toolchain for native builds (default: the host's cc)",
+        help="compiler toolchain for builds on the host (default: the host's cc); zig also "
+        "cross-compiles foreign arches",
     )
     parser.add_argument(
         "--sdist",
@@ -94,6 +96,9 @@ def execute(args: argparse.Namespace) -> int:
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
         + " ".join(plan.identifiers)
     )
+    image = detect(session.environ) if plan.platform == "native" else None
+    if image is not None:
+        reporter.line(image.note)
     try:
         with reporter if isinstance(reporter, LiveReporter) else contextlib.nullcontext():
             outcome = api.build(session, plan, reporter, debug_shell=args.debug_shell)
@@ -103,11 +108,15 @@ def execute(args: argparse.Namespace) -> int:
             "wheels already finished are kept in the output dir."
         ) from None
     results = outcome.results
+    sdist_error: ManywheelError | None = None
     if args.sdist:
-        sdist = build_sdist(session.project, Path(session.resolver.run.output_dir))
-        reporter.line(f"sdist: {sdist.name}")
+        try:
+            sdist = build_sdist(session.project, Path(session.resolver.run.output_dir))
+            reporter.line(f"sdist: {sdist.name}")
+        except ManywheelError as exc:  # the report and summary are still written
+            sdist_error = exc
     if args.report:
-        write_report(args.report, report_document(results, plan.platform))
+        write_report(args.report, report_document(results, plan.platform, outcome.source_date))
     print_summary(console, results)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
@@ -115,6 +124,14 @@ def execute(args: argparse.Namespace) -> int:
             fh.write(step_summary(results))
     for kept in outcome.kept:
         console.print(kept, markup=False)
+    for problem in outcome.cleanup_errors:
+        console.print(f"warning: {problem}", markup=False)
+    if outcome.start_errors:  # one paragraph per group that could not start
+        for error in outcome.start_errors[1:]:
+            print(f"manywheel: error: {error.message}", file=sys.stderr)
+        raise outcome.start_errors[0]
+    if sdist_error is not None:
+        raise sdist_error
     failed = [r for r in results if r.status != "success"]
     if failed:
         console.print(

@@ -44,7 +44,8 @@ def configure_parser(subparsers: Any) -> None:
         "--publish",
         choices=["trusted", "token", "none"],
         default="trusted",
-        help="trusted publishing (GitHub), a token secret, or no publish job",
+        help="trusted publishing (an OIDC token, no secret; GitHub and GitLab), a "
+        "PYPI_API_TOKEN secret/variable, or no publish job (default: trusted)",
     )
     parser.add_argument("--python-version", default="3.12", help="the runners' Python")
     parser.set_defaults(execute=execute)

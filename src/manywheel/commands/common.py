@@ -1,4 +1,4 @@
-"""Arguments shared by the commands that read a project: build, plan."""
+"""Arguments shared by commands: a project (build, plan), distributions (check, publish)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from manywheel import api
+from manywheel.config.declarations import OPTIONS
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +26,17 @@ def add_path_argument(parser: argparse.ArgumentParser, what: str) -> None:
         type=Path,
         metavar="PATH",
         help=f"{what} (default: the current directory)",
+    )
+
+
+def add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
+    """The FILE_OR_DIR positionals of check and publish."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="FILE_OR_DIR",
+        help="wheels and sdists, or directories holding them (default: wheelhouse)",
     )
 
 
@@ -64,18 +76,8 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# argparse dest -> (option name, flag shown in errors)
-_FLAG_OPTIONS = {
-    "platform": ("platform", "--platform"),
-    "archs": ("archs", "--archs"),
-    "output_dir": ("output-dir", "--output-dir"),
-    "jobs": ("jobs", "--jobs"),
-    "fail_fast": ("fail-fast", "--fail-fast"),
-    "allow_empty": ("allow-empty", "--allow-empty"),
-    "toolchain": ("toolchain", "--toolchain"),
-    "keep_container": ("keep-container", "--keep-container"),
-    "cache": ("cache", "--no-cache"),
-}
+# argparse dest -> (option name, flag shown in errors), from the option declarations
+_FLAG_OPTIONS = {o.field: (o.name, o.flag) for o in OPTIONS.values() if o.flag}
 
 
 def cli_values(args: argparse.Namespace) -> dict[str, tuple[Any, str]]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
+from manywheel.config.model import Options
 from manywheel.errors import ExitCode
+from manywheel.in_container import detect
+from manywheel.libc_floor import host_libc, host_statement
 
 
 def configure_parser(subparsers: Any) -> None:
@@ -29,9 +33,11 @@ def configure_parser(subparsers: Any) -> None:
 def execute(args: argparse.Namespace) -> int:
     session = load_session(args)
     plan = api.make_build_plan(session, args.only, args.shard)
+    floor = native_floor(plan.platform, session.resolver.run, session.environ)
     if args.json:
         document = {
             "platform": plan.platform,
+            "libc_floor": floor,
             "jobs": [
                 {
                     "identifier": job.name,
@@ -49,4 +55,16 @@ def execute(args: argparse.Namespace) -> int:
     else:
         for name in plan.identifiers:
             print(name)
+        if floor:  # stdout stays one identifier a line, for scripts
+            print(f"note: {floor}", file=sys.stderr)
     return ExitCode.OK
+
+
+def native_floor(platform: str, run: Options, environ: Mapping[str, str]) -> str | None:
+    """What the host's libc means for the wheels of a native plan (None for containers)."""
+    if platform != "native":
+        return None
+    image = detect(environ)
+    if image is not None:
+        return image.note
+    return host_statement(host_libc(), run.toolchain, run.manylinux_policy)

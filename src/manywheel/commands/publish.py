@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manywheel.commands.common import add_output_arguments
+from manywheel.check import require_valid
+from manywheel.commands.common import add_distribution_arguments, add_output_arguments
 from manywheel.errors import ConfigError, ExitCode
 from manywheel.publish import Target, check_consistent, collect, twine_check, upload
 from manywheel.secrets import Masker
@@ -18,19 +19,15 @@ def configure_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "publish",
         help="upload wheels and sdist with twine",
-        description="Check the distributions (same project and version, twine check) and "
-        "upload them with twine. Credentials come from MANYWHEEL_USERNAME/MANYWHEEL_PASSWORD, "
-        "TWINE_USERNAME/TWINE_PASSWORD, MANYWHEEL_TOKEN (user __token__) or .pypirc; they are "
-        "never printed.",
+        description=(
+            "Check the distributions (same project and version, manywheel check, twine "
+            "check) and upload them with twine. Credentials come from "
+            "MANYWHEEL_USERNAME/MANYWHEEL_PASSWORD, TWINE_USERNAME/TWINE_PASSWORD, "
+            "MANYWHEEL_TOKEN (user __token__) or .pypirc; they are never printed."
+        ),
     )
     add_output_arguments(parser)
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="FILE_OR_DIR",
-        help="distributions or directories (default: wheelhouse)",
-    )
+    add_distribution_arguments(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--repository-url", metavar="URL", help="the index's upload URL")
     where.add_argument(
@@ -62,6 +59,7 @@ def execute(args: argparse.Namespace) -> int:
     target = Target(url, None if url else (args.repository or "pypi"), args.config_file)
     files = collect(args.paths or [Path("wheelhouse")])
     name, version = check_consistent(files)
+    require_valid(files, "nothing was uploaded")
     twine_check(files, masker)
     if args.dry_run:
         print(f"would upload {name} {version} to {target.shown}:")

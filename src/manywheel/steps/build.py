@@ -12,6 +12,10 @@ from manywheel.steps.venv import make_venv, pip_install
 
 def frontend_for(ctx: JobContext) -> str:
     wanted = ctx.job.options.build_frontend
+    if ctx.build_env and ctx.executor.uv():
+        # a cross build's variables must reach the backend, not the frontend's installers:
+        # uv build runs its installs in processes of its own (see toolchains/target.py)
+        return "uv"
     if wanted == "default":
         return "uv" if ctx.executor.uv() else "build"
     return wanted
@@ -41,11 +45,12 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     python = make_venv(ctx, "build", venv, use_uv=use_uv)
     before_build(ctx, venv / "bin")
     out = ctx.workdir / "built"
-    path_env = {"PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path())}
+    path_env = {"PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path()), **ctx.build_env}
     verbosity = _verbosity_flags(options.build_verbosity)
     uv = ctx.executor.uv()
+    config_settings = [*options.config_settings, *ctx.build_settings]
     if frontend == "uv" and uv:
-        settings = [f"--config-setting={k}={v}" for k, v in options.config_settings]
+        settings = [f"--config-setting={k}={v}" for k, v in config_settings]
         argv = [
             uv,
             "build",
@@ -59,7 +64,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             str(ctx.project),
         ]
     elif frontend == "pip":
-        settings = [f"--config-settings={k}={v}" for k, v in options.config_settings]
+        settings = [f"--config-settings={k}={v}" for k, v in config_settings]
         argv = [
             str(python),
             "-m",
@@ -74,7 +79,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
         ]
     else:
         pip_install(ctx, "build", python, ["build"], use_uv=use_uv)
-        settings = [f"-C{k}={v}" for k, v in options.config_settings]
+        settings = [f"-C{k}={v}" for k, v in config_settings]
         installer = ["--installer", "uv"] if use_uv else []
         argv = [
             str(python),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import threading
 import time
@@ -13,6 +14,7 @@ from manywheel.backends.base import Executor
 from manywheel.environment import evaluate
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.plan import Job
+from manywheel.secrets import Masker
 
 StepListener = Callable[[str, str], None]  # (identifier, step name)
 
@@ -26,8 +28,21 @@ class JobContext:
     cancel_event: threading.Event
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
+    source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the summary (JobResult.warnings)
+    # the build command's own variables and config settings (a cross build's, steps/cross.py)
+    build_env: dict[str, str] = field(default_factory=dict)
+    build_settings: list[tuple[str, str]] = field(default_factory=list)
     _env: dict[str, str] | None = None
+    _masker: Masker | None = None
+
+    def mask(self, text: str) -> str:
+        """Secrets of this job (environment, options, URLs) replaced with ****: every line
+        reaches the log through here, so no secret is ever on disk."""
+        if self._masker is None:
+            self._masker = Masker.for_job(os.environ, self.job.options)
+        return self._masker.mask(text)
 
     @property
     def env(self) -> dict[str, str]:
@@ -39,11 +54,24 @@ class JobContext:
                 **self._toolchain_env(),
                 **evaluate(self.job.options.environment, self.executor.base_environment()),
             }
+            if self.source_date_epoch is not None:
+                self._env.update(self._reproducible_env(self._env, self.source_date_epoch))
         return self._env
+
+    def _reproducible_env(self, env: Mapping[str, str], epoch: int) -> dict[str, str]:
+        """SOURCE_DATE_EPOCH (the user's own value wins), and compiler flags that keep this
+        job's random work dir out of debug info, so a rebuild gives the same bytes."""
+        base = self.executor.base_environment()
+        out = {"SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", str(epoch))}
+        remap = f"-ffile-prefix-map={self.workdir}=."
+        for var in ("CFLAGS", "CXXFLAGS"):
+            out[var] = f"{remap} {env.get(var, base.get(var, ''))}".strip()
+        return out
 
     def _toolchain_env(self) -> dict[str, str]:
         options = self.job.options
-        if options.toolchain != "zig":
+        # zig compiles on the host; in a container (e.g. a cross build's test) it has no part
+        if options.toolchain != "zig" or getattr(self.executor, "kind", "native") != "native":
             return {}
         from manywheel.toolchains.zig import policy_glibc, write_wrappers
 
@@ -60,7 +88,7 @@ class JobContext:
 
     def note(self, text: str) -> None:
         with self.log.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+            fh.write(self.mask(text) + "\n")
 
     def run(
         self,
@@ -73,7 +101,9 @@ class JobContext:
         self.check_cancelled()
         shown = shlex.join(argv)
         self.note(f"\n[manywheel] {step}: $ {shown}")
-        code = self.executor.run(argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log)
+        code = self.executor.run(
+            argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log, mask=self.mask
+        )
         if self.cancel_event.is_set():
             raise Cancelled("cancelled before it finished")
         if code != 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -10,6 +11,7 @@ from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.environment import fill
 from manywheel.errors import ManywheelError, StepFailed
 from manywheel.explain import explain, render
+from manywheel.interpreters import host_arch
 from manywheel.steps.context import JobContext
 from manywheel.toolchains.zig import policy_glibc
 
@@ -17,16 +19,20 @@ from manywheel.toolchains.zig import policy_glibc
 def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
     """Repair into <workdir>/repaired and return the one repaired wheel."""
     command = ctx.job.options.repair_wheel_command
-    if ctx.job.options.toolchain == "zig" and command == DEFAULT_REPAIR_COMMAND:
+    zig = ctx.job.options.toolchain == "zig" and getattr(ctx.executor, "kind", "") == "native"
+    if zig and command == DEFAULT_REPAIR_COMMAND:
         # the wheel must carry the policy zig targeted, not just the best one it meets
         policy, _ = policy_glibc(ctx.job.options.manylinux_policy)
-        command = (
-            f"auditwheel repair --plat {policy}_{ctx.job.identifier.arch} -w {{dest_dir}} {{wheel}}"
-        )
+        arch = ctx.job.identifier.arch
+        auditwheel = "auditwheel"
+        if arch != host_arch():  # a cross build: auditwheel's --plat knows the host's only
+            cross = "manywheel.toolchains.auditwheel_cross"
+            auditwheel = f"{shlex.quote(sys.executable)} -m {cross} {arch}"
+        command = f"{auditwheel} repair --plat {policy}_{arch} -w {{dest_dir}} {{wheel}}"
     dest = ctx.workdir / "repaired"
     if not command.strip():
-        ctx.run("repair", ["mkdir", "-p", str(dest)])
-        ctx.executor.copy_tree(wheel, dest / wheel.name)
+        script = 'mkdir -p "$1" && cp "$2" "$1/"'
+        ctx.run("repair", ["sh", "-c", script, "sh", str(dest), str(wheel)])
         return dest / wheel.name
     filled = fill(
         command,
@@ -68,5 +74,7 @@ def _explanation(ctx: JobContext, wheel: PurePosixPath) -> str:
         try:
             ctx.executor.copy_out(wheel, local)
             return render(explain(local))
-        except (ManywheelError, OSError):
+        except ManywheelError as exc:  # e.g. auditwheel cannot analyse it: say so, as its error
+            return f"(no explanation: {exc.message})"
+        except OSError:
             return ""

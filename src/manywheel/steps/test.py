@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from manywheel.environment import evaluate, fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
+from manywheel.steps.gil import check_gil
 from manywheel.steps.venv import make_venv, pip_install
 
 
@@ -30,18 +31,21 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
         ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
     test_cwd = ctx.workdir / "test-cwd"
     for source in options.test_sources:
+        script = 'mkdir -p "$(dirname "$2")" && cp -a "$1" "$2"'
+        src, dest = str(ctx.project / source), str(test_cwd / source)
         try:
-            ctx.executor.copy_tree(ctx.project / source, test_cwd / source)
-        except OSError as exc:
+            ctx.run("test", ["sh", "-c", script, "sh", src, dest])
+        except StepFailed as exc:
             raise StepFailed(
-                f"test-sources: cannot copy '{source}' from the project ({exc.strerror}); "
+                f"test-sources: cannot copy '{source}' from the project (see the log); "
                 "test-sources are paths relative to the project directory",
                 step="test",
-                command=f"copy {source}",
-                returncode=1,
+                command=exc.command,
+                returncode=exc.returncode,
             ) from None
     # the test runs in an empty directory outside the source tree (created in the same
     # process: each command in a container costs an exec round trip)
     cwd = shlex.quote(str(test_cwd))
     command = fill(options.test_command, **placeholders)
     ctx.shell("test", f"mkdir -p {cwd} && cd {cwd} && {command}", cwd=ctx.workdir, env=env)
+    check_gil(ctx, wheel, python)

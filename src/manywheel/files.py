@@ -1,0 +1,34 @@
+"""File helpers used everywhere: atomic writes (a file appears whole or not at all: written
+under a hidden temporary name, then renamed) and sha256 digests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+
+def atomic_write(final: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(partial)`` for a hidden temporary file beside ``final``, then rename it
+    into place; on any failure the partial file is removed and ``final`` left as it was."""
+    partial = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        write(partial)
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    return final
+
+
+def atomic_write_text(final: Path, text: str) -> Path:
+    return atomic_write(final, lambda partial: partial.write_text(text, encoding="utf-8"))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,235 @@
+"""An in-memory executor and backend: the steps' commands are interpreted, not run.
+
+``uv build`` writes a wheel whose payload records CFLAGS (so a test can see which build it
+got), ``auditwheel repair`` retags it manylinux_2_17, everything else succeeds unless a test
+scripts a failure (``fail_when``) or a hook (``on_run``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from manywheel.backends.base import Mask
+from manywheel.cache_inputs import build_environment, digest
+from manywheel.config.model import Options
+from manywheel.identifiers import Identifier
+from manywheel.plan import GroupSpec, Job, Plan
+
+
+def wheel_bytes(filename: str, payload: str) -> bytes:
+    """A small but valid wheel (METADATA, WHEEL, RECORD with hashes)."""
+    name, version, *_ = filename[:-4].split("-")
+    tags = filename[:-4].split("-", 2)[2]
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f"PAYLOAD = {payload!r}\n".encode(),
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{dist}/WHEEL": (
+            f"Wheel-Version: 1.0\nGenerator: fake\nRoot-Is-Purelib: false\nTag: {tags}\n"
+        ).encode(),
+    }
+    record = []
+    for member, data in files.items():
+        sha = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{member},sha256={sha},{len(data)}")
+    record.append(f"{dist}/RECORD,,")
+    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for member, data in files.items():
+            zf.writestr(zipfile.ZipInfo(member, (2020, 1, 1, 0, 0, 0)), data)
+    return buffer.getvalue()
+
+
+def payload_of(path: Path) -> str:
+    return payload_of_bytes(path.read_bytes())
+
+
+@dataclass
+class Call:
+    argv: tuple[str, ...]
+    cwd: PurePosixPath | None
+    env: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.argv)
+
+
+RunHook = Callable[["FakeExecutor", Call], "int | None"]
+
+
+@dataclass
+class FakeExecutor:
+    group: GroupSpec
+    kind: str = "container"
+    start_error: Exception | None = None
+    close_error: BaseException | None = None
+    fail_when: dict[str, int] = field(default_factory=dict)  # command substring -> status
+    on_run: RunHook | None = None
+    on_start: Callable[[FakeExecutor], None] | None = None
+    on_close: Callable[[FakeExecutor], None] | None = None
+    files: dict[PurePosixPath, bytes] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    workdirs: list[PurePosixPath] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    environ: dict[str, str] = field(default_factory=dict)
+    abi3_from: str | None = None  # "cp38": builds write cp38-abi3 wheels (a limited-API project)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- lifecycle
+    def start(self) -> None:
+        self.events.append("start")
+        if self.on_start is not None:
+            self.on_start(self)
+        if self.start_error is not None:
+            raise self.start_error
+
+    def make_workdir(self, name: str) -> PurePosixPath:
+        with self._lock:
+            path = PurePosixPath(f"/work/{name}-{len(self.workdirs)}")
+            self.workdirs.append(path)
+        return path
+
+    def before_all_dir(self) -> PurePosixPath:
+        return PurePosixPath("/project/demo")
+
+    def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
+        self.events.append("debug-shell")
+
+    def cancel(self) -> None:
+        self.events.append("cancel")
+        self.cancelled.set()
+
+    def close(self) -> None:
+        self.events.append("close")
+        if self.on_close is not None:
+            self.on_close(self)
+        if self.close_error is not None:
+            raise self.close_error
+
+    def keep(self) -> str | None:
+        self.events.append("keep")
+        return "kept for inspection"
+
+    # -- what steps use
+    def base_environment(self) -> Mapping[str, str]:
+        return {"PATH": "/usr/bin", **self.environ}
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        log: Path,
+        mask: Mask | None = None,
+    ) -> int:
+        call = Call(tuple(argv), cwd, {**self.base_environment(), **env})
+        with self._lock:
+            self.calls.append(call)
+        with log.open("a") as fh:
+            fh.write((mask or str)(f"fake: {call.text}\n"))
+        if self.on_run is not None:
+            status = self.on_run(self, call)
+            if status is not None:
+                return status
+        for needle, status in self.fail_when.items():
+            if needle in call.text:
+                return status
+        self._interpret(call)
+        return 0
+
+    def _interpret(self, call: Call) -> None:
+        argv = call.argv
+        if "build" in argv and "--out-dir" in argv:
+            out = PurePosixPath(argv[argv.index("--out-dir") + 1])
+            tag = re.search(r"cp3\d+t?", str(out))
+            python = tag[0] if tag else "cp312"
+            tags = f"{self.abi3_from}-abi3" if self.abi3_from else f"{python}-{python}"
+            name = f"demo-0.1.0-{tags}-linux_{self.group.arch}.whl"
+            self.files[out / name] = wheel_bytes(name, call.env.get("CFLAGS", ""))
+        repair = re.search(r"auditwheel repair -w (\S+) (\S+)", call.text)
+        if repair:
+            dest, wheel = PurePosixPath(repair[1]), PurePosixPath(repair[2])
+            name = wheel.name.replace("linux_", "manylinux_2_17_")
+            payload = payload_of_bytes(self.files[wheel])
+            self.files[dest / name] = wheel_bytes(name, payload)
+
+    def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
+        with self._lock:
+            self.events.append("prepare_source")
+        return dest / "demo"
+
+    def list_files(self, directory: PurePosixPath, suffix: str) -> list[PurePosixPath]:
+        return sorted(p for p in self.files if p.parent == directory and p.name.endswith(suffix))
+
+    def put_file(self, src: Path, dest: PurePosixPath) -> None:
+        self.files[dest] = src.read_bytes()
+
+    def copy_out(self, src: PurePosixPath, dest: Path) -> None:
+        if src not in self.files:
+            raise FileNotFoundError(2, "no such file", str(src))
+        dest.write_bytes(self.files[src])
+
+    def tool_path(self) -> str:
+        return "/tools/bin"
+
+    def uv(self) -> str | None:
+        return "/tools/bin/uv"
+
+
+def payload_of_bytes(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("/__init__.py"))
+        match = re.search(r"PAYLOAD = '(.*)'", zf.read(name).decode())
+    assert match is not None
+    return match[1]
+
+
+@dataclass
+class FakeBackend:
+    """Opens one FakeExecutor per group; ``configure`` adjusts each before it starts."""
+
+    name: str = "fake"
+    configure: Callable[[FakeExecutor], None] | None = None
+    environ: dict[str, str] = field(default_factory=dict)
+    opened: list[FakeExecutor] = field(default_factory=list)
+
+    def open(self, group: GroupSpec) -> FakeExecutor:
+        executor = FakeExecutor(group, environ=dict(self.environ))
+        if self.configure is not None:
+            self.configure(executor)
+        self.opened.append(executor)
+        return executor
+
+    def identity(self, job: Job) -> str:
+        return "fake:" + digest({"python": job.python, "env": build_environment(self.environ)})
+
+
+def job(
+    identifier: str = "cp312-manylinux_x86_64",
+    *,
+    image: str = "img",
+    run_tests: bool = True,
+    **options: object,
+) -> Job:
+    ident = Identifier.parse(identifier)
+    # the audit (abi3audit) runs on the host, outside any executor: tests/integration cover it
+    options.setdefault("audit_command", "")
+    opts = Options(test_command="true" if run_tests else "", **options)  # type: ignore[arg-type]
+    python = f"/opt/python/{ident.python_tag}/bin/python"
+    return Job(ident, python, f"{ident.version[0]}.{ident.version[1]}.1", image, opts, run_tests)
+
+
+def plan(*jobs: Job) -> Plan:
+    return Plan("podman", tuple(jobs))

@@ -1,0 +1,63 @@
+"""Running the real Scheduler over a FakeBackend in a temp dir."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from manywheel.cache import WheelCache
+from manywheel.logs import RunLogs
+from manywheel.plan import Plan
+from manywheel.reporting import Reporter
+from manywheel.results import JobResult
+from manywheel.scheduler import Scheduler
+from manywheel.wheelhouse import Wheelhouse
+from tests.fast.fakes import FakeBackend
+
+
+@dataclass
+class Outcome:
+    scheduler: Scheduler
+    results: dict[str, JobResult]
+    output: str
+    wheelhouse: Path
+
+    def status(self) -> dict[str, str]:
+        return {name: r.status for name, r in self.results.items()}
+
+
+def make_scheduler(
+    tmp_path: Path,
+    plan: Plan,
+    backend: FakeBackend,
+    *,
+    jobs: int = 2,
+    fail_fast: bool = False,
+    cache: WheelCache | None = None,
+    stream: io.StringIO | None = None,
+    limited_api: bool = False,
+) -> Scheduler:
+    wheelhouse = Wheelhouse(tmp_path / "wheelhouse")
+    wheelhouse.ensure()
+    return Scheduler(
+        plan=plan,
+        backend=backend,
+        wheelhouse=wheelhouse,
+        logs=RunLogs(tmp_path / "logs"),
+        reporter=Reporter(stream or io.StringIO()),
+        jobs=jobs,
+        fail_fast=fail_fast,
+        cache=cache,
+        project_digest="dir:fake",
+        limited_api=limited_api,
+    )
+
+
+def run(tmp_path: Path, plan: Plan, backend: FakeBackend, **kwargs: object) -> Outcome:
+    stream = io.StringIO()
+    scheduler = make_scheduler(tmp_path, plan, backend, stream=stream, **kwargs)  # type: ignore[arg-type]
+    results = scheduler.run()
+    return Outcome(
+        scheduler, {r.identifier: r for r in results}, stream.getvalue(), tmp_path / "wheelhouse"
+    )

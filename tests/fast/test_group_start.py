@@ -1,0 +1,68 @@
+"""A group that cannot start is reported once, with its own exit code; its jobs did not start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from manywheel.errors import ConfigError, EnvironmentProblem, ExitCode
+from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
+from tests.fast.harness import run
+
+
+def test_missing_image_is_one_error_with_exit_4(tmp_path: Path) -> None:
+    def configure(executor: FakeExecutor) -> None:
+        if executor.group.image == "missing":
+            executor.start_error = EnvironmentProblem("the image 'missing' cannot be pulled")
+
+    backend = FakeBackend(configure=configure)
+    jobs = [job(f"cp3{m}-manylinux_x86_64", image="missing") for m in (9, 10, 11)]
+    jobs.append(job("cp312-manylinux_i686", image="present"))
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=3)
+
+    assert outcome.status() == {
+        "cp39-manylinux_x86_64": "not-started",
+        "cp310-manylinux_x86_64": "not-started",
+        "cp311-manylinux_x86_64": "not-started",
+        "cp312-manylinux_i686": "success",
+    }
+    missing = next(e for e in backend.opened if e.group.image == "missing")
+    assert missing.events.count("start") == 1  # not retried per job
+    assert missing.workdirs == []
+    assert [e.message for e in outcome.scheduler.start_errors] == [
+        "the image 'missing' cannot be pulled"
+    ]
+    assert outcome.scheduler.exit_code == ExitCode.ENVIRONMENT
+    assert outcome.output.count("cannot be pulled") == 1
+    assert "bug in manywheel" not in outcome.output
+    assert "close" in missing.events  # a half-started group is still cleaned up
+
+
+def test_failed_project_copy_is_a_start_error_not_a_bug(tmp_path: Path) -> None:
+    error = ConfigError("cannot copy the project '/p' to build from it (/p/x: Permission denied).")
+    backend = FakeBackend(configure=lambda e: setattr(e, "start_error", error))
+    outcome = run(tmp_path, plan(job("cp39-manylinux_x86_64")), backend)
+    result = outcome.results["cp39-manylinux_x86_64"]
+    assert result.status == "not-started"
+    assert result.error == error.message
+    assert outcome.scheduler.exit_code == ExitCode.CONFIG
+
+
+def test_failed_before_all_stops_only_its_group(tmp_path: Path) -> None:
+    def configure(executor: FakeExecutor) -> None:
+        executor.fail_when = {"exit 9": 9}
+
+    backend = FakeBackend(configure=configure)
+    jobs = [
+        job("cp39-manylinux_x86_64", before_all="exit 9"),
+        job("cp310-manylinux_x86_64", before_all="exit 9"),
+        job("cp311-manylinux_x86_64"),
+    ]
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=1)
+    assert outcome.status() == {
+        "cp39-manylinux_x86_64": "not-started",
+        "cp310-manylinux_x86_64": "not-started",
+        "cp311-manylinux_x86_64": "success",
+    }
+    (error,) = outcome.scheduler.start_errors
+    assert error.message.startswith("before-all failed for img [x86_64]")
+    assert outcome.scheduler.exit_code == ExitCode.FAILED

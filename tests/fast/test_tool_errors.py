@@ -1,0 +1,49 @@
+"""A library's error is shown as that tool's error, never as a bug in manywheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from manywheel import explain as explain_module
+from manywheel.errors import ToolError
+from tests.fast.fakes import FakeBackend, job, plan, wheel_bytes
+from tests.fast.harness import run
+
+
+@pytest.fixture
+def auditwheel_rejects_libc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditwheel import wheel_abi
+    from auditwheel.error import InvalidLibcError
+
+    def analyze(*args: object, **kwargs: object) -> None:
+        raise InvalidLibcError("couldn't detect libc of demo/_demo.so")
+
+    monkeypatch.setattr(wheel_abi, "analyze_wheel_abi", analyze)
+
+
+@pytest.mark.usefixtures("auditwheel_rejects_libc")
+def test_explain_reports_auditwheel_errors_as_auditwheels(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-0.1.0-cp312-cp312-linux_x86_64.whl"
+    wheel.write_bytes(wheel_bytes(wheel.name, ""))
+    with pytest.raises(ToolError) as info:
+        explain_module.explain(wheel)
+    assert info.value.message == (
+        f"auditwheel cannot analyse {wheel.name}: couldn't detect libc of demo/_demo.so "
+        "(InvalidLibcError)"
+    )
+
+
+@pytest.mark.usefixtures("auditwheel_rejects_libc")
+def test_failed_repair_shows_auditwheels_error_not_a_bug(tmp_path: Path) -> None:
+    backend = FakeBackend(configure=lambda e: setattr(e, "fail_when", {"auditwheel repair": 1}))
+    outcome = run(tmp_path, plan(job("cp312-manylinux_x86_64")), backend)
+    result = outcome.results["cp312-manylinux_x86_64"]
+    assert result.status == "failed"
+    assert result.failed_step == "repair"
+    assert result.error is not None
+    assert "bug in manywheel" not in result.error
+    assert "internal error" not in result.error
+    assert "(no explanation: auditwheel cannot analyse" in result.error
+    assert "couldn't detect libc" in result.error

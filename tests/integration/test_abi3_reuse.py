@@ -1,0 +1,138 @@
+"""abi3 for real: a limited-API extension and a public abi3 sdist are built once per platform
+and tested on every selected CPython (as cibuildwheel's find_compatible_wheel)."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from manywheel.interpreters import discover
+from tests.projects import real_sdist
+from tests.running import run_manywheel
+
+pytestmark = pytest.mark.integration
+
+HOST = [
+    f"cp3{minor}"
+    for minor in sorted(
+        i.identifier.version[1]
+        for i in discover()
+        if i.identifier.version >= (3, 8) and not i.identifier.free_threaded
+    )
+]
+
+LIMITED_C = """\
+#define Py_LIMITED_API 0x03080000
+#include <Python.h>
+#include <stdlib.h>
+
+/* atoi: the extension links libc, as every real one does (auditwheel needs to see it) */
+static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(atoi("42")); }
+static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "limited", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_limited(void) { return PyModule_Create(&module); }
+"""
+
+
+def limited_api_project(root: Path, marker: Path, source: str = LIMITED_C) -> Path:
+    project = root / "limited"
+    project.mkdir(parents=True)
+    (project / "limited.c").write_text(source)
+    (project / "setup.cfg").write_text("[bdist_wheel]\npy_limited_api = cp38\n")
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools>=68"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "limited"
+        version = "1.0"
+
+        [tool.setuptools]
+        ext-modules = [{{ name = "limited", sources = ["limited.c"], py-limited-api = true }}]
+        py-modules = []
+
+        [tool.manywheel]
+        before-build = "echo built >> {marker}"
+        test-command = "python -c 'import limited, sys; assert limited.answer() == 42; print(sys.version_info[:2])' >> {marker}.tested"
+        """)
+    )
+    return project
+
+
+def build(project: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, dict[str, object]]]:
+    report = tmp_path / "report.json"
+    proc = run_manywheel(
+        "build",
+        str(project),
+        "-o",
+        str(tmp_path / "out"),
+        "--report",
+        str(report),
+        *extra,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    jobs = {j["identifier"]: j for j in json.loads(report.read_text())["jobs"]}
+    return proc.returncode, jobs
+
+
+def test_limited_api_extension_is_built_once_and_tested_on_each_cpython(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    project = limited_api_project(tmp_path / "src", marker)
+    _, jobs = build(project, tmp_path, "--no-cache")
+    wheels = sorted(p.name for p in (tmp_path / "out").glob("*.whl"))
+    assert len(wheels) == 1
+    assert wheels[0].startswith("limited-1.0-cp38-abi3-manylinux")
+    assert marker.read_text().splitlines() == ["built"]  # before-build ran once
+    assert len(Path(f"{marker}.tested").read_text().splitlines()) == len(HOST)
+    first = f"{HOST[0]}-manylinux_x86_64"
+    assert {name: j["reused_from"] for name, j in jobs.items()} == {
+        f"{tag}-manylinux_x86_64": (None if tag == HOST[0] else first) for tag in HOST
+    }
+    assert all(j["tested"] and j["status"] == "success" for j in jobs.values())
+
+
+def test_a_public_abi3_sdist_is_built_once(tmp_path: Path) -> None:
+    sdist = real_sdist("psutil==7.2.2")
+    _, jobs = build(
+        sdist,
+        tmp_path,
+        "--no-cache",
+        "--jobs",
+        "3",
+    )
+    wheels = sorted(p.name for p in (tmp_path / "out").glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    assert "-cp36-abi3-" in wheels[0]
+    built = [name for name, j in jobs.items() if j["reused_from"] is None]
+    assert len(built) == 1
+    assert all(j["status"] == "success" for j in jobs.values())
+
+
+def test_auditwheels_own_error_is_shown_as_auditwheels(tmp_path: Path) -> None:
+    """An extension that links no libc makes auditwheel raise InvalidLibcError: the job
+    fails in repair with auditwheel's words, never as a bug in manywheel."""
+    no_libc = LIMITED_C.replace('atoi("42")', "42")
+    project = limited_api_project(tmp_path / "src", tmp_path / "marker", no_libc)
+    proc = run_manywheel(
+        "build",
+        str(project),
+        "-o",
+        str(tmp_path / "out"),
+        "--only",
+        f"{HOST[-1]}-manylinux_x86_64",
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert proc.returncode == 1
+    assert "failed in step repair" in proc.stdout
+    assert "couldn't detect libc for python extension limited.abi3.so (InvalidLibcError)" in (
+        " ".join(proc.stdout.split())
+    )
+    assert "bug in manywheel" not in proc.stdout + proc.stderr
+    assert "internal error" not in proc.stdout + proc.stderr

