@@ -184,6 +184,8 @@ class Scheduler:
             job_cache = self._job_cache(job)
             if job_cache is None or not restore_from_cache(job, job_cache, self.wheelhouse, result):
                 executor = self._executor_for(group, job, result.log)
+                if job_cache is None:  # the image is there now: its ID names the entry
+                    job_cache = self._job_cache(job)
                 ctx = JobContext(
                     job,
                     executor,
@@ -236,10 +238,14 @@ class Scheduler:
             result.failed_command = masker.mask(result.failed_command)
 
     def _job_cache(self, job: Job) -> JobCache | None:
-        if self.cache is None:
+        """The job's cache entry keys; None without a cache, or while the backend cannot yet
+        say what the job is built with (never a key with a part missing)."""
+        identity = self.backend.identity(job) if self.cache is not None else None
+        if self.cache is None or identity is None:
             return None
-        keys = cache_keys(self.project_digest, job.name, self.backend.identity(job), job.options)
-        return JobCache(self.cache, keys)
+        return JobCache(
+            self.cache, cache_keys(self.project_digest, job.name, identity, job.options)
+        )
 
     # -- the run -------------------------------------------------------------------------------
     def cancel(self) -> None:

@@ -204,6 +204,7 @@ class FakeBackend:
     configure: Callable[[FakeExecutor], None] | None = None
     environ: dict[str, str] = field(default_factory=dict)
     opened: list[FakeExecutor] = field(default_factory=list)
+    image_pulled: bool = True  # False: identity unknown until a group started (pulled it)
 
     def open(self, group: GroupSpec) -> FakeExecutor:
         executor = FakeExecutor(group, environ=dict(self.environ))
@@ -212,7 +213,9 @@ class FakeBackend:
         self.opened.append(executor)
         return executor
 
-    def identity(self, job: Job) -> str:
+    def identity(self, job: Job) -> str | None:
+        if not self.image_pulled and not any("start" in e.events for e in self.opened):
+            return None
         return "fake:" + digest({"python": job.python, "env": build_environment(self.environ)})
 
 

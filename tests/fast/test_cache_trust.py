@@ -75,17 +75,23 @@ def test_native_key_covers_tool_versions(native: Project, monkeypatch: pytest.Mo
         versions[tool] = versions[tool][:-2]
 
 
-def test_container_key_covers_passed_values_and_create_args(tmp_path: Path) -> None:
+def test_container_key_covers_passed_values_and_create_args(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from manywheel.backends.containers import ContainerBackend
     from manywheel.backends.engine import Engine
 
     def key(environ: dict[str, str], create_args: tuple[str, ...] = ()) -> str:
         engine = Engine("podman", create_args)
         backend = ContainerBackend(engine, native_project, set(), environ, pip_settings={})
-        backend._image_id = lambda image: "sha256:abc"  # type: ignore[method-assign]
         the_job = job(JOB, environment_pass=("SECRET_FLAGS",))
-        return backend.identity(the_job)
+        identity = backend.identity(the_job)
+        assert identity is not None
+        return identity
 
+    from manywheel.backends import containers
+
+    monkeypatch.setattr(containers, "image_id", lambda engine, image: "sha256:abc")
     native_project = Project(tmp_path, False, "demo", None, None, "pyproject.toml")
     base = key({"SECRET_FLAGS": "a"})
     assert key({"SECRET_FLAGS": "b"}) != base
@@ -116,3 +122,17 @@ def test_an_entry_vanishing_during_prune_is_skipped(tmp_path: Path) -> None:
     (entry / "meta.json").symlink_to(entry / "gone.json")  # listed, then gone when read
     assert cache.entries() == []
     assert cache.prune(0) == (0, 0)
+
+
+def test_an_image_not_pulled_yet_never_names_an_entry(tmp_path: Path) -> None:
+    """Before the pull the image ID is unknown: no lookup under a key with a part missing;
+    the wheel is stored under the key taken after the group started."""
+    cache = WheelCache(tmp_path / "cache", 1 << 30)
+    first = FakeBackend(image_pulled=False)
+    outcome = run(tmp_path / "1", plan(job(JOB)), first, cache=cache)
+    assert outcome.results[JOB].status == "success"
+    assert len(cache.entries()) == 1
+    pulled = FakeBackend()  # the image is local now: a hit, no executor needed
+    again = run(tmp_path / "2", plan(job(JOB)), pulled, cache=cache)
+    assert again.results[JOB].cached
+    assert pulled.opened == []

@@ -121,10 +121,11 @@ class Backend(Protocol):
         """An executor for the group; cheap, nothing started until ``start``."""
         ...
 
-    def identity(self, job: Job) -> str:
+    def identity(self, job: Job) -> str | None:
         """Everything outside the options that can change the bytes of this job's wheel (the
         interpreter build or image ID, the environment the build sees, tool versions), for
-        the cache key."""
+        the cache key. None while it cannot be known (an image not pulled yet): the cache is
+        then not consulted before the group starts, and the key is taken again after."""
         ...
 
 

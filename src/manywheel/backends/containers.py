@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 from manywheel.backends.container import ContainerCaches, ContainerExecutor
-from manywheel.backends.engine import Engine, choose_engine, needs_emulation
+from manywheel.backends.engine import Engine, choose_engine, image_id, needs_emulation
 from manywheel.cache_inputs import digest
 from manywheel.compiler_cache import cache_home, host_cache_dir, image_dir_name
 from manywheel.config.model import Options
@@ -48,30 +47,22 @@ class ContainerBackend:
     def _forwarded(self, environment_pass: tuple[str, ...]) -> Forwarded:
         return forward_environment(self._environ, environment_pass, self._pip_settings)
 
-    def identity(self, job: Job) -> str:
+    def identity(self, job: Job) -> str | None:
+        image = image_id(self._engine, job.image)
+        if image == "unknown":  # not pulled yet: known once the group started
+            return None
         forwarded = self._forwarded(tuple(job.options.environment_pass))
         ca = forwarded.ca_bundle
         return f"{self._engine.name}:" + digest(
             {
                 "image": job.image,
-                "image_id": self._image_id(job.image),
+                "image_id": image,
                 "python": job.python,
                 "create_args": self._engine.create_args,
                 "forwarded": forwarded.env,
                 "ca": sha256_file(ca) if ca else None,
             }
         )
-
-    @functools.lru_cache(maxsize=16)  # noqa: B019 - one backend per run
-    def _image_id(self, image: str) -> str:
-        proc = subprocess.run(
-            self._engine.command("image", "inspect", "--format", "{{.Id}}", image),
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-        return proc.stdout.strip() if proc.returncode == 0 else "unknown"
 
     def open(self, group: GroupSpec) -> ContainerExecutor:
         return ContainerExecutor(
@@ -88,10 +79,10 @@ class ContainerBackend:
     def _caches(self, image: str) -> ContainerCaches:
         """uv's and ccache's host dirs for this image: kept across runs, one per image ID (uv
         and ccache lock their own caches, so concurrent jobs and runs share them safely)."""
-        image_id = self._image_id(image)
-        if image_id == "unknown":  # not pulled yet: nothing to share it with
+        found = image_id(self._engine, image)
+        if found == "unknown":  # not pulled yet: nothing to share it with
             return ContainerCaches(compiler_cache=self._compiler_cache)
-        name = f"{self._engine.name}-{image_dir_name(image_id)}"
+        name = f"{self._engine.name}-{image_dir_name(found)}"
         return ContainerCaches(
             uv=cache_home() / "uv" / name,
             ccache=host_cache_dir(name),

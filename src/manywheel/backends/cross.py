@@ -209,16 +209,17 @@ class CrossBackend:
         tester = self._tester.open(group) if self._tester is not None else None
         return CrossExecutor(self._native.open(group), tester, source, self._pythons)
 
-    def identity(self, job: Job) -> str:
+    def identity(self, job: Job) -> str | None:
         if not self._cross(job.identifier.arch):
             return self._host.identity(job)
         host_python = self._pythons.get(python_key(job), "")
         built_as = dataclasses.replace(job, python=host_python)
-        return "cross:" + digest(
-            {
-                "host": self._native.identity(built_as),
-                "image_id": engine_image_id(self._engine(), job.image),
-                "python": job.python,
-                "tester": self._tester.identity(job) if self._tester is not None else None,
-            }
-        )
+        parts = {
+            "host": self._native.identity(built_as),
+            "image_id": engine_image_id(self._engine(), job.image),
+            "python": job.python,
+            "tester": self._tester.identity(job) if self._tester is not None else "",
+        }
+        if None in parts.values() or parts["image_id"] == "unknown":
+            return None  # an image not pulled yet: known once the group started
+        return "cross:" + digest(parts)
