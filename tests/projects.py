@@ -41,13 +41,15 @@ def make_c_project(
     libraries: tuple[str, ...] = (),
     limited_api: str = "",
     claim_only: bool = False,
+    sources: tuple[str, ...] = (),
 ) -> Path:
     """Write a setuptools project with one C extension module ``name`` into ``root/name``.
 
     ``limited_api="cp38"`` makes it a stable-ABI project: the module is built with
     ``py-limited-api`` and Py_LIMITED_API, and the wheel tagged ``cp38-abi3``. With
     ``claim_only`` the macro is left out, so ``extra_c`` can use the full API while the wheel
-    still claims abi3 (what abi3audit exists to catch)."""
+    still claims abi3 (what abi3audit exists to catch). ``sources``: the extension's C files
+    instead of ``name.c`` (the caller writes them)."""
     project = root / name
     project.mkdir(parents=True)
     libs = f", libraries = {list(libraries)!r}" if libraries else ""
@@ -69,7 +71,7 @@ def make_c_project(
         requires-python = "{requires_python}"
 
         [tool.setuptools]
-        ext-modules = [{{ name = "{name}", sources = ["{name}.c"]{libs} }}]
+        ext-modules = [{{ name = "{name}", sources = {list(sources or [f"{name}.c"])!r}{libs} }}]
         py-modules = []
 
         [tool.manywheel]
@@ -125,23 +127,9 @@ PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
 def make_two_file_project(root: Path, name: str = "two", answer: int = 42) -> Path:
     """A setuptools project whose extension ``name`` is two C files: src/main.c calls
     ``helper()`` in src/helper.c, which returns ``answer`` (edit it with set_answer)."""
-    project = root / name
-    (project / "src").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{name}"
-        version = "0.1.0"
-
-        [tool.setuptools]
-        ext-modules = [{{ name = "{name}", sources = ["src/main.c", "src/helper.c"] }}]
-        py-modules = []
-        """)
-    )
+    project = make_c_project(root, name, sources=("src/main.c", "src/helper.c"))
+    (project / f"{name}.c").unlink()
+    (project / "src").mkdir()
     (project / "src" / "main.c").write_text(_TWO_FILE_MAIN.format(name=name))
     set_answer(project, answer)
     return project
