@@ -13,7 +13,7 @@ from rich.table import Table
 from manywheel.reporting import Reporter
 from manywheel.results import JobResult
 
-_STYLE = {"success": "green", "failed": "bold red", "cancelled": "yellow"}
+_STYLE = {"success": "green", "failed": "bold red", "cancelled": "yellow", "not-started": "red"}
 
 
 class LiveReporter(Reporter):

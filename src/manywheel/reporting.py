@@ -61,7 +61,7 @@ class Reporter:
                 f"{result.identifier}: FAILED in {result.failed_step} ({result.seconds:.1f}s)"
             )
         else:
-            self.line(f"{result.identifier}: cancelled")
+            self.line(f"{result.identifier}: {result.status.replace('-', ' ')}")
 
 
 def _size(num: int | None) -> str:

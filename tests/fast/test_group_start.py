@@ -33,6 +33,8 @@ def test_missing_image_is_one_error_with_exit_4(tmp_path: Path) -> None:
     ]
     assert outcome.scheduler.exit_code == ExitCode.ENVIRONMENT
     assert outcome.output.count("cannot be pulled") == 1
+    assert "cp39-manylinux_x86_64: not started" in outcome.output
+    assert "cp39-manylinux_x86_64: cancelled" not in outcome.output
     assert "bug in manywheel" not in outcome.output
     assert "close" in missing.events  # a half-started group is still cleaned up
 
