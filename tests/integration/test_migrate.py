@@ -3,6 +3,7 @@ the package index): the result loads, and plans what cibuildwheel would build.""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,17 @@ def supported(identifier: str) -> bool:
 
 
 def cibuildwheel_plan(project: Path) -> set[str]:
+    """The identifiers cibuildwheel (the newest release) would build for the project. Its 4.x
+    builds free-threaded CPythons by default and rejects the 3.x group name for them, which
+    the real projects still carry: the reference run gets the config without it."""
+    reference = project.parent / "cibuildwheel-reference" / project.name
+    reference.mkdir(parents=True)
+    text = (project / "pyproject.toml").read_text()
+    text = re.sub(r'enable\s*=\s*"cpython-freethreading"', "enable = []", text)
+    text = re.sub(r'"cpython-freethreading",?\s*', "", text)
+    (reference / "pyproject.toml").write_text(text)
+    (reference / "setup.py").write_text("")
+    project = reference
     proc = subprocess.run(
         [
             sys.executable,

@@ -53,5 +53,7 @@ def test_pinned_candidates_use_manylinux_layout() -> None:
     choice = resolve_image("", "manylinux", "x86_64", "x")
     cands = {str(c.identifier): c for c in _pinned_candidates("manylinux", "x86_64", choice)}
     assert cands["cp312-manylinux_x86_64"].python == "/opt/python/cp312-cp312/bin/python"
-    assert cands["cp313t-manylinux_x86_64"].python == "/opt/python/cp313-cp313t/bin/python"
-    assert "cp37-manylinux_x86_64" not in cands
+    assert cands["cp314t-manylinux_x86_64"].python == "/opt/python/cp314-cp314t/bin/python"
+    # as cibuildwheel 4: the 2026 images' default set has no 3.8 and no 3.13t
+    assert "cp38-manylinux_x86_64" not in cands
+    assert "cp313t-manylinux_x86_64" not in cands
