@@ -44,12 +44,15 @@ TESTS = {
     "assert markupsafe.escape('<') == '&lt;'\"",
     "msgpack": 'python -c "import msgpack; from msgpack import _cmsgpack; '
     "assert msgpack.unpackb(msgpack.packb([1, 'a'])) == [1, 'a']\"",
+    "ujson": "python -c \"import ujson; assert ujson.loads(ujson.dumps([1, 'a', 1.5])) "
+    "== [1, 'a', 1.5]\"",
     "twofile": 'python -c "import two; assert two.answer() == 42"',
 }
 # the C file the edit scenario changes, per project
 EDITED = {
     "markupsafe": "src/markupsafe/_speedups.c",
     "msgpack": "msgpack/_cmsgpack.c",
+    "ujson": "src/ujson/decode.c",
     "twofile": "src/helper.c",
 }
 SDIST_CACHE = Path.home() / ".cache" / "manywheel-bench" / "sdists"
