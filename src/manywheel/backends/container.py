@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from manywheel.backends.base import Mask
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
 from manywheel.backends.processes import Processes
+from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone
 from manywheel.compiler_cache import (
     COMPILER_NAMES,
     CompilerCache,
@@ -35,7 +36,7 @@ from manywheel.compiler_cache import (
     missing_ccache,
     usable_dir,
 )
-from manywheel.errors import CleanupFailed, EnvironmentProblem
+from manywheel.errors import Cancelled, CleanupFailed, EnvironmentProblem
 from manywheel.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.interpreters import host_arch
 from manywheel.project import Project
@@ -48,6 +49,7 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 UV_CACHE = PurePosixPath("/manywheel-cache/uv")
 CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
 CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
+RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
 _PROBE_SEPARATOR = "@@manywheel-probe@@"
 # Variables the engine client itself reads: passed by value (they hold no secrets), so that
 # the client keeps its own PATH, temp dir, home and connection settings.
@@ -119,6 +121,9 @@ class ContainerExecutor:
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes()
         self._compilers: tuple[str, ...] = ()  # compiler names the image has
+        self._runner_python: str | None = None  # None: every command is an exec of its own
+        self._idle_runners: list[Runner] = []
+        self._runners: list[Runner] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -169,6 +174,7 @@ class ContainerExecutor:
             )
 
     def close(self) -> None:
+        self._stop_runners()  # their exec clients end with their input
         if not self._created:
             return
         # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
@@ -246,6 +252,23 @@ class ContainerExecutor:
         return [*cmd, *env_args, self.name, *self._prefix, *argv], client
 
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
+        if stdin is None and self._runner_python is not None:
+            chunks: list[bytes] = []
+            try:
+                code = self._in_runner(argv, None, {}, chunks.append)
+            except OSError as exc:
+                raise EnvironmentProblem(
+                    f"in the {self.image} container, '{shlex.join(argv)}' could not run: "
+                    f"{exc.strerror}"
+                ) from None
+            if code is not None:
+                text = b"".join(chunks).decode(errors="replace")
+                if code != 0:
+                    raise EnvironmentProblem(
+                        f"in the {self.image} container, '{shlex.join(argv)}' failed: "
+                        f"{text.strip()[-300:]}"
+                    )
+                return text
         cmd, _ = self._exec(argv, interactive=stdin is not None)
         try:
             proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
@@ -261,16 +284,21 @@ class ContainerExecutor:
         return proc.stdout.decode(errors="replace")
 
     def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
-        """The container's environment, where uv and ccache are, and which compilers there
-        are, in one exec."""
+        """The container's environment, where uv and ccache are, which compilers there are,
+        and a Python for the command runner, in one exec."""
         sep = _PROBE_SEPARATOR
         compilers = " ".join(COMPILER_NAMES)
         script = (
             f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; echo {sep}; "
-            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; true"
+            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; echo {sep}; "
+            "for p in python3 /opt/python/cp3*/bin/python3; do "
+            "command -v $p && break; done; true"
         )
-        out = self._capture(["sh", "-c", script]).split(sep + "\n", 3)
-        env_text, uv, ccache, found_compilers = out
+        out = self._capture(["sh", "-c", script]).split(sep + "\n", 4)
+        env_text, uv, ccache, found_compilers, python = out
+        # under QEMU a runner's Python would start slowly, emulated: plain execs there
+        runner_python = python.strip().splitlines()[:1]
+        self._runner_python = None if self._emulated or not runner_python else runner_python[0]
         env = {}
         for line in env_text.splitlines():
             key, found, value = line.partition("=")
@@ -278,6 +306,69 @@ class ContainerExecutor:
                 env[key] = value
         self._compilers = tuple(found_compilers.split())
         return env, uv.strip() or None, ccache.strip() or None
+
+    # -- the command runner (runner.py): one exec per job, not one per command ------------------
+    def _in_runner(
+        self,
+        argv: Sequence[str],
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        output: Callable[[bytes], object],
+    ) -> int | None:
+        """argv's exit status, run by an idle runner or a new one; None: there is no runner
+        (plain execs). Cancelled: cancel() stopped it; OSError: the runner broke off."""
+        runner = self._take_runner()
+        if runner is None:
+            return None
+        try:
+            code = runner.run(argv, cwd, env, output)
+        except RunnerGone:
+            self._drop_runner(runner)
+            if self._processes.cancelled:
+                raise Cancelled("cancelled before it finished") from None
+            raise OSError(
+                5, f"the command runner in the container {self.name} stopped unexpectedly"
+            ) from None
+        with self._lock:
+            self._idle_runners.append(runner)
+        return code
+
+    def _take_runner(self) -> Runner | None:
+        with self._lock:
+            if self._idle_runners:
+                return self._idle_runners.pop()
+            python = self._runner_python
+        if python is None:
+            return None
+        cmd, _ = self._exec([python, str(RUNNER_SCRIPT)], interactive=True)
+        proc = self._processes.spawn(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        runner = Runner(proc)
+        with self._lock:
+            self._runners.append(runner)
+        if runner.ready():
+            return runner
+        self._drop_runner(runner)
+        if self._processes.cancelled:
+            raise Cancelled("cancelled before it started")
+        with self._lock:
+            self._runner_python = None  # it cannot run here: plain execs from now on
+        return None
+
+    def _drop_runner(self, runner: Runner) -> None:
+        self._processes.forget(runner.proc)
+        runner.stop()
+        with self._lock:
+            if runner in self._runners:
+                self._runners.remove(runner)
+
+    def _stop_runners(self) -> None:
+        with self._lock:
+            runners, self._runners, self._idle_runners = self._runners, [], []
+        for runner in runners:
+            self._processes.forget(runner.proc)
+            runner.stop()
 
     # -- caches --------------------------------------------------------------------------------
     def _cache_mounts(self) -> list[str]:
@@ -340,6 +431,8 @@ class ContainerExecutor:
                     link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
                     link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
                     tar.addfile(link)
+            if self._runner_python is not None:
+                _add_bytes(tar, str(RUNNER_SCRIPT).lstrip("/"), SCRIPT.read_bytes())
 
         self._put_tar(PurePosixPath("/"), fill)
 
@@ -391,6 +484,21 @@ class ContainerExecutor:
             **self._cache_env(),
             **env,
         }
+        if self._runner_python is not None:
+            with log.open("ab") as out:
+                lines = LogLines(out, mask)
+                try:
+                    code = self._in_runner(argv, cwd, full, lines)
+                except Cancelled:
+                    return -signal.SIGINT
+                except OSError as exc:
+                    lines.close()
+                    out.write(f"\nmanywheel: {exc.strerror}\n".encode())
+                    return 125
+                finally:
+                    lines.close()
+            if code is not None:
+                return code
         cmd, client = self._exec(argv, cwd=cwd, env=full)
         return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
@@ -420,6 +528,17 @@ class ContainerExecutor:
         self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
+        if self._runner_python is not None:
+            with dest.open("wb") as fh:
+                code = self._in_runner(["cat", str(src)], None, {}, fh.write)
+            if code == 0:
+                return
+            if code is not None:  # cat's message is what it wrote
+                raise OSError(
+                    2,
+                    f"copying {src} out of the container failed: "
+                    f"{dest.read_bytes()[-300:].decode(errors='replace').strip()}",
+                )
         cmd, _ = self._exec(["cat", str(src)])
         with dest.open("wb") as fh:
             try:

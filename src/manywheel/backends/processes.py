@@ -30,9 +30,8 @@ class Processes:
     def cancelled(self) -> bool:
         return self._cancelled
 
-    @contextlib.contextmanager
-    def started(self, argv: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[bytes]]:
-        """Start argv, tracked until the block ends; Cancelled once cancel() was called.
+    def spawn(self, argv: Sequence[str], **popen: Any) -> subprocess.Popen[bytes]:
+        """Start argv, tracked until forget(proc); Cancelled once cancel() was called.
 
         OSError (the program cannot start) propagates to the caller."""
         with self._lock:
@@ -40,6 +39,16 @@ class Processes:
                 raise Cancelled("cancelled before it started")
             proc = subprocess.Popen(list(argv), **popen)
             self._running.add(proc)
+            return proc
+
+    def forget(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.discard(proc)
+
+    @contextlib.contextmanager
+    def started(self, argv: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[bytes]]:
+        """Start argv, tracked until the block ends (see spawn)."""
+        proc = self.spawn(argv, **popen)
         try:
             yield proc
         except BaseException:
@@ -47,8 +56,7 @@ class Processes:
                 proc.kill()
             raise
         finally:
-            with self._lock:
-                self._running.discard(proc)
+            self.forget(proc)
             proc.wait()
 
     def run(self, argv: Sequence[str], log: Path, mask: Mask | None = None, **popen: Any) -> int:
