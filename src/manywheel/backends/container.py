@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
+from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
 from manywheel.backends.processes import Processes
 from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone
 from manywheel.compiler_cache import (
@@ -50,6 +51,7 @@ UV_CACHE = PurePosixPath("/manywheel-cache/uv")
 CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
 CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
 RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
+UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images
 _PROBE_SEPARATOR = "@@manywheel-probe@@"
 # Variables the engine client itself reads: passed by value (they hold no secrets), so that
 # the client keeps its own PATH, temp dir, home and connection settings.
@@ -120,6 +122,7 @@ class ContainerExecutor:
         self._caches = caches or ContainerCaches()
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes()
+        self._uv_notes = Notes()
         self._compilers: tuple[str, ...] = ()  # compiler names the image has
         self._runner_python: str | None = None  # None: every command is an exec of its own
         self._idle_runners: list[Runner] = []
@@ -138,7 +141,10 @@ class ContainerExecutor:
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
             self._base_env, self._uv, ccache = self._probe()
-            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache))
+            uv = self._plan_uv()
+            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache), uv)
+            if uv is not None:
+                self._check_uv()
 
     def _host_copy(self, tmp: Path) -> Path:
         if self._project.is_sdist:
@@ -413,9 +419,31 @@ class ContainerExecutor:
         self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
         return None if host is None else Path(host)
 
-    def _put_start_files(self, project: Path, ccache: Path | None) -> None:
-        """The project copy, the CA bundle, and ccache with its compiler-named symlinks: one
-        tar stream, one exec."""
+    def _plan_uv(self) -> Path | None:
+        """uv for an emulated image without it: the host's release for the image's arch."""
+        if not self._emulated or self._uv is not None:
+            return None
+        try:
+            return foreign_uv(self.arch)
+        except NoForeignUv as exc:
+            self._uv_notes.text = (
+                f"uv: the image {self.image} has none, and none for {self.arch} could be had "
+                f"({exc}): venv and pip make the environments, slowly under QEMU"
+            )
+            return None
+
+    def _check_uv(self) -> None:
+        try:
+            version = self._capture([str(UV_PUT_IN), "--version"]).strip()
+        except EnvironmentProblem as exc:
+            self._uv_notes.text = f"uv for {self.arch} does not run in {self.image}: {exc}"
+            return
+        self._uv = str(UV_PUT_IN)
+        self._uv_notes.text = f"uv: {version}, put in (the image {self.image} has none)"
+
+    def _put_start_files(self, project: Path, ccache: Path | None, uv: Path | None) -> None:
+        """The project copy, the CA bundle, ccache with its compiler-named symlinks and uv
+        (when put in): one tar stream, one exec."""
         self._project_dir = PROJECT_DIR / project.name
 
         def fill(tar: tarfile.TarFile) -> None:
@@ -433,6 +461,8 @@ class ContainerExecutor:
                     tar.addfile(link)
             if self._runner_python is not None:
                 _add_bytes(tar, str(RUNNER_SCRIPT).lstrip("/"), SCRIPT.read_bytes())
+            if uv is not None:
+                _add_bytes(tar, str(UV_PUT_IN).lstrip("/"), uv.read_bytes(), mode=0o755)
 
         self._put_tar(PurePosixPath("/"), fill)
 
@@ -478,6 +508,7 @@ class ContainerExecutor:
         mask: Mask | None = None,
     ) -> int:
         self._notes.say(log)
+        self._uv_notes.say(log)
         full = {
             **self._forwarded.env,
             "UV_CACHE_DIR": str(UV_CACHE),

@@ -7,6 +7,26 @@ from pathlib import PurePosixPath
 
 from manywheel.steps.context import JobContext
 
+# Without uv: a venv without pip, and pip's own wheel (the one ensurepip would install, from
+# the interpreter's ensurepip or the distribution's python-wheels dir) unpacked into it.
+# `python -m venv` runs ensurepip, which installs pip with pip and byte-compiles all of it:
+# 45 s under QEMU, against 2 s for this. Without a bundled wheel: ensurepip, as before.
+# (Any CPython >= 3.6: it runs in the job's interpreter, in any image.)
+_VENV_WITH_PIP = """\
+import glob, os, sys, venv, zipfile
+dest = sys.argv[1]
+try:
+    import ensurepip
+    found = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))
+except ImportError:
+    found = []
+found = found or glob.glob("/usr/share/python-wheels/pip-*.whl")
+venv.create(dest, with_pip=not found, symlinks=os.name != "nt")
+if found:
+    (site,) = glob.glob(os.path.join(dest, "lib", "python*", "site-packages"))
+    zipfile.ZipFile(sorted(found)[-1]).extractall(site)
+"""
+
 
 def make_venv(ctx: JobContext, step: str, path: PurePosixPath, *, use_uv: bool) -> PurePosixPath:
     """Create a venv from the job's interpreter; return its python."""
@@ -14,7 +34,7 @@ def make_venv(ctx: JobContext, step: str, path: PurePosixPath, *, use_uv: bool) 
     if use_uv and uv:
         ctx.run(step, [uv, "venv", "--quiet", "--python", ctx.job.python, str(path)])
     else:
-        ctx.run(step, [ctx.job.python, "-m", "venv", str(path)])
+        ctx.run(step, [ctx.job.python, "-c", _VENV_WITH_PIP, str(path)])
     return path / "bin" / "python"
 
 
@@ -27,5 +47,8 @@ def pip_install(
     if use_uv and uv:
         argv = [uv, "pip", "install", "--quiet", "--python", str(python), *requirements]
     else:
-        argv = [str(python), "-m", "pip", "install", "--quiet", *requirements]
+        # no byte-compiling (modules compile when imported) and no version check (a network
+        # round trip): both cost seconds under QEMU
+        argv = [str(python), "-m", "pip", "install", "--quiet", "--no-compile"]
+        argv += ["--disable-pip-version-check", *requirements]
     ctx.run(step, argv)
