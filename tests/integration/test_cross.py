@@ -80,7 +80,13 @@ def test_c_and_cython_cross_compiled_and_tested_under_qemu(tmp_path: Path) -> No
         # built on the host by zig for the target, tested by the image's own CPython
         assert "zig-cc" in text
         assert "linux_aarch64.whl" in text  # as built, before the repair
-        assert "test: $ /opt/python/cp311-cp311/bin/python -c " in text  # a venv, made there
+        # the image has no uv: the host's release for aarch64 is put in, and makes the venv
+        assert "[manywheel] uv: uv " in text
+        assert "(aarch64-unknown-linux-musl), put in" in text
+        assert (
+            "test: $ /tmp/manywheel-uv/uv venv --quiet --python /opt/python/cp311-cp311/bin/python"
+            in text
+        )
     assert manywheel_containers("podman") == []
 
 

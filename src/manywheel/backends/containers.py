@@ -9,6 +9,7 @@ from pathlib import Path
 
 from manywheel.backends.container import ContainerCaches, ContainerExecutor
 from manywheel.backends.engine import Engine, choose_engine, image_id, needs_emulation
+from manywheel.backends.foreign_uv import NoForeignUv, host_uv_version
 from manywheel.cache_inputs import digest
 from manywheel.compiler_cache import cache_home, host_cache_dir, image_dir_name
 from manywheel.config.model import Options
@@ -61,8 +62,14 @@ class ContainerBackend:
                 "create_args": self._engine.create_args,
                 "forwarded": forwarded.env,
                 "ca": sha256_file(ca) if ca else None,
+                # an emulated image without uv gets the host's release put in (foreign_uv.py)
+                "uv_put_in": _uv_version() if self._emulated(job) else None,
             }
         )
+
+    @staticmethod
+    def _emulated(job: Job) -> bool:
+        return needs_emulation(host_arch(), job.identifier.arch)
 
     def open(self, group: GroupSpec) -> ContainerExecutor:
         return ContainerExecutor(
@@ -95,3 +102,10 @@ def container_backend(
 ) -> ContainerBackend:
     engine = engine_for(run.platform, run.container_engine)
     return ContainerBackend(engine, project, exclude, compiler_cache=compiler_cache)
+
+
+def _uv_version() -> str | None:
+    try:
+        return host_uv_version()
+    except NoForeignUv:
+        return None
