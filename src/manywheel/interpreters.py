@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import shutil
+import struct
 import subprocess
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -50,8 +51,10 @@ def normalize_arch(machine: str, bits: int) -> str:
     return machine
 
 
+@functools.cache
 def host_arch() -> str:
-    return normalize_arch(platform.machine(), 64 if platform.architecture()[0] == "64bit" else 32)
+    # the pointer size, not platform.architecture(): that runs `file` on the interpreter
+    return normalize_arch(platform.machine(), struct.calcsize("P") * 8)
 
 
 def candidate_paths(

@@ -5,11 +5,13 @@ moves to the test side, where the test runs with the target's interpreter."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from manywheel.backends.background_start import BackgroundStart
 from manywheel.backends.base import GroupExecutor, SplitExecutor
 from manywheel.backends.cross import CrossExecutor, TargetFactsSource
 from manywheel.backends.engine import Engine
@@ -22,10 +24,17 @@ from tests.fast.harness import run
 
 @dataclass
 class FakeCross(FakeExecutor):
-    """The build side (a FakeExecutor) holding a test side, as CrossExecutor does."""
+    """The build side (a FakeExecutor) holding a test side, started in the background as
+    CrossExecutor does."""
 
-    tester: GroupExecutor | None = None
+    test_side: GroupExecutor | None = None
     facts_asked: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._started = BackgroundStart(self.test_side) if self.test_side else None
+
+    def started_tester(self) -> GroupExecutor | None:
+        return self._started.ready() if self._started is not None else None
 
     def build_job(self, job: Job) -> Job:
         return dataclasses.replace(job, python="/host/python3.11")
@@ -40,13 +49,13 @@ class FakeCross(FakeExecutor):
     # both sides' lifecycle, as CrossExecutor's
     def start(self) -> None:
         super().start()
-        if self.tester is not None:
-            self.tester.start()
+        if self._started is not None:
+            self._started.start()
 
     def close(self) -> None:
         super().close()
-        if self.tester is not None:
-            self.tester.close()
+        if self._started is not None:
+            self._started.close()
 
 
 @dataclass
@@ -58,7 +67,7 @@ class CrossFakes(FakeBackend):
         tester = FakeExecutor(group) if self.with_tester else None
         if tester is not None:
             self.testers.append(tester)
-        executor = FakeCross(group, kind="native", tester=tester)
+        executor = FakeCross(group, kind="native", test_side=tester)
         self.opened.append(executor)
         return executor
 
@@ -149,3 +158,63 @@ def test_the_build_side_runs_a_host_cpython_of_the_same_version() -> None:
         "backend in, and none was found. Install one (pyenv, uv python install) or list it in "
         "the 'interpreters' option."
     )
+
+
+def test_the_test_side_starts_while_the_host_builds() -> None:
+    group = GroupSpec("img", "aarch64")
+    release = threading.Event()
+    builder = FakeExecutor(group)
+    tester = FakeExecutor(group, on_start=lambda _: release.wait(5))
+    executor = cross_executor(builder, tester)
+    executor.start()  # returns while the test side is still coming up
+    assert builder.events == ["start"]
+    builder.make_workdir("cp311-manylinux_aarch64")  # the build side is usable at once
+    assert isinstance(executor, SplitExecutor)  # the pipeline's check does not wait for it
+    waiting = threading.Thread(target=executor.started_tester)
+    waiting.start()
+    waiting.join(0.05)
+    assert waiting.is_alive()  # the test side is asked for: it waits for the start
+    release.set()
+    waiting.join(5)
+    assert executor.started_tester() is tester
+    executor.close()
+    assert tester.events == ["start", "close"]
+
+
+def test_a_test_side_that_cannot_start_fails_the_tests_with_its_error(tmp_path: Path) -> None:
+    error = EnvironmentProblem("podman could not start a container from 'img' (no such image)")
+    backend = CrossFakes()
+    failing = FakeExecutor(GroupSpec("img", "aarch64"), start_error=error)
+    backend.open = lambda group: (
+        backend.opened.append(  # type: ignore[method-assign]
+            FakeCross(group, kind="native", test_side=failing)
+        )
+        or backend.opened[-1]
+    )
+    outcome = run(tmp_path, plan(job(AARCH64)), backend)
+    result = outcome.results[AARCH64]
+    assert (result.status, result.failed_step, result.error) == ("failed", "test", error.message)
+    assert list(outcome.wheelhouse.iterdir()) == []  # an untested wheel is not delivered
+    (builder,) = backend.opened
+    assert builder.events[-1] == "close"
+    assert failing.events == ["start", "close"]  # a failed start is still cleaned up
+
+
+def test_closing_waits_for_a_start_in_progress_and_cancel_reaches_it() -> None:
+    group = GroupSpec("img", "aarch64")
+    started = threading.Event()
+
+    def slow_start(side: FakeExecutor) -> None:
+        started.set()
+        side.cancelled.wait(5)  # a container start that a cancel stops
+        raise EnvironmentProblem("cancelled while starting")
+
+    tester = FakeExecutor(group, on_start=slow_start)
+    executor = cross_executor(FakeExecutor(group), tester)
+    executor.start()
+    assert started.wait(5)
+    executor.cancel()
+    executor.close()  # after the start ended: never removes a container being created
+    assert tester.events == ["start", "cancel", "close"]
+    with pytest.raises(EnvironmentProblem, match="cancelled while starting"):
+        executor.started_tester()

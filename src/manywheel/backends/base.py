@@ -133,10 +133,13 @@ class Backend(Protocol):
 class SplitExecutor(Protocol):
     """A group executor whose jobs build on one side and test on another (cross builds,
     backends/cross.py): the pipeline asks it for the job as built and the build environment,
-    and moves the repaired wheel to ``tester`` (None: the test cannot run, see
+    and moves the repaired wheel to ``started_tester()`` (None: the test cannot run, see
     ``no_test_reason``)."""
 
-    tester: GroupExecutor | None
+    def started_tester(self) -> GroupExecutor | None:
+        """The test side, once started (its start's error if it could not start). A method,
+        not a property: isinstance() on this protocol must not wait for the start."""
+        ...
 
     def build_job(self, job: Job) -> Job:
         """The job as the build side runs it (its interpreter)."""

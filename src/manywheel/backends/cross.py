@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from manywheel.backends.background_start import BackgroundStart
 from manywheel.backends.base import Backend, GroupExecutor, Mask
 from manywheel.backends.engine import (
     Engine,
@@ -79,11 +80,15 @@ class CrossExecutor:
         host_pythons: Mapping[tuple[tuple[int, int], bool], str],
     ) -> None:
         self.builder = builder
-        self.tester = tester
+        # the test container comes up while the host builds (background_start.py)
+        self._tester = BackgroundStart(tester) if tester is not None else None
         self._facts = facts
         self._host_pythons = host_pythons
 
     # -- SplitExecutor
+    def started_tester(self) -> GroupExecutor | None:
+        return self._tester.ready() if self._tester is not None else None
+
     def build_job(self, job: Job) -> Job:
         """The job as the host builds it: a host CPython of the same version."""
         python = self._host_pythons.get(python_key(job))
@@ -109,17 +114,17 @@ class CrossExecutor:
     # -- lifecycle
     def start(self) -> None:
         self.builder.start()
-        if self.tester is not None:
-            self.tester.start()
+        if self._tester is not None:
+            self._tester.start()
 
     def cancel(self) -> None:
         self.builder.cancel()
-        if self.tester is not None:
-            self.tester.cancel()
+        if self._tester is not None:
+            self._tester.cancel()
 
     def close(self) -> None:
         problems = []
-        for side in (self.builder, self.tester):
+        for side in (self.builder, self._tester):
             try:
                 if side is not None:
                     side.close()
@@ -129,7 +134,7 @@ class CrossExecutor:
             raise CleanupFailed(" ".join(problems))
 
     def keep(self) -> str | None:
-        kept = self.tester.keep() if self.tester is not None else None
+        kept = self._tester.keep() if self._tester is not None else None
         if kept is not None:
             self.builder.close()  # the host side holds nothing worth inspecting
         return kept

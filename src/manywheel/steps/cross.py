@@ -64,7 +64,7 @@ def test_on_target(
 ) -> bool:
     """Move the repaired wheel to the test side and test it there; False (with a note in the
     log) when there is no test side."""
-    tester = split.tester
+    tester = split.started_tester()
     if tester is None:
         ctx.note(f"[manywheel] test skipped: {split.no_test_reason()}")
         return False
