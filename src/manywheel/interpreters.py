@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import glob
 import json
@@ -10,6 +11,7 @@ import platform
 import shutil
 import struct
 import subprocess
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -83,8 +85,29 @@ def candidate_paths(
     return out
 
 
+_probed: dict[tuple[str, int, int, int], Interpreter | None] = {}
+_probed_lock = threading.Lock()
+
+
 def probe(path: str) -> Interpreter | None:
-    """Ask one executable what it is; None if it is not a usable CPython 3."""
+    """Ask one executable what it is; None if it is not a usable CPython 3. Asked once per
+    process for the same file (a run discovers interpreters for its plan and its backends)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (os.path.realpath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    with _probed_lock:
+        if key in _probed:
+            found = _probed[key]
+            return None if found is None else dataclasses.replace(found, path=path)
+    found = _probe(path)
+    with _probed_lock:
+        _probed[key] = found
+    return found
+
+
+def _probe(path: str) -> Interpreter | None:
     try:
         proc = subprocess.run(
             [path, "-c", _PROBE],
