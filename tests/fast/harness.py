@@ -37,6 +37,7 @@ def make_scheduler(
     cache: WheelCache | None = None,
     stream: io.StringIO | None = None,
     limited_api: bool = False,
+    source_date_epoch: int | None = None,
 ) -> Scheduler:
     wheelhouse = Wheelhouse(tmp_path / "wheelhouse")
     wheelhouse.ensure()
@@ -51,6 +52,7 @@ def make_scheduler(
         cache=cache,
         project_digest="dir:fake",
         limited_api=limited_api,
+        source_date_epoch=source_date_epoch,
     )
 
 

@@ -59,13 +59,17 @@ class JobContext:
         return self._env
 
     def _reproducible_env(self, env: Mapping[str, str], epoch: int) -> dict[str, str]:
-        """SOURCE_DATE_EPOCH (the user's own value wins), and compiler flags that keep this
-        job's random work dir out of debug info, so a rebuild gives the same bytes."""
+        """SOURCE_DATE_EPOCH (the user's own value wins), and a compiler flag that keeps this
+        job's work dir out of debug info, so a rebuild gives the same bytes.
+
+        The flag goes in CPPFLAGS, which setuptools adds to its compile and link commands (and
+        meson to its arguments). Never in CFLAGS: setuptools takes a CFLAGS variable *instead
+        of* the interpreter's own flags, and every extension would be built without -O3 and
+        -DNDEBUG (as it was until this was found)."""
         base = self.executor.base_environment()
         out = {"SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", str(epoch))}
         remap = f"-ffile-prefix-map={self.workdir}=."
-        for var in ("CFLAGS", "CXXFLAGS"):
-            out[var] = f"{remap} {env.get(var, base.get(var, ''))}".strip()
+        out["CPPFLAGS"] = f"{remap} {env.get('CPPFLAGS', base.get('CPPFLAGS', ''))}".strip()
         return out
 
     def _toolchain_env(self) -> dict[str, str]:
