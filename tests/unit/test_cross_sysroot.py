@@ -56,6 +56,7 @@ def test_the_sysroot_is_unpacked_whole_with_links_inside_it(tmp_path: Path) -> N
     assert libz.is_symlink()
     assert os.readlink(libz) == "libz.so.1.2.13"
     assert libz.read_bytes() == b"\x7fELF..."
+    assert (final / "root/usr/local/lib").is_dir()  # empty in the image: zig would warn
     assert [p.name for p in final.parent.iterdir()] == ["sysroot-v1"]  # no temp dir left
 
 

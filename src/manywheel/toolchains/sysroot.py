@@ -123,7 +123,9 @@ def unpack(archive: bytes, final: Path, image: str) -> Sysroot:
                 tar.extractall(tmp, filter="data")
             else:  # pragma: no cover
                 tar.extractall(tmp)
-        Sysroot.load(tmp, image)  # a complete archive, or an error here
+        copied = Sysroot.load(tmp, image)  # a complete archive, or an error here
+        for directory in (*copied.lib_dirs, *copied.include_dirs):  # an empty one too:
+            Path(copied.host(directory)).mkdir(parents=True, exist_ok=True)  # zig warns else
         try:
             tmp.rename(final)
         except OSError:  # another job or run filled it first: theirs is as good
