@@ -25,7 +25,7 @@ from setuptools import Extension, setup
 setup(
     name="{name}",
     version="0.1.0",
-    ext_modules=[Extension("{name}", ["{name}.c"], libraries=["{library}"])],
+    ext_modules=[Extension("{name}", ["{name}.c"], libraries={libraries!r})],
     {setup_args}
 )
 """
@@ -60,21 +60,25 @@ PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
 
 
 def library_project(
-    root: Path, name: str, library: str, include: str, call: str, *, helper: bool = False
+    root: Path,
+    name: str,
+    libraries: list[str],
+    include: str,
+    call: str,
+    *,
+    helper: bool = False,
+    config: str = "",
 ) -> Path:
     project = root / name
     project.mkdir(parents=True)
     (project / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools>=61"]\n'
-        'build-backend = "setuptools.build_meta"\n\n[tool.manywheel]\n'
-        # the graft is loaded, not the image's own copy of the library
-        f"test-command = \"python -c 'import {name}; print({name}.version()); "
-        f'assert \\"{name}.libs/lib{library}\\" in open(\\"/proc/self/maps\\").read()\'"\n'
+        'build-backend = "setuptools.build_meta"\n\n[tool.manywheel]\n' + config
     )
     (project / "setup.py").write_text(
         _SETUP.format(
             name=name,
-            library=library,
+            libraries=libraries,
             extra=_BUILD_HELPER if helper else "",
             setup_args='cmdclass={"build_ext": with_helper},' if helper else "",
         )
@@ -97,37 +101,55 @@ def readelf(path: Path, option: str) -> str:
     ).stdout
 
 
-def test_zlib_is_compiled_against_grafted_and_loaded_from_the_wheel(tmp_path: Path) -> None:
-    """The aarch64 test image has zlib's headers and libz.so (python3-dev needs them)."""
-    assert (
-        in_image("ls", "/usr/include/zlib.h", "/usr/lib/aarch64-linux-gnu/libz.so").returncode == 0
-    )
+# The test image is Debian 12: its libcrypt needs GLIBC_2.36, so the wheel that carries it is
+# manylinux_2_36 (zig targets that glibc). The test checks that the grafted copy is the one
+# loaded, not the image's own (the image has libcrypt.so.1 too).
+CRYPT_CONFIG = (
+    'manylinux-policy = "manylinux_2_36"\n'
+    "test-command = '''python -c 'import cdemo; z, c = cdemo.version(); print(z); "
+    'assert "saltsalt" in c and len(c) > 40, c; '
+    """assert "cdemo.libs/libcrypt" in open("/proc/self/maps").read()' '''\n"""
+)
+
+
+def test_image_libraries_are_compiled_against_and_grafted(tmp_path: Path) -> None:
+    """zlib (headers and libz.so from the image; libz.so.1 is on the manylinux policy's list,
+    so it stays a system dependency, as a repair in the image leaves it) and libcrypt (not on
+    the list: auditwheel grafts the image's aarch64 copy into the wheel)."""
+    have = "ls /usr/include/zlib.h /usr/lib/aarch64-linux-gnu/libz.so /usr/include/crypt.h"
+    assert in_image("sh", "-c", f"{have} /usr/lib/aarch64-linux-gnu/libcrypt.so").returncode == 0
+    call = 'Py_BuildValue("ss", zlibVersion(), crypt("manywheel", "$6$saltsalt$"))'
     project = library_project(
-        tmp_path, "zdemo", "z", "#include <zlib.h>", "PyUnicode_FromString(zlibVersion())"
+        tmp_path,
+        "cdemo",
+        ["z", "crypt"],
+        "#include <zlib.h>\n#include <crypt.h>",
+        call,
+        config=CRYPT_CONFIG,
     )
     proc = build(project, tmp_path, "podman")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(tested," in proc.stderr
     (wheel,) = (tmp_path / "out").glob("*.whl")
-    tags = {str(t) for t in parse_wheel_filename(wheel.name)[3]}
-    assert tags == {"cp311-cp311-manylinux2014_aarch64", "cp311-cp311-manylinux_2_17_aarch64"}
-    with zipfile.ZipFile(wheel) as zf:
-        (grafted,) = [n for n in zf.namelist() if n.startswith("zdemo.libs/libz")]
-        lib = Path(zf.extract(grafted, tmp_path / "unpacked"))
-    assert "Machine:                           AArch64" in readelf(lib, "-h")
-    assert elf_machines(wheel, tmp_path) == {
-        "zdemo.cpython-311-aarch64-linux-gnu.so": "AArch64",
-        grafted: "AArch64",
+    assert {str(t) for t in parse_wheel_filename(wheel.name)[3]} == {
+        "cp311-cp311-manylinux_2_36_aarch64"
     }
-    module = tmp_path / "unpacked" / "zdemo.cpython-311-aarch64-linux-gnu.so"
-    assert f"Shared library: [{Path(grafted).name}]" in readelf(module, "-d")
+    with zipfile.ZipFile(wheel) as zf:
+        (grafted,) = [n for n in zf.namelist() if n.startswith("cdemo.libs/lib")]
+        lib = Path(zf.extract(grafted, tmp_path / "unpacked"))
+    assert Path(grafted).name.startswith("libcrypt-")
+    assert "Machine:                           AArch64" in readelf(lib, "-h")
+    module = tmp_path / "unpacked" / "cdemo.cpython-311-aarch64-linux-gnu.so"
+    assert elf_machines(wheel, tmp_path) == {module.name: "AArch64"}  # the *.so members
+    needed = readelf(module, "-d")
+    assert f"Shared library: [{lib.name}]" in needed
+    assert "Shared library: [libz.so.1]" in needed
     (log,) = (tmp_path / "logs").rglob(f"{ONLY}.log")
     text = log.read_text()
-    zlib_version = in_image("sh", "-c", "readlink /usr/lib/aarch64-linux-gnu/libz.so.1").stdout
-    assert zlib_version.strip().startswith("libz.so.")
-    # the version the image's library reports, printed by the test under QEMU
-    assert f"\n{zlib_version.strip().removeprefix('libz.so.')}\n" in text
     assert "system headers and libraries from " in text
+    # the image's zlib version, printed by the test under QEMU
+    libz = in_image("readlink", "/usr/lib/aarch64-linux-gnu/libz.so.1").stdout.strip()
+    assert f"\n{libz.removeprefix('libz.so.')}\n" in text
     assert manywheel_containers("podman") == []
 
 
@@ -137,11 +159,13 @@ def test_a_library_the_image_lacks_fails_with_a_note_not_a_traceback(tmp_path: P
     assert in_image("sh", "-c", "ls /usr/lib/aarch64-linux-gnu/libgdbm*").returncode != 0
     roots = {kind: tmp_path / kind for kind in ("link", "repair")}
     projects = {
-        "link": library_project(roots["link"], "gdemo", "gdbm", "", 'PyUnicode_FromString("none")'),
+        "link": library_project(
+            roots["link"], "gdemo", ["gdbm"], "", 'PyUnicode_FromString("none")'
+        ),
         "repair": library_project(
             roots["repair"],
             "hdemo",
-            "helper",
+            ["helper"],
             "const char *helper_version(void);",
             "PyUnicode_FromString(helper_version())",
             helper=True,
@@ -149,15 +173,15 @@ def test_a_library_the_image_lacks_fails_with_a_note_not_a_traceback(tmp_path: P
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         procs = dict(zip(roots, pool.map(lambda k: build(projects[k], roots[k], "podman"), roots)))
-    for kind, proc in procs.items():
+    for proc in procs.values():
         assert proc.returncode != 0, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr
-        (log,) = (roots[kind] / "logs").rglob(f"{ONLY}.log")
-        assert "Traceback" not in log.read_text()
     link_log = next((roots["link"] / "logs").rglob(f"{ONLY}.log")).read_text()
     assert f"manywheel: libgdbm (-lgdbm) is not in the target image {IMAGE}:" in link_log
     assert "named in the manylinux-aarch64-image option" in link_log
-    repair = procs["repair"].stderr
+    repair = procs["repair"].stdout + procs["repair"].stderr
+    repair_log = next((roots["repair"] / "logs").rglob(f"{ONLY}.log")).read_text()
+    assert "Traceback" not in repair_log  # auditwheel's, replaced by the note
     assert "repair failed" in repair
     note = (
         f"the wheel needs libhelper.so.1, and the target image {IMAGE} has no aarch64 "
