@@ -139,4 +139,5 @@ def test_docker_cross_build_is_tested_in_the_target_image(tmp_path: Path) -> Non
     text = log.read_text()
     assert "zig-cc" in text
     assert "test: $ /opt/python/cp311-cp311/bin/python -m venv" in text
+    assert "system headers and libraries from " in text  # copied out through docker
     assert manywheel_containers("docker") == []
