@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from tests.integration.containers import IMAGES, manywheel_containers
+from tests.integration.containers import IMAGES, image_env, manywheel_containers, run_manywheel
 from tests.integration.test_cross import ONLY, build, elf_machines
 
 pytestmark = pytest.mark.integration
@@ -36,13 +36,16 @@ from setuptools.command.build_ext import build_ext
 
 class with_helper(build_ext):
     def run(self):
-        os.makedirs(self.build_temp, exist_ok=True)
-        out = os.path.join(self.build_temp, "libhelper.so")
+        where = os.environ.get("HELPER_DIR") or self.build_temp
+        os.makedirs(where, exist_ok=True)
+        out = os.path.join(where, "libhelper.so.1")
         cc = shlex.split(os.environ["CC"])
         subprocess.check_call(cc + ["-shared", "-fPIC", "-Wl,-soname,libhelper.so.1",
                                     "-o", out, "helper.c"])
+        if not os.path.lexists(out[:-2]):
+            os.symlink("libhelper.so.1", out[:-2])
         for ext in self.extensions:
-            ext.library_dirs.append(self.build_temp)
+            ext.library_dirs.append(where)
         super().run()
 """
 _MODULE = """\
@@ -189,3 +192,32 @@ def test_a_library_the_image_lacks_fails_with_a_note_not_a_traceback(tmp_path: P
     )
     assert note in " ".join(repair.split())
     assert list((roots["repair"] / "out").glob("*.whl")) == []
+
+
+def test_the_notes_way_for_a_project_library_grafts_it(tmp_path: Path) -> None:
+    """What the repair note says for a library the project builds: name its directory in
+    AUDITWHEEL_LD_LIBRARY_PATH (the 'environment' option); then it is grafted."""
+    helper_dir = tmp_path / "helper-lib"
+    project = library_project(
+        tmp_path,
+        "hdemo",
+        ["helper"],
+        "const char *helper_version(void);",
+        "PyUnicode_FromString(helper_version())",
+        helper=True,
+    )
+    env = image_env("podman", tmp_path)
+    env["MANYWHEEL_ENVIRONMENT"] = (
+        f"HELPER_DIR={helper_dir} AUDITWHEEL_LD_LIBRARY_PATH={helper_dir}"
+    )
+    proc = run_manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--toolchain", "zig",
+        "--archs", "aarch64", "--only", ONLY, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = (tmp_path / "out").glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        (grafted,) = [n for n in zf.namelist() if n.startswith("hdemo.libs/lib")]
+        lib = Path(zf.extract(grafted, tmp_path / "unpacked"))
+    assert Path(grafted).name.startswith("libhelper-")
+    assert "Machine:                           AArch64" in readelf(lib, "-h")
