@@ -125,3 +125,25 @@ def test_natively_the_wheel_is_built_and_its_test_skipped_with_a_note(tmp_path: 
         "run without its image: build with --platform podman or docker to test it in the "
         f"target image under QEMU ({IMAGES['aarch64']})"
     ) in log.read_text()
+
+
+def test_docker_cross_build_is_tested_in_the_target_image(tmp_path: Path) -> None:
+    """The same C cross build with --platform docker: facts, sysroot and test through docker."""
+    found = subprocess.run(
+        ["docker", "image", "inspect", IMAGES["aarch64"]], capture_output=True, check=False
+    )
+    if found.returncode != 0:
+        pytest.skip(f"the test image {IMAGES['aarch64']} is not in docker")
+    project = make_c_project(tmp_path, manywheel_config=f'test-command = "{TEST_C}"\n')
+    proc = build(project, tmp_path, "docker")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(tested," in proc.stderr
+    (wheel,) = (tmp_path / "out").glob("*.whl")
+    assert wheel.name == "demo-0.1.0-cp311-cp311-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
+    assert list(elf_machines(wheel, tmp_path).values()) == ["AArch64"]
+    (log,) = (tmp_path / "logs").rglob(f"{ONLY}.log")
+    text = log.read_text()
+    assert "zig-cc" in text
+    assert "test: $ /opt/python/cp311-cp311/bin/python -m venv" in text
+    assert "system headers and libraries from " in text  # copied out through docker
+    assert manywheel_containers("docker") == []

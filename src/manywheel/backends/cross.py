@@ -30,6 +30,7 @@ from manywheel.cache_inputs import digest
 from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.interpreters import Interpreter, host_arch
 from manywheel.plan import GroupSpec, Job
+from manywheel.toolchains import sysroot
 from manywheel.toolchains.target import (
     LAYOUT,
     TargetFacts,
@@ -44,7 +45,8 @@ def python_key(job_or_interp: Job | Interpreter) -> tuple[tuple[int, int], bool]
 
 
 class TargetFactsSource:
-    """The target interpreters' facts of one image, read once per image ID (disk cache)."""
+    """What a cross build needs of one image, read once per image ID (disk cache): its
+    interpreters' facts, and its system libraries and headers (the sysroot)."""
 
     def __init__(self, engine: Engine, image: str, arch: str) -> None:
         self.engine, self.image, self.arch = engine, image, arch
@@ -52,15 +54,31 @@ class TargetFactsSource:
 
     def facts(self, python: str) -> TargetFacts:
         with self._lock:  # one emulated run per interpreter, even with jobs in parallel
-            ensure_image(self.engine, self.image, "manylinux", self.arch, emulated=True)
-            image_id = _safe(engine_image_id(self.engine, self.image))
-            final = cross_root() / image_id / f"{digest({'python': python})[:16]}-{LAYOUT}"
-            if not (final / "facts.json").is_file():
-                check_binfmt(host_arch(), self.arch)
-            argv = [*self.engine.command("run", "--rm", "--interactive")]
-            argv += platform_args(self.engine, self.image, self.arch, emulated=True)
-            argv += [self.image, python, "-"]
-            return read_facts(argv, final, f"linux-{self.arch}", f"'{self.image}' ({python})")
+            entry = self._entry()
+            final = entry / f"{digest({'python': python})[:16]}-{LAYOUT}"
+            where = f"'{self.image}' ({python})"
+            facts = read_facts(self._argv(final, "facts.json", python), final, self.platform, where)
+            root = entry / f"sysroot-{sysroot.LAYOUT}"
+            argv = self._argv(root, "sysroot.json", python)
+            return dataclasses.replace(facts, sysroot=sysroot.read_sysroot(argv, root, self.image))
+
+    @property
+    def platform(self) -> str:
+        return f"linux-{self.arch}"
+
+    def _entry(self) -> Path:
+        """The image's cache dir, named by its ID (pulled first if need be)."""
+        ensure_image(self.engine, self.image, "manylinux", self.arch, emulated=True)
+        return cross_root() / _safe(engine_image_id(self.engine, self.image))
+
+    def _argv(self, final: Path, marker: str, python: str) -> list[str]:
+        """Run ``python`` reading a script from stdin in the image (binfmt checked first when
+        the entry is still to be filled)."""
+        if not (final / marker).is_file():
+            check_binfmt(host_arch(), self.arch)
+        argv = [*self.engine.command("run", "--rm", "--interactive")]
+        argv += platform_args(self.engine, self.image, self.arch, emulated=True)
+        return [*argv, self.image, python, "-"]
 
 
 def _safe(image_id: str) -> str:

@@ -15,6 +15,7 @@ from manywheel.environment import evaluate
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.plan import Job
 from manywheel.secrets import Masker
+from manywheel.toolchains.sysroot import Sysroot
 
 StepListener = Callable[[str, str], None]  # (identifier, step name)
 
@@ -34,6 +35,9 @@ class JobContext:
     # the build command's own variables and config settings (a cross build's, steps/cross.py)
     build_env: dict[str, str] = field(default_factory=dict)
     build_settings: list[tuple[str, str]] = field(default_factory=list)
+    # a cross build's target libraries and headers: zig compiles and links against them, the
+    # repair grafts from them (steps/cross.py, toolchains/sysroot.py)
+    sysroot: Sysroot | None = None
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 
@@ -80,7 +84,12 @@ class JobContext:
         from manywheel.toolchains.zig import policy_glibc, write_wrappers
 
         _, glibc = policy_glibc(options.manylinux_policy)
-        return write_wrappers(Path(self.workdir) / "zig", self.job.identifier.arch, glibc)
+        arch = self.job.identifier.arch
+        return write_wrappers(Path(self.workdir) / "zig", arch, glibc, self.sysroot)
+
+    def use_sysroot(self, sysroot: Sysroot | None) -> None:
+        """Build against a target's libraries and headers (the environment is made again)."""
+        self.sysroot, self._env = sysroot, None
 
     def path_with(self, *dirs: str | PurePosixPath) -> str:
         base = self.env.get("PATH") or self.executor.base_environment().get("PATH", "")

@@ -25,8 +25,9 @@ def prepare_cross_build(ctx: JobContext, split: SplitExecutor) -> Job:
     as planned (its interpreter is the target's, for the test)."""
     planned = ctx.job
     ctx.job = split.build_job(planned)
-    pythonpath = ctx.env.get("PYTHONPATH") or ctx.executor.base_environment().get("PYTHONPATH", "")
     facts = split.target_facts(planned)
+    ctx.use_sysroot(facts.sysroot)  # before the zig wrappers are written (ctx.env)
+    pythonpath = ctx.env.get("PYTHONPATH") or ctx.executor.base_environment().get("PYTHONPATH", "")
     ctx.build_env = cross_environment(facts, pythonpath)
     if "CC" in ctx.env:  # zig's wrappers: tell meson which machine they build for
         _write_cross_files(ctx, planned.identifier.arch)
@@ -34,6 +35,11 @@ def prepare_cross_build(ctx: JobContext, split: SplitExecutor) -> Job:
         f"[manywheel] cross build for {planned.identifier.arch}: the build backend runs in "
         f"{ctx.job.python}, told about the target's {planned.python} (its sysconfig and "
         f"headers, from {planned.image})"
+        + (
+            f"; system headers and libraries from {facts.sysroot.directory}"
+            if facts.sysroot is not None
+            else ""
+        )
     )
     return planned
 

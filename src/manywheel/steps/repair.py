@@ -26,8 +26,7 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         arch = ctx.job.identifier.arch
         auditwheel = "auditwheel"
         if arch != host_arch():  # a cross build: auditwheel's --plat knows the host's only
-            cross = "manywheel.toolchains.auditwheel_cross"
-            auditwheel = f"{shlex.quote(sys.executable)} -m {cross} {arch}"
+            auditwheel = _cross_auditwheel(ctx, arch)
         command = f"{auditwheel} repair --plat {policy}_{arch} -w {{dest_dir}} {{wheel}}"
     dest = ctx.workdir / "repaired"
     if not command.strip():
@@ -50,6 +49,10 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
             env={"PATH": ctx.path_with(ctx.executor.tool_path())},
         )
     except StepFailed as exc:
+        missing = _missing_library_note(ctx)
+        if missing:  # the cross repair said which library and how to provide it
+            exc.message += f": {missing.removeprefix('manywheel: ')}"
+            raise
         why = _explanation(ctx, wheel)
         if why:
             exc.message += f". Why the wheel cannot be repaired:\n{why}"
@@ -65,6 +68,27 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
             returncode=0,
         )
     return wheels[0]
+
+
+def _note_file(ctx: JobContext) -> Path:
+    return Path(ctx.workdir) / "repair-missing-library.txt"
+
+
+def _cross_auditwheel(ctx: JobContext, arch: str) -> str:
+    """auditwheel with ``arch`` as the detected one, searching the target's libraries."""
+    words = [sys.executable, "-m", "manywheel.toolchains.auditwheel_cross", arch]
+    if ctx.sysroot is not None:
+        note = _note_file(ctx)
+        note.unlink(missing_ok=True)
+        words += ["--sysroot", str(ctx.sysroot.directory), ctx.sysroot.image, str(note)]
+    return shlex.join(words)
+
+
+def _missing_library_note(ctx: JobContext) -> str:
+    try:
+        return _note_file(ctx).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def _explanation(ctx: JobContext, wheel: PurePosixPath) -> str:

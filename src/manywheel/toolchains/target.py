@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from manywheel.errors import EnvironmentProblem
+from manywheel.toolchains.sysroot import Sysroot
 
 # Runs in the target interpreter (under QEMU), writing a tar archive to stdout: the include
 # dirs (Debian's multiarch pyconfig.h dir too), the _sysconfigdata_ module and facts.json.
@@ -82,6 +83,8 @@ class TargetFacts:
     sysconfigdata: str  # the module's name
     ext_suffix: str
     version: str  # "3.11"
+    # the target image's system libraries and headers (sysroot.py), for zig and the repair
+    sysroot: Sysroot | None = None
 
     @property
     def site(self) -> Path:

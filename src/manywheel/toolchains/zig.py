@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from manywheel.errors import ConfigError, EnvironmentProblem
+from manywheel.toolchains.sysroot import Sysroot
 
 ZIG_ARCHS = {
     "x86_64": "x86_64",
@@ -43,7 +44,8 @@ _WRAPPER = """#!{python} -I
 import sys
 sys.path.append({package_parent!r})
 from manywheel.toolchains.zigcc import main
-sys.exit(main({zig!r}, {prefix!r}, {target!r}, sys.argv[1:]))
+sys.exit(main({zig!r}, {prefix!r}, {target!r}, sys.argv[1:],
+              link_prefix={link_prefix!r}, image={image!r}))
 """
 
 
@@ -90,8 +92,14 @@ def zig_binary() -> str:
     return str(path)
 
 
-def write_wrappers(directory: Path, arch: str, glibc: str) -> dict[str, str]:
-    """Write cc/c++/ar/ranlib wrappers into directory; return the build environment."""
+def write_wrappers(
+    directory: Path, arch: str, glibc: str, sysroot: Sysroot | None = None
+) -> dict[str, str]:
+    """Write cc/c++/ar/ranlib wrappers into directory; return the build environment.
+
+    A cross build's ``sysroot`` (the target image's libraries and headers) is searched after
+    zig's own libc headers and after the build's own -L dirs: zig's glibc stays the one
+    compiled against, the image provides the rest (zlib.h, -lz)."""
     if arch not in ZIG_ARCHS:
         raise ConfigError(f"--toolchain zig cannot target {arch}.")
     zig = zig_binary()
@@ -102,6 +110,11 @@ def write_wrappers(directory: Path, arch: str, glibc: str) -> dict[str, str]:
     shims.mkdir(exist_ok=True)
     (shims / "crypt.h").write_text(CRYPT_H)
     compile_prefix = ["-target", target, "-idirafter", str(shims)]
+    link_prefix: list[str] = []
+    if sysroot is not None:
+        for include in sysroot.host_include_dirs:
+            compile_prefix += ["-idirafter", include]
+        link_prefix = [f"-L{d}" for d in sysroot.host_lib_dirs]
     tools = {
         "cc": ["cc", *compile_prefix],
         "c++": ["c++", *compile_prefix],
@@ -118,6 +131,8 @@ def write_wrappers(directory: Path, arch: str, glibc: str) -> dict[str, str]:
                 package_parent=str(Path(__file__).resolve().parents[2]),
                 zig=zig,
                 prefix=prefix,
+                link_prefix=link_prefix if name in ("cc", "c++") else [],
+                image=sysroot.image if sysroot is not None else "",
             )
         )
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

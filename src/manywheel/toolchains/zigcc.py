@@ -67,18 +67,32 @@ def _linker_args(parts: list[str], skip_value: bool) -> tuple[list[str], bool]:
     return kept, skip_value
 
 
-def failure_note(stderr: str, target: str) -> str:
-    """Why a failed zig call could not use the host's libraries or headers ('' if not that)."""
+# zig's arch names that are not manylinux's (zig.ZIG_ARCHS, reversed)
+_ARCHS = {"x86": "i686", "powerpc64le": "ppc64le", "arm": "armv7l"}
+_COMPILE_ONLY = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only")
+
+
+def failure_note(stderr: str, target: str, image: str = "") -> str:
+    """Why a failed zig call could not use the host's libraries or headers, or, in a cross
+    build, the target ``image``'s ('' if not that)."""
     glibc = target.rsplit(".", 2)[-2:]
     where = f"glibc {'.'.join(glibc)}" if len(glibc) == 2 else target
+    libraries = dict.fromkeys(_MISSING_LIBRARY.findall(stderr))
+    headers = dict.fromkeys(_MISSING_HEADER.findall(stderr))
+    if image:
+        arch = target.split("-", maxsplit=1)[0]
+        return "".join(
+            _image_note(what, _ARCHS.get(arch, arch), image) + "\n"
+            for what in [*(f"lib{name} (-l{name})" for name in libraries), *headers]
+        )
     notes = [
         f"manywheel: --toolchain zig cannot link the host's system library -l{name}: zig links "
         f"against {where} and its own libc++ only. Build lib{name} from source as part of the "
         "project (a static, -fPIC library), or build in a manylinux container "
         "(--platform podman or docker) whose image provides it."
-        for name in dict.fromkeys(_MISSING_LIBRARY.findall(stderr))
+        for name in libraries
     ]
-    for header in dict.fromkeys(_MISSING_HEADER.findall(stderr)):
+    for header in headers:
         found = [d for d in HOST_INCLUDE_DIRS if os.path.isfile(os.path.join(d, header))]
         if found:
             notes.append(
@@ -90,14 +104,42 @@ def failure_note(stderr: str, target: str) -> str:
     return "".join(note + "\n" for note in notes)
 
 
-def main(zig: str, prefix: Sequence[str], target: str, args: Sequence[str]) -> int:
-    """Run zig PREFIX ARGS (translated for cc and c++); add a note to a failure's stderr."""
+def _image_note(what: str, arch: str, image: str) -> str:
+    return (
+        f"manywheel: {what} is not in the target image {image}: a cross build compiles "
+        f"against zig's glibc and the {arch} headers and libraries copied from that image "
+        "only. Provide it in the image (an image FROM it with the library's -dev package "
+        f"installed, named in the manylinux-{arch}-image option; before-all runs on the build "
+        "machine in a cross build), or build the library from source as part of the project."
+    )
+
+
+def zig_command(
+    zig_cc: Sequence[str], target: str, args: Sequence[str], link_prefix: Sequence[str]
+) -> list[str]:
+    """``zig cc ARGS``, translated, with ``link_prefix`` last when the call links (-L given
+    to a compile only would be an unused-argument warning, an error under -Werror)."""
+    links = not any(arg in _COMPILE_ONLY for arg in args)
+    return [*zig_cc, *translate(args, target), *(link_prefix if links else ())]
+
+
+def main(
+    zig: str,
+    prefix: Sequence[str],
+    target: str,
+    args: Sequence[str],
+    *,
+    link_prefix: Sequence[str] = (),
+    image: str = "",
+) -> int:
+    """Run zig PREFIX ARGS (translated for cc and c++) and, when it links, the target's
+    library dirs (``link_prefix``: after the build's own); add a note to a failure's stderr."""
     if prefix[0] not in ("cc", "c++"):
         os.execv(zig, [zig, *prefix, *args])
-    command = [zig, *prefix, *translate(args, target)]
+    command = zig_command([zig, *prefix], target, args, link_prefix)
     proc = subprocess.run(command, check=False, stderr=subprocess.PIPE)
     sys.stderr.buffer.write(proc.stderr)
     if proc.returncode:
-        sys.stderr.write(failure_note(proc.stderr.decode(errors="replace"), target))
+        sys.stderr.write(failure_note(proc.stderr.decode(errors="replace"), target, image))
     sys.stderr.flush()
     return proc.returncode
