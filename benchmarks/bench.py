@@ -2,9 +2,10 @@
 
     python benchmarks/bench.py [--engine podman] [--image IMAGE] [--projects ...]
 
-For each project (the markupsafe and msgpack sdists, unpacked, and a two-file C fixture by
-default), builds CPython 3.10-3.13 wheels, each tested, and prints the wall time and peak
-memory of each run and the ratio manywheel/cibuildwheel:
+For each project (by default the markupsafe sdist, one C file, and the ujson and lz4 sdists,
+12 and 16 translation units, unpacked; msgpack and a two-file C fixture on request), builds
+CPython 3.10-3.13 wheels, each tested, and prints the wall time and peak memory of each run
+and the ratio manywheel/cibuildwheel:
 
 - cibuildwheel (the installed version, newest by default), cold; it has no cache, so its
   warm and edit runs cost what its cold run does: that run is the reference for all three
@@ -12,8 +13,9 @@ memory of each run and the ratio manywheel/cibuildwheel:
 - manywheel, warm: the unchanged project again
 - manywheel, edit: one C file of the project changed (a function appended), the caches kept
 - manywheel native (host compiler; and with --toolchain zig when ziglang is installed), cold
-- aarch64, cp311 (what the aarch64 test image has): a build under QEMU in the aarch64 image
-  against a zig cross build on the host tested in the same image under QEMU (--toolchain zig)
+- aarch64, cp311 (what the aarch64 test image has), for --aarch64-projects (markupsafe): a
+  build under QEMU in the aarch64 image against a zig cross build on the host tested in the
+  same image under QEMU (--toolchain zig)
 
 Peak memory is the largest resident set of any process of the tool's own process tree (the
 wait4 rusage of the run); processes inside containers belong to the engine, not to it.
@@ -46,6 +48,8 @@ TESTS = {
     "assert msgpack.unpackb(msgpack.packb([1, 'a'])) == [1, 'a']\"",
     "ujson": "python -c \"import ujson; assert ujson.loads(ujson.dumps([1, 'a', 1.5])) "
     "== [1, 'a', 1.5]\"",
+    "lz4": "python -c \"import lz4.frame as f; assert f.decompress(f.compress(b'x' * 99)) "
+    "== b'x' * 99\"",
     "twofile": 'python -c "import two; assert two.answer() == 42"',
 }
 # the C file the edit scenario changes, per project
@@ -53,6 +57,7 @@ EDITED = {
     "markupsafe": "src/markupsafe/_speedups.c",
     "msgpack": "msgpack/_cmsgpack.c",
     "ujson": "src/ujson/decode.c",
+    "lz4": "lz4/block/_block.c",
     "twofile": "src/helper.c",
 }
 SDIST_CACHE = Path.home() / ".cache" / "manywheel-bench" / "sdists"
@@ -250,8 +255,9 @@ def main() -> None:
     parser.add_argument("--engine", default="podman", choices=["podman", "docker"])
     parser.add_argument("--image", default="localhost/manywheel-test/manylinux-x86_64:latest")
     parser.add_argument(
-        "--projects", nargs="+", default=["markupsafe==3.0.3", "msgpack==1.1.1", "twofile"]
+        "--projects", nargs="+", default=["markupsafe==3.0.3", "ujson==6.1.0", "lz4==4.4.5"]
     )
+    parser.add_argument("--aarch64-projects", nargs="*", default=["markupsafe==3.0.3"])
     parser.add_argument("--pythons", default="cp310 cp311 cp312 cp313")
     parser.add_argument("--skip-cibuildwheel", action="store_true")
     parser.add_argument("--skip-native", action="store_true")
@@ -266,7 +272,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="manywheel-bench-") as tmp:
         for spec in args.projects:
             rows += run_project(spec, args, Path(tmp) / spec.split("==")[0])
-            if "==" in spec and not args.skip_aarch64 and _has_ziglang():
+            if spec in args.aarch64_projects and not args.skip_aarch64 and _has_ziglang():
                 rows += run_aarch64(spec, args, Path(tmp) / "aarch64")
             print(table(rows), file=sys.stderr, flush=True)  # so far, should a later run fail
     cibw = importlib.metadata.version("cibuildwheel")
