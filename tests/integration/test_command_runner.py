@@ -65,6 +65,18 @@ def test_what_cannot_run_says_why(runner: Runner, tmp_path: Path) -> None:
     assert run(runner, [str(plain)])[0] == 126
 
 
+def test_a_background_process_holding_the_output_does_not_hold_the_command(
+    runner: Runner, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "pid"
+    start = time.monotonic()
+    script = f"echo before; sleep 30 & echo $! > {pidfile}; echo after"
+    assert run(runner, ["sh", "-c", script]) == (0, "before\nafter\n")
+    assert time.monotonic() - start < 10  # not the 30 s of the sleep left behind
+    assert run(runner, ["echo", "next"]) == (0, "next\n")
+    os.kill(int(pidfile.read_text()), signal.SIGKILL)  # the test's own leftover
+
+
 def test_killed_by_a_signal_is_128_plus_n(runner: Runner) -> None:
     assert run(runner, ["sh", "-c", "kill -TERM $$"])[0] == 128 + signal.SIGTERM
 

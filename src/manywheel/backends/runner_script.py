@@ -61,8 +61,11 @@ def run(request: Dict[str, Any], out: IO[bytes], stdin_fd: int) -> int:
         return 126 if isinstance(exc, PermissionError) else 127
     assert child.stdout is not None
     fd = child.stdout.fileno()
+    code = None
     while True:
-        ready, _, _ = select.select([fd, stdin_fd], [], [])
+        # once the command has exited, only what is already written is read: a process it
+        # left in the background may hold the pipe open for as long as it runs
+        ready, _, _ = select.select([fd, stdin_fd], [], [], 0.1 if code is None else 0)
         if stdin_fd in ready and not os.read(stdin_fd, 1):  # the host is gone: stop it all
             try:
                 os.killpg(child.pid, signal.SIGKILL)
@@ -75,7 +78,11 @@ def run(request: Dict[str, Any], out: IO[bytes], stdin_fd: int) -> int:
             if not data:
                 break
             send(out, b"D", data)
+        elif code is not None:
+            break
+        code = child.poll() if code is None else code
     code = child.wait()
+    child.stdout.close()
     return 128 - code if code < 0 else code
 
 
