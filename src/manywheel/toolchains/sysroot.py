@@ -13,13 +13,13 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from manywheel.errors import EnvironmentProblem
+from manywheel.toolchains.target_run import run_in_target
 
 # Runs in the target interpreter (under QEMU; Python 3.6 syntax), writing a tar archive to
 # stdout: the library dirs' shared objects, the include trees and sysroot.json. A symlink is
@@ -141,22 +141,15 @@ def read_sysroot(run_python: list[str], final: Path, image: str) -> Sysroot:
     its image, reading a script from stdin) to fill the entry."""
     if (final / "sysroot.json").is_file():
         return Sysroot.load(final, image)
-    try:
-        proc = subprocess.run(
-            run_python, input=SYSROOT_SCRIPT.encode(), capture_output=True, timeout=900, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        proc = subprocess.CompletedProcess(run_python, 1, b"", str(exc).encode())
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
+    output, why = run_in_target(run_python, SYSROOT_SCRIPT, timeout=900)
+    if output is None:
         raise EnvironmentProblem(
             f"cannot copy the system libraries and headers of the target image '{image}' "
-            f"({lines[-1] if lines else f'exit status {proc.returncode}'}). A cross build "
-            "compiles and repairs against them; check that the image's interpreter runs "
-            f"('{' '.join(run_python[:-1])} -c pass')."
+            f"({why}). A cross build compiles and repairs against them; check that the "
+            f"image's interpreter runs ('{' '.join(run_python[:-1])} -c pass')."
         )
     try:
-        return unpack(proc.stdout, final, image)
+        return unpack(output, final, image)
     except (tarfile.TarError, OSError, KeyError, ValueError) as exc:
         raise EnvironmentProblem(
             f"the system libraries and headers of '{image}' could not be unpacked into "

@@ -16,7 +16,6 @@ import json
 import os
 import pprint
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from manywheel.errors import EnvironmentProblem
 from manywheel.toolchains.sysroot import Sysroot
+from manywheel.toolchains.target_run import run_in_target
 
 # Runs in the target interpreter (under QEMU), writing a tar archive to stdout: the include
 # dirs (Debian's multiarch pyconfig.h dir too), the _sysconfigdata_ module and facts.json.
@@ -179,22 +179,15 @@ def read_facts(run_python: list[str], final: Path, platform: str, where: str) ->
     script from stdin, e.g. in a container) to fill the entry."""
     if (final / "facts.json").is_file():
         return TargetFacts.load(final)
-    try:
-        proc = subprocess.run(
-            run_python, input=FACTS_SCRIPT.encode(), capture_output=True, timeout=600, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        proc = subprocess.CompletedProcess(run_python, 1, b"", str(exc).encode())
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
+    output, why = run_in_target(run_python, FACTS_SCRIPT, timeout=600)
+    if output is None:
         raise EnvironmentProblem(
             f"cannot read the target interpreter's facts (headers, sysconfig) from {where} "
-            f"({lines[-1] if lines else f'exit status {proc.returncode}'}). A cross build "
-            "needs a CPython of the same version in the target image; check that it runs "
-            f"('{' '.join(run_python[:-1])} -c pass')."
+            f"({why}). A cross build needs a CPython of the same version in the target image; "
+            f"check that it runs ('{' '.join(run_python[:-1])} -c pass')."
         )
     try:
-        return unpack(proc.stdout, final, platform)
+        return unpack(output, final, platform)
     except (tarfile.TarError, OSError, KeyError, ValueError) as exc:
         raise EnvironmentProblem(
             f"the target interpreter's facts from {where} could not be unpacked into "
