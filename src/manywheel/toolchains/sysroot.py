@@ -10,16 +10,11 @@ a whole entry or none (a temp dir renamed into place), so parallel jobs and runs
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from manywheel.errors import EnvironmentProblem
-from manywheel.toolchains.target_run import run_in_target
+from manywheel.toolchains.target_run import read_from_target, unpack_entry
 
 # Runs in the target interpreter (under QEMU; Python 3.6 syntax), writing a tar archive to
 # stdout: the library dirs' shared objects, the include trees and sysroot.json. A symlink is
@@ -115,24 +110,13 @@ class Sysroot:
 
 def unpack(archive: bytes, final: Path, image: str) -> Sysroot:
     """Extract a SYSROOT_SCRIPT archive into ``final`` (atomically: a whole entry or none)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            if hasattr(tarfile, "data_filter"):  # 3.9.17+, 3.10.12+, 3.11.4+
-                tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover
-                tar.extractall(tmp)
+
+    def finish(tmp: Path) -> None:
         copied = Sysroot.load(tmp, image)  # a complete archive, or an error here
         for directory in (*copied.lib_dirs, *copied.include_dirs):  # an empty one too:
             Path(copied.host(directory)).mkdir(parents=True, exist_ok=True)  # zig warns else
-        try:
-            tmp.rename(final)
-        except OSError:  # another job or run filled it first: theirs is as good
-            if not (final / "sysroot.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    unpack_entry(archive, final, "sysroot.json", finish)
     return Sysroot.load(final, image)
 
 
@@ -141,20 +125,15 @@ def read_sysroot(run_python: list[str], final: Path, image: str) -> Sysroot:
     its image, reading a script from stdin) to fill the entry."""
     if (final / "sysroot.json").is_file():
         return Sysroot.load(final, image)
-    output, why = run_in_target(run_python, SYSROOT_SCRIPT, timeout=900)
-    if output is None:
-        raise EnvironmentProblem(
-            f"cannot copy the system libraries and headers of the target image '{image}' "
-            f"({why}). A cross build compiles and repairs against them; check that the "
-            f"image's interpreter runs ('{' '.join(run_python[:-1])} -c pass')."
-        )
-    try:
-        return unpack(output, final, image)
-    except (tarfile.TarError, OSError, KeyError, ValueError) as exc:
-        raise EnvironmentProblem(
-            f"the system libraries and headers of '{image}' could not be unpacked into "
-            f"{final} ({exc}). Check the disk, or remove {final.parent} and retry."
-        ) from None
+    return read_from_target(
+        run_python,
+        SYSROOT_SCRIPT,
+        timeout=900,
+        what=f"the system libraries and headers of the target image '{image}'",
+        needs="A cross build compiles and repairs against them",
+        final=final,
+        unpack=lambda output: unpack(output, final, image),
+    )
 
 
 def missing_library_note(soname: str, arch: str, sysroot: Sysroot) -> str:

@@ -11,19 +11,15 @@ per image ID and interpreter, and cached under ~/.cache/manywheel/cross/.
 from __future__ import annotations
 
 import ast
-import io
 import json
 import os
 import pprint
 import shutil
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from manywheel.errors import EnvironmentProblem
 from manywheel.toolchains.sysroot import Sysroot
-from manywheel.toolchains.target_run import run_in_target
+from manywheel.toolchains.target_run import read_from_target, unpack_entry
 
 # Runs in the target interpreter (under QEMU), writing a tar archive to stdout: the include
 # dirs (Debian's multiarch pyconfig.h dir too), the _sysconfigdata_ module and facts.json.
@@ -155,22 +151,7 @@ def localize(directory: Path, platform: str, final: Path) -> None:
 
 def unpack(archive: bytes, final: Path, platform: str) -> TargetFacts:
     """Extract a FACTS_SCRIPT archive into ``final`` (atomically: a whole entry or none)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            if hasattr(tarfile, "data_filter"):  # 3.9.17+, 3.10.12+, 3.11.4+
-                tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover
-                tar.extractall(tmp)
-        localize(tmp, platform, final)
-        try:
-            tmp.rename(final)
-        except OSError:  # another run filled it first: theirs is as good
-            if not (final / "facts.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    unpack_entry(archive, final, "facts.json", lambda tmp: localize(tmp, platform, final))
     return TargetFacts.load(final)
 
 
@@ -179,17 +160,12 @@ def read_facts(run_python: list[str], final: Path, platform: str, where: str) ->
     script from stdin, e.g. in a container) to fill the entry."""
     if (final / "facts.json").is_file():
         return TargetFacts.load(final)
-    output, why = run_in_target(run_python, FACTS_SCRIPT, timeout=600)
-    if output is None:
-        raise EnvironmentProblem(
-            f"cannot read the target interpreter's facts (headers, sysconfig) from {where} "
-            f"({why}). A cross build needs a CPython of the same version in the target image; "
-            f"check that it runs ('{' '.join(run_python[:-1])} -c pass')."
-        )
-    try:
-        return unpack(output, final, platform)
-    except (tarfile.TarError, OSError, KeyError, ValueError) as exc:
-        raise EnvironmentProblem(
-            f"the target interpreter's facts from {where} could not be unpacked into "
-            f"{final} ({exc}). Check the disk, or remove {final.parent} and retry."
-        ) from None
+    return read_from_target(
+        run_python,
+        FACTS_SCRIPT,
+        timeout=600,
+        what=f"the target interpreter's facts (headers, sysconfig) from {where}",
+        needs="A cross build needs a CPython of the same version in the target image",
+        final=final,
+        unpack=lambda output: unpack(output, final, platform),
+    )
