@@ -144,6 +144,9 @@ def test_docker_cross_build_is_tested_in_the_target_image(tmp_path: Path) -> Non
     (log,) = (tmp_path / "logs").rglob(f"{ONLY}.log")
     text = log.read_text()
     assert "zig-cc" in text
-    assert "test: $ /opt/python/cp311-cp311/bin/python -m venv" in text
+    assert (
+        "test: $ /tmp/manywheel-uv/uv venv --quiet --python /opt/python/cp311-cp311/bin/python"
+        in text
+    )
     assert "system headers and libraries from " in text  # copied out through docker
     assert manywheel_containers("docker") == []
