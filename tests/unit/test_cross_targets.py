@@ -17,13 +17,19 @@ from manywheel.toolchains.zig import write_wrappers, zig_target
     ("arch", "target"),
     [
         ("aarch64", "aarch64-linux-gnu.2.17"),
-        ("ppc64le", "powerpc64le-linux-gnu.2.17"),
+        # zig's oldest ppc64le headers; the symbols stay GLIBC_2.17 (auditwheel checks)
+        ("ppc64le", "powerpc64le-linux-gnu.2.19"),
         ("s390x", "s390x-linux-gnu.2.17"),
         ("armv7l", "arm-linux-gnueabihf.2.17"),  # manylinux armv7l is hard-float
     ],
 )
 def test_zig_target_per_arch(arch: str, target: str) -> None:
     assert zig_target(arch, "2.17") == target
+
+
+def test_a_newer_policy_than_zigs_floor_is_kept() -> None:
+    assert zig_target("ppc64le", "2.28") == "powerpc64le-linux-gnu.2.28"
+    assert zig_target("ppc64le", "2.9") == "powerpc64le-linux-gnu.2.19"
 
 
 def test_an_arch_zig_cannot_target_is_a_config_error() -> None:
@@ -40,7 +46,7 @@ def test_armv7l_wrappers_pin_the_armhf_cpu_and_others_keep_zigs_default(tmp_path
     )
     assert "-mcpu" in (tmp_path / "arm" / "zig-c++").read_text()
     ppc_cc = (tmp_path / "ppc" / "zig-cc").read_text()
-    assert "'powerpc64le-linux-gnu.2.17'" in ppc_cc
+    assert "'powerpc64le-linux-gnu.2.19'" in ppc_cc
     assert "-mcpu" not in ppc_cc
 
 

@@ -34,6 +34,11 @@ ZIG_TARGETS = {
 ZIG_CPU_FLAGS: dict[str, tuple[str, ...]] = {
     "armv7l": ("-mcpu=generic+v7a+vfp3d16+thumb2-neon-d32",),
 }
+# The oldest glibc whose headers zig ships for an arch, where that is above a policy's: zig
+# has none older than 2.19 for powerpc64le. The symbol versions of ppc64le's glibc start at
+# GLIBC_2.17 (the port's base), so a module that calls nothing newer still meets
+# manylinux2014; auditwheel's repair checks that, and refuses a module that does not.
+ZIG_GLIBC_FLOOR = {"ppc64le": "2.19"}
 DEFAULT_POLICY = "manylinux2014"
 ZIG_REQUIREMENT = "ziglang>=0.13"  # as manywheel's zig extra (pyproject.toml)
 _ALIASES = {
@@ -105,7 +110,14 @@ def zig_target(arch: str, glibc: str) -> str:
     """'armv7l', '2.17' -> 'arm-linux-gnueabihf.2.17'."""
     if arch not in ZIG_TARGETS:
         raise ConfigError(f"--toolchain zig cannot target {arch}.")
+    floor = ZIG_GLIBC_FLOOR.get(arch, glibc)
+    if _version(floor) > _version(glibc):
+        glibc = floor
     return f"{ZIG_TARGETS[arch]}.{glibc}"
+
+
+def _version(glibc: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in glibc.split("."))
 
 
 def write_wrappers(
