@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from packaging.utils import parse_wheel_filename
 from manywheel.backends.engine import QEMU_NAMES, binfmt_registered
 from tests.integration.containers import IMAGES, image_env, manywheel_containers, run_manywheel
 from tests.integration.test_cross import elf_machines
+from tests.integration.test_zig import adder_project
 from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
@@ -100,3 +102,34 @@ def test_armv7l_wheel_uses_the_armhf_baseline(tmp_path: Path) -> None:
     assert header_field(attributes, "Tag_ABI_VFP_args") == "VFP registers"
     assert header_field(attributes, "Tag_FP_arch") == "VFPv3-D16"
     assert "Tag_Advanced_SIMD_arch" not in attributes
+
+
+def test_meson_big_endian_and_cmake_32_bit(tmp_path: Path) -> None:
+    """meson's cross file says s390x is big-endian; CMake (not in cross mode) gets the zig
+    wrappers with armhf's CPU and the told interpreter's SOABI. Both wheels pass under QEMU."""
+    builds = {"s390x": "meson", "armv7l": "cmake"}
+    for arch in builds:
+        require_image(arch)
+
+    def build(arch: str) -> subprocess.CompletedProcess[str]:
+        root = tmp_path / arch
+        project = adder_project(root, builds[arch])
+        return run_manywheel(
+            "build", str(project), "-o", str(root / "out"), "--toolchain", "zig",
+            "--archs", arch, "--only", f"cp311-manylinux_{arch}", env=image_env("podman", root),
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # QEMU is the wait: both at once
+        procs = dict(zip(builds, pool.map(build, builds)))
+    for arch, proc in procs.items():
+        root = tmp_path / arch
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "(tested," in proc.stderr
+        (wheel,) = (root / "out").glob("*.whl")
+        assert wheel.name == f"adder-1.0-cp311-cp311-manylinux2014_{arch}.manylinux_2_17_{arch}.whl"
+        machine, _, suffix = EXPECTED[arch]
+        assert elf_machines(wheel, root) == {f"adder{suffix}": machine}
+    log = next((tmp_path / "s390x" / "logs").rglob("cp311-manylinux_s390x.log")).read_text()
+    assert "Cross files : " in log
+    assert "Host machine cpu family: s390x" in log
+    assert "VFPv3-D16" in readelf("-A", next((tmp_path / "armv7l" / "out").glob("*.whl")), tmp_path)
