@@ -52,8 +52,8 @@ build_root() {  # arch: debootstrap's first stage, the packages unpacked here, Q
     # Not debootstrap's second stage: that runs dpkg under QEMU, 5.5 min for ppc64le (measured).
     # Unpacked by the host's dpkg-deb into the merged-/usr layout the first stage made, the
     # packages need only what their maintainer scripts would do for this use: accounts, the
-    # loader's cache, the CA bundle and the stdlib's byte code (the test venv's pip then
-    # starts in 36 s instead of 51 s under QEMU).
+    # loader's cache, the CA bundle and the stdlib's byte code (emulated Python starts faster:
+    # 'python -m venv' with pip took 36 s instead of 51 s under QEMU).
     for deb in "$root"/var/cache/apt/archives/*.deb; do
         dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C "$root"
     done
@@ -80,8 +80,8 @@ import_into() {  # engine tarball key arch
                    --change "LABEL manywheel.key=$key" --change "CMD [\"/bin/bash\"]")
     if [ "$engine" = podman ]; then platform=$(podman_platform "$arch"); else platform=$(docker_platform "$arch"); fi
     # shellcheck disable=SC2086  # the platform words split on purpose
-    "$engine" import $platform "${changes[@]}" "$tarball" "$name" >"$cache/import.log" 2>&1 \
-        || { echo "[images] $engine import of $name failed:"; cat "$cache/import.log"; return 1; }
+    "$engine" import $platform "${changes[@]}" "$tarball" "$name" >"$cache/import-cross.log" 2>&1 \
+        || { echo "[images] $engine import of $name failed:"; cat "$cache/import-cross.log"; return 1; }
 }
 
 current_key() {  # engine image
