@@ -45,23 +45,31 @@ if ! docker info >/dev/null 2>&1; then
     docker info >/dev/null 2>&1 || { log "dockerd did not come up:"; tail -20 /var/log/manywheel-dockerd.log; exit 1; }
 fi
 
-# QEMU user emulation for foreign arches (aarch64 test image).
+# QEMU user emulation for foreign arches (the aarch64, ppc64le, s390x and armv7l test images).
 if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
     mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 fi
-if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-    log "registering the qemu-aarch64 binfmt handler"
-    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
-fi
-if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-    # without systemd/update-binfmts: register by hand, F flag so it works inside containers
-    magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
-    mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
-    echo ":qemu-aarch64:M::${magic}:${mask}:/usr/bin/qemu-aarch64-static:F" > /proc/sys/fs/binfmt_misc/register
-fi
+# qemu name, ELF magic and mask (as qemu's own scripts/qemu-binfmt-conf.sh)
+binfmts=(
+    'aarch64 \x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00 \xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+    'ppc64le \x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x15\x00 \xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\x00'
+    's390x \x7fELF\x02\x02\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x16 \xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff'
+    'arm \x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00 \xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+)
+for entry in "${binfmts[@]}"; do
+    read -r qemu magic mask <<<"$entry"
+    [ -e "/proc/sys/fs/binfmt_misc/qemu-$qemu" ] && continue
+    log "registering the qemu-$qemu binfmt handler"
+    update-binfmts --enable "qemu-$qemu" >/dev/null 2>&1 || true
+    if [ ! -e "/proc/sys/fs/binfmt_misc/qemu-$qemu" ]; then
+        # without systemd/update-binfmts: register by hand, F flag so it works inside containers
+        echo ":qemu-$qemu:M::${magic}:${mask}:/usr/bin/qemu-$qemu-static:F" > /proc/sys/fs/binfmt_misc/register
+    fi
+done
 
 bash tests/images/build-images.sh
 bash tests/images/build-musl-image.sh  # its own script: the manylinux images' keys stay put
+bash tests/images/build-cross-images.sh  # ppc64le, s390x, armv7l: for zig cross builds' tests
 
 log "checking both engines run the test images"
 podman run --rm manywheel-test/manylinux-x86_64:latest true

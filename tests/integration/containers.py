@@ -14,6 +14,10 @@ IMAGES = {
     "x86_64": "manywheel-test/manylinux-x86_64:latest",
     "i686": "manywheel-test/manylinux-i686:latest",
     "aarch64": "manywheel-test/manylinux-aarch64:latest",
+    # Debian's CPython 3.11 only, no compiler: for zig cross builds (build-cross-images.sh)
+    "ppc64le": "manywheel-test/manylinux-ppc64le:latest",
+    "s390x": "manywheel-test/manylinux-s390x:latest",
+    "armv7l": "manywheel-test/manylinux-armv7l:latest",
 }
 # built from Debian packages and source packages by tests/images/build-musl-image.sh
 MUSL_IMAGE = "manywheel-test/musllinux-x86_64:latest"
@@ -50,9 +54,7 @@ def image_env(engine: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env.update(
         {
             "MANYWHEEL_PLATFORM": engine,
-            "MANYWHEEL_MANYLINUX_X86_64_IMAGE": IMAGES["x86_64"],
-            "MANYWHEEL_MANYLINUX_I686_IMAGE": IMAGES["i686"],
-            "MANYWHEEL_MANYLINUX_AARCH64_IMAGE": IMAGES["aarch64"],
+            **{f"MANYWHEEL_MANYLINUX_{arch.upper()}_IMAGE": ref for arch, ref in IMAGES.items()},
             "MANYWHEEL_CACHE_DIR": str(tmp_path / "cache"),
             "MANYWHEEL_LOG_DIR": str(tmp_path / "logs"),
             "TMPDIR": str(tmp_path / "tmp"),

@@ -23,6 +23,7 @@ CONFIGS = [
     ("x86_64 aarch64 ppc64le", 1, "token"),
     ("x86_64 aarch64 ppc64le", 3, "trusted"),
     ("x86_64 i686 aarch64 s390x", 2, "none"),
+    ("x86_64 aarch64 ppc64le s390x armv7l", 2, "trusted"),  # three cross-built by zig
 ]
 
 

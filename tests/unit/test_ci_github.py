@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from importlib import metadata
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from manywheel.ci import WorkflowOptions
 from manywheel.ci.actions import pins
 from manywheel.ci.github import emulated, runner, workflow
+from manywheel.toolchains.zig import ZIG_REQUIREMENT
 
 USES = re.compile(r"^\s*(?:- )?uses: (\S+)@(\S+)(.*)$")
 
@@ -74,6 +77,50 @@ def test_qemu_only_for_the_emulated_arches() -> None:
     doc = yaml.safe_load(generate("x86_64 aarch64 ppc64le s390x"))
     qemu = step_using(doc, "build", "docker/setup-qemu-action")
     assert qemu["if"] == "matrix.arch == 'ppc64le' || matrix.arch == 's390x'"
+
+
+def test_ppc64le_s390x_armv7l_are_cross_built_by_zig_on_x86_64_runners() -> None:
+    doc = yaml.safe_load(generate("x86_64 aarch64 ppc64le s390x armv7l riscv64"))
+    matrix = doc["jobs"]["build"]["strategy"]["matrix"]["include"]
+    got = {e["arch"]: (e["runner"], e["toolchain"]) for e in matrix}
+    assert got == {
+        "x86_64": ("ubuntu-latest", "default"),
+        "aarch64": ("ubuntu-24.04-arm", "default"),  # a native arm runner beats cross + QEMU
+        "ppc64le": ("ubuntu-latest", "zig"),
+        "s390x": ("ubuntu-latest", "zig"),
+        "armv7l": ("ubuntu-latest", "zig"),
+        "riscv64": ("ubuntu-latest", "default"),  # glibc 2.39 images: built under QEMU
+    }
+    build = next(s for s in steps(doc, "build") if s.get("name") == "Build wheels")
+    assert build["env"]["TOOLCHAIN"] == "${{ matrix.toolchain }}"
+    assert '--toolchain "$TOOLCHAIN"' in build["run"]
+    # the tests of cross-built wheels still run in the target image under QEMU
+    qemu = step_using(doc, "build", "docker/setup-qemu-action")
+    assert "matrix.arch == 'armv7l'" in qemu["if"]
+    assert "matrix.arch == 's390x'" in qemu["if"]
+
+
+def test_cross_jobs_install_zig_and_the_host_cpythons_of_the_target_versions() -> None:
+    doc = yaml.safe_load(generate("x86_64 s390x armv7l"))
+    (zig,) = [s for s in steps(doc, "build") if "Install zig" in s.get("name", "")]
+    assert zig["if"] == "matrix.toolchain == 'zig'"
+    install, pythons = zig["run"].split(" && ")
+    assert install == f"python -m pip install '{ZIG_REQUIREMENT}'"
+    # the versions of the default images' CPythons (manylinux_2_28, manylinux_2_31)
+    assert pythons.startswith("python -m uv python install 3.9 3.10 3.11 3.12 3.13 3.14")
+    steps_order = [s.get("name", s.get("uses", "")) for s in steps(doc, "build")]
+    assert steps_order.index(zig["name"]) < steps_order.index("Build wheels")
+
+
+@pytest.mark.parametrize("archs", ["x86_64", "x86_64 aarch64", "x86_64 i686 riscv64"])
+def test_no_zig_step_without_a_cross_arch(archs: str) -> None:
+    assert "ziglang" not in generate(archs)
+
+
+def test_zig_requirement_is_the_zig_extra_of_manywheel() -> None:
+    requirements = [Requirement(r) for r in metadata.requires("manywheel") or []]
+    zig = [r for r in requirements if r.marker and str(r.marker) == 'extra == "zig"']
+    assert [str(r.name) + str(r.specifier) for r in zig] == [ZIG_REQUIREMENT]
 
 
 @pytest.mark.parametrize("publish", ["trusted", "token", "none"])

@@ -17,16 +17,30 @@ from pathlib import Path
 from manywheel.errors import ConfigError, EnvironmentProblem
 from manywheel.toolchains.sysroot import Sysroot
 
-ZIG_ARCHS = {
-    "x86_64": "x86_64",
-    "aarch64": "aarch64",
-    "i686": "x86",
-    "ppc64le": "powerpc64le",
-    "s390x": "s390x",
-    "armv7l": "arm",
-    "riscv64": "riscv64",
+# manylinux arch -> zig's target (before the glibc version)
+ZIG_TARGETS = {
+    "x86_64": "x86_64-linux-gnu",
+    "aarch64": "aarch64-linux-gnu",
+    "i686": "x86-linux-gnu",
+    "ppc64le": "powerpc64le-linux-gnu",
+    "s390x": "s390x-linux-gnu",
+    "armv7l": "arm-linux-gnueabihf",
+    "riscv64": "riscv64-linux-gnu",
 }
+# The CPU a wheel may assume, where zig's default for the target assumes more. manylinux's
+# armv7l is Debian's and Ubuntu's armhf: ARMv7-A, Thumb-2, VFPv3 with 16 double registers, the
+# hard-float ABI, no NEON (zig's generic arm CPU has NEON and 32 registers, which an armhf
+# board without them would trap on). The others' defaults are the policies' baselines.
+ZIG_CPU_FLAGS: dict[str, tuple[str, ...]] = {
+    "armv7l": ("-mcpu=generic+v7a+vfp3d16+thumb2-neon-d32",),
+}
+# The oldest glibc whose headers zig ships for an arch, where that is above a policy's: zig
+# has none older than 2.19 for powerpc64le. The symbol versions of ppc64le's glibc start at
+# GLIBC_2.17 (the port's base), so a module that calls nothing newer still meets
+# manylinux2014; auditwheel's repair checks that, and refuses a module that does not.
+ZIG_GLIBC_FLOOR = {"ppc64le": "2.19"}
 DEFAULT_POLICY = "manylinux2014"
+ZIG_REQUIREMENT = "ziglang>=0.13"  # as manywheel's zig extra (pyproject.toml)
 _ALIASES = {
     "manylinux2014": "manylinux_2_17",
     "manylinux2010": "manylinux_2_12",
@@ -92,6 +106,20 @@ def zig_binary() -> str:
     return str(path)
 
 
+def zig_target(arch: str, glibc: str) -> str:
+    """'armv7l', '2.17' -> 'arm-linux-gnueabihf.2.17'."""
+    if arch not in ZIG_TARGETS:
+        raise ConfigError(f"--toolchain zig cannot target {arch}.")
+    floor = ZIG_GLIBC_FLOOR.get(arch, glibc)
+    if _version(floor) > _version(glibc):
+        glibc = floor
+    return f"{ZIG_TARGETS[arch]}.{glibc}"
+
+
+def _version(glibc: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in glibc.split("."))
+
+
 def write_wrappers(
     directory: Path, arch: str, glibc: str, sysroot: Sysroot | None = None
 ) -> dict[str, str]:
@@ -100,16 +128,14 @@ def write_wrappers(
     A cross build's ``sysroot`` (the target image's libraries and headers) is searched after
     zig's own libc headers and after the build's own -L dirs: zig's glibc stays the one
     compiled against, the image provides the rest (zlib.h, -lz)."""
-    if arch not in ZIG_ARCHS:
-        raise ConfigError(f"--toolchain zig cannot target {arch}.")
     zig = zig_binary()
-    target = f"{ZIG_ARCHS[arch]}-linux-gnu.{glibc}"
+    target = zig_target(arch, glibc)
     directory.mkdir(parents=True, exist_ok=True)
     # Python 3.8's Python.h includes <crypt.h>, which zig's glibc headers do not ship
     shims = directory / "include"
     shims.mkdir(exist_ok=True)
     (shims / "crypt.h").write_text(CRYPT_H)
-    compile_prefix = ["-target", target, "-idirafter", str(shims)]
+    compile_prefix = ["-target", target, *ZIG_CPU_FLAGS.get(arch, ()), "-idirafter", str(shims)]
     link_prefix: list[str] = []
     if sysroot is not None:
         for include in sysroot.host_include_dirs:

@@ -67,7 +67,7 @@ def _linker_args(parts: list[str], skip_value: bool) -> tuple[list[str], bool]:
     return kept, skip_value
 
 
-# zig's arch names that are not manylinux's (zig.ZIG_ARCHS, reversed)
+# zig's arch names that are not manylinux's (the first words of zig.ZIG_TARGETS, reversed)
 _ARCHS = {"x86": "i686", "powerpc64le": "ppc64le", "arm": "armv7l"}
 _COMPILE_ONLY = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only")
 
