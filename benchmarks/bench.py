@@ -2,10 +2,10 @@
 
     python benchmarks/bench.py [--engine podman] [--image IMAGE] [--projects ...]
 
-For each project (by default the markupsafe sdist, one C file, and the ujson and lz4 sdists,
-12 and 16 translation units, unpacked; msgpack and a two-file C fixture on request), builds
-CPython 3.10-3.13 wheels, each tested, and prints the wall time and peak memory of each run
-and the ratio manywheel/cibuildwheel:
+For each project (by default the markupsafe sdist, one C file, and the ujson, lz4 and brotli
+sdists, 12, 16 and 37 translation units, unpacked; msgpack and a two-file C fixture on
+request), builds CPython 3.10-3.13 wheels, each tested, and prints the wall time and peak
+memory of each run and the ratio manywheel/cibuildwheel:
 
 - cibuildwheel (the installed version, newest by default), cold; it has no cache, so its
   warm and edit runs cost what its cold run does: that run is the reference for all three
@@ -13,9 +13,9 @@ and the ratio manywheel/cibuildwheel:
 - manywheel, warm: the unchanged project again
 - manywheel, edit: one C file of the project changed (a function appended), the caches kept
 - manywheel native (host compiler; and with --toolchain zig when ziglang is installed), cold
-- aarch64, cp311 (what the aarch64 test image has), for --aarch64-projects (markupsafe): a
-  build under QEMU in the aarch64 image against a zig cross build on the host tested in the
-  same image under QEMU (--toolchain zig)
+- aarch64, cp311 (what the aarch64 test image has), for --aarch64-projects (markupsafe and
+  ujson): a build under QEMU in the aarch64 image against a zig cross build on the host
+  tested in the same image under QEMU (--toolchain zig)
 
 Peak memory is the largest resident set of any process of the tool's own process tree (the
 wait4 rusage of the run); processes inside containers belong to the engine, not to it.
@@ -50,6 +50,8 @@ TESTS = {
     "== [1, 'a', 1.5]\"",
     "lz4": "python -c \"import lz4.frame as f; assert f.decompress(f.compress(b'x' * 99)) "
     "== b'x' * 99\"",
+    "brotli": "python -c \"import brotli; assert brotli.decompress(brotli.compress(b'x' * 99)) "
+    "== b'x' * 99\"",
     "twofile": 'python -c "import two; assert two.answer() == 42"',
 }
 # the C file the edit scenario changes, per project
@@ -58,6 +60,7 @@ EDITED = {
     "msgpack": "msgpack/_cmsgpack.c",
     "ujson": "src/ujson/decode.c",
     "lz4": "lz4/block/_block.c",
+    "brotli": "python/_brotli.c",
     "twofile": "src/helper.c",
 }
 SDIST_CACHE = Path.home() / ".cache" / "manywheel-bench" / "sdists"
@@ -255,9 +258,13 @@ def main() -> None:
     parser.add_argument("--engine", default="podman", choices=["podman", "docker"])
     parser.add_argument("--image", default="localhost/manywheel-test/manylinux-x86_64:latest")
     parser.add_argument(
-        "--projects", nargs="+", default=["markupsafe==3.0.3", "ujson==6.1.0", "lz4==4.4.5"]
+        "--projects",
+        nargs="+",
+        default=["markupsafe==3.0.3", "ujson==6.1.0", "lz4==4.4.5", "brotli==1.2.1"],
     )
-    parser.add_argument("--aarch64-projects", nargs="*", default=["markupsafe==3.0.3"])
+    parser.add_argument(
+        "--aarch64-projects", nargs="*", default=["markupsafe==3.0.3", "ujson==6.1.0"]
+    )
     parser.add_argument("--pythons", default="cp310 cp311 cp312 cp313")
     parser.add_argument("--skip-cibuildwheel", action="store_true")
     parser.add_argument("--skip-native", action="store_true")
