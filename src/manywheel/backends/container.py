@@ -1,10 +1,13 @@
 """The container executor: one long-lived container per group of jobs.
 
 The project goes in as a tar stream (never a writable bind mount of the user's tree); wheels
-come out with ``exec cat``. Every engine command goes through one process tracker, so cancel()
-stops copies as well as builds. Environment values never appear on the engine's command line
-(visible in ``ps``): commands name the variables, and their values travel in the engine
-client's own environment. The container is removed by ``close``, on success, error and Ctrl-C.
+come out with ``cat``. A job's commands run through a long-lived runner in the container
+(runner.py: one exec per job, not one per command), or one exec each where the image has no
+Python for it or runs under QEMU. Every engine command goes through one process tracker, so
+cancel() stops copies as well as builds. Environment values never appear on the engine's
+command line (visible in ``ps``): commands name the variables, and their values travel in the
+engine client's own environment (or in the request on the runner's stdin). The container is
+removed by ``close``, on success, error and Ctrl-C.
 """
 
 from __future__ import annotations
