@@ -6,33 +6,18 @@ copy, compile and graft run in tests/integration/test_cross_libraries.py."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from manywheel.toolchains.sysroot import Sysroot, missing_library_note, unpack
 from manywheel.toolchains.zigcc import failure_note, zig_command
+from tests.unit.archives import archive
 
 IMAGE = "quay.io/pypa/manylinux2014_aarch64"
 LIB = "/usr/lib/aarch64-linux-gnu"
-
-
-def archive(files: dict[str, bytes], links: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for name, target in links.items():
-            info = tarfile.TarInfo(name)
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tar.addfile(info)
-    return buffer.getvalue()
 
 
 def debian_arm64() -> bytes:

@@ -4,9 +4,7 @@ the copied headers, Debian's multiarch pyconfig.h put in place, and sitecustomiz
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from manywheel.toolchains.target import (
     cross_environment,
     unpack,
 )
+from tests.unit.archives import archive
 
 NAME = "_sysconfigdata__aarch64-linux-gnu"
 
@@ -43,13 +42,7 @@ def debian_archive() -> bytes:
         "root/usr/include/aarch64-linux-gnu/python3.11/pyconfig.h": b"#define SIZEOF_VOID_P 8\n",
         "facts.json": json.dumps(facts).encode(),
     }
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return archive(files)
 
 
 def test_unpacked_facts_point_at_the_copied_headers(tmp_path: Path) -> None:
