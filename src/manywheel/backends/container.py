@@ -261,36 +261,28 @@ class ContainerExecutor:
         return [*cmd, *env_args, self.name, *self._prefix, *argv], client
 
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
+        shown = f"in the {self.image} container, '{shlex.join(argv)}'"
+        try:
+            code, out, said = self._captured(argv, stdin)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EnvironmentProblem(f"{shown} could not run: {exc}") from None
+        if code != 0:
+            raise EnvironmentProblem(f"{shown} failed: {said.strip()[-300:]}")
+        return out
+
+    def _captured(self, argv: Sequence[str], stdin: bytes | None) -> tuple[int, str, str]:
+        """(exit status, output, what it said on failure): through the runner (stdout and
+        stderr merged), else an exec of its own."""
         if stdin is None and self._runner_python is not None:
             chunks: list[bytes] = []
-            try:
-                code = self._in_runner(argv, None, {}, chunks.append)
-            except OSError as exc:
-                raise EnvironmentProblem(
-                    f"in the {self.image} container, '{shlex.join(argv)}' could not run: "
-                    f"{exc.strerror}"
-                ) from None
+            code = self._in_runner(argv, None, {}, chunks.append)
             if code is not None:
                 text = b"".join(chunks).decode(errors="replace")
-                if code != 0:
-                    raise EnvironmentProblem(
-                        f"in the {self.image} container, '{shlex.join(argv)}' failed: "
-                        f"{text.strip()[-300:]}"
-                    )
-                return text
+                return code, text, text
         cmd, _ = self._exec(argv, interactive=stdin is not None)
-        try:
-            proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise EnvironmentProblem(
-                f"in the {self.image} container, '{shlex.join(argv)}' could not run: {exc}"
-            ) from None
-        if proc.returncode != 0:
-            raise EnvironmentProblem(
-                f"in the {self.image} container, '{shlex.join(argv)}' failed: "
-                f"{proc.stderr.decode(errors='replace').strip()[-300:]}"
-            )
-        return proc.stdout.decode(errors="replace")
+        proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
+        out, err = (b.decode(errors="replace") for b in (proc.stdout, proc.stderr))
+        return proc.returncode, out, err
 
     def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
         """The container's environment, where uv and ccache are, which compilers there are,
@@ -336,7 +328,7 @@ class ContainerExecutor:
             if self._processes.cancelled:
                 raise Cancelled("cancelled before it finished") from None
             raise OSError(
-                5, f"the command runner in the container {self.name} stopped unexpectedly"
+                f"the command runner in the container {self.name} stopped unexpectedly"
             ) from None
         with self._lock:
             self._idle_runners.append(runner)
@@ -527,7 +519,7 @@ class ContainerExecutor:
                     return -signal.SIGINT
                 except OSError as exc:
                     lines.close()
-                    out.write(f"\nmanywheel: {exc.strerror}\n".encode())
+                    out.write(f"\nmanywheel: {exc}\n".encode())
                     return 125
                 finally:
                     lines.close()

@@ -67,8 +67,6 @@ def _linker_args(parts: list[str], skip_value: bool) -> tuple[list[str], bool]:
     return kept, skip_value
 
 
-# zig's arch names that are not manylinux's (the first words of zig.ZIG_TARGETS, reversed)
-_ARCHS = {"x86": "i686", "powerpc64le": "ppc64le", "arm": "armv7l"}
 _COMPILE_ONLY = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only")
 
 
@@ -80,9 +78,12 @@ def failure_note(stderr: str, target: str, image: str = "") -> str:
     libraries = dict.fromkeys(_MISSING_LIBRARY.findall(stderr))
     headers = dict.fromkeys(_MISSING_HEADER.findall(stderr))
     if image:
-        arch = target.split("-", maxsplit=1)[0]
+        from manywheel.toolchains.zig import ZIG_TARGETS  # only when a build has failed
+
+        zig_arch = target.split("-", maxsplit=1)[0]
+        arch = next((a for a, t in ZIG_TARGETS.items() if t.startswith(f"{zig_arch}-")), zig_arch)
         return "".join(
-            _image_note(what, _ARCHS.get(arch, arch), image) + "\n"
+            _image_note(what, arch, image) + "\n"
             for what in [*(f"lib{name} (-l{name})" for name in libraries), *headers]
         )
     notes = [
