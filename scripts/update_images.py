@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from manywheel.image_pins import (
+from manywheel.planning.image_table_update import (
     README_BEGIN,
     README_END,
     images_markdown,

@@ -12,22 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from manywheel.backends.base import Backend
-from manywheel.cache import WheelCache, default_cache_root, project_digest
+from manywheel.backends.container_backend import image_python_dirs
+from manywheel.caching.wheel_cache import WheelCache, default_cache_root, project_digest
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
+from manywheel.diagnose.libc_floor import host_libc
 from manywheel.errors import ConfigError, GroupNotStarted
-from manywheel.in_container import detect
-from manywheel.interpreters import host_arch
-from manywheel.libc_floor import add_floor_warnings, host_libc
-from manywheel.logs import RunLogs, default_log_root
-from manywheel.plan import Plan, make_plan, resolve_archs
-from manywheel.platforms import candidates
-from manywheel.project import Project, load_project
-from manywheel.reporting import Reporter
-from manywheel.reproducible import SourceDate, source_date
-from manywheel.results import JobResult
-from manywheel.scheduler import Scheduler
-from manywheel.shard import parse_shard, shard_jobs
-from manywheel.wheelhouse import Wheelhouse
+from manywheel.planning.in_container import detect
+from manywheel.planning.interpreters import host_arch
+from manywheel.planning.plan import Plan, make_plan, resolve_archs
+from manywheel.planning.platforms import candidates
+from manywheel.planning.project import Project, load_project
+from manywheel.planning.shard import parse_shard, shard_jobs
+from manywheel.release.reproducible import SourceDate, source_date
+from manywheel.run.logs import RunLogs, default_log_root
+from manywheel.run.reporting import Reporter
+from manywheel.run.results import JobResult, add_floor_warnings
+from manywheel.run.scheduler import Scheduler
+from manywheel.run.wheelhouse import Wheelhouse
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,11 @@ def _check_zig_platform(session: Session) -> None:
 def make_build_plan(session: Session, only: str | None = None, shard: str | None = None) -> Plan:
     run = session.resolver.run
     plan = make_plan(
-        session.resolver, session.project, candidates(run, session.environ), host_arch(), only
+        session.resolver,
+        session.project,
+        candidates(run, session.environ, image_python_dirs),
+        host_arch(),
+        only,
     )
     if shard:
         index, count = parse_shard(shard)
@@ -101,16 +106,16 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
 
     containers = None
     if run.platform != "native":
-        from manywheel.backends.containers import container_backend
+        from manywheel.backends.container_backend import container_backend
 
         containers = container_backend(session.project, run, exclude, compiler_cache=compiler_cache)
     native = NativeBackend(session.project, exclude, compiler_cache=compiler_cache)
     if run.toolchain != "zig":
         return containers or native
-    from manywheel.backends.containers import engine_for
-    from manywheel.backends.cross import CrossBackend
+    from manywheel.backends.container_backend import engine_for
+    from manywheel.backends.cross_backend import CrossBackend
     from manywheel.backends.engine import Engine
-    from manywheel.interpreters import discover
+    from manywheel.planning.interpreters import discover
 
     def engine() -> Engine:  # natively, only foreign arches need one (for their image)
         return engine_for(run.platform, run.container_engine)

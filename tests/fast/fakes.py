@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
-from manywheel.cache_inputs import build_environment, digest
+from manywheel.caching.key_inputs import build_environment, digest
+from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
-from manywheel.identifiers import Identifier
-from manywheel.plan import GroupSpec, Job, Plan
+from manywheel.planning.plan import GroupSpec, Job, Plan
 
 
 def wheel_bytes(filename: str, payload: str) -> bytes:

@@ -6,13 +6,13 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from manywheel.cache import WheelCache
-from manywheel.logs import RunLogs
-from manywheel.plan import Plan
-from manywheel.reporting import Reporter
-from manywheel.results import JobResult
-from manywheel.scheduler import Scheduler
-from manywheel.wheelhouse import Wheelhouse
+from manywheel.caching.wheel_cache import WheelCache
+from manywheel.planning.plan import Plan
+from manywheel.run.logs import RunLogs
+from manywheel.run.reporting import Reporter
+from manywheel.run.results import JobResult
+from manywheel.run.scheduler import Scheduler
+from manywheel.run.wheelhouse import Wheelhouse
 from tests.fast.fakes import FakeBackend
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from manywheel.cache import WheelCache
+from manywheel.caching.wheel_cache import WheelCache
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
 

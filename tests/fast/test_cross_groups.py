@@ -1,4 +1,4 @@
-"""A cross build's group (backends/cross.py): the build and repair run on the build side with
+"""A cross build's group (backends/cross_backend.py): the build and repair run on the build side with
 a host interpreter and the cross variables on the build command only; the repaired wheel
 moves to the test side, where the test runs with the target's interpreter."""
 
@@ -13,10 +13,10 @@ import pytest
 
 from manywheel.backends.background_start import BackgroundStart
 from manywheel.backends.base import GroupExecutor, SplitExecutor
-from manywheel.backends.cross import CrossExecutor, TargetFactsSource
+from manywheel.backends.cross_backend import CrossExecutor, TargetFactsSource
 from manywheel.backends.engine import Engine
 from manywheel.errors import CleanupFailed, EnvironmentProblem
-from manywheel.plan import GroupSpec, Job
+from manywheel.planning.plan import GroupSpec, Job
 from manywheel.toolchains.target import TargetFacts
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from manywheel.config.model import Options
-from manywheel.plan import group_of
+from manywheel.planning.plan import group_of
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
 

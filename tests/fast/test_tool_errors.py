@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from manywheel import explain as explain_module
+from manywheel.diagnose import explain as explain_module
 from manywheel.errors import ToolError
 from tests.fast.fakes import FakeBackend, job, plan, wheel_bytes
 from tests.fast.harness import run

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.interpreters import discover
+from manywheel.planning.interpreters import discover
 from tests.projects import real_sdist
 from tests.running import run_manywheel
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.compiler_cache import find_ccache, find_static_ccache
+from manywheel.caching.compiler_cache import find_ccache, find_static_ccache
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_two_file_project, set_answer
 from tests.running import run_manywheel

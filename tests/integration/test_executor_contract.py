@@ -9,8 +9,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from manywheel.backends.base import GroupExecutor
-from manywheel.plan import GroupSpec
-from manywheel.project import load_project
+from manywheel.planning.plan import GroupSpec
+from manywheel.planning.project import load_project
 from tests.integration.containers import IMAGES, LABEL_ENV
 from tests.projects import make_c_project
 
@@ -29,7 +29,7 @@ def executor(
         backend: object = NativeBackend(project, set())
         group = GroupSpec("", "x86_64")
     else:
-        from manywheel.backends.containers import ContainerBackend
+        from manywheel.backends.container_backend import ContainerBackend
         from manywheel.backends.engine import Engine
         from manywheel.config.parsers import parse_engine
 

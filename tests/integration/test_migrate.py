@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.identifiers import Identifier
-from manywheel.images import python_versions
+from manywheel.config.identifiers import Identifier
+from manywheel.planning.image_table import python_versions
 from tests.projects import real_sdist
 from tests.running import run_manywheel
 

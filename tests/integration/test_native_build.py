@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from manywheel.interpreters import discover
+from manywheel.planning.interpreters import discover
 from tests.integration.containers import tree_digest
 from tests.projects import make_c_project
 from tests.running import run_manywheel
@@ -133,7 +133,7 @@ def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
     """,
     )
     (project / "checks").mkdir()
-    (project / "checks" / "check.py").write_text(
+    (project / "checks" / "release/check.py").write_text(
         "import os, sys, demo, six\n"
         "assert demo.answer() == int(os.environ['DEMO_EXPECT'])\n"
         "assert os.path.isfile(os.path.join(sys.argv[1], 'marker'))\n"

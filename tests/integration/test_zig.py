@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from manywheel.interpreters import discover, host_arch
+from manywheel.planning.interpreters import discover, host_arch
 from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration

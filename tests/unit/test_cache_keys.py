@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from manywheel.cache import WheelCache, cache_keys, project_digest
+from manywheel.caching.wheel_cache import WheelCache, cache_keys, project_digest
 from manywheel.config.model import Options
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.check import check_file
 from manywheel.cli import main
-from manywheel.pypi_platforms import pypi_accepts
+from manywheel.release.check import check_file
+from manywheel.release.pypi_platforms import pypi_accepts
 from tests.distributions import SO, TAG, make_sdist, make_wheel, record_line, wheel_members
 
 

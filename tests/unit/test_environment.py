@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manywheel.environment import evaluate, expand, fill
+from manywheel.config.expansion import evaluate, expand, fill
 
 
 def test_expand() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from manywheel.forwarding import CA_IN_CONTAINER, forward_environment
+from manywheel.backends.forwarding import CA_IN_CONTAINER, forward_environment
 
 
 def test_ca_bundle_and_index_settings(tmp_path: Path) -> None:

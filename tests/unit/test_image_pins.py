@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.image_pins import (
+from manywheel.planning.image_table import table
+from manywheel.planning.image_table_update import (
     images_markdown,
     newest_common_tag,
     pinned_repositories,
     rewrite_tag,
 )
-from manywheel.images import table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TABLE_TEXT = resources.files("manywheel.resources").joinpath("images.toml").read_text("utf-8")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from manywheel.errors import ConfigError
-from manywheel.images import pinned_reference, resolve_image, table
-from manywheel.platforms import pinned_candidates as _pinned_candidates
+from manywheel.planning.image_table import pinned_reference, resolve_image, table
+from manywheel.planning.platforms import pinned_candidates as _pinned_candidates
 
 
 def test_defaults_follow_cibuildwheel() -> None:

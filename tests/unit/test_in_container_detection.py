@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from manywheel.errors import ConfigError
-from manywheel.in_container import ManylinuxImage, detect
+from manywheel.planning.in_container import ManylinuxImage, detect
 
 
 def test_image_is_recognised_by_plat_and_opt_python(tmp_path: Path) -> None:

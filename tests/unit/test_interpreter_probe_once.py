@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from manywheel import interpreters
-from manywheel.identifiers import Identifier
-from manywheel.interpreters import Interpreter, probe
+from manywheel.config.identifiers import Identifier
+from manywheel.planning import interpreters
+from manywheel.planning.interpreters import Interpreter, probe
 
 
 def test_a_file_is_probed_once_until_it_changes(

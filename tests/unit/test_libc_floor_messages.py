@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from manywheel import libc_floor
-from manywheel.libc_floor import LibcFloor, add_floor_warnings, host_statement, wheel_warning
-from manywheel.results import JobResult
+from manywheel.diagnose import libc_floor
+from manywheel.diagnose.libc_floor import (
+    LibcFloor,
+    host_statement,
+    wheel_warning,
+)
+from manywheel.run.results import JobResult, add_floor_warnings
 
 GLIBC_236 = LibcFloor("glibc", (2, 36))
 ADVICE = "for wider reach use --toolchain zig or --platform podman"

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from packaging.specifiers import SpecifierSet
 
+from manywheel.config.identifiers import Identifier
 from manywheel.config.resolve import OptionsResolver, load_config
 from manywheel.errors import ConfigError, NothingToBuildError
-from manywheel.identifiers import Identifier
-from manywheel.plan import Candidate, make_plan, resolve_archs
-from manywheel.project import Project
+from manywheel.planning.plan import Candidate, make_plan, resolve_archs
+from manywheel.planning.project import Project
 
 CANDIDATES = [
     Candidate(

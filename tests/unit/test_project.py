@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from manywheel.errors import ConfigError
-from manywheel.project import load_project
+from manywheel.planning.project import load_project
 
 
 def _sdist(path: Path, files: dict[str, str]) -> Path:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.check import check_file
 from manywheel.errors import ConfigError, DistributionCheckFailed
-from manywheel.project import Project
-from manywheel.reproducible import ZIP_EPOCH, normalize_wheel, source_date
-from manywheel.wheelhouse import Wheelhouse
+from manywheel.planning.project import Project
+from manywheel.release.check import check_file
+from manywheel.release.reproducible import ZIP_EPOCH, normalize_wheel, source_date
+from manywheel.run.wheelhouse import Wheelhouse
 from tests.distributions import SO, make_sdist, make_wheel
 
 

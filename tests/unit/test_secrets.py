@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from manywheel.publish import check_consistent, credentials
-from manywheel.secrets import Masker, mask_url
+from manywheel.config.secrets import Masker, mask_url
+from manywheel.release.publish import check_consistent, credentials
 
 
 def test_mask_url() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from packaging.specifiers import SpecifierSet
 
+from manywheel.config.identifiers import Identifier
+from manywheel.config.selectors import BuildSelection, Selector, expand_braces
 from manywheel.errors import ConfigError
-from manywheel.identifiers import Identifier
-from manywheel.selectors import BuildSelection, Selector, expand_braces
 
 
 def ident(text: str) -> Identifier:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
 from manywheel.errors import ConfigError
-from manywheel.identifiers import Identifier
-from manywheel.plan import Job
-from manywheel.shard import EMULATED_WEIGHT, parse_shard, shard_jobs
+from manywheel.planning.plan import Job
+from manywheel.planning.shard import EMULATED_WEIGHT, parse_shard, shard_jobs
 
 
 def jobs(archs: tuple[str, ...]) -> list[Job]:

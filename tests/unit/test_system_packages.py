@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manywheel.system_packages import install_script, package_names
+from manywheel.planning.system_packages import install_script, package_names
 
 
 def test_known_names_map_per_manager() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import jsonschema
 
-from manywheel.reporting import report_document
-from manywheel.reproducible import SourceDate
-from manywheel.results import JobResult
-from manywheel.vendored import Vendored, vendored_libraries
+from manywheel.release.reproducible import SourceDate
+from manywheel.release.vendored import Vendored, vendored_libraries
+from manywheel.run.reporting import report_document
+from manywheel.run.results import JobResult
 from tests.distributions import make_wheel, wheel_members
 
 SCHEMA = Path(__file__).resolve().parents[2] / "src" / "manywheel" / "schemas" / "report-v1.json"

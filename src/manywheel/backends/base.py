@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
-from manywheel.plan import GroupSpec, Job
+from manywheel.planning.plan import GroupSpec, Job
 from manywheel.toolchains.target import TargetFacts
 
 Mask = Callable[[str], str]
@@ -132,7 +132,7 @@ class Backend(Protocol):
 @runtime_checkable
 class SplitExecutor(Protocol):
     """A group executor whose jobs build on one side and test on another (cross builds,
-    backends/cross.py): the pipeline asks it for the job as built and the build environment,
+    backends/cross_backend.py): the pipeline asks it for the job as built and the build environment,
     and moves the repaired wheel to ``started_tester()`` (None: the test cannot run, see
     ``no_test_reason``)."""
 

@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from manywheel.compiler_cache import cache_home
+from manywheel.caching.compiler_cache import cache_home
 
 # the platform tag pip asks the index for, per arch (the first that uv publishes)
 PLATFORMS = {

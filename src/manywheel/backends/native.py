@@ -15,13 +15,13 @@ from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.processes import Processes
-from manywheel.cache_inputs import build_environment, digest, host_tools, interpreter_identity
-from manywheel.compiler_cache import CompilerCache, Notes, native_compiler_cache
+from manywheel.caching.compiler_cache import CompilerCache, Notes, native_compiler_cache
+from manywheel.caching.key_inputs import build_environment, digest, host_tools, interpreter_identity
 from manywheel.errors import CleanupFailed, ConfigError
-from manywheel.interpreters import uv_binary
-from manywheel.plan import GroupSpec, Job
-from manywheel.project import Project
-from manywheel.sources import copy_project, unpack_sdist
+from manywheel.planning.interpreters import uv_binary
+from manywheel.planning.plan import GroupSpec, Job
+from manywheel.planning.project import Project
+from manywheel.planning.source_copy import copy_project, unpack_sdist
 
 
 class NativeExecutor:

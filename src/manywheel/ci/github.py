@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manywheel.ci import WorkflowOptions, dump
 from manywheel.ci.actions import uses, with_versions
-from manywheel.images import python_versions, table
+from manywheel.planning.image_table import python_versions, table
 from manywheel.toolchains.zig import ZIG_REQUIREMENT
 
 HEADER = (

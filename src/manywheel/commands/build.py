@@ -14,10 +14,16 @@ from rich.console import Console
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
-from manywheel.in_container import detect
-from manywheel.live import LiveReporter
-from manywheel.reporting import Reporter, print_summary, report_document, step_summary, write_report
-from manywheel.sdist import build_sdist
+from manywheel.planning.in_container import detect
+from manywheel.release.sdist import build_sdist
+from manywheel.run.live import LiveReporter
+from manywheel.run.reporting import (
+    Reporter,
+    print_summary,
+    report_document,
+    step_summary,
+    write_report,
+)
 
 
 def configure_parser(subparsers: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 import shutil
 from typing import Any
 
-from manywheel.cache import WheelCache, default_cache_root
+from manywheel.caching.wheel_cache import WheelCache, default_cache_root
 from manywheel.commands.common import add_output_arguments
 from manywheel.errors import ExitCode
 

@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from manywheel.check import check_files
 from manywheel.commands.common import add_distribution_arguments, add_output_arguments
 from manywheel.errors import ExitCode
-from manywheel.publish import collect
+from manywheel.release.check import check_files
+from manywheel.release.publish import collect
 
 
 def configure_parser(subparsers: Any) -> None:

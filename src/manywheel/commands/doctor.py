@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from manywheel.commands.common import add_output_arguments
-from manywheel.doctor import run_checks
+from manywheel.diagnose.doctor import run_checks
 from manywheel.errors import ExitCode
 
 MARKS = {"ok": "ok     ", "warning": "warning", "problem": "PROBLEM"}

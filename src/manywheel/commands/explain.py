@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from manywheel.commands.common import add_output_arguments
+from manywheel.diagnose.explain import explain, render
 from manywheel.errors import ExitCode
-from manywheel.explain import explain, render
 
 
 def configure_parser(subparsers: Any) -> None:

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from manywheel.ci.migrate import migrate
 from manywheel.commands.common import add_output_arguments, add_path_argument
 from manywheel.config.resolve import read_toml
 from manywheel.errors import ConfigError, ExitCode
-from manywheel.migrate import migrate
 
 
 def configure_parser(subparsers: Any) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.config.model import Options
+from manywheel.diagnose.libc_floor import host_libc, host_statement
 from manywheel.errors import ExitCode
-from manywheel.in_container import detect
-from manywheel.libc_floor import host_libc, host_statement
+from manywheel.planning.in_container import detect
 
 
 def configure_parser(subparsers: Any) -> None:

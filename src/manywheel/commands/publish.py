@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manywheel.check import require_valid
 from manywheel.commands.common import add_distribution_arguments, add_output_arguments
+from manywheel.config.secrets import Masker
 from manywheel.errors import ConfigError, ExitCode
-from manywheel.publish import Target, check_consistent, collect, twine_check, upload
-from manywheel.secrets import Masker
+from manywheel.release.check import require_valid
+from manywheel.release.publish import Target, check_consistent, collect, twine_check, upload
 
 
 def configure_parser(subparsers: Any) -> None:

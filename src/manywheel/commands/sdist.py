@@ -8,8 +8,8 @@ from typing import Any
 
 from manywheel.commands.common import add_output_arguments, add_path_argument
 from manywheel.errors import ExitCode
-from manywheel.project import load_project
-from manywheel.sdist import build_sdist
+from manywheel.planning.project import load_project
+from manywheel.release.sdist import build_sdist
 
 
 def configure_parser(subparsers: Any) -> None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from manywheel.config import parsers as p
+from manywheel.config.identifiers import ARCHS, PLATFORM_KINDS
 from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
-from manywheel.identifiers import ARCHS, PLATFORM_KINDS
 
 Scope = Literal["run", "identifier"]
 

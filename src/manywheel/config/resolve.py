@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from manywheel.config.declarations import NON_OPTION_ENV, OPTIONS, Option
+from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
+from manywheel.config.selectors import Selector
 from manywheel.errors import ConfigError
-from manywheel.identifiers import Identifier
-from manywheel.selectors import Selector
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 
 from packaging.utils import parse_wheel_filename
 
-from manywheel.environment import fill
+from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
-from manywheel.interpreters import uv_binary
+from manywheel.planning.interpreters import uv_binary
 from manywheel.steps.context import JobContext
 
 FINDINGS_LINES = 20  # of the audit tool's output, in the job's error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from manywheel.environment import fill
+from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 from manywheel.steps.venv import make_venv, pip_install

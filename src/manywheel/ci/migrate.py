@@ -1,0 +1,128 @@
+"""Translating a cibuildwheel configuration ([tool.cibuildwheel], CIBW_*) into manywheel's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import tomli_w
+
+from manywheel.config.declarations import OPTIONS
+from manywheel.config.identifiers import universe
+from manywheel.config.resolve import load_config
+from manywheel.config.selectors import Selector, expand_braces
+
+SELECTOR_KEYS = ("build", "skip", "test-skip")
+ENABLE_GROUPS = {"cpython-freethreading", "cpython-prerelease"}
+NOT_LINUX = ("macos", "windows", "ios", "android", "pyodide")
+_KNOWN = [str(i) for i in universe()]
+
+
+@dataclass
+class Migration:
+    table: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def toml(self) -> str:
+        header = "".join(f"# not migrated: {note}\n" for note in self.notes)
+        return header + tomli_w.dumps({"tool": {"manywheel": self.table}})
+
+
+def _words(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [w for v in value for w in str(v).split()]
+    return str(value).split()
+
+
+def _selector(value: Any, where: str, notes: list[str]) -> str:
+    kept, dropped = [], []
+    for word in _words(value):
+        if any(Selector(alt, where).matches(k) for alt in expand_braces(word) for k in _KNOWN):
+            kept.append(word)
+        else:
+            dropped.append(word)
+    if dropped:
+        notes.append(
+            f"{where}: {' '.join(dropped)} (matches no CPython Linux identifier; "
+            "manywheel builds CPython on Linux only)"
+        )
+    return " ".join(kept)
+
+
+def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
+    """The manywheel value for a cibuildwheel key, or None to leave it out."""
+    if key in SELECTOR_KEYS:
+        return _selector(value, where, notes) or None
+    if key == "build-frontend":
+        name, _, args = str(value).partition(";")
+        if args.strip():
+            notes.append(f"{where}: frontend arguments '{args.strip()}' (not supported)")
+        return name.strip()
+    if key == "enable":
+        groups = _words(value)
+        dropped = [g for g in groups if g not in ENABLE_GROUPS]
+        if dropped:
+            notes.append(f"{where}: {' '.join(dropped)} (other Python implementations)")
+        kept = [g for g in groups if g in ENABLE_GROUPS]
+        return kept or None
+    if key == "build-verbosity":
+        return int(value) if str(value).strip() else None
+    if key == "archs":
+        return " ".join(_words(value))
+    return value
+
+
+def _translate(
+    table: Mapping[str, Any], where: str, notes: list[str], override: bool = False
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("overrides", "select", *NOT_LINUX, "linux"):
+            continue
+        option = OPTIONS.get(key)
+        if option is None or (override and option.scope == "run"):
+            notes.append(
+                f"{where}.{key} (no manywheel equivalent{' in overrides' if option else ''})"
+            )
+            continue
+        converted = _value(key, value, f"{where}.{key}", notes)
+        if converted is not None:
+            out[key] = converted
+    return out
+
+
+def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migration:
+    result = Migration()
+    cibw = document.get("tool", {}).get("cibuildwheel", {})
+    table = _translate(cibw, "tool.cibuildwheel", result.notes)
+    table.update(_translate(cibw.get("linux", {}), "tool.cibuildwheel.linux", result.notes))
+    for platform in NOT_LINUX:
+        if platform in cibw:
+            result.notes.append(f"tool.cibuildwheel.{platform} (another platform)")
+    env_table: dict[str, Any] = {}
+    for suffix in ("", "_LINUX"):  # CIBW_X_LINUX wins over CIBW_X
+        for name in OPTIONS:
+            var = "CIBW_" + name.upper().replace("-", "_") + suffix
+            if var in environ:
+                env_table[name] = _value(name, environ[var], var, result.notes)
+    table.update({k: v for k, v in env_table.items() if v is not None})
+    overrides = []
+    for i, raw in enumerate(cibw.get("overrides", [])):
+        where = f"tool.cibuildwheel.overrides[{i}]"
+        if "inherit" in raw:
+            result.notes.append(f"{where}.inherit (overrides replace values in manywheel)")
+        select = _selector(raw.get("select", ""), f"{where}.select", result.notes)
+        values = _translate(
+            {k: v for k, v in raw.items() if k != "inherit"}, where, result.notes, override=True
+        )
+        if select and values:
+            overrides.append({"select": select, **values})
+        elif not select:
+            result.notes.append(f"{where} (selects no CPython Linux identifier)")
+    if overrides:
+        table["overrides"] = overrides
+    result.table = table
+    # what we write must load: fail here, not in the user's next build
+    load_config({"tool": {"manywheel": table}}, "migrated configuration", {}, {})
+    return result

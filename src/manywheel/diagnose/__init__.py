@@ -1,0 +1,1 @@
+"""Explaining a machine or a wheel: doctor, explain, the glibc floor."""

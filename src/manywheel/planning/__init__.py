@@ -1,0 +1,1 @@
+"""From options and project to a plan: the project, interpreters, images and the plan itself."""

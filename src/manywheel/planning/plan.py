@@ -1,0 +1,187 @@
+"""The build plan: a pure function of options, project metadata and what the platform offers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from manywheel.config.identifiers import ARCHS, Identifier
+from manywheel.config.model import EnvPairs, Options
+from manywheel.config.resolve import OptionsResolver
+from manywheel.config.selectors import BuildSelection, Selector
+from manywheel.errors import ConfigError, NothingToBuildError
+from manywheel.planning.project import Project
+
+_AUTO32 = {"x86_64": "i686", "aarch64": "armv7l"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An identifier the platform can build, with the interpreter/image that builds it."""
+
+    identifier: Identifier
+    python_version: str  # full version used for requires-python (3.12.1, or 3.12.99 if unknown)
+    python: str  # interpreter path (host path or path inside the image)
+    image: str = ""  # container image, empty for native
+
+
+@dataclass(frozen=True)
+class Job:
+    identifier: Identifier
+    python: str
+    python_version: str
+    image: str
+    options: Options
+    run_tests: bool
+
+    @property
+    def name(self) -> str:
+        return str(self.identifier)
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """What the jobs sharing one executor have in common: everything that runs once per group.
+
+    Jobs are grouped, as cibuildwheel groups its build steps, by image and arch and by what is
+    set up once for all of them: system-packages, before-all (with the environment it runs
+    in) and the host variables passed into the container.
+    """
+
+    image: str
+    arch: str
+    system_packages: tuple[str, ...] = ()
+    before_all: str = ""
+    before_all_environment: EnvPairs = ()
+    environment_pass: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        where = self.image or "the host"
+        extra = (
+            " (own before-all/system-packages)" if self.before_all or self.system_packages else ""
+        )
+        return f"{where} [{self.arch}]{extra}"
+
+
+def group_of(job: Job) -> GroupSpec:
+    options = job.options
+    return GroupSpec(
+        image=job.image,
+        arch=job.identifier.arch,
+        system_packages=options.system_packages,
+        before_all=options.before_all,
+        # before-all sees the environment option: jobs that differ in it differ in before-all
+        before_all_environment=options.environment if options.before_all else (),
+        environment_pass=tuple(sorted(options.environment_pass)),
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    platform: str
+    jobs: tuple[Job, ...]
+
+    @property
+    def identifiers(self) -> list[str]:
+        return [job.name for job in self.jobs]
+
+    def groups(self) -> dict[GroupSpec, list[Job]]:
+        """The jobs of each group, in plan order."""
+        out: dict[GroupSpec, list[Job]] = {}
+        for job in self.jobs:
+            out.setdefault(group_of(job), []).append(job)
+        return out
+
+
+def resolve_archs(
+    words: Sequence[str], host: str, platform: str, source: str, *, cross: bool = False
+) -> set[str]:
+    """The archs selected; ``cross`` (--toolchain zig): foreign archs too, natively."""
+    archs: set[str] = set()
+    for word in words:
+        if word in ("auto", "native", "auto64"):  # as cibuildwheel 3: auto is the host's only
+            archs.add(host)
+        elif word == "auto32":
+            archs.update({_AUTO32[host]} if host in _AUTO32 else set())
+        elif word == "all":
+            archs.update(ARCHS)
+        else:
+            archs.add(word)
+    if platform == "native" and archs - {host} and not cross:
+        foreign = ", ".join(sorted(archs - {host}))
+        raise ConfigError(
+            f"{source}: the native backend builds only for this machine's arch ({host}), "
+            f"not {foreign}. Use --platform podman or docker (with QEMU for foreign arches), "
+            "or --toolchain zig to cross-compile for them (untested natively), "
+            'or set archs = "auto".'
+        )
+    return archs
+
+
+def make_plan(
+    resolver: OptionsResolver,
+    project: Project,
+    candidates: Sequence[Candidate],
+    host: str,
+    only: str | None = None,
+) -> Plan:
+    run = resolver.run
+    if only is not None:
+        wanted = Identifier.parse(only)
+        chosen = [c for c in candidates if c.identifier == wanted]
+        if not chosen:
+            available = " ".join(str(c.identifier) for c in candidates) or "none"
+            raise ConfigError(
+                f"--only: {only} cannot be built with --platform {run.platform}; available "
+                f"here: {available}."
+            )
+    else:
+        build = Selector(run.build, resolver.source_of("build"))
+        if not run.build.split():
+            raise ConfigError(
+                f"{build.source}: the build selector is empty, so it selects "
+                "nothing. Use '*' for every identifier, or patterns such as "
+                "'cp312-*'."
+            )
+        skip = Selector(run.skip, resolver.source_of("skip"))
+        build.validate()
+        if skip.text:
+            skip.validate()
+        selection = BuildSelection(build, skip, project.requires_python, frozenset(run.enable))
+        archs = resolve_archs(
+            run.archs, host, run.platform, resolver.source_of("archs"), cross=run.toolchain == "zig"
+        )
+        chosen = [
+            c
+            for c in candidates
+            if c.identifier.arch in archs and selection.selected(c.identifier, c.python_version)
+        ]
+        if not chosen and not run.allow_empty:
+            raise NothingToBuildError(_why_nothing(resolver, project, candidates, archs))
+    test_skip = Selector(run.test_skip, resolver.source_of("test-skip"))
+    jobs = []
+    for cand in sorted(chosen, key=lambda c: (c.identifier.arch, c.identifier)):
+        options = resolver.for_identifier(cand.identifier)
+        run_tests = bool(options.test_command) and not test_skip.matches(cand.identifier)
+        jobs.append(
+            Job(cand.identifier, cand.python, cand.python_version, cand.image, options, run_tests)
+        )
+    return Plan(run.platform, tuple(jobs))
+
+
+def _why_nothing(
+    resolver: OptionsResolver, project: Project, candidates: Sequence[Candidate], archs: set[str]
+) -> str:
+    run = resolver.run
+    available = " ".join(str(c.identifier) for c in candidates) or "none"
+    parts = [
+        f"nothing to build: no identifier is selected. Available with --platform "
+        f"{run.platform}: {available}."
+    ]
+    parts.append(f"build = {run.build!r} ({resolver.source_of('build')})")
+    if run.skip:
+        parts.append(f"skip = {run.skip!r} ({resolver.source_of('skip')})")
+    parts.append(f"archs = {' '.join(sorted(archs))}")
+    if project.requires_python is not None:
+        parts.append(f"requires-python = '{project.requires_python}' (from the project)")
+    return "; ".join(parts) + ". Widen the selection, or pass --allow-empty to make this a success."

@@ -1,0 +1,1 @@
+"""After the build: checks PyPI's rules, reproducible wheels, SBOM reading, sdist, publish."""

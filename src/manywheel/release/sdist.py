@@ -1,0 +1,45 @@
+"""Building the source distribution from a clean copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from manywheel.errors import ManywheelError
+from manywheel.files import atomic_write
+from manywheel.planning.project import Project
+from manywheel.planning.source_copy import copy_project
+
+
+def build_sdist(project: Project, output_dir: Path, log: Path | None = None) -> Path:
+    """Build (or, for an sdist input, copy) the sdist into output_dir, atomically."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if project.is_sdist:
+        return _land(project.path, output_dir)
+    with tempfile.TemporaryDirectory(prefix="manywheel-sdist-") as tmp:
+        source = copy_project(project.path, Path(tmp), {output_dir.resolve()})
+        dist = Path(tmp) / "dist"
+        proc = subprocess.run(
+            [sys.executable, "-m", "build", "--sdist", "--outdir", str(dist), str(source)],
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        if log is not None:
+            log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
+        sdists = list(dist.glob("*.tar.gz")) if dist.is_dir() else []
+        if proc.returncode != 0 or len(sdists) != 1:
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+            raise ManywheelError(
+                f"building the sdist of {project.path} failed (python -m build --sdist exited "
+                f"with status {proc.returncode}). Its last lines:\n{tail}"
+            )
+        return _land(sdists[0], output_dir)
+
+
+def _land(src: Path, output_dir: Path) -> Path:
+    return atomic_write(output_dir / src.name, lambda partial: shutil.copyfile(src, partial))

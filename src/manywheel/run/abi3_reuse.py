@@ -1,0 +1,92 @@
+"""abi3 wheels are built once per platform and reused by every later CPython.
+
+As cibuildwheel does (``find_compatible_wheel``): a ``cp3X-abi3`` wheel built for one
+identifier serves every later identifier of the same group and platform whose CPython is 3.X
+or newer (free-threaded CPythons excepted: abi3 is not their ABI); those jobs skip
+before-build, build and repair, and only test the wheel in their own interpreter.
+
+Jobs run in parallel, so a later job may reach its build before the earlier one delivered:
+when the project's build files mention the limited API (``Project.limited_api``), the later
+jobs of a scope wait for the first one; otherwise they build at once, and reuse whatever
+compatible wheel was already delivered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import parse_wheel_filename
+
+from manywheel.planning.plan import GroupSpec, Job, group_of
+
+Scope = tuple[GroupSpec, str]  # the group and the platform kind (manylinux, musllinux)
+
+
+@dataclass(frozen=True)
+class Reusable:
+    wheel: Path  # the delivered wheel, in the output dir
+    identifier: str  # the job that built it
+    cached: Path | None = None  # its copy in the build cache, for later jobs' entries to link
+
+
+def is_abi3(wheel_name: str) -> bool:
+    return any(tag.abi == "abi3" for tag in parse_wheel_filename(wheel_name)[3])
+
+
+def scope_of(job: Job) -> Scope:
+    return group_of(job), job.identifier.kind
+
+
+def serves(wheel_name: str, job: Job) -> bool:
+    """Whether an abi3 wheel can be installed on the job's CPython (platform: same scope)."""
+    if job.identifier.free_threaded:
+        return False
+    _, _, _, tags = parse_wheel_filename(wheel_name)
+    minor = job.identifier.version[1]
+    return any(
+        tag.abi == "abi3"
+        and tag.interpreter.startswith("cp3")
+        and int(tag.interpreter[3:] or 0) <= minor
+        for tag in tags
+    )
+
+
+class Abi3Reuse:
+    def __init__(self, jobs: Sequence[Job], *, hold: bool) -> None:
+        self._cond = threading.Condition()
+        self._wheels: dict[Scope, list[Reusable]] = {}
+        # per scope, the jobs abi3 can serve, oldest CPython first; the first one not yet
+        # finished is the one the others wait for (a failed first job hands over to the next)
+        self._queue: dict[Scope, list[str]] = {}
+        if hold:
+            for job in sorted(jobs, key=lambda j: j.identifier.version):
+                if not job.identifier.free_threaded:
+                    self._queue.setdefault(scope_of(job), []).append(job.name)
+
+    def compatible(self, job: Job, cancelled: Callable[[], bool]) -> Reusable | None:
+        """A delivered wheel the job can reuse; first waits for its scope's first job, if the
+        project is expected to be abi3."""
+        if job.identifier.free_threaded:
+            return None
+        scope = scope_of(job)
+        with self._cond:
+            while (queue := self._queue.get(scope)) and queue[0] != job.name and not cancelled():
+                self._cond.wait(timeout=0.2)
+            return next((r for r in self._wheels.get(scope, []) if serves(r.wheel.name, job)), None)
+
+    def finished(self, job: Job, built: Reusable | None) -> None:
+        """A job ended (any status); the wheel it built, if abi3, serves later jobs."""
+        scope = scope_of(job)
+        with self._cond:
+            queue = self._queue.get(scope, [])
+            if job.name in queue:
+                queue.remove(job.name)
+            if built is not None:
+                if is_abi3(built.wheel.name):
+                    self._wheels.setdefault(scope, []).append(built)
+                else:  # not an abi3 project after all: nobody waits any more
+                    queue.clear()
+            self._cond.notify_all()

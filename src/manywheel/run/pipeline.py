@@ -1,0 +1,137 @@
+"""One job, written once for every executor: source copy, build, repair, test, output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from manywheel.backends.base import SplitExecutor
+from manywheel.caching.wheel_cache import CacheKeys, WheelCache
+from manywheel.errors import Cancelled, ManywheelError, StepFailed
+from manywheel.planning.plan import Job
+from manywheel.run.abi3_reuse import Reusable
+from manywheel.run.results import JobResult
+from manywheel.run.wheelhouse import Wheelhouse
+from manywheel.steps.audit import audit_wheel
+from manywheel.steps.build import build_wheel
+from manywheel.steps.context import JobContext
+from manywheel.steps.cross_build import prepare_cross_build, test_on_target
+from manywheel.steps.repair import repair_wheel
+from manywheel.steps.test import test_wheel
+
+
+@dataclass(frozen=True)
+class JobCache:
+    cache: WheelCache
+    keys: CacheKeys
+
+
+def restore_from_cache(
+    job: Job, cache: JobCache, wheelhouse: Wheelhouse, result: JobResult
+) -> bool:
+    """Deliver a cached wheel that needs no more work (tested, or no test asked for)."""
+    entry = cache.cache.lookup(cache.keys)
+    if entry is None or not (entry.tested or not job.run_tests):
+        return False
+    try:
+        result.wheel = wheelhouse.add_file(entry.wheel, job.name)
+    except FileNotFoundError:  # pruned by a concurrent `manywheel cache prune`: rebuild
+        return False
+    result.cached, result.tested, result.status = True, entry.tested, "success"
+    result.warnings.extend(entry.warnings)
+    if result.log is not None:
+        with result.log.open("a", encoding="utf-8") as fh:
+            fh.write(f"[manywheel] restored {entry.wheel.name} from the build cache\n")
+    return True
+
+
+FindReusable = Callable[[], "Reusable | None"]
+
+
+def run_job(
+    ctx: JobContext,
+    wheelhouse: Wheelhouse,
+    result: JobResult,
+    cache: JobCache | None = None,
+    reusable: FindReusable | None = None,
+) -> None:
+    """Run every step of ctx.job, filling ``result``; never raises for a job failure.
+
+    ``reusable`` finds a compatible abi3 wheel an earlier job built (abi3_reuse.py): then the job
+    only tests it."""
+    progress = ["prepare"]  # the step in progress, for failures outside a command
+    try:
+        _run_steps(ctx, wheelhouse, result, cache=cache, reusable=reusable, progress=progress)
+    except Cancelled:
+        result.status, result.failed_step = "cancelled", progress[-1]
+    except StepFailed as exc:
+        result.status, result.failed_step = "failed", exc.step
+        result.failed_command, result.error = exc.command, exc.message
+    except ManywheelError as exc:
+        result.status, result.failed_step, result.error = "failed", progress[-1], exc.message
+    except OSError as exc:
+        result.status, result.failed_step = "failed", progress[-1]
+        result.error = f"{progress[-1]} failed: {exc}"
+        ctx.note(f"[manywheel] {result.error}")
+    finally:
+        result.timings = dict(ctx.timings)
+        result.warnings.extend(ctx.warnings)
+
+
+def _run_steps(
+    ctx: JobContext,
+    wheelhouse: Wheelhouse,
+    result: JobResult,
+    *,
+    cache: JobCache | None,
+    reusable: FindReusable | None,
+    progress: list[str],
+) -> None:
+    # a full hit was restored before the executor opened (restore_from_cache); an entry
+    # here was built before but not tested with this test configuration
+    entry = cache.cache.lookup(cache.keys) if cache else None
+    reused = reusable() if reusable is not None and entry is None else None
+    split = ctx.executor if isinstance(ctx.executor, SplitExecutor) else None
+    planned = ctx.job  # a cross build's build side runs it with a host interpreter
+    with ctx.timed("prepare"):
+        ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
+    if entry is not None:  # built before, but not tested with this test configuration
+        repaired = ctx.workdir / "cached" / entry.wheel.name
+        ctx.executor.put_file(entry.wheel, repaired)
+        result.cached = True
+    elif reused is not None:  # cibuildwheel's words, so that logs read the same
+        ctx.note(
+            f"[manywheel] Found previously built wheel {reused.wheel.name}, that's compatible "
+            f"with {ctx.job.name}. Skipping build step..."
+        )
+        repaired = ctx.workdir / "reused" / reused.wheel.name
+        ctx.executor.put_file(reused.wheel, repaired)
+        result.reused_from = reused.identifier
+    else:
+        progress.append("build")
+        with ctx.timed("build"):
+            if split is not None:
+                planned = prepare_cross_build(ctx, split)
+            built = build_wheel(ctx)
+        progress.append("repair")
+        with ctx.timed("repair"):
+            repaired = repair_wheel(ctx, built)
+        progress.append("audit")
+        audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
+    if ctx.job.run_tests:
+        progress.append("test")
+        with ctx.timed("test"):
+            if split is None:
+                test_wheel(ctx, repaired)
+                result.tested = True
+            else:
+                result.tested = test_on_target(ctx, split, planned, repaired)
+    ctx.check_cancelled()
+    # a reused wheel is already in the output dir: the same file, delivered once
+    result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired, ctx.job.name)
+    result.status = "success"
+    if cache is not None and entry is None:
+        same = reused.cached if reused else None  # stored once: linked, not copied
+        cache.cache.store(cache.keys, result.wheel, result.tested, ctx.warnings, same_as=same)
+    elif cache is not None and result.tested:
+        cache.cache.mark_tested(cache.keys, ctx.warnings)
