@@ -1,5 +1,5 @@
 """Refresh the pinned pypa images: a new tag in src/manywheel/resources/images.toml, and the
-README's image table regenerated from that file.
+image table of docs/platforms.md regenerated from that file.
 
     python scripts/update_images.py              # the newest tag every pinned image has
     python scripts/update_images.py --tag 2026.10.26-1
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from manywheel.planning.image_table_update import (
-    README_BEGIN,
-    README_END,
+    TABLE_BEGIN,
+    TABLE_END,
     images_markdown,
     newest_common_tag,
     pinned_repositories,
@@ -31,7 +31,7 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "src" / "manywheel" / "resources" / "images.toml"
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "platforms.md"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         tags = {repo: registry_tags(table["registry"], repo) for repo in repositories}
         tag = newest_common_tag(tags)
     TABLE.write_text(rewrite_tag(text, tag), encoding="utf-8")
-    readme = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_BEGIN) + ".*?" + re.escape(README_END), re.S)
-    README.write_text(pattern.sub(lambda _: images_markdown(table), readme), encoding="utf-8")
+    page = PAGE.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(TABLE_BEGIN) + ".*?" + re.escape(TABLE_END), re.S)
+    PAGE.write_text(pattern.sub(lambda _: images_markdown(table), page), encoding="utf-8")
     print(f"pinned {tag} (was {table['tag']}) in {TABLE.relative_to(ROOT)}")
     return 0
 

@@ -10,7 +10,7 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    """Exit statuses of the ``manywheel`` command (documented in the README)."""
+    """Exit statuses of the ``manywheel`` command (documented in docs/getting-started.md)."""
 
     OK = 0
     FAILED = 1  # a job failed, or a runtime problem stopped the run

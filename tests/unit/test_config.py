@@ -107,7 +107,7 @@ def test_environment_beats_overrides() -> None:
 def test_unknown_key_suggests_the_closest() -> None:
     assert error({"test-comand": "x"}) == (
         "pyproject.toml: tool.manywheel: unknown option 'test-comand'. Did you mean "
-        "'test-command'? The README's configuration reference lists every option."
+        "'test-command'? The options reference (docs/options.md) lists every option."
     )
 
 

@@ -1,6 +1,6 @@
 """Every option manywheel reads, declared once: name, parser, scope and documentation.
 
-The README's configuration reference and the validation of pyproject/env/CLI sources are all
+The options reference (docs/options.md) and the validation of pyproject/env/CLI sources are all
 derived from this table.
 """
 
@@ -80,7 +80,7 @@ _OPTIONS: list[Option] = [
         p.engine,
         "auto",
         "Container engine for --platform auto: docker, podman or auto, optionally with extra "
-        "arguments for creating containers: 'podman; create_args: --runtime runc'.",
+        "arguments for creating containers: 'podman; create_args: --ulimit nofile=1024:20000'.",
         "run",
     ),
     Option(
@@ -264,6 +264,7 @@ _OPTIONS: list[Option] = [
         "(containers), e.g. libffi libyaml; mapped to the image's package manager.",
     ),
 ]
+_EXAMPLES = {"manylinux": "manylinux2014, manylinux_2_28", "musllinux": "musllinux_1_2"}
 for _kind in PLATFORM_KINDS:
     for _arch in ARCHS:
         _OPTIONS.append(
@@ -272,8 +273,8 @@ for _kind in PLATFORM_KINDS:
                 p.string,
                 "",
                 f"Container image for {_kind} {_arch}: a policy name from the image table "
-                "(e.g. manylinux2014, manylinux_2_28), or a full image reference; empty: the "
-                "table's default.",
+                f"(e.g. {_EXAMPLES[_kind]}), or a full image reference; empty: the table's "
+                "default.",
             )
         )
 

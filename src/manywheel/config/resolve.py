@@ -66,7 +66,7 @@ def _check_key(key: str, label: str) -> Option:
     if option is None:
         raise ConfigError(
             f"{label}: unknown option '{key}'.{_suggest(key, list(OPTIONS))} "
-            "The README's configuration reference lists every option."
+            "The options reference (docs/options.md) lists every option."
         )
     return option
 
