@@ -11,11 +11,11 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install --quiet -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import manywheel, pytest, ziglang" # fail early if the install did not work
+.venv/bin/python -m pip install --quiet -e ".[test,docs]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import manywheel, pytest, ziglang, mkdocs, material" # fail early if the install did not work
 
 echo "== ruff"
-.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/ruff format --check src tests benchmarks
 echo "== mypy"
 .venv/bin/mypy
