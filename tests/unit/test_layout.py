@@ -16,7 +16,8 @@ def test_test_module_names_are_unique() -> None:
 
 
 # The package's stages, lowest first: a module may import from its own package and from the
-# packages before it, never from one after it (the data flow of the README's architecture).
+# packages before it, never from one after it (the data flow of the architecture described in
+# docs/contributing.md).
 PACKAGE = TESTS.parent / "src" / "manywheel"
 BASE = {"__init__", "errors", "files"}  # importable from anywhere; they import no stage
 LAYERS = [
