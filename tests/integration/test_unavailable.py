@@ -1,5 +1,6 @@
-"""A selected CPython this host lacks is named by `plan`, by `build`'s first lines and in the
-report, for real: a native run asking for a version no interpreter here provides."""
+"""A selected CPython the platform lacks is named by `plan`, by `build`'s first lines and in the
+report, for real: a native run asking for a version no interpreter here provides, and a custom
+image without it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from manywheel.config.identifiers import PYTHON_VERSIONS
 from manywheel.planning.interpreters import discover
+from tests.integration.containers import IMAGES, image_env
 from tests.projects import make_c_project
 from tests.running import run_manywheel
 
@@ -61,3 +63,18 @@ def test_build_says_it_first_and_the_report_records_it(tmp_path: Path) -> None:
     jsonschema.validate(document, schema)
     assert document["unavailable"] == [{"identifier": MISSING_ID, "reason": WHY}]
     assert [j["identifier"] for j in document["jobs"]] == [PRESENT_ID]
+
+
+@pytest.mark.container
+def test_a_version_the_custom_image_lacks_is_named_with_the_image(tmp_path: Path) -> None:
+    """The i686 test image holds Debian's CPython 3.11 alone: cp313 for i686 is named, with
+    the image, instead of vanishing from the plan (podman really lists /opt/python)."""
+    image = IMAGES["i686"]
+    env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp311-manylinux_i686 cp313-manylinux_i686")
+    proc = run_manywheel("plan", str(make_c_project(tmp_path)), "--archs", "i686", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["cp311-manylinux_i686"]
+    assert (
+        f"note: selected but not built: cp313-manylinux_i686: the image {image} has no "
+        "/opt/python entry for it\n"
+    ) in proc.stderr

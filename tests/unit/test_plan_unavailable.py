@@ -142,3 +142,20 @@ def test_only_and_no_sources_report_nothing() -> None:
 def test_a_native_run_has_one_source_the_host() -> None:
     run = resolver({}, "native").run
     assert sources(run, {}) == [Source("manylinux", "x86_64", "host")]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (Source("manylinux", "x86_64", "host"), "no CPython 3.14 found on this host"),
+        (Source("manylinux", "x86_64", "in-image"), "no CPython 3.14 in this image's /opt/python"),
+        (Source("manylinux", "x86_64", "pinned", "q/img@sha256:1"), "the pinned image q/img@"),
+        (Source("manylinux", "x86_64", "image", "my/img:1"), "the image my/img:1 has no /opt/"),
+        (
+            Source("manylinux", "x86_64", "cross", "q/img"),
+            "--toolchain zig needs CPython 3.14 both on this host and in the image q/img",
+        ),
+    ],
+)
+def test_each_source_says_why_in_its_own_words(source: Source, reason: str) -> None:
+    assert source.missing(Identifier((3, 14), False, "manylinux", "x86_64")).startswith(reason)
