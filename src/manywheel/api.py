@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from manywheel.errors import ConfigError, GroupNotStarted
 from manywheel.planning.in_container import detect
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.plan import Plan, make_plan, resolve_archs
-from manywheel.planning.platforms import candidates
+from manywheel.planning.platforms import candidates, sources
 from manywheel.planning.project import Project, load_project
 from manywheel.planning.shard import parse_shard, shard_jobs
 from manywheel.release.reproducible import SourceDate, source_date
@@ -90,10 +90,12 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
         candidates(run, session.environ, image_python_dirs),
         host_arch(),
         only,
+        sources=sources(run, session.environ),
     )
     if shard:
         index, count = parse_shard(shard)
-        plan = Plan(plan.platform, tuple(shard_jobs(plan.jobs, index, count, host_arch())))
+        jobs = tuple(shard_jobs(plan.jobs, index, count, host_arch()))
+        plan = replace(plan, jobs=jobs)
     return plan
 
 

@@ -84,6 +84,9 @@ class FakeExecutor:
     cancelled: threading.Event = field(default_factory=threading.Event)
     environ: dict[str, str] = field(default_factory=dict)
     abi3_from: str | None = None  # "cp38": builds write cp38-abi3 wheels (a limited-API project)
+    # True: CPythons older than abi3_from build ordinary wheels (py_limited_api set only from
+    # that version on, as nanobind projects do)
+    abi3_gated: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -155,7 +158,7 @@ class FakeExecutor:
             out = PurePosixPath(argv[argv.index("--out-dir") + 1])
             tag = re.search(r"cp3\d+t?", str(out))
             python = tag[0] if tag else "cp312"
-            tags = f"{self.abi3_from}-abi3" if self.abi3_from else f"{python}-{python}"
+            tags = f"{self.abi3_from}-abi3" if self._abi3_for(python) else f"{python}-{python}"
             name = f"demo-0.1.0-{tags}-linux_{self.group.arch}.whl"
             self.files[out / name] = wheel_bytes(name, call.env.get("CFLAGS", ""))
         repair = re.search(r"auditwheel repair -w (\S+) (\S+)", call.text)
@@ -164,6 +167,12 @@ class FakeExecutor:
             name = wheel.name.replace("linux_", "manylinux_2_17_")
             payload = payload_of_bytes(self.files[wheel])
             self.files[dest / name] = wheel_bytes(name, payload)
+
+    def _abi3_for(self, python: str) -> bool:
+        if self.abi3_from is None:
+            return False
+        minor = int(python.removeprefix("cp3").rstrip("t"))
+        return not self.abi3_gated or minor >= int(self.abi3_from.removeprefix("cp3"))
 
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
         with self._lock:

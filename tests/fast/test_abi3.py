@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from manywheel.caching.wheel_cache import WheelCache
-from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
+from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
 
 VERSIONS = ("cp38", "cp39", "cp310", "cp311", "cp312")
@@ -96,3 +97,41 @@ def test_the_cache_holds_the_abi3_wheel_once(tmp_path: Path) -> None:
     warm = run(tmp_path / "warm", plan(*jobs(*VERSIONS)), backend, cache=cache, limited_api=True)
     assert all(r.cached and r.tested for r in warm.results.values())
     assert backend.opened == []  # nothing to build or test: no executor started
+
+
+def test_a_version_gated_abi3_setting_builds_the_abi3_wheel_once(tmp_path: Path) -> None:
+    """py_limited_api only from 3.12 on: cp310 builds an ordinary wheel, which releases only
+    its own job; cp312 builds the abi3 wheel and cp313 reuses it (before, cp312 and cp313 both
+    built cp312-abi3, and the second could collide with the first in deliver)."""
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.abi3_from, executor.abi3_gated = "cp312", True
+        executor.on_run = build_last_started
+
+    def build_last_started(executor: FakeExecutor, call: Call) -> None:
+        # cp310 builds once every job has its work dir: the others are all waiting by then;
+        # later builds take a while, as real ones do (a job released early would build too)
+        if "uv build" in call.text and "cp310" in call.text:
+            deadline = time.monotonic() + 10
+            while len(executor.workdirs) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.1)
+        elif "uv build" in call.text:
+            time.sleep(0.2)
+
+    backend = FakeBackend(configure=configure)
+    the_jobs = jobs("cp310", "cp311", "cp312", "cp313")
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=4, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    assert count(backend.opened[0], "uv build") == 3  # cp310, cp311, cp312
+    assert {name: r.reused_from for name, r in outcome.results.items()} == {
+        "cp310-manylinux_x86_64": None,
+        "cp311-manylinux_x86_64": None,
+        "cp312-manylinux_x86_64": None,
+        "cp313-manylinux_x86_64": "cp312-manylinux_x86_64",
+    }
+    assert sorted(p.name for p in outcome.wheelhouse.glob("*.whl")) == [
+        "demo-0.1.0-cp310-cp310-manylinux_2_17_x86_64.whl",
+        "demo-0.1.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "demo-0.1.0-cp312-abi3-manylinux_2_17_x86_64.whl",
+    ]

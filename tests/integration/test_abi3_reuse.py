@@ -136,3 +136,77 @@ def test_auditwheels_own_error_is_shown_as_auditwheels(tmp_path: Path) -> None:
     )
     assert "bug in manywheel" not in proc.stdout + proc.stderr
     assert "internal error" not in proc.stdout + proc.stderr
+
+
+GATED_SETUP = """\
+import sys
+
+from setuptools import Extension, setup
+
+# the stable ABI only from CPython 3.12 on (as nanobind's projects do): older ones get an
+# ordinary wheel, 3.12 and later one cp312-abi3 wheel
+abi3 = sys.version_info >= (3, 12)
+setup(
+    ext_modules=[
+        Extension(
+            "gated",
+            ["gated.c"],
+            py_limited_api=abi3,
+            define_macros=[("Py_LIMITED_API", "0x030C0000")] if abi3 else [],
+        )
+    ],
+    options={"bdist_wheel": {"py_limited_api": "cp312"}} if abi3 else {},
+)
+"""
+
+
+def gated_abi3_project(root: Path, marker: Path, selected: str) -> Path:
+    project = root / "gated"
+    project.mkdir(parents=True)
+    (project / "gated.c").write_text(
+        LIMITED_C.replace("#define Py_LIMITED_API 0x03080000\n", "")
+        .replace('"limited"', '"gated"')
+        .replace("PyInit_limited", "PyInit_gated")
+    )
+    (project / "setup.py").write_text(GATED_SETUP)
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools>=68"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "gated"
+        version = "1.0"
+
+        [tool.manywheel]
+        build = "{selected}"
+        before-build = "echo built >> {marker}"
+        test-command = "python -c 'import gated; assert gated.answer() == 42'"
+        """)
+    )
+    return project
+
+
+@pytest.mark.skipif(
+    not {"cp310", "cp312", "cp313"} <= set(HOST), reason="needs host CPythons 3.10, 3.12, 3.13"
+)
+def test_an_abi3_setting_from_a_later_cpython_builds_its_abi3_wheel_once(tmp_path: Path) -> None:
+    """cp310 builds an ordinary wheel; cp312 the abi3 wheel, which cp313 tests (before, cp312
+    and cp313, released together by cp310's wheel, both built cp312-abi3: exit 1 in deliver)."""
+    marker = tmp_path / "marker"
+    selected = "cp310-* cp312-* cp313-*"
+    project = gated_abi3_project(tmp_path / "src", marker, selected)
+    _, jobs = build(project, tmp_path, "--no-cache", "--jobs", "3")
+    wheels = sorted(p.name for p in (tmp_path / "out").glob("*.whl"))
+    assert [w.split("-manylinux")[0] for w in wheels] == [
+        "gated-1.0-cp310-cp310",
+        "gated-1.0-cp312-abi3",
+    ]
+    assert {name: j["reused_from"] for name, j in jobs.items()} == {
+        "cp310-manylinux_x86_64": None,
+        "cp312-manylinux_x86_64": None,
+        "cp313-manylinux_x86_64": "cp312-manylinux_x86_64",
+    }
+    assert marker.read_text().splitlines() == ["built", "built"]  # cp310's and cp312's
+    assert all(j["tested"] and j["status"] == "success" for j in jobs.values())

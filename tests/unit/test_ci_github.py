@@ -10,6 +10,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from manywheel import __version__
 from manywheel.ci import WorkflowOptions
 from manywheel.ci.actions import pins
 from manywheel.ci.github import emulated, runner, workflow
@@ -233,3 +234,29 @@ def test_a_uses_line_with_a_sha_not_in_the_table_is_refused() -> None:
     with pytest.raises(ValueError, match="is not the pin of actions/checkout"):
         with_versions(stale)
     assert with_versions("    - uses: ./local-action") == "    - uses: ./local-action"
+
+
+def manywheel_installs(commands: list[str]) -> list[Requirement]:
+    """The manywheel requirements of the `pip install` commands among ``commands``."""
+    found = []
+    for command in commands:
+        for part in command.split(" && "):
+            if " pip install " in f" {part} ":
+                words = part.split(" pip install ", 1)[1].split()
+                found += [Requirement(w.strip("'\"")) for w in words]
+    return [r for r in found if r.name == "manywheel"]
+
+
+@pytest.mark.parametrize("publish", ["trusted", "token", "none"])
+def test_jobs_install_the_manywheel_that_wrote_the_workflow(publish: str) -> None:
+    doc = yaml.safe_load(generate("x86_64 aarch64 s390x", 2, publish))
+    runs_manywheel = 0
+    for name, job in doc["jobs"].items():
+        commands = [s["run"] for s in job["steps"] if "run" in s]
+        if not any("manywheel " in c for c in commands if "pip install" not in c):
+            continue
+        runs_manywheel += 1
+        installs = manywheel_installs(commands)
+        assert installs, f"job {name} runs manywheel without installing it"
+        assert [str(r.specifier) for r in installs] == [f"=={__version__}"], name
+    assert runs_manywheel == (3 if publish == "token" else 2)  # sdist, build (and publish)

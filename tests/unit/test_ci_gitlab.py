@@ -9,7 +9,9 @@ from typing import Any
 import id as oidc
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
+from manywheel import __version__
 from manywheel.ci import WorkflowOptions
 from manywheel.ci.gitlab import pipeline
 
@@ -62,3 +64,20 @@ def test_token_publishing_reads_the_ci_variable() -> None:
 
 def test_no_publish_job_for_none() -> None:
     assert "publish" not in generate("none")
+
+
+@pytest.mark.parametrize("publish", ["trusted", "token", "none"])
+def test_jobs_install_the_manywheel_that_wrote_the_pipeline(publish: str) -> None:
+    doc = generate(publish)
+    jobs = {name: job for name, job in doc.items() if isinstance(job, dict) and "stage" in job}
+    assert set(jobs) == ({"sdist", "wheels"} | ({"publish"} if publish != "none" else set()))
+    for name, job in jobs.items():
+        commands = [*job.get("before_script", []), *job["script"]]
+        installs = [c for c in commands if " pip install " in c and "manywheel" in c]
+        assert installs, f"job {name} runs manywheel without installing it"
+        for command in installs:
+            words = command.split(" pip install ", 1)[1].split()
+            (requirement,) = [
+                r for r in (Requirement(w.strip("'\"")) for w in words) if r.name == "manywheel"
+            ]
+            assert str(requirement.specifier) == f"=={__version__}", name

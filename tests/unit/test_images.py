@@ -15,11 +15,16 @@ def test_defaults_follow_cibuildwheel() -> None:
     assert resolve_image("", "musllinux", "aarch64", "x").policy == "musllinux_1_2"
 
 
-def test_policy_names_resolve_to_pinned_pypa_images() -> None:
-    tag = table()["tag"]
+def test_policy_names_resolve_to_pinned_pypa_images_by_digest() -> None:
+    digests = table()["digests"]
     choice = resolve_image("manylinux2014", "manylinux", "aarch64", "x")
-    assert choice.reference == f"quay.io/pypa/manylinux2014_aarch64:{tag}"
-    assert pinned_reference("manylinux_2_34", "x86_64").endswith(f"manylinux_2_34_x86_64:{tag}")
+    assert (
+        choice.reference == f"quay.io/pypa/manylinux2014_aarch64@{digests['manylinux2014_aarch64']}"
+    )
+    assert choice.pinned
+    assert pinned_reference("manylinux_2_34", "x86_64").endswith(
+        f"/manylinux_2_34_x86_64@{digests['manylinux_2_34_x86_64']}"
+    )
 
 
 def test_every_default_exists_for_its_arch() -> None:

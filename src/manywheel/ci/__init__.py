@@ -8,7 +8,13 @@ from typing import Literal
 
 import yaml
 
+from manywheel import __version__
+
 Publish = Literal["trusted", "token", "none"]
+# the jobs that build and publish a release install the manywheel that wrote the workflow: a
+# release never runs with whatever is newest on the index that day (a new manywheel comes in
+# when the workflow is generated again)
+MANYWHEEL_REQUIREMENT = f"manywheel=={__version__}"
 NATIVE_ARCHS = ("x86_64", "i686")
 
 
@@ -18,7 +24,7 @@ class WorkflowOptions:
     shards: int = 1
     publish: Publish = "trusted"
     python_version: str = "3.12"
-    manywheel_requirement: str = "manywheel"
+    manywheel_requirement: str = MANYWHEEL_REQUIREMENT
 
 
 def dump(

@@ -15,6 +15,7 @@ from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
 from manywheel.planning.in_container import detect
+from manywheel.planning.plan import describe_unavailable
 from manywheel.release.sdist import build_sdist
 from manywheel.run.live import LiveReporter
 from manywheel.run.reporting import (
@@ -94,6 +95,8 @@ def execute(args: argparse.Namespace) -> int:
     if not plan.jobs:
         why = f"shard {args.shard} has no jobs" if args.shard else "allowed by allow-empty"
         console.print(f"nothing selected to build ({why})")
+        if plan.unavailable:
+            console.print(describe_unavailable(plan.unavailable), markup=False)
         return ExitCode.OK
     err = Console(stderr=True, highlight=False)
     live = err.is_terminal and not args.quiet and not args.debug_shell
@@ -102,6 +105,8 @@ def execute(args: argparse.Namespace) -> int:
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
         + " ".join(plan.identifiers)
     )
+    if plan.unavailable:
+        reporter.line(describe_unavailable(plan.unavailable))
     image = detect(session.environ) if plan.platform == "native" else None
     if image is not None:
         reporter.line(image.note)
@@ -122,7 +127,10 @@ def execute(args: argparse.Namespace) -> int:
         except ManywheelError as exc:  # the report and summary are still written
             sdist_error = exc
     if args.report:
-        write_report(args.report, report_document(results, plan.platform, outcome.source_date))
+        document = report_document(
+            results, plan.platform, outcome.source_date, unavailable=plan.unavailable
+        )
+        write_report(args.report, document)
     print_summary(console, results)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:

@@ -14,6 +14,7 @@ from manywheel.config.model import Options
 from manywheel.diagnose.libc_floor import host_libc, host_statement
 from manywheel.errors import ExitCode
 from manywheel.planning.in_container import detect
+from manywheel.planning.plan import describe_unavailable
 
 
 def configure_parser(subparsers: Any) -> None:
@@ -49,13 +50,19 @@ def execute(args: argparse.Namespace) -> int:
                 }
                 for job in plan.jobs
             ],
+            "unavailable": [
+                {"identifier": str(u.identifier), "reason": u.reason} for u in plan.unavailable
+            ],
         }
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for name in plan.identifiers:
             print(name)
-        if floor:  # stdout stays one identifier a line, for scripts
+        # stdout stays one identifier a line, for scripts
+        if plan.unavailable:
+            print(f"note: {describe_unavailable(plan.unavailable)}", file=sys.stderr)
+        if floor:
             print(f"note: {floor}", file=sys.stderr)
     return ExitCode.OK
 

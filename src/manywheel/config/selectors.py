@@ -43,6 +43,17 @@ class Selector:
         name = str(identifier)
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.patterns)
 
+    def names_version(self, identifier: Identifier) -> bool:
+        """Whether a pattern matching it names its CPython version: 'cp313-*' or
+        'cp3{11,13}-*' do, '*' and 'cp3*' (which match many versions) do not."""
+        name = str(identifier)
+        for pattern in self.patterns:
+            if fnmatch.fnmatchcase(name, pattern):
+                versions = {i.version for i in universe() if fnmatch.fnmatchcase(str(i), pattern)}
+                if versions == {identifier.version}:
+                    return True
+        return False
+
     def validate(self) -> None:
         """Reject patterns that cannot match any identifier manywheel knows (typos)."""
         known = [str(i) for i in universe()]

@@ -33,8 +33,11 @@ class ImageChoice:
 
 
 def pinned_reference(policy: str, arch: str) -> str:
+    """The pypa image of ``policy`` for ``arch``, by digest (as cibuildwheel pins them): a tag
+    can be moved to other contents, a digest names one image for ever."""
     data = table()
-    return f"{data['registry']}/{policy}_{arch}:{data['tag']}"
+    repository = f"{policy}_{arch}"
+    return f"{data['registry']}/{repository}@{data['digests'][repository]}"
 
 
 def resolve_image(value: str, kind: str, arch: str, source: str) -> ImageChoice:

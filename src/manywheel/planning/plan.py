@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from manywheel.config.identifiers import ARCHS, Identifier
+from manywheel.config.identifiers import ARCHS, Identifier, universe
 from manywheel.config.model import EnvPairs, Options
 from manywheel.config.resolve import OptionsResolver
 from manywheel.config.selectors import BuildSelection, Selector
@@ -23,6 +24,50 @@ class Candidate:
     python_version: str  # full version used for requires-python (3.12.1, or 3.12.99 if unknown)
     python: str  # interpreter path (host path or path inside the image)
     image: str = ""  # container image, empty for native
+
+
+# where the CPythons of one platform kind and arch come from: this host's, an image's that
+# manywheel runs in (native in a pypa image), a pinned pypa image's, a custom image's, or, for
+# --toolchain zig's foreign arches, the host's that also are in the target image
+Origin = Literal["host", "in-image", "pinned", "image", "cross"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one platform kind and arch gets its interpreters: what says why a selected
+    identifier of it has no candidate."""
+
+    kind: str
+    arch: str
+    origin: Origin
+    image: str = ""
+
+    def missing(self, identifier: Identifier) -> str:
+        """Why this source offers no interpreter for ``identifier``, in a user's words."""
+        python = _python_name(identifier)
+        if self.origin == "host":
+            return f"no {python} found on this host (PATH, pyenv, /opt/python, uv)"
+        if self.origin == "in-image":
+            return f"no {python} in this image's /opt/python"
+        if self.origin == "pinned":
+            return f"the pinned image {self.image} has no {python}"
+        if self.origin == "image":
+            return f"the image {self.image} has no /opt/python entry for it"
+        return f"--toolchain zig needs {python} both on this host and in the image {self.image}"
+
+
+def _python_name(identifier: Identifier) -> str:
+    major, minor = identifier.version
+    free = " (free-threaded)" if identifier.free_threaded else ""
+    return f"CPython {major}.{minor}{free}"
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A selected identifier this platform cannot build, and why."""
+
+    identifier: Identifier
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +125,9 @@ def group_of(job: Job) -> GroupSpec:
 class Plan:
     platform: str
     jobs: tuple[Job, ...]
+    # identifiers the selection names (cp313-*) that no candidate offers: said, never dropped
+    # in silence
+    unavailable: tuple[Unavailable, ...] = ()
 
     @property
     def identifiers(self) -> list[str]:
@@ -124,8 +172,13 @@ def make_plan(
     candidates: Sequence[Candidate],
     host: str,
     only: str | None = None,
+    *,
+    sources: Sequence[Source] = (),
 ) -> Plan:
+    """The jobs to run; ``sources`` (where each kind and arch gets its interpreters) let the
+    plan say which selected identifiers the candidates lack, and why."""
     run = resolver.run
+    unavailable: tuple[Unavailable, ...] = ()
     if only is not None:
         wanted = Identifier.parse(only)
         chosen = [c for c in candidates if c.identifier == wanted]
@@ -156,8 +209,11 @@ def make_plan(
             for c in candidates
             if c.identifier.arch in archs and selection.selected(c.identifier, c.python_version)
         ]
+        unavailable = unbuildable(selection, archs, candidates, sources)
         if not chosen and not run.allow_empty:
-            raise NothingToBuildError(_why_nothing(resolver, project, candidates, archs))
+            raise NothingToBuildError(
+                _why_nothing(resolver, project, candidates, archs, unavailable)
+            )
     test_skip = Selector(run.test_skip, resolver.source_of("test-skip"))
     jobs = []
     for cand in sorted(chosen, key=lambda c: (c.identifier.arch, c.identifier)):
@@ -166,11 +222,51 @@ def make_plan(
         jobs.append(
             Job(cand.identifier, cand.python, cand.python_version, cand.image, options, run_tests)
         )
-    return Plan(run.platform, tuple(jobs))
+    return Plan(run.platform, tuple(jobs), unavailable)
+
+
+def unbuildable(
+    selection: BuildSelection,
+    archs: set[str],
+    candidates: Sequence[Candidate],
+    sources: Sequence[Source],
+) -> tuple[Unavailable, ...]:
+    """Selected identifiers no candidate offers, if a build pattern names their version.
+
+    Only named versions count: the default '*' (or 'cp3*') selects every CPython manywheel
+    knows, and a host or image that lacks some of them is the normal case, not news. The rest
+    of the selection applies as for candidates (skip, requires-python, enable, archs), with the
+    newest patch release standing in for the version no interpreter reported.
+    """
+    offered = {c.identifier for c in candidates}
+    out = []
+    for source in sources:
+        if source.arch not in archs:
+            continue
+        for ident in universe():
+            if (
+                (ident.kind, ident.arch) == (source.kind, source.arch)
+                and ident not in offered
+                and selection.build.names_version(ident)
+                and selection.selected(ident, f"{ident.version[0]}.{ident.version[1]}.99")
+            ):
+                out.append(Unavailable(ident, source.missing(ident)))
+    return tuple(sorted(out, key=lambda u: (u.identifier.arch, u.identifier)))
+
+
+def describe_unavailable(unavailable: Sequence[Unavailable]) -> str:
+    """One line naming every selected identifier that will not be built, and why."""
+    return "selected but not built: " + "; ".join(
+        f"{u.identifier}: {u.reason}" for u in unavailable
+    )
 
 
 def _why_nothing(
-    resolver: OptionsResolver, project: Project, candidates: Sequence[Candidate], archs: set[str]
+    resolver: OptionsResolver,
+    project: Project,
+    candidates: Sequence[Candidate],
+    archs: set[str],
+    unavailable: Sequence[Unavailable],
 ) -> str:
     run = resolver.run
     available = " ".join(str(c.identifier) for c in candidates) or "none"
@@ -184,4 +280,9 @@ def _why_nothing(
     parts.append(f"archs = {' '.join(sorted(archs))}")
     if project.requires_python is not None:
         parts.append(f"requires-python = '{project.requires_python}' (from the project)")
-    return "; ".join(parts) + ". Widen the selection, or pass --allow-empty to make this a success."
+    line = describe_unavailable(unavailable)
+    missing = f" {line[0].upper()}{line[1:]}." if unavailable else ""
+    return (
+        "; ".join(parts)
+        + f".{missing} Widen the selection, or pass --allow-empty to make this a success."
+    )

@@ -4,7 +4,7 @@ native; the image table, or /opt/python of a custom image, for containers)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from manywheel.config.identifiers import PLATFORM_KINDS, Identifier, universe
 from manywheel.config.model import Options
@@ -12,8 +12,8 @@ from manywheel.config.selectors import Selector
 from manywheel.errors import ConfigError
 from manywheel.planning.image_table import ImageChoice, python_versions, resolve_image
 from manywheel.planning.in_container import detect
-from manywheel.planning.interpreters import discover, host_arch, probe
-from manywheel.planning.plan import Candidate, resolve_archs
+from manywheel.planning.interpreters import discover, host_arch, host_platform_kind, probe
+from manywheel.planning.plan import Candidate, Source, resolve_archs
 
 _PY_DIR = re.compile(r"^cp3(\d+)-cp3\d+(t?)$")
 
@@ -70,24 +70,33 @@ def _may_build(run: Options, kind: str, arch: str) -> bool:
     )
 
 
-def container_candidates(
-    run: Options, list_pythons: ListPythons, which: str = "all"
-) -> list[Candidate]:
-    """Candidates from the images of the selected archs ("host" or "foreign" ones only)."""
+def _images(run: Options, which: str) -> Iterator[tuple[str, str, ImageChoice]]:
+    """(kind, arch, image) of the selected archs ("host" or "foreign" ones only)."""
     cross = run.toolchain == "zig"
     archs = resolve_archs(run.archs, host_arch(), run.platform, "archs", cross=cross)
     if which != "all":
         archs = {a for a in archs if (a == host_arch()) == (which == "host")}
-    out: list[Candidate] = []
     for arch in sorted(archs):
         for kind in PLATFORM_KINDS:
             if not _may_build(run, kind, arch):
                 continue  # don't look into images no selected identifier needs
-            image = resolve_image(run.image(kind, arch), kind, arch, f"{kind}-{arch}-image")
-            if image.pinned:
-                out += pinned_candidates(kind, arch, image)
-            else:
-                out += discovered_candidates(kind, arch, image.reference, list_pythons, run)
+            yield (
+                kind,
+                arch,
+                resolve_image(run.image(kind, arch), kind, arch, f"{kind}-{arch}-image"),
+            )
+
+
+def container_candidates(
+    run: Options, list_pythons: ListPythons, which: str = "all"
+) -> list[Candidate]:
+    """Candidates from the images of the selected archs ("host" or "foreign" ones only)."""
+    out: list[Candidate] = []
+    for kind, arch, image in _images(run, which):
+        if image.pinned:
+            out += pinned_candidates(kind, arch, image)
+        else:
+            out += discovered_candidates(kind, arch, image.reference, list_pythons, run)
     return out
 
 
@@ -118,3 +127,25 @@ def candidates(
     # foreign arches are built on the host; a container builds the host's arch as usual
     own = native if run.platform == "native" else container_candidates(run, list_pythons, "host")
     return own + cross_candidates(run, native, list_pythons)
+
+
+def sources(run: Options, environ: Mapping[str, str]) -> list[Source]:
+    """Where each platform kind and arch that ``candidates`` looks at gets its interpreters
+    (the plan names the selected identifiers none of them offers)."""
+
+    def images(which: str) -> list[Source]:
+        return [
+            Source(kind, arch, "pinned" if image.pinned else "image", image.reference)
+            for kind, arch, image in _images(run, which)
+        ]
+
+    native = [
+        Source(host_platform_kind(), host_arch(), "host" if detect(environ) is None else "in-image")
+    ]
+    if run.toolchain != "zig":
+        return native if run.platform == "native" else images("all")
+    own = native if run.platform == "native" else images("host")
+    foreign = [
+        Source(s.kind, s.arch, "cross", s.image) for s in images("foreign") if s.kind == "manylinux"
+    ]
+    return own + foreign

@@ -9,6 +9,13 @@ Jobs run in parallel, so a later job may reach its build before the earlier one 
 when the project's build files mention the limited API (``Project.limited_api``), the later
 jobs of a scope wait for the first one; otherwise they build at once, and reuse whatever
 compatible wheel was already delivered.
+
+A project may start its stable ABI at a later CPython than its oldest (setuptools'
+``py_limited_api = "cp312"`` set only from 3.12 on, as nanobind does): its first jobs build
+ordinary wheels. Such a wheel releases only its own job; the next oldest is still held for, so
+that exactly one job of the scope builds the abi3 wheel (two would deliver one file name
+twice). The price: a project that mentions the limited API but builds no abi3 wheel at all
+builds its jobs of one scope one after the other.
 """
 
 from __future__ import annotations
@@ -84,9 +91,8 @@ class Abi3Reuse:
             queue = self._queue.get(scope, [])
             if job.name in queue:
                 queue.remove(job.name)
-            if built is not None:
-                if is_abi3(built.wheel.name):
-                    self._wheels.setdefault(scope, []).append(built)
-                else:  # not an abi3 project after all: nobody waits any more
-                    queue.clear()
+            # an ordinary wheel says nothing of later CPythons (the abi3 setting may start at
+            # one of them): the next oldest job is held for in turn
+            if built is not None and is_abi3(built.wheel.name):
+                self._wheels.setdefault(scope, []).append(built)
             self._cond.notify_all()

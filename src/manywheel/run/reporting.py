@@ -16,6 +16,7 @@ from rich.table import Table
 
 from manywheel import __version__
 from manywheel.files import atomic_write_text, sha256_file
+from manywheel.planning.plan import Unavailable
 from manywheel.release.reproducible import SourceDate
 from manywheel.release.vendored import vendored_libraries
 from manywheel.run.logs import tail
@@ -122,7 +123,11 @@ def _vendored(wheel: Path | None) -> str:
 
 
 def report_document(
-    results: Sequence[JobResult], platform: str, source_date: SourceDate | None = None
+    results: Sequence[JobResult],
+    platform: str,
+    source_date: SourceDate | None = None,
+    *,
+    unavailable: Sequence[Unavailable] = (),
 ) -> dict[str, Any]:
     jobs = []
     for r in results:
@@ -156,6 +161,8 @@ def report_document(
         "manywheel_version": __version__,
         "platform": platform,
         "jobs": jobs,
+        # selected identifiers this platform cannot build: a report shows what is missing too
+        "unavailable": [{"identifier": str(u.identifier), "reason": u.reason} for u in unavailable],
     }
     if source_date is not None:
         document["source_date_epoch"] = source_date.epoch
