@@ -152,3 +152,22 @@ def test_a_link_out_of_the_sdist_is_manywheels_own_rule(tmp_path: Path) -> None:
         Problem("manywheel", "member demo-1.0/escape links outside the top directory demo-1.0/"),
         Problem("manywheel", "member demo-1.0/../../evil escapes the archive (..)"),
     }
+
+
+def test_an_sdist_that_is_not_a_tar(tmp_path: Path) -> None:
+    sdist = tmp_path / "demo-1.0.tar.gz"
+    sdist.write_bytes(b"not a tar")
+    assert check_file(sdist).problems == (invalid("File is not a tarfile"),)
+
+
+def test_a_license_file_missing_from_the_sdist(tmp_path: Path) -> None:
+    pkg_info = "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nLicense-File: LICENSE\n"
+    assert check_file(make_sdist(tmp_path, pkg_info=pkg_info)).problems == (
+        Problem(
+            "PyPI",
+            "License-File LICENSE does not exist in distribution file demo-1.0.tar.gz at "
+            "demo-1.0/LICENSE",
+        ),
+    )
+    sdist = make_sdist(tmp_path, pkg_info=pkg_info, extra=[("demo-1.0/LICENSE", b"MIT\n")])
+    assert check_file(sdist).ok

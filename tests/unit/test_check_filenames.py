@@ -145,3 +145,23 @@ def _as_zip(sdist: Path, target: Path) -> Path:
             zf.writestr(member.name, fh.read() if fh else b"")
     sdist.unlink()
     return target.with_suffix(".tmp").rename(target)
+
+
+def test_a_backslash_in_the_file_name(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, filename=f"demo-1.0-{TAG}\\.whl")
+    assert pypi("Cannot upload a file with '/' or '\\' in the name.") in check_file(wheel).problems
+
+
+def test_a_wheel_name_packaging_cannot_parse(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, filename="demo-1.0.whl")
+    assert check_file(wheel).problems == (
+        pypi("Invalid wheel filename (wrong number of parts): 'demo-1.0'"),
+    )
+
+
+def test_a_file_that_is_no_distribution(tmp_path: Path) -> None:
+    egg = tmp_path / "demo-1.0-py3.11.egg"
+    egg.write_bytes(b"")
+    assert check_file(egg).problems == (
+        Problem("twine", "Unknown distribution format: 'demo-1.0-py3.11.egg'"),
+    )

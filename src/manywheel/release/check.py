@@ -76,11 +76,16 @@ def require_valid(paths: Sequence[Path], consequence: str) -> None:
     """Raise DistributionCheckFailed, naming every problem, when a file fails the check."""
     bad = [v for v in check_files(paths) if not v.ok]
     if bad:
+        found = (
+            "what PyPI would reject"
+            if any(v.refused_on_upload for v in bad)
+            else "broken distributions"
+        )
         lines = "\n".join(f"  {line}" for v in bad for line in v.lines())
         raise DistributionCheckFailed(
-            f"manywheel check found what PyPI would reject, {consequence}:\n{lines}\n"
-            "Fix the project's metadata or rebuild the distributions (manywheel build), "
-            "or remove the broken files."
+            f"manywheel check found {found}, {consequence}:\n{lines}\n"
+            "Fix what each line names (the project's metadata, or rebuild the distributions "
+            "with manywheel build), or remove the broken files."
         )
 
 
