@@ -16,11 +16,15 @@ def configure_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "check",
         help="check wheels and sdists as PyPI will, before uploading",
-        description="Check distributions the way PyPI does on upload: RECORD lists every "
-        "member with a matching sha256 and size, no duplicate or path-escaping members, the "
-        "file name's tags equal the WHEEL file's, platform tags PyPI accepts, valid metadata "
-        "naming the file's project and version; for an sdist, one name-version/ top "
-        "directory. Prints one line per file; exit 1 if any file has a problem.",
+        description="Check distributions the way PyPI does on upload, each problem with "
+        "PyPI's own reason: the file name (normalised name and version, PEP 625 sdists, "
+        "platform tags PyPI accepts), the archive (ZIP framing and compression, one sdist "
+        "top directory with PKG-INFO), the metadata (packaging's validation, trove "
+        "classifiers, no direct-URL dependency, no local version, Project-URL labels, "
+        "e-mails, URLs, a description that renders) and the wheel's .dist-info. Then "
+        "manywheel's own integrity rules, which PyPI does not apply: RECORD hashes and "
+        "sizes, WHEEL tags, member paths. Prints a line per file and one per problem; exit 1 "
+        "if any file has a problem.",
     )
     add_output_arguments(parser)
     add_distribution_arguments(parser)
@@ -30,9 +34,11 @@ def configure_parser(subparsers: Any) -> None:
 def execute(args: argparse.Namespace) -> int:
     verdicts = check_files(collect(args.paths or [Path("wheelhouse")]))
     for verdict in verdicts:
-        print(verdict.line())
-    bad = sum(1 for v in verdicts if not v.ok)
-    if bad:
-        print(f"{bad} of {len(verdicts)} file(s) would be rejected by PyPI")
-        return ExitCode.FAILED
-    return ExitCode.OK
+        print("\n".join(verdict.lines()))
+    rejected = sum(1 for v in verdicts if v.refused_on_upload)
+    broken = sum(1 for v in verdicts if not v.ok and not v.refused_on_upload)
+    if rejected:
+        print(f"{rejected} of {len(verdicts)} file(s) would be rejected by PyPI")
+    if broken:
+        print(f"{broken} of {len(verdicts)} file(s) are broken in ways PyPI does not check")
+    return ExitCode.FAILED if rejected or broken else ExitCode.OK

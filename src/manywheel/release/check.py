@@ -1,43 +1,31 @@
-"""``manywheel check``: what PyPI verifies on upload, verified before it.
+"""``manywheel check``: what PyPI refuses on upload, found before uploading.
 
-A wheel: every member listed in RECORD with its sha256 and size, no duplicate or
-path-escaping member, the file name's tags equal to WHEEL's ``Tag`` lines, platform tags PyPI
-accepts, METADATA valid for its Metadata-Version (``packaging.metadata``) and naming the
-file's project and version. An sdist: one ``name-version/`` top directory holding every
-member, none escaping it, a valid PKG-INFO naming the file's project and version.
+Each file gets PyPI's rules (file name: filename_rules; container: archive_rules; metadata:
+metadata_rules; wheel and sdist content: wheel_rules, sdist_rules), each problem with PyPI's
+own reason, then manywheel's integrity rules (RECORD, WHEEL tags, member paths), which PyPI
+does not apply. What needs PyPI's database (the file or its name used before, size limits, a
+new project's name, permissions) cannot be checked here.
 """
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
-import posixpath
 import tarfile
 import zipfile
-from collections import Counter
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, parse_email
-from packaging.tags import Tag, parse_tag
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion, Version
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import Version
 
 from manywheel.errors import DistributionCheckFailed
-from manywheel.release.pypi_platforms import pypi_accepts
+from manywheel.release import archive_rules, filename_rules, sdist_rules, wheel_rules
+from manywheel.release.metadata_rules import UploadMetadata, read_metadata
+from manywheel.release.problems import Problem, broken, twine
 
-_HASHES = ("sha256", "sha384", "sha512")  # the wheel spec forbids weaker ones
-_UNLISTED = ("RECORD", "RECORD.jws", "RECORD.p7s")  # RECORD and its signatures
+_UNREADABLE = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -45,26 +33,38 @@ class Verdict:
     """The problems found in one distribution file (none: PyPI would take it)."""
 
     name: str
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def line(self) -> str:
-        return f"{self.name}: " + ("ok" if self.ok else "; ".join(self.problems))
+    @property
+    def refused_on_upload(self) -> bool:
+        return any(p.refused_on_upload for p in self.problems)
+
+    def lines(self) -> list[str]:
+        """``name: ok``, or a headline and one indented line per problem."""
+        if self.ok:
+            return [f"{self.name}: ok"]
+        if self.refused_on_upload:
+            headline = f"{self.name}: PyPI would reject it"
+        else:
+            headline = f"{self.name}: broken (PyPI would take it; installers may not)"
+        return [headline, *(f"  {problem}" for problem in self.problems)]
 
 
-def check_file(path: Path, filename: str | None = None, *, pypi_platforms: bool = True) -> Verdict:
+def check_file(path: Path, filename: str | None = None, *, pypi_rules: bool = True) -> Verdict:
     """Check one wheel or sdist; ``filename`` is its real name when ``path`` is a temp file.
-    ``pypi_platforms=False`` leaves out PyPI's list of platform tags (a local build)."""
+    ``pypi_rules=False`` keeps to what makes a wheel invalid (a local build): no platform
+    tags, spelling, archive framing or metadata policy of PyPI's."""
     name = filename or path.name
     if name.endswith(".whl"):
-        problems = _wheel_problems(path, name, pypi_platforms)
+        problems = _wheel_problems(path, name, pypi_rules)
     elif name.endswith((".tar.gz", ".zip")):
         problems = _sdist_problems(path, name)
     else:
-        problems = ["not a wheel (.whl) or sdist (.tar.gz, .zip)"]
+        problems = [twine(f"Unknown distribution format: '{name}'")]
     return Verdict(name, tuple(problems))
 
 
@@ -76,231 +76,92 @@ def require_valid(paths: Sequence[Path], consequence: str) -> None:
     """Raise DistributionCheckFailed, naming every problem, when a file fails the check."""
     bad = [v for v in check_files(paths) if not v.ok]
     if bad:
-        lines = "\n".join(f"  {v.line()}" for v in bad)
+        found = (
+            "what PyPI would reject"
+            if any(v.refused_on_upload for v in bad)
+            else "broken distributions"
+        )
+        lines = "\n".join(f"  {line}" for v in bad for line in v.lines())
         raise DistributionCheckFailed(
-            f"manywheel check found what PyPI would reject, {consequence}:\n{lines}\n"
-            "Rebuild the distributions (manywheel build), or remove the broken files."
+            f"manywheel check found {found}, {consequence}:\n{lines}\n"
+            "Fix what each line names (the project's metadata, or rebuild the distributions "
+            "with manywheel build), or remove the broken files."
         )
 
 
 def require_valid_wheel(path: Path, filename: str) -> None:
     """For a wheel landing in the output dir (``path`` is its temporary file): a broken
-    wheel never lands, but one the user chose not to repair (``repair-wheel-command = ""``)
-    keeps its linux_* tag; ``check`` and ``publish`` refuse that one."""
-    verdict = check_file(path, filename, pypi_platforms=False)
+    wheel never lands, but one PyPI would refuse for its policy (a linux_* tag when the user
+    chose not to repair, a local version, an unknown classifier) does: ``check`` and
+    ``publish`` refuse that one."""
+    verdict = check_file(path, filename, pypi_rules=False)
     if not verdict.ok:
         raise DistributionCheckFailed(
             f"{filename} is not a valid wheel, so it was not delivered: "
-            + "; ".join(verdict.problems)
+            + "; ".join(p.message for p in verdict.problems)
         )
 
 
-def _member_problems(names: Sequence[str]) -> list[str]:
-    problems = [
-        f"member {name} appears {count} times"
-        for name, count in Counter(names).items()
-        if count > 1
-    ]
-    for name in dict.fromkeys(names):
-        path = PurePosixPath(name)
-        if path.is_absolute() or name.startswith("\\") or (name[1:3] == ":/"):
-            problems.append(f"member {name} is an absolute path")
-        elif ".." in path.parts:
-            problems.append(f"member {name} escapes the archive (..)")
-    return problems
-
-
-def _metadata_problems(data: bytes, label: str, name: str, version: Version) -> list[str]:
-    raw, unparsed = parse_email(data)
-    # setuptools < 77 writes License-File under Metadata-Version 2.1/2.2; twine leaves those
-    # fields out of what it sends, so PyPI never sees them: do as twine does
-    if (_version(raw.get("metadata_version", "0")) or Version("0")) < Version("2.4"):
-        raw.pop("license_files", None)
-        unparsed.pop("license-file", None)
-    problems = [f"{label}: unrecognized or malformed field {key!r}" for key in unparsed]
+def _wheel_problems(path: Path, filename: str, pypi_rules: bool) -> list[Problem]:
+    problems = filename_rules.upload_name_problems(filename) if pypi_rules else []
     try:
-        Metadata.from_raw(raw, validate=True)
-    except ExceptionGroup as group:
-        problems += [f"{label}: {exc}" for exc in group.exceptions]
-    except InvalidMetadata as exc:
-        problems.append(f"{label}: {exc}")
-    found_name, found_version = raw.get("name"), raw.get("version")
-    if found_name and canonicalize_name(found_name) != canonicalize_name(name):
-        problems.append(f"{label}: name {found_name} does not match the file name's {name}")
-    found = _version(found_version) if found_version else None
-    if found is not None and found != version:
-        problems.append(
-            f"{label}: version {found_version} does not match the file name's {version}"
-        )
-    return problems
-
-
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None  # from_email has said so
-
-
-def _wheel_problems(path: Path, filename: str, pypi_platforms: bool) -> list[str]:
-    try:
-        name, version, _, tags = parse_wheel_filename(filename)
-    except InvalidWheelFilename as exc:
-        return [f"file name: {exc}"]
-    problems = [
-        f"platform tag {platform} is not accepted by PyPI (repair the wheel with auditwheel "
-        "for a manylinux/musllinux tag)"
-        for platform in sorted({tag.platform for tag in tags})
-        if pypi_platforms and not pypi_accepts(platform)
-    ]
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return problems + filename_rules.wheel_name_problems(filename, None, None)
+    if pypi_rules:
+        problems += archive_rules.zip_problems(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            return problems + _wheel_content_problems(zf, name, version, tags)
-    except (zipfile.BadZipFile, OSError) as exc:
-        return [*problems, f"not a readable zip archive ({exc})"]
+            return problems + _wheel_content_problems(zf, filename, tags, pypi_rules)
+    except _UNREADABLE as exc:
+        # with PyPI's rules, archive_rules has most likely said why, in PyPI's words
+        return problems or [broken(f"not a readable zip archive ({exc})")]
 
 
 def _wheel_content_problems(
-    zf: zipfile.ZipFile, name: str, version: Version, tags: frozenset[Tag]
-) -> list[str]:
-    infos = zf.infolist()
-    problems = _member_problems([i.filename for i in infos])
-    first = min((i.header_offset for i in infos), default=0)
-    if first:  # zipfile tolerates a prefix; another reader may take it for content
-        problems.append(f"{first} bytes of other data before the first member")
-    dist_infos = sorted(
-        {
-            i.filename.split("/")[0]
-            for i in infos
-            if i.filename.split("/")[0].endswith(".dist-info") and "/" in i.filename
-        }
-    )
-    if len(dist_infos) != 1:
-        return [*problems, f"expected one .dist-info directory, found {len(dist_infos)}"]
-    dist_info = dist_infos[0]
-    members = {i.filename for i in infos}
-    wheel_file, metadata = f"{dist_info}/WHEEL", f"{dist_info}/METADATA"
-    if wheel_file in members:
-        problems += _tag_problems(zf.read(wheel_file), tags)
+    zf: zipfile.ZipFile, filename: str, tags: frozenset[Tag], pypi_rules: bool
+) -> list[Problem]:
+    problems: list[Problem] = []
+    member = wheel_rules.metadata_member(zf)
+    meta = read_metadata(zf.read(member), pypi_rules=pypi_rules) if member else None
+    if meta is None:
+        problems.append(wheel_rules.no_metadata(filename))
     else:
-        problems.append(f"WHEEL: {wheel_file} is missing")
-    if metadata in members:
-        problems += _metadata_problems(zf.read(metadata), "METADATA", name, version)
-    else:
-        problems.append(f"METADATA: {metadata} is missing")
-    return problems + _record_problems(zf, infos, dist_info)
-
-
-def _tag_problems(data: bytes, tags: frozenset[Tag]) -> list[str]:
-    listed: set[Tag] = set()
-    for line in BytesHeaderParser().parsebytes(data).get_all("Tag") or []:
-        listed |= parse_tag(line.strip())
-    if listed == tags:
-        return []
-
-    def shown(found: Iterable[Tag]) -> str:
-        return ", ".join(sorted(map(str, found))) or "none"
-
-    return [f"WHEEL: tags {shown(listed)} do not match the file name's {shown(tags)}"]
-
-
-def _digest(zf: zipfile.ZipFile, info: zipfile.ZipInfo, algorithm: str) -> tuple[str, int]:
-    digest, size = hashlib.new(algorithm), 0
-    with zf.open(info) as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode(), size
-
-
-def _record_problems(
-    zf: zipfile.ZipFile, infos: Sequence[zipfile.ZipInfo], dist_info: str
-) -> list[str]:
-    record = f"{dist_info}/RECORD"
-    try:
-        text = zf.read(record).decode("utf-8")
-    except KeyError:
-        return [f"RECORD: {record} is missing"]
-    except UnicodeDecodeError:
-        return ["RECORD: not UTF-8 text"]
-    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(text)) if row}
-    problems: list[str] = []
-    unlisted = {f"{dist_info}/{n}" for n in _UNLISTED}
-    for info in infos:
-        if info.is_dir() or info.filename in unlisted:
-            continue
-        problems += _entry_problems(zf, info, rows.pop(info.filename, None))
-    for gone in sorted(set(rows) - unlisted):
-        problems.append(f"RECORD: lists {gone}, which is not in the wheel")
+        problems += meta.problems
+        name, version = _name_and_version(meta)
+        problems += filename_rules.wheel_name_problems(filename, name, version, policy=pypi_rules)
+    if pypi_rules:
+        license_files = (meta.field("license_files") if meta else None) or []
+        problems += wheel_rules.pypi_content_problems(zf, filename, license_files)
+    names = [info.filename for info in zf.infolist()]
+    # with PyPI's rules, its framing check reports a duplicate and its content rules a
+    # missing WHEEL, METADATA or RECORD
+    problems += wheel_rules.member_problems(names, duplicates=not pypi_rules)
+    problems += wheel_rules.own_content_problems(zf, tags, presence=not pypi_rules)
     return problems
 
 
-def _entry_problems(zf: zipfile.ZipFile, info: zipfile.ZipInfo, row: list[str] | None) -> list[str]:
-    member = info.filename
-    if row is None:
-        return [f"RECORD: {member} is not listed"]
-    recorded_hash, recorded_size = [*row, "", ""][:2]
-    algorithm, _, expected = recorded_hash.partition("=")
-    if algorithm not in _HASHES:
-        return [f"RECORD: {member} has no sha256 hash (found {recorded_hash or 'none'})"]
-    try:
-        actual, size = _digest(zf, info, algorithm)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        return [f"member {member} cannot be read ({exc})"]
-    problems = []
-    if actual != expected:
-        problems.append(f"RECORD: hash of {member} does not match")
-    if recorded_size != str(size):
-        problems.append(
-            f"RECORD: size of {member} does not match ({recorded_size or 'none'} "
-            f"recorded, {size} in the wheel)"
-        )
-    return problems
+def _name_and_version(meta: UploadMetadata) -> tuple[str | None, Version | None]:
+    name = meta.field("name")
+    return (name if isinstance(name, str) else None), meta.field("version")
 
 
-def _sdist_problems(path: Path, filename: str) -> list[str]:
-    try:
-        name, version = parse_sdist_filename(filename)
-    except InvalidSdistFilename as exc:
-        return [f"file name: {exc}"]
+def _sdist_problems(path: Path, filename: str) -> list[Problem]:
+    problems = filename_rules.upload_name_problems(filename)
     is_zip = filename.endswith(".zip")
-    top = filename.removesuffix(".zip") if is_zip else filename.removesuffix(".tar.gz")
+    container = archive_rules.zip_problems(path) if is_zip else archive_rules.tar_problems(path)
+    problems += container
     try:
-        names, links, pkg_info = _sdist_members(path, is_zip, f"{top}/PKG-INFO")
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
-        return [f"not a readable {'zip' if is_zip else 'tar.gz'} archive ({exc})"]
-    problems = _member_problems(names)
-    for member in dict.fromkeys(names):
-        if member != top and not member.startswith(f"{top}/"):
-            problems.append(f"member {member} is outside the top directory {top}/")
-    for member, target in links:
-        if target != top and not target.startswith(f"{top}/"):
-            problems.append(f"member {member} links outside the top directory {top}/")
-    if pkg_info is None:
-        return [*problems, f"PKG-INFO: {top}/PKG-INFO is missing"]
-    return problems + _metadata_problems(pkg_info, "PKG-INFO", name, version)
-
-
-def _sdist_members(
-    path: Path, is_zip: bool, pkg_info: str
-) -> tuple[list[str], list[tuple[str, str]], bytes | None]:
-    """Member names, (link, where it points) for links, and the PKG-INFO's content."""
-    data = None
-    if is_zip:
-        with zipfile.ZipFile(path) as zf:
-            names = [i.filename.rstrip("/") for i in zf.infolist()]
-            if pkg_info in names:
-                data = zf.read(pkg_info)
-        return names, [], data
-    names, links = [], []
-    with tarfile.open(path, "r:gz") as tf:
-        for member in tf:
-            names.append(member.name.rstrip("/"))
-            if member.issym() or member.islnk():
-                base = posixpath.dirname(member.name) if member.issym() else ""
-                target = posixpath.normpath(posixpath.join(base, member.linkname))
-                links.append((member.name, target))
-            if member.name == pkg_info and member.isfile():
-                fh = tf.extractfile(member)
-                data = fh.read() if fh else None
-    return names, links, data
+        content = sdist_rules.read_sdist(path, filename)
+    except (tarfile.TarError, *_UNREADABLE) as exc:
+        # archive_rules has most likely said why, in PyPI's words
+        return problems if container else [*problems, broken(f"not a readable archive ({exc})")]
+    problems += content.problems
+    meta = read_metadata(content.pkg_info) if content.pkg_info is not None else None
+    name, version = _name_and_version(meta) if meta else (None, None)
+    if meta is not None:
+        problems += meta.problems
+        license_files = meta.field("license_files") or []
+        problems += sdist_rules.license_problems(content, filename, license_files)
+    problems += filename_rules.sdist_name_problems(filename, name, version)
+    return problems + sdist_rules.own_problems(content)
