@@ -24,12 +24,13 @@ from manywheel.config.model import Options
 from manywheel.planning.plan import GroupSpec, Job, Plan
 
 
-def wheel_bytes(filename: str, payload: str) -> bytes:
-    """A small but valid wheel (METADATA, WHEEL, RECORD with hashes)."""
+def wheel_bytes(filename: str, payload: str, extra: Mapping[str, bytes] | None = None) -> bytes:
+    """A small but valid wheel (METADATA, WHEEL, RECORD with hashes), with ``extra`` files."""
     name, version, *_ = filename[:-4].split("-")
     tags = filename[:-4].split("-", 2)[2]
     dist = f"{name}-{version}.dist-info"
     files = {
+        **(extra or {}),
         f"{name}/__init__.py": f"PAYLOAD = {payload!r}\n".encode(),
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
         f"{dist}/WHEEL": (
@@ -84,6 +85,8 @@ class FakeExecutor:
     cancelled: threading.Event = field(default_factory=threading.Event)
     environ: dict[str, str] = field(default_factory=dict)
     abi3_from: str | None = None  # "cp38": builds write cp38-abi3 wheels (a limited-API project)
+    # host libraries the repair grafts, named as auditwheel names them (<name>-<sha256[:8]>.<ext>)
+    grafts: tuple[Path, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -163,7 +166,15 @@ class FakeExecutor:
             dest, wheel = PurePosixPath(repair[1]), PurePosixPath(repair[2])
             name = wheel.name.replace("linux_", "manylinux_2_17_")
             payload = payload_of_bytes(self.files[wheel])
-            self.files[dest / name] = wheel_bytes(name, payload)
+            self.files[dest / name] = wheel_bytes(name, payload, self._grafted())
+
+    def _grafted(self) -> dict[str, bytes]:
+        out = {}
+        for lib in self.grafts:
+            data = lib.read_bytes()
+            base, ext = lib.name.split(".", 1)
+            out[f"demo.libs/{base}-{hashlib.sha256(data).hexdigest()[:8]}.{ext}"] = data
+        return out
 
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
         with self._lock:
