@@ -160,7 +160,7 @@ def build(
         # the epoch changes the wheel's bytes: a user-set SOURCE_DATE_EPOCH is a build input
         digest = f"{project_digest(session.project.path, exclude)}:epoch={date.epoch}"
     else:
-        reporter.line("cache: off (--no-cache): every wheel is built and tested afresh")
+        reporter.line("cache: off (--no-cache, or cache = false): every wheel is built afresh")
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path),

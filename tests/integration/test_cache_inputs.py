@@ -209,4 +209,4 @@ def test_no_cache_says_so(tmp_path: Path) -> None:
         "build", str(project), "-o", str(tmp_path / "out"), "--no-cache", env=env_for(tmp_path)
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "cache: off (--no-cache)" in proc.stdout + proc.stderr
+    assert "cache: off (--no-cache, or cache = false)" in proc.stdout + proc.stderr

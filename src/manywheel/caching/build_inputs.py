@@ -38,7 +38,8 @@ COMPILER_NAMES = ("cc", "c++", "gcc", "g++")
 COMPILER_VARIABLES = ("CC", "CXX")
 TRUSTED_LIBRARY_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
 _GRAFTED = re.compile(r"^(?P<base>[^.]+)-(?P<hash>[0-9a-f]{8})\.(?P<ext>.+)$")
-_MADE_HERE = "made in this run from the project (its hash is in the key)"
+# a zig wrapper manywheel wrote, a library the build made: from manywheel's code and the project
+_MADE_HERE = "made in this run's work directory (from the project and manywheel, both in the key)"
 _IN_IMAGE = "inside the image (its ID is in the key)"
 
 
@@ -54,7 +55,8 @@ def record(
     ``wheel``; ``on_host``: a native build, whose files are looked at again on a hit."""
     if not on_host:
         return Manifest.of(_in_image(wheel))
-    path = [d for d in env.get("PATH", "").split(":") if d and not _under(d, work_root)]
+    dirs = env.get("PATH", "").split(":")
+    path = [d for d in dict.fromkeys(dirs) if d and not _under(d, work_root)]
     return Manifest.of(
         [*compilers(env, path, work_root), *grafted(wheel, env, work_root, library_dirs)]
     )

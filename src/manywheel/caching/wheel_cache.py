@@ -196,14 +196,6 @@ class WheelCache:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    def manifest(self, keys: CacheKeys) -> Manifest | None:
-        """The entry's manifest as stored (not checked), or None."""
-        try:
-            meta = json.loads((self._dir(keys.build) / "meta.json").read_text(encoding="utf-8"))
-            return Manifest.from_json(meta["manifest"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
     def mark_tested(self, keys: CacheKeys, warnings: Sequence[str] = ()) -> None:
         meta_path = self._dir(keys.build) / "meta.json"
         try:
