@@ -1,7 +1,8 @@
 """The build cache checks what a native build used, for real: a compiler on PATH changed in
 place, a host library auditwheel grafted rebuilt at the same path, a new tag in a git worktree
 (setuptools-scm's version) each make the next build a miss, said on the run's output, and the
-new wheel carries the change; an unchanged rebuild is still a hit."""
+new wheel carries the change; an unchanged rebuild is still a hit. In podman, the image ID
+stands for the image's files: a compiler changed in the image under the same name is a miss."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import json
 import os
 import subprocess
 import textwrap
+import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.integration.containers import IMAGES, image_env, manywheel_containers
 from tests.running import run_manywheel
 
 pytestmark = pytest.mark.integration
@@ -210,3 +213,45 @@ def test_no_cache_says_so(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "cache: off (--no-cache, or cache = false)" in proc.stdout + proc.stderr
+
+
+_WRAP_GCC = """\
+FROM {base}
+RUN mv /usr/bin/gcc /usr/bin/gcc.real \\
+ && printf '#!/bin/sh\\nexec /usr/bin/gcc.real -DFLAG=7 "$@"\\n' > /usr/bin/gcc \\
+ && chmod 755 /usr/bin/gcc
+"""
+
+
+@pytest.mark.container
+def test_podman_a_compiler_changed_in_the_image_rebuilds(tmp_path: Path) -> None:
+    """The same image name, a new image ID (a gcc wrapper adding -DFLAG=7 built into it)."""
+    image = f"localhost/manywheel-test-cache-{uuid.uuid4().hex[:8]}:latest"
+    subprocess.run(["podman", "tag", IMAGES["x86_64"], image], check=True)
+    try:
+        project = c_project(
+            tmp_path, "flagged", "FLAG", declare="#ifndef FLAG\n#define FLAG 0\n#endif"
+        )
+        env = image_env(
+            "podman",
+            tmp_path,
+            MANYWHEEL_BUILD="cp312-manylinux_x86_64",
+            MANYWHEEL_MANYLINUX_X86_64_IMAGE=image,
+        )
+        first, _ = build(project, env, expect=0)
+        assert first["cached"] is False
+        again, _ = build(project, env, expect=0)
+        assert again["cached"] is True
+
+        (tmp_path / "Containerfile").write_text(_WRAP_GCC.format(base=IMAGES["x86_64"]))
+        subprocess.run(
+            ["podman", "build", "-q", "-t", image, "-f", str(tmp_path / "Containerfile")],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        after, _ = build(project, env, expect=7)
+        assert after["cached"] is False
+        assert manywheel_containers("podman") == []
+    finally:
+        subprocess.run(["podman", "rmi", "-f", image], check=False, capture_output=True)

@@ -53,13 +53,17 @@ def record(
 ) -> Manifest:
     """The manifest of a build that used ``env`` (its PATH as the build saw it) and made
     ``wheel``; ``on_host``: a native build, whose files are looked at again on a hit."""
-    if not on_host:
-        return Manifest.of(_in_image(wheel))
-    dirs = env.get("PATH", "").split(":")
-    path = [d for d in dict.fromkeys(dirs) if d and not _under(d, work_root)]
-    return Manifest.of(
-        [*compilers(env, path, work_root), *grafted(wheel, env, work_root, library_dirs)]
-    )
+    try:
+        if not on_host:
+            return Manifest.of(_in_image(wheel))
+        dirs = env.get("PATH", "").split(":")
+        path = [d for d in dict.fromkeys(dirs) if d and not _under(d, work_root)]
+        return Manifest.of(
+            [*compilers(env, path, work_root), *grafted(wheel, env, work_root, library_dirs)]
+        )
+    except (OSError, zipfile.BadZipFile) as exc:  # never fails the job: the entry is never served
+        why = f"what its build used could not be recorded ({exc})"
+        return Manifest.of([Check("library", wheel.name, how="never", why=why)])
 
 
 def _under(path: str, root: Path | None) -> bool:
