@@ -111,14 +111,12 @@ def _hashed(role: Role, name: str, found: str, search: tuple[str, ...]) -> Check
 
 
 def grafted_files(wheel: Path) -> list[str]:
-    """The files auditwheel grafted: those in a top-level ``<package>.libs/`` directory."""
+    """The files auditwheel grafted: those in a ``<package>.libs/`` directory (top-level in
+    current auditwheel releases, ``<package>/.libs/`` in old ones)."""
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-    return sorted(
-        name.rsplit("/", 1)[1]
-        for name in names
-        if "/" in name and name.split("/")[0].endswith(".libs") and not name.endswith("/")
-    )
+    parts = [name.split("/") for name in names if not name.endswith("/")]
+    return sorted(p[-1] for p in parts if len(p) > 1 and p[-2].endswith(".libs"))
 
 
 def library_dirs_of(env: Mapping[str, str], extra: Sequence[str] = ()) -> list[str]:
