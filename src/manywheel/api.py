@@ -6,14 +6,15 @@ The CLI is a thin layer over these; nothing here prints except through the Repor
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from manywheel.backends.base import Backend
 from manywheel.backends.container_backend import image_python_dirs
-from manywheel.caching.wheel_cache import WheelCache, default_cache_root, project_digest
+from manywheel.caching.project_digest import project_digest
+from manywheel.caching.wheel_cache import WheelCache, default_cache_root
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.diagnose.libc_floor import host_libc
 from manywheel.errors import ConfigError, GroupNotStarted
@@ -135,6 +136,17 @@ class BuildOutcome:
     source_date: SourceDate | None = None  # the SOURCE_DATE_EPOCH the jobs were given
 
 
+def _refused(reporter: Reporter, logs: RunLogs) -> Callable[[str, str], None]:
+    """Says on the run's output, and in the job's log, why a cached wheel was not used."""
+
+    def refused(job: str, why: str) -> None:
+        reporter.line(f"cache: entry for {job} refused: {why}")
+        with logs.for_job(job).open("a", encoding="utf-8") as fh:
+            fh.write(f"[manywheel] cache entry refused: {why}; building again\n")
+
+    return refused
+
+
 def build(
     session: Session, plan: Plan, reporter: Reporter, *, debug_shell: bool = False
 ) -> BuildOutcome:
@@ -146,9 +158,11 @@ def build(
     cache, digest = None, ""
     if run.cache:
         exclude = {wheelhouse.path.resolve()}
-        cache = WheelCache(default_cache_root(), run.cache_size * 2**20)
+        cache = WheelCache(default_cache_root(), run.cache_size * 2**20, _refused(reporter, logs))
         # the epoch changes the wheel's bytes: a user-set SOURCE_DATE_EPOCH is a build input
         digest = f"{project_digest(session.project.path, exclude)}:epoch={date.epoch}"
+    else:
+        reporter.line("cache: off (--no-cache, or cache = false): every wheel is built afresh")
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path),

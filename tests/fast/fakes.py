@@ -24,12 +24,13 @@ from manywheel.config.model import Options
 from manywheel.planning.plan import GroupSpec, Job, Plan
 
 
-def wheel_bytes(filename: str, payload: str) -> bytes:
-    """A small but valid wheel (METADATA, WHEEL, RECORD with hashes)."""
+def wheel_bytes(filename: str, payload: str, extra: Mapping[str, bytes] | None = None) -> bytes:
+    """A small but valid wheel (METADATA, WHEEL, RECORD with hashes), with ``extra`` files."""
     name, version, *_ = filename[:-4].split("-")
     tags = filename[:-4].split("-", 2)[2]
     dist = f"{name}-{version}.dist-info"
     files = {
+        **(extra or {}),
         f"{name}/__init__.py": f"PAYLOAD = {payload!r}\n".encode(),
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
         f"{dist}/WHEEL": (
@@ -87,6 +88,8 @@ class FakeExecutor:
     # True: CPythons older than abi3_from build ordinary wheels (py_limited_api set only from
     # that version on, as nanobind projects do)
     abi3_gated: bool = False
+    # host libraries the repair grafts, named as auditwheel names them (<name>-<sha256[:8]>.<ext>)
+    grafts: tuple[Path, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -166,7 +169,15 @@ class FakeExecutor:
             dest, wheel = PurePosixPath(repair[1]), PurePosixPath(repair[2])
             name = wheel.name.replace("linux_", "manylinux_2_17_")
             payload = payload_of_bytes(self.files[wheel])
-            self.files[dest / name] = wheel_bytes(name, payload)
+            self.files[dest / name] = wheel_bytes(name, payload, self._grafted())
+
+    def _grafted(self) -> dict[str, bytes]:
+        out = {}
+        for lib in self.grafts:
+            data = lib.read_bytes()
+            base, ext = lib.name.split(".", 1)
+            out[f"demo.libs/{base}-{hashlib.sha256(data).hexdigest()[:8]}.{ext}"] = data
+        return out
 
     def _abi3_for(self, python: str) -> bool:
         if self.abi3_from is None:

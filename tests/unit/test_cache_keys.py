@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from manywheel.caching.wheel_cache import WheelCache, cache_keys, project_digest
+from manywheel.caching.manifest import Manifest
+from manywheel.caching.project_digest import project_digest
+from manywheel.caching.wheel_cache import WheelCache, cache_keys
 from manywheel.config.model import Options
 
 
@@ -58,7 +60,7 @@ def test_corrupted_entry_is_never_served(tmp_path: Path) -> None:
     keys = cache_keys("d", "i", "b", Options())
     wheel = tmp_path / "x-1-cp312-cp312-manylinux_2_17_x86_64.whl"
     wheel.write_bytes(b"wheel bytes")
-    cache.store(keys, wheel, tested=True)
+    cache.store(keys, wheel, tested=True, manifest=Manifest.of())
     entry = cache.lookup(keys)
     assert entry is not None
     assert entry.tested
@@ -71,8 +73,10 @@ def test_prune_keeps_the_cache_under_its_size(tmp_path: Path) -> None:
     cache = WheelCache(tmp_path / "cache", 1 << 30)
     for n in range(3):
         wheel = tmp_path / f"x{n}.whl"
-        wheel.write_bytes(b"x" * 1000)
-        cache.store(cache_keys(str(n), "i", "b", Options()), wheel, tested=False)
-    removed, _ = cache.prune(2500)
+        wheel.write_bytes(b"x" * 100_000)
+        cache.store(
+            cache_keys(str(n), "i", "b", Options()), wheel, tested=False, manifest=Manifest.of()
+        )
+    removed, _ = cache.prune(250_000)
     assert removed == 1
     assert len(cache.entries()) == 2

@@ -1,31 +1,36 @@
 """A content-addressed cache of repaired wheels.
 
 An entry's key hashes everything that can change the wheel: the project's content (or the
-sdist's bytes), the identifier, the interpreter or image it was built with (the image ID, not
-just its name), every build option, and manywheel's version. A second key adds the test
-options: a restored wheel skips its test only if it passed with the same test configuration.
-Entries are verified by sha256 on every hit; a corrupted entry is removed and rebuilt.
+sdist's bytes, project_digest.py), the identifier, the interpreter or image it was built with
+(the image ID, not just its name), the build environment, every build option, and manywheel's
+own code (code_digest.py). A second key adds the test options: a restored wheel skips its test
+only if it passed with the same test configuration.
+
+Beside its key an entry keeps a manifest of the files its build used (manifest.py: compilers,
+grafted host libraries, manywheel's code). On every hit the wheel's sha256 is checked (a
+corrupted entry is removed and rebuilt) and the manifest is checked where the files are: an
+input that changed, or could not be checked, refuses the hit, says why (``on_refused``), and
+the job builds again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from manywheel import __version__
+from manywheel.caching import code_digest
 from manywheel.caching.key_inputs import digest
+from manywheel.caching.manifest import Manifest
 from manywheel.config.model import Options
 from manywheel.files import atomic_write_text, sha256_file
-from manywheel.planning.source_copy import is_skipped
 
 TEST_FIELDS = (
     "test_command",
@@ -65,44 +70,6 @@ def default_cache_root() -> Path:
     return Path(cache) / "manywheel" / "wheels"
 
 
-def _git_state(root: Path) -> Iterable[tuple[str, bytes]]:
-    """What of .git decides a version (setuptools-scm): HEAD and refs, not objects."""
-    git = root / ".git"
-    if not git.is_dir():
-        return
-    for name in ("HEAD", "packed-refs"):
-        if (git / name).is_file():
-            yield f".git/{name}", (git / name).read_bytes()
-    refs = git / "refs"
-    if refs.is_dir():
-        for path in sorted(refs.rglob("*")):
-            if path.is_file():
-                yield str(path.relative_to(root)), path.read_bytes()
-
-
-def project_digest(path: Path, exclude: set[Path]) -> str:
-    """sha256 over the files a build would see (the same rules as the source copy)."""
-    if path.is_file():
-        return "sdist:" + sha256_file(path)
-    hasher = hashlib.sha256()
-    for directory, dirs, files in os.walk(path):
-        here = Path(directory)
-        dirs[:] = sorted(d for d in dirs if d != ".git" and not is_skipped(path, here, d, exclude))
-        for name in sorted(files):
-            if is_skipped(path, here, name, exclude):
-                continue
-            file = here / name
-            rel = str(file.relative_to(path))
-            hasher.update(f"{rel}\0{os.lstat(file).st_mode & 0o111}\0".encode())
-            if file.is_symlink():
-                hasher.update(os.readlink(file).encode())
-            elif file.is_file():
-                hasher.update(sha256_file(file).encode())
-    for rel, data in _git_state(path):
-        hasher.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-    return "dir:" + hasher.hexdigest()
-
-
 def _options_document(options: Options, fields: Iterable[str] | None = None) -> dict[str, Any]:
     doc = dataclasses.asdict(options)
     if fields is not None:
@@ -114,12 +81,13 @@ def _options_document(options: Options, fields: Iterable[str] | None = None) -> 
 class CacheKeys:
     build: str
     test: str
+    job: str = ""  # the identifier, for saying which entry was refused
 
 
 def cache_keys(project: str, identifier: str, builder: str, options: Options) -> CacheKeys:
     build = digest(
         {
-            "manywheel": __version__,
+            "manywheel": code_digest.manywheel_digest(),
             "project": project,
             "identifier": identifier,
             "builder": builder,
@@ -127,7 +95,7 @@ def cache_keys(project: str, identifier: str, builder: str, options: Options) ->
         }
     )
     test = digest({"build": build, "test": _options_document(options, TEST_FIELDS)})
-    return CacheKeys(build, test)
+    return CacheKeys(build, test, identifier)
 
 
 @dataclass(frozen=True)
@@ -137,15 +105,20 @@ class CacheEntry:
     warnings: tuple[str, ...] = ()  # what the test step found (a GIL re-enabled), per test key
 
 
+Refused = Callable[[str, str], None]  # (identifier, why): a hit refused by its manifest
+
+
 class WheelCache:
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, on_refused: Refused | None = None) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        self.on_refused = on_refused
 
     def _dir(self, key: str) -> Path:
         return self.root / key[:2] / key
 
     def lookup(self, keys: CacheKeys) -> CacheEntry | None:
+        """The entry for ``keys``, if its wheel is intact and its manifest still holds."""
         entry = self._dir(keys.build)
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
@@ -155,6 +128,12 @@ class WheelCache:
         except (OSError, ValueError, KeyError, TypeError):
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)  # corrupted: never served
+            return None
+        why = _refusal(meta)
+        if why is not None:  # built from other inputs: the rebuild replaces it
+            shutil.rmtree(entry, ignore_errors=True)
+            if self.on_refused is not None:
+                self.on_refused(keys.job, why)
             return None
         try:
             os.utime(entry / "meta.json")  # recently used
@@ -178,9 +157,12 @@ class WheelCache:
         tested: bool,
         warnings: Sequence[str] = (),
         *,
+        manifest: Manifest,
         same_as: Path | None = None,
     ) -> None:
         """Add an entry atomically (a temp dir renamed into place); a racing twin wins.
+
+        ``manifest``: what the build used (build_inputs.record), checked on every hit.
 
         ``same_as``: another entry's file with the same bytes (an abi3 wheel reused by a later
         CPython): hard-linked, so the cache holds the wheel once."""
@@ -201,6 +183,7 @@ class WheelCache:
                 "tested": [keys.test] if tested else [],
                 "warnings": {keys.test: list(warnings)} if tested else {},
                 "created": time.time(),
+                "manifest": manifest.to_json(),
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             if final.exists():
@@ -251,3 +234,12 @@ class WheelCache:
             removed += 1
             freed += size
         return removed, freed
+
+
+def _refusal(meta: dict[str, Any]) -> str | None:
+    """Why an intact entry must not be served (its manifest no longer holds), or None."""
+    try:
+        manifest = Manifest.from_json(meta.get("manifest"))
+    except (ValueError, TypeError):
+        return "it has no manifest of what its build used (stored by an older manywheel)"
+    return manifest.refusal()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from manywheel.backends.base import SplitExecutor
+from manywheel.caching.build_inputs import record
+from manywheel.caching.manifest import Manifest
 from manywheel.caching.wheel_cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.planning.plan import Job
@@ -132,6 +135,20 @@ def _run_steps(
     result.status = "success"
     if cache is not None and entry is None:
         same = reused.cached if reused else None  # stored once: linked, not copied
-        cache.cache.store(cache.keys, result.wheel, result.tested, ctx.warnings, same_as=same)
+        manifest = _manifest(ctx, result.wheel)
+        cache.cache.store(
+            cache.keys, result.wheel, result.tested, ctx.warnings, manifest=manifest, same_as=same
+        )
     elif cache is not None and result.tested:
         cache.cache.mark_tested(cache.keys, ctx.warnings)
+
+
+def _manifest(ctx: JobContext, wheel: Path) -> Manifest:
+    """What the job's build used (the PATH and variables its build command saw), for its
+    cache entry; a native build's files are looked at again on every hit."""
+    on_host = getattr(ctx.executor, "kind", "") == "native"
+    seen = {**ctx.executor.base_environment(), **ctx.env, **ctx.build_env}
+    env = {**seen, "PATH": ctx.path_with(ctx.executor.tool_path())}
+    sysroot = ctx.sysroot.host_lib_dirs if ctx.sysroot is not None else ()
+    work_root = Path(ctx.workdir).parent if on_host else None
+    return record(wheel, env, on_host=on_host, work_root=work_root, library_dirs=sysroot)
