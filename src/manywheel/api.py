@@ -14,6 +14,7 @@ from typing import Any
 from manywheel.backends.base import Backend
 from manywheel.backends.container_backend import image_python_dirs
 from manywheel.caching.wheel_cache import WheelCache, default_cache_root, project_digest
+from manywheel.config.credentials import passed_on_purpose, withheld
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.diagnose.libc_floor import host_libc
 from manywheel.errors import ConfigError, GroupNotStarted
@@ -95,6 +96,17 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
         index, count = parse_shard(shard)
         plan = Plan(plan.platform, tuple(shard_jobs(plan.jobs, index, count, host_arch())))
     return plan
+
+
+def withheld_credentials(session: Session, plan: Plan) -> list[str]:
+    """The credentials in the environment that no job's build code gets (config/credentials.py):
+    none of the jobs names them."""
+    run = session.resolver.run
+    native = plan.platform == "native" or run.toolchain == "zig"  # zig builds on the host
+    named: set[str] = set()
+    for job in plan.jobs:
+        named |= passed_on_purpose(job.options, native=native)
+    return withheld(session.environ, named)
 
 
 def backend_for(session: Session, output_dir: Path) -> Backend:

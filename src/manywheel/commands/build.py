@@ -102,6 +102,12 @@ def execute(args: argparse.Namespace) -> int:
         f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
         + " ".join(plan.identifiers)
     )
+    kept_back = api.withheld_credentials(session, plan)
+    if kept_back:
+        reporter.line(
+            f"not passed to build code (credentials): {', '.join(kept_back)}; to pass one, "
+            "name it in environment-pass"
+        )
     image = detect(session.environ) if plan.platform == "native" else None
     if image is not None:
         reporter.line(image.note)
@@ -117,7 +123,10 @@ def execute(args: argparse.Namespace) -> int:
     sdist_error: ManywheelError | None = None
     if args.sdist:
         try:
-            sdist = build_sdist(session.project, Path(session.resolver.run.output_dir))
+            run = session.resolver.run
+            sdist = build_sdist(
+                session.project, Path(run.output_dir), pass_names=run.environment_pass
+            )
             reporter.line(f"sdist: {sdist.name}")
         except ManywheelError as exc:  # the report and summary are still written
             sdist_error = exc
