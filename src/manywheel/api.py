@@ -15,6 +15,7 @@ from manywheel.backends.base import Backend
 from manywheel.backends.container_backend import image_python_dirs
 from manywheel.caching.project_digest import project_digest
 from manywheel.caching.wheel_cache import WheelCache, default_cache_root
+from manywheel.config.credentials import passed_on_purpose, withheld
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.diagnose.libc_floor import host_libc
 from manywheel.errors import ConfigError, GroupNotStarted
@@ -98,6 +99,17 @@ def make_build_plan(session: Session, only: str | None = None, shard: str | None
         jobs = tuple(shard_jobs(plan.jobs, index, count, host_arch()))
         plan = replace(plan, jobs=jobs)
     return plan
+
+
+def withheld_credentials(session: Session, plan: Plan) -> list[str]:
+    """The credentials in the environment that no job's build code gets (config/credentials.py):
+    none of the jobs names them."""
+    run = session.resolver.run
+    native = plan.platform == "native" or run.toolchain == "zig"  # zig builds on the host
+    named: set[str] = set()
+    for job in plan.jobs:
+        named |= passed_on_purpose(job.options, native=native)
+    return withheld(session.environ, named)
 
 
 def backend_for(session: Session, output_dir: Path) -> Backend:

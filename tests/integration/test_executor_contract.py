@@ -16,6 +16,9 @@ from tests.projects import make_c_project
 
 pytestmark = pytest.mark.integration
 
+# the host holds credentials; commands get only the one environment-pass names
+PASSED = ("CONTRACT_PASSED_TOKEN",)
+
 
 @pytest.fixture(params=["native", "podman"])
 def executor(
@@ -23,11 +26,14 @@ def executor(
 ) -> Iterator[GroupExecutor]:
     project = load_project(make_c_project(tmp_path / "src", name="contractdemo"))
     monkeypatch.chdir(project.path)  # cwd=None must never mean the user's tree
+    monkeypatch.setenv("UV_PUBLISH_TOKEN", "pypi-withheld-3e1")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_withheld-8c2")
+    monkeypatch.setenv("CONTRACT_PASSED_TOKEN", "passed-5b7")
     if request.param == "native":
         from manywheel.backends.native import NativeBackend
 
         backend: object = NativeBackend(project, set())
-        group = GroupSpec("", "x86_64")
+        group = GroupSpec("", "x86_64", environment_pass=PASSED)
     else:
         from manywheel.backends.container_backend import ContainerBackend
         from manywheel.backends.engine import Engine
@@ -35,7 +41,7 @@ def executor(
 
         _, create_args = parse_engine(LABEL_ENV["MANYWHEEL_CONTAINER_ENGINE"], "test")
         backend = ContainerBackend(Engine("podman", create_args), project, set())
-        group = GroupSpec(IMAGES["x86_64"], "x86_64")
+        group = GroupSpec(IMAGES["x86_64"], "x86_64", environment_pass=PASSED)
     opened: GroupExecutor = backend.open(group)  # type: ignore[attr-defined]
     opened.start()
     try:
@@ -79,6 +85,18 @@ def test_env_is_added_and_secrets_masked(executor: GroupExecutor, tmp_path: Path
     )
     assert code == 0
     assert log.read_text().strip() == "value=****"
+
+
+def test_credentials_reach_commands_only_when_named(
+    executor: GroupExecutor, tmp_path: Path
+) -> None:
+    shown = output(
+        executor,
+        tmp_path,
+        ["sh", "-c", 'echo "[$UV_PUBLISH_TOKEN$GITHUB_TOKEN] [$CONTRACT_PASSED_TOKEN]"'],
+        cwd=None,
+    )
+    assert shown == "[] [passed-5b7]"
 
 
 def test_list_put_and_copy_out(executor: GroupExecutor, tmp_path: Path) -> None:

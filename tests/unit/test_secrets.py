@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from manywheel.config.model import Options
 from manywheel.config.secrets import Masker, mask_url
 from manywheel.release.publish import check_consistent, credentials
 
@@ -41,3 +42,24 @@ def test_consistent_release(tmp_path) -> None:  # type: ignore[no-untyped-def]
         tmp_path / "spam-1.0.tar.gz",
     ]
     assert check_consistent(files) == ("spam", "1.0")
+
+
+def test_index_credentials_forwarded_into_builds_are_masked() -> None:
+    masker = Masker.from_environ(
+        {
+            "UV_INDEX": "private=https://reader:idx-pw-123@idx.example/simple",
+            "UV_INDEX_PRIVATE_PASSWORD": "uv-idx-pw-456",
+            "CI_JOB_JWT_V2": "eyJhbGciOi.jwt-body",
+        }
+    )
+    text = masker.mask("idx-pw-123 uv-idx-pw-456 eyJhbGciOi.jwt-body")
+    assert text == "**** **** ****"
+
+
+def test_expanded_values_are_secret_by_their_name_or_their_source() -> None:
+    options = Options(
+        environment=(("GITHUB_TOKEN", "$GH_PAT"), ("AUTH", "Bearer $API_TOKEN")),
+        test_environment=(("COPY", "$AUTH"),),
+    )
+    masker = Masker.for_job({}, options, {"GH_PAT": "ghp_pat0123", "API_TOKEN": "tok-4567"})
+    assert masker.mask("ghp_pat0123 / Bearer tok-4567") == "**** / ****"

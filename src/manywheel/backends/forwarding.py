@@ -1,5 +1,8 @@
-"""What a container needs from the host to reach a package index: CA bundle, pip/uv config,
-proxies, and the variables named in environment-pass."""
+"""What a container needs from the host to reach a package index: CA bundle, pip/uv index and
+download settings (an allowlist), proxies, and the variables named in environment-pass.
+
+Nothing else of the host's environment goes in: build code runs there, and a host holds
+credentials (upload tokens, CI identity tokens) it has no use for (config/credentials.py)."""
 
 from __future__ import annotations
 
@@ -9,37 +12,77 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from manywheel.config.credentials import is_index_credential
+
 CA_IN_CONTAINER = "/usr/local/share/manywheel/ca-bundle.crt"
 _CA_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "CURL_CA_BUNDLE")
 _PROXY_VARS = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
-# pip settings that make sense in another filesystem (paths such as find-links do not).
+# Only what says where packages come from and how they are fetched is forwarded (an allowlist:
+# any other UV_*/PIP_* variable may be a credential, e.g. UV_PUBLISH_TOKEN). Host paths (cache
+# dirs, constraint files, pip.conf, interpreters) mean nothing in the container and are left
+# out; so are publish settings. The CA bundle is copied in and its variables point at it.
+# pip options, as pip.conf keys (PIP_<KEY> in the environment):
 _PIP_KEYS = {
     "index-url",
     "extra-index-url",
+    "no-index",
+    "find-links",
     "trusted-host",
     "timeout",
     "default-timeout",
     "retries",
     "proxy",
+    "pre",
+    "only-binary",
+    "no-binary",
+    "prefer-binary",
+    "no-cache-dir",
     "disable-pip-version-check",
+    "progress-bar",
+    "no-input",
 }
-_PIP_HOST_PATH_VARS = {
-    "PIP_FIND_LINKS",
-    "PIP_CONSTRAINT",
-    "PIP_CERT",
-    "PIP_REQUIRE_VIRTUALENV",
-    "PIP_TARGET",
-    "PIP_PREFIX",
-    "PIP_CONFIG_FILE",
-}
-_UV_HOST_VARS = {
-    "UV_CACHE_DIR",
-    "UV_PYTHON",
-    "UV_PYTHON_INSTALL_DIR",
-    "UV_TOOL_DIR",
-    "UV_TOOL_BIN_DIR",
-    "UV_PROJECT_ENVIRONMENT",
+_UV_VARS = {
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
     "UV_FIND_LINKS",
+    "UV_NO_INDEX",
+    "UV_INDEX_STRATEGY",
+    "UV_KEYRING_PROVIDER",
+    "UV_NATIVE_TLS",
+    "UV_SYSTEM_CERTS",
+    "UV_INSECURE_HOST",
+    "UV_OFFLINE",
+    "UV_HTTP_TIMEOUT",
+    "UV_HTTP_CONNECT_TIMEOUT",
+    "UV_HTTP_RETRIES",
+    "UV_REQUEST_TIMEOUT",
+    "UV_CONCURRENT_DOWNLOADS",
+    "UV_CONCURRENT_BUILDS",
+    "UV_CONCURRENT_INSTALLS",
+    "UV_PRERELEASE",
+    "UV_RESOLUTION",
+    "UV_EXCLUDE_NEWER",
+    "UV_NO_BINARY",
+    "UV_NO_BINARY_PACKAGE",
+    "UV_NO_BUILD",
+    "UV_NO_BUILD_PACKAGE",
+    "UV_NO_CACHE",
+    "UV_NO_PROGRESS",
+    "UV_PYTHON_INSTALL_MIRROR",
+    "UV_PYPY_INSTALL_MIRROR",
+}
+# Lists of locations, and how they are separated: only URLs mean the same in the container.
+_LOCATION_LISTS = {
+    "PIP_INDEX_URL": " ",
+    "PIP_EXTRA_INDEX_URL": " ",
+    "PIP_FIND_LINKS": " ",
+    "UV_DEFAULT_INDEX": " ",
+    "UV_INDEX": " ",
+    "UV_INDEX_URL": " ",
+    "UV_EXTRA_INDEX_URL": " ",
+    "UV_FIND_LINKS": ",",
 }
 
 
@@ -78,12 +121,26 @@ def pip_config(python: str = sys.executable) -> dict[str, str]:
     return values
 
 
-def _is_remote(url: str) -> bool:
+def _is_remote(location: str) -> bool:
+    """An http(s) URL, or uv's ``name=URL``."""
+    name, eq, url = location.partition("=")
+    if not eq or "://" in name:
+        url = location
     return url.startswith(("http://", "https://"))
 
 
-def _remote_only(value: str) -> str:
-    return " ".join(u for u in value.split() if _is_remote(u))
+def _remote_only(value: str, sep: str) -> str:
+    return sep.join(u for u in value.split(sep.strip() or None) if _is_remote(u.strip()))
+
+
+def forwarded_name(var: str) -> bool:
+    """Whether a host variable configures package downloads and is forwarded as is."""
+    if var.startswith("PIP_"):
+        return var[4:].lower().replace("_", "-") in _PIP_KEYS
+    if var.startswith("UV_"):
+        # an index's login too: build dependencies are installed from it (and it is masked)
+        return var in _UV_VARS or is_index_credential(var)
+    return var.lower() in _PROXY_VARS
 
 
 def forward_environment(
@@ -96,14 +153,10 @@ def forward_environment(
     for dotted, raw in settings.items():
         _, _, key = dotted.partition(".")
         if key in _PIP_KEYS:
-            value = _remote_only(raw) if key.endswith("index-url") else raw
-            if value:
-                env["PIP_" + key.upper().replace("-", "_")] = value
-    for var, value in environ.items():
-        if var.startswith("PIP_") and var not in _PIP_HOST_PATH_VARS:
-            env[var] = _remote_only(value) if var.endswith("INDEX_URL") else value
-        elif (var.startswith("UV_") and var not in _UV_HOST_VARS) or var.lower() in _PROXY_VARS:
-            env[var] = value
+            env["PIP_" + key.upper().replace("-", "_")] = raw
+    env.update((var, value) for var, value in environ.items() if forwarded_name(var))
+    for var in _LOCATION_LISTS.keys() & env.keys():
+        env[var] = _remote_only(env[var], _LOCATION_LISTS[var])
     # uv does not read pip's configuration: tell it the same indexes.
     if env.get("PIP_INDEX_URL") and "UV_DEFAULT_INDEX" not in env and "UV_INDEX_URL" not in env:
         env["UV_DEFAULT_INDEX"] = env["PIP_INDEX_URL"]

@@ -17,6 +17,7 @@ from manywheel.backends.base import Mask
 from manywheel.backends.processes import Processes
 from manywheel.caching.compiler_cache import CompilerCache, Notes, native_compiler_cache
 from manywheel.caching.key_inputs import build_environment, digest, host_tools, interpreter_identity
+from manywheel.config.credentials import without_credentials
 from manywheel.errors import CleanupFailed, ConfigError
 from manywheel.planning.interpreters import uv_binary
 from manywheel.planning.plan import GroupSpec, Job
@@ -30,9 +31,15 @@ class NativeExecutor:
     kind = "native"
 
     def __init__(
-        self, project: Project, exclude: set[Path], uv: str | None, compiler_cache: str = "off"
+        self,
+        project: Project,
+        exclude: set[Path],
+        uv: str | None,
+        compiler_cache: str = "off",
+        environment_pass: tuple[str, ...] = (),
     ) -> None:
         self._project = project
+        self._pass = environment_pass
         self._exclude = exclude
         self._root: Path | None = None
         self._pristine: Path | None = None
@@ -67,10 +74,17 @@ class NativeExecutor:
         )
 
     def base_environment(self) -> Mapping[str, str]:
+        """The host's environment, credentials included: the options' $VAR expand against it
+        (naming a credential there passes it on purpose). Commands get it without them."""
         cache = self._compiler_cache
         if cache is None:
             return dict(os.environ)
         return {**os.environ, **cache.environment(), "PATH": cache.path(os.environ.get("PATH", ""))}
+
+    def _command_environment(self, env: Mapping[str, str]) -> dict[str, str]:
+        """What a command sees: the host's environment without its credentials (build code is
+        untrusted), but those named in environment-pass, and ``env`` (the options' values)."""
+        return {**without_credentials(self.base_environment(), self._pass), **env}
 
     def run(
         self,
@@ -87,7 +101,7 @@ class NativeExecutor:
             log,
             mask,
             cwd=str(cwd) if cwd is not None else str(self._require_root()),
-            env={**self.base_environment(), **env},
+            env=self._command_environment(env),
             start_new_session=True,  # Ctrl-C reaches us, we stop the group
         )
 
@@ -133,7 +147,7 @@ class NativeExecutor:
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
         shell = os.environ.get("SHELL") or "sh"
-        subprocess.run([shell], cwd=str(cwd), env={**os.environ, **env}, check=False)
+        subprocess.run([shell], cwd=str(cwd), env=self._command_environment(env), check=False)
 
     def cancel(self) -> None:
         for proc in self._processes.cancel():
@@ -194,17 +208,22 @@ class NativeBackend:
         self._compiler_cache = compiler_cache
 
     def open(self, group: GroupSpec) -> NativeExecutor:
-        return NativeExecutor(self._project, self._exclude, self._uv, self._compiler_cache)
+        return NativeExecutor(
+            self._project, self._exclude, self._uv, self._compiler_cache, group.environment_pass
+        )
 
     def identity(self, job: Job) -> str:
-        return self._identity(job.python, job.options.toolchain)
+        passed = tuple(sorted(job.options.environment_pass))
+        return self._identity(job.python, job.options.toolchain, passed)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one backend per run
-    def _identity(self, python: str, toolchain: str) -> str:
+    def _identity(self, python: str, toolchain: str, passed: tuple[str, ...]) -> str:
+        # what the build sees: a credential it never gets cannot change its wheel
+        seen = without_credentials(self._environ, passed)
         return "native:" + digest(
             {
                 "python": interpreter_identity(python),
-                "environment": build_environment(self._environ),
+                "environment": build_environment(seen),
                 "tools": host_tools(self._uv, toolchain),
             }
         )

@@ -15,7 +15,7 @@ from manywheel import api
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
 from manywheel.planning.in_container import detect
-from manywheel.planning.plan import describe_unavailable
+from manywheel.planning.plan import Plan, describe_unavailable
 from manywheel.release.sdist import build_sdist
 from manywheel.run.live import LiveReporter
 from manywheel.run.reporting import (
@@ -83,6 +83,26 @@ def configure_parser(subparsers: Any) -> None:
     parser.set_defaults(execute=execute)
 
 
+def _announce(reporter: Reporter, session: api.Session, plan: Plan) -> None:
+    """The run's first lines: what will be built, and what the user asked for that will not
+    happen (identifiers that cannot be built, credentials kept from build code)."""
+    reporter.line(
+        f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
+        + " ".join(plan.identifiers)
+    )
+    if plan.unavailable:
+        reporter.line(describe_unavailable(plan.unavailable))
+    kept_back = api.withheld_credentials(session, plan)
+    if kept_back:
+        reporter.line(
+            f"not passed to build code (credentials): {', '.join(kept_back)}; to pass one, "
+            "name it in environment-pass"
+        )
+    image = detect(session.environ) if plan.platform == "native" else None
+    if image is not None:
+        reporter.line(image.note)
+
+
 def execute(args: argparse.Namespace) -> int:
     if args.debug_shell and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise ConfigError(
@@ -101,15 +121,7 @@ def execute(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False)
     live = err.is_terminal and not args.quiet and not args.debug_shell
     reporter = LiveReporter(err, plan.identifiers) if live else Reporter(sys.stderr, args.quiet)
-    reporter.line(
-        f"building {len(plan.jobs)} wheel(s) with --platform {plan.platform}: "
-        + " ".join(plan.identifiers)
-    )
-    if plan.unavailable:
-        reporter.line(describe_unavailable(plan.unavailable))
-    image = detect(session.environ) if plan.platform == "native" else None
-    if image is not None:
-        reporter.line(image.note)
+    _announce(reporter, session, plan)
     try:
         with reporter if isinstance(reporter, LiveReporter) else contextlib.nullcontext():
             outcome = api.build(session, plan, reporter, debug_shell=args.debug_shell)
@@ -122,7 +134,10 @@ def execute(args: argparse.Namespace) -> int:
     sdist_error: ManywheelError | None = None
     if args.sdist:
         try:
-            sdist = build_sdist(session.project, Path(session.resolver.run.output_dir))
+            run = session.resolver.run
+            sdist = build_sdist(
+                session.project, Path(run.output_dir), pass_names=run.environment_pass
+            )
             reporter.line(f"sdist: {sdist.name}")
         except ManywheelError as exc:  # the report and summary are still written
             sdist_error = exc

@@ -14,6 +14,11 @@ def expand(value: str, env: Mapping[str, str]) -> str:
     return _VAR.sub(lambda m: env.get(m["braced"] or m["plain"], ""), value)
 
 
+def references(value: str) -> list[str]:
+    """The names ``value`` refers to as $NAME or ${NAME}."""
+    return [m["braced"] or m["plain"] for m in _VAR.finditer(value)]
+
+
 def evaluate(assignments: tuple[tuple[str, str], ...], base: Mapping[str, str]) -> dict[str, str]:
     """Apply assignments in order; each may refer to the base env and to earlier ones."""
     current = dict(base)

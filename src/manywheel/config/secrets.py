@@ -1,8 +1,9 @@
 """Keeping credentials out of everything manywheel prints or writes.
 
 A Masker knows the secret values of a run (upload passwords and tokens from the environment,
-passwords inside URLs) and replaces them, and any ``scheme://user:password@`` userinfo, with
-``****`` in text before it is shown or saved.
+values the environment options give secret-looking names or take from secret-looking
+variables, passwords inside URLs) and replaces them, and any ``scheme://user:password@``
+userinfo, with ``****`` in text before it is shown or saved.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from manywheel.config.model import Options
+from manywheel.config.credentials import looks_secret
+from manywheel.config.expansion import expand, references
+from manywheel.config.model import EnvPairs, Options
 
 SECRET_VARS = ("MANYWHEEL_PASSWORD", "MANYWHEEL_TOKEN", "TWINE_PASSWORD", "PYPI_API_TOKEN")
 MASK = "****"
-_SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|CREDENTIAL", re.I)
 _USERINFO = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<password>[^/\s@]+)@"
 )
@@ -40,17 +42,40 @@ class Masker:
         return masker
 
     @classmethod
-    def for_job(cls, environ: Mapping[str, str], options: Options) -> Masker:
-        """The secrets of a job: the environment's and those in its environment options."""
+    def for_job(
+        cls, environ: Mapping[str, str], options: Options, base: Mapping[str, str] | None = None
+    ) -> Masker:
+        """The secrets of a job: the environment's and those in its environment options, as
+        written and as expanded against ``base`` (the environment the job starts from;
+        default: ``environ``)."""
         masker = cls.from_environ(environ)
-        masker.add_pairs([*options.environment, *options.test_environment])
+        start = dict(environ if base is None else base)
+        built = masker.add_assignments(options.environment, start)
+        masker.add_assignments(options.test_environment, {**start, **built})
         return masker
+
+    def add_assignments(self, assignments: EnvPairs, base: Mapping[str, str]) -> dict[str, str]:
+        """The values of ``environment``-style assignments, expanded in order as the job's
+        environment is (config/expansion.py). A value is secret when its name looks secret
+        (``GITHUB_TOKEN=$GH_PAT`` hides GH_PAT's value), or when it takes a secret-looking
+        variable's value (``AUTH=Bearer $API_TOKEN`` hides the whole header). Returns the
+        expanded assignments."""
+        current: dict[str, str] = dict(base)
+        result: dict[str, str] = {}
+        for name, raw in assignments:
+            # an unset secret-looking variable brings no secret (and "-O2 " must not become one)
+            takes_secret = any(looks_secret(ref) and current.get(ref) for ref in references(raw))
+            value = current[name] = result[name] = expand(raw, current)
+            self.add_pairs([(name, raw), (name, value)])
+            if takes_secret:
+                self.add(value)
+        return result
 
     def add_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Values of secret-looking names (…TOKEN, …PASSWORD, …SECRET, …API_KEY), and
         passwords inside URLs."""
         for name, value in pairs:
-            if _SECRET_NAME.search(name):
+            if looks_secret(name):
                 self.add(value)
             for match in _USERINFO.finditer(value):
                 self.add(match["password"])

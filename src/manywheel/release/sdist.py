@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+from manywheel.config.credentials import without_credentials
 from manywheel.errors import ManywheelError
 from manywheel.files import atomic_write
 from manywheel.planning.project import Project
 from manywheel.planning.source_copy import copy_project
 
 
-def build_sdist(project: Project, output_dir: Path, log: Path | None = None) -> Path:
-    """Build (or, for an sdist input, copy) the sdist into output_dir, atomically."""
+def build_sdist(
+    project: Project, output_dir: Path, log: Path | None = None, pass_names: Iterable[str] = ()
+) -> Path:
+    """Build (or, for an sdist input, copy) the sdist into output_dir, atomically. The build
+    backend runs the project's code: it gets no credentials but those in ``pass_names``."""
     output_dir.mkdir(parents=True, exist_ok=True)
     if project.is_sdist:
         return _land(project.path, output_dir)
@@ -28,6 +34,7 @@ def build_sdist(project: Project, output_dir: Path, log: Path | None = None) -> 
             text=True,
             check=False,
             stdin=subprocess.DEVNULL,
+            env=without_credentials(os.environ, pass_names),
         )
         if log is not None:
             log.write_text(proc.stdout + proc.stderr, encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.utils import parse_wheel_filename
 
+from manywheel.config.credentials import without_credentials
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.planning.interpreters import uv_binary
@@ -103,7 +104,8 @@ def _host_run(
         proc = subprocess.run(
             list(argv),
             cwd=cwd,
-            env={**os.environ, **env},
+            # audit-requires may build from source: no credentials, as for any build code
+            env={**without_credentials(os.environ, ctx.job.options.environment_pass), **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

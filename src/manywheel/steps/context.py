@@ -45,7 +45,10 @@ class JobContext:
         """Secrets of this job (environment, options, URLs) replaced with ****: every line
         reaches the log through here, so no secret is ever on disk."""
         if self._masker is None:
-            self._masker = Masker.for_job(os.environ, self.job.options)
+            # the options' $VAR expand against the executor's environment, as in self.env; the
+            # host's fills in names a container lacks (masking more is harmless)
+            base = {**os.environ, **self.executor.base_environment()}
+            self._masker = Masker.for_job(os.environ, self.job.options, base)
         return self._masker.mask(text)
 
     @property
