@@ -200,7 +200,13 @@ _OPTIONS: list[Option] = [
         (),
         "Environment for the build: a table or 'NAME=value ...'; $VAR and ${VAR} expand.",
     ),
-    Option("environment-pass", p.words, (), "Host environment variables passed into containers."),
+    Option(
+        "environment-pass",
+        p.words,
+        (),
+        "Host environment variables passed to build code by name: into containers, and "
+        "credentials (withheld by default) natively too.",
+    ),
     Option("before-all", p.command, "", "Command run once before all builds (per container)."),
     Option(
         "before-build",
