@@ -15,20 +15,29 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import shlex
 import signal
 import subprocess
 import tarfile
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
-from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
+from manywheel.backends.container_commands import ContainerCommands
+from manywheel.backends.container_layout import (
+    CCACHE_DIR,
+    CCACHE_TOOLS,
+    DEFAULT_PATH,
+    PROJECT_DIR,
+    RUNNER_SCRIPT,
+    UV_CACHE,
+    UV_PUT_IN,
+    WORK_ROOT,
+)
+from manywheel.backends.engine import Engine, check_binfmt, ensure_image
 from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
 from manywheel.backends.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.backends.processes import Processes
@@ -41,38 +50,12 @@ from manywheel.caching.compiler_cache import (
     missing_ccache,
     usable_dir,
 )
-from manywheel.errors import Cancelled, CleanupFailed, EnvironmentProblem
+from manywheel.errors import Cancelled, EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.project import Project
 from manywheel.planning.source_copy import copy_project, unpack_sdist
 
-PROJECT_DIR = PurePosixPath("/project")
-WORK_ROOT = PurePosixPath("/tmp/manywheel")
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-# host directories mounted into every container of the same image (caches, never the project)
-UV_CACHE = PurePosixPath("/manywheel-cache/uv")
-CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
-CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
-RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
-UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images
 _PROBE_SEPARATOR = "@@manywheel-probe@@"
-# Variables the engine client itself reads: passed by value (they hold no secrets), so that
-# the client keeps its own PATH, temp dir, home and connection settings.
-_CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
-_CLIENT_PREFIXES = ("DOCKER_", "PODMAN_", "CONTAINER_", "CONTAINERS_", "XDG_", "REGISTRY_")
-
-
-def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
-    """``--env`` arguments for an exec, and the values to put in the client's environment."""
-    args: list[str] = []
-    client: dict[str, str] = {}
-    for key, value in env.items():
-        if key in _CLIENT_VARS or key.startswith(_CLIENT_PREFIXES):
-            args += ["--env", f"{key}={value}"]
-        else:
-            args += ["--env", key]
-            client[key] = value
-    return args, client
 
 
 @dataclass(frozen=True)
@@ -109,14 +92,16 @@ class ContainerExecutor:
         self.engine = engine
         self.image = image
         self.arch = arch
-        self.name = f"manywheel-{uuid.uuid4().hex[:12]}"
         self._emulated = emulated
         self._project = project
         self._exclude = exclude
-        self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
         self._forwarded = forwarded
         self._lock = threading.Lock()
         self._processes = Processes()
+        self._commands = ContainerCommands(
+            engine, image, arch, emulated=emulated, processes=self._processes
+        )
+        self.name = self._commands.name
         self._counter = 0
         self._created = False
         self._base_env: dict[str, str] = {}
@@ -155,72 +140,16 @@ class ContainerExecutor:
         return copy_project(self._project.path, tmp, self._exclude)
 
     def _run_container(self) -> None:
-        argv = self.engine.command(
-            "run",
-            "--detach",
-            "--name",
-            self.name,
-            "--label",
-            "manywheel=1",
-            "--env",
-            f"PATH={DEFAULT_PATH}",
-        )
-        argv += self._cache_mounts()
-        argv += platform_args(self.engine, self.image, self.arch, self._emulated)
-        argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
+        mounts = self._cache_mounts()
         self._created = True  # even a failed run may leave a created container behind
-        try:
-            proc = self._processes.capture(argv, timeout=300)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
-        if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
-            raise EnvironmentProblem(
-                f"{self.engine.name} could not start a container from '{self.image}' "
-                f"({lines[-1] if lines else proc.returncode}). Check that the image runs "
-                f"('{self.engine.name} run --rm {self.image} true') and the engine's "
-                "configuration ('manywheel doctor')."
-            )
+        self._commands.run_detached(mounts)
 
     def close(self) -> None:
         self._stop_runners()  # their exec clients end with their input
         if not self._created:
             return
-        # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
-        no_wait = ["--time", "0"] if self.engine.name == "podman" else []
-        argv = self.engine.command("rm", "--force", *no_wait, self.name)
-        try:
-            # its own session: a second Ctrl-C at the terminal must not stop the removal
-            proc = subprocess.run(
-                argv,
-                capture_output=True,
-                check=False,
-                stdin=subprocess.DEVNULL,
-                timeout=120,
-                start_new_session=True,
-            )
-            why = proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            why = str(exc)
-        if why and not self._gone():
-            raise CleanupFailed(
-                f"could not remove the container {self.name} ({why}); remove it with "
-                f"'{shlex.join(argv[:3])} {self.name}'."
-            )
+        self._commands.remove()
         self._created = False
-
-    def _gone(self) -> bool:
-        try:
-            proc = subprocess.run(
-                self.engine.command("container", "inspect", self.name),
-                capture_output=True,
-                check=False,
-                stdin=subprocess.DEVNULL,
-                timeout=60,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return proc.returncode != 0
 
     def keep(self) -> str | None:
         self._created = False  # close() leaves it alone now
@@ -252,37 +181,11 @@ class ContainerExecutor:
         env: Mapping[str, str] | None = None,
         interactive: bool = False,
     ) -> tuple[list[str], dict[str, str]]:
-        """The engine command for argv, and what its client's environment must add."""
-        cmd = self.engine.command("exec")
-        if interactive:
-            cmd.append("--interactive")
-        cmd += ["--workdir", str(cwd if cwd is not None else PurePosixPath("/"))]
-        env_args, client = exec_env(env or {})
-        return [*cmd, *env_args, self.name, *self._prefix, *argv], client
+        return self._commands.exec(argv, cwd=cwd, env=env, interactive=interactive)
 
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
-        shown = f"in the {self.image} container, '{shlex.join(argv)}'"
-        try:
-            code, out, said = self._captured(argv, stdin)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise EnvironmentProblem(f"{shown} could not run: {exc}") from None
-        if code != 0:
-            raise EnvironmentProblem(f"{shown} failed: {said.strip()[-300:]}")
-        return out
-
-    def _captured(self, argv: Sequence[str], stdin: bytes | None) -> tuple[int, str, str]:
-        """(exit status, output, what it said on failure): through the runner (stdout and
-        stderr merged), else an exec of its own."""
-        if stdin is None and self._runner_python is not None:
-            chunks: list[bytes] = []
-            code = self._in_runner(argv, None, {}, chunks.append)
-            if code is not None:
-                text = b"".join(chunks).decode(errors="replace")
-                return code, text, text
-        cmd, _ = self._exec(argv, interactive=stdin is not None)
-        proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
-        out, err = (b.decode(errors="replace") for b in (proc.stdout, proc.stderr))
-        return proc.returncode, out, err
+        runner = self._in_runner if self._runner_python is not None else None
+        return self._commands.capture(argv, stdin, runner)
 
     def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
         """The container's environment, where uv and ccache are, which compilers there are,
