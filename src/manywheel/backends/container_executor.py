@@ -40,10 +40,10 @@ from manywheel.backends.container_layout import (
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image
 from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
 from manywheel.backends.forwarding import CA_IN_CONTAINER, Forwarded
+from manywheel.backends.image_probe import probe_image
 from manywheel.backends.processes import Processes
 from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone
 from manywheel.caching.compiler_cache import (
-    COMPILER_NAMES,
     CompilerCache,
     Notes,
     find_static_ccache,
@@ -54,8 +54,6 @@ from manywheel.errors import Cancelled, EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.project import Project
 from manywheel.planning.source_copy import copy_project, unpack_sdist
-
-_PROBE_SEPARATOR = "@@manywheel-probe@@"
 
 
 @dataclass(frozen=True)
@@ -128,9 +126,13 @@ class ContainerExecutor:
             # the host copy of the project overlaps the container's start-up
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
-            self._base_env, self._uv, ccache = self._probe()
+            probe = probe_image(self._capture)
+            # under QEMU a runner's Python would start slowly, emulated: plain execs there
+            self._runner_python = None if self._emulated else probe.python
+            self._base_env, self._uv = dict(probe.env), probe.uv
+            self._compilers = probe.compilers
             uv = self._plan_uv()
-            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache), uv)
+            self._put_start_files(copied.result(), self._plan_compiler_cache(probe.ccache), uv)
             if uv is not None:
                 self._check_uv()
 
@@ -186,30 +188,6 @@ class ContainerExecutor:
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
         runner = self._in_runner if self._runner_python is not None else None
         return self._commands.capture(argv, stdin, runner)
-
-    def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
-        """The container's environment, where uv and ccache are, which compilers there are,
-        and a Python for the command runner, in one exec."""
-        sep = _PROBE_SEPARATOR
-        compilers = " ".join(COMPILER_NAMES)
-        script = (
-            f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; echo {sep}; "
-            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; echo {sep}; "
-            "for p in python3 /opt/python/cp3*/bin/python3; do "
-            "command -v $p && break; done; true"
-        )
-        out = self._capture(["sh", "-c", script]).split(sep + "\n", 4)
-        env_text, uv, ccache, found_compilers, python = out
-        # under QEMU a runner's Python would start slowly, emulated: plain execs there
-        runner_python = python.strip().splitlines()[:1]
-        self._runner_python = None if self._emulated or not runner_python else runner_python[0]
-        env = {}
-        for line in env_text.splitlines():
-            key, found, value = line.partition("=")
-            if found:
-                env[key] = value
-        self._compilers = tuple(found_compilers.split())
-        return env, uv.strip() or None, ccache.strip() or None
 
     # -- the command runner (runner.py): one exec per job, not one per command ------------------
     def _in_runner(
