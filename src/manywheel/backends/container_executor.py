@@ -42,7 +42,8 @@ from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
 from manywheel.backends.forwarding import CA_IN_CONTAINER, Forwarded
 from manywheel.backends.image_probe import probe_image
 from manywheel.backends.processes import Processes
-from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone
+from manywheel.backends.runner import SCRIPT
+from manywheel.backends.runner_pool import RunnerPool
 from manywheel.caching.compiler_cache import (
     CompilerCache,
     Notes,
@@ -50,7 +51,7 @@ from manywheel.caching.compiler_cache import (
     missing_ccache,
     usable_dir,
 )
-from manywheel.errors import Cancelled, EnvironmentProblem
+from manywheel.errors import EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.project import Project
 from manywheel.planning.source_copy import copy_project, unpack_sdist
@@ -100,6 +101,7 @@ class ContainerExecutor:
             engine, image, arch, emulated=emulated, processes=self._processes
         )
         self.name = self._commands.name
+        self._pool = RunnerPool(self._commands)
         self._counter = 0
         self._created = False
         self._base_env: dict[str, str] = {}
@@ -110,9 +112,6 @@ class ContainerExecutor:
         self._notes = Notes()
         self._uv_notes = Notes()
         self._compilers: tuple[str, ...] = ()  # compiler names the image has
-        self._runner_python: str | None = None  # None: every command is an exec of its own
-        self._idle_runners: list[Runner] = []
-        self._runners: list[Runner] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -128,7 +127,7 @@ class ContainerExecutor:
             self._run_container()
             probe = probe_image(self._capture)
             # under QEMU a runner's Python would start slowly, emulated: plain execs there
-            self._runner_python = None if self._emulated else probe.python
+            self._pool.use(None if self._emulated else probe.python)
             self._base_env, self._uv = dict(probe.env), probe.uv
             self._compilers = probe.compilers
             uv = self._plan_uv()
@@ -147,7 +146,7 @@ class ContainerExecutor:
         self._commands.run_detached(mounts)
 
     def close(self) -> None:
-        self._stop_runners()  # their exec clients end with their input
+        self._pool.stop()  # their exec clients end with their input
         if not self._created:
             return
         self._commands.remove()
@@ -186,71 +185,7 @@ class ContainerExecutor:
         return self._commands.exec(argv, cwd=cwd, env=env, interactive=interactive)
 
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
-        runner = self._in_runner if self._runner_python is not None else None
-        return self._commands.capture(argv, stdin, runner)
-
-    # -- the command runner (runner.py): one exec per job, not one per command ------------------
-    def _in_runner(
-        self,
-        argv: Sequence[str],
-        cwd: PurePosixPath | None,
-        env: Mapping[str, str],
-        output: Callable[[bytes], object],
-    ) -> int | None:
-        """argv's exit status, run by an idle runner or a new one; None: there is no runner
-        (plain execs). Cancelled: cancel() stopped it; OSError: the runner broke off."""
-        runner = self._take_runner()
-        if runner is None:
-            return None
-        try:
-            code = runner.run(argv, cwd, env, output)
-        except RunnerGone:
-            self._drop_runner(runner)
-            if self._processes.cancelled:
-                raise Cancelled("cancelled before it finished") from None
-            raise OSError(
-                f"the command runner in the container {self.name} stopped unexpectedly"
-            ) from None
-        with self._lock:
-            self._idle_runners.append(runner)
-        return code
-
-    def _take_runner(self) -> Runner | None:
-        with self._lock:
-            if self._idle_runners:
-                return self._idle_runners.pop()
-            python = self._runner_python
-        if python is None:
-            return None
-        cmd, _ = self._exec([python, str(RUNNER_SCRIPT)], interactive=True)
-        proc = self._processes.spawn(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        runner = Runner(proc)
-        with self._lock:
-            self._runners.append(runner)
-        if runner.ready():
-            return runner
-        self._drop_runner(runner)
-        if self._processes.cancelled:
-            raise Cancelled("cancelled before it started")
-        with self._lock:
-            self._runner_python = None  # it cannot run here: plain execs from now on
-        return None
-
-    def _drop_runner(self, runner: Runner) -> None:
-        self._processes.forget(runner.proc)
-        runner.stop()
-        with self._lock:
-            if runner in self._runners:
-                self._runners.remove(runner)
-
-    def _stop_runners(self) -> None:
-        with self._lock:
-            runners, self._runners, self._idle_runners = self._runners, [], []
-        for runner in runners:
-            self._processes.forget(runner.proc)
-            runner.stop()
+        return self._commands.capture(argv, stdin, self._pool.run)
 
     # -- caches --------------------------------------------------------------------------------
     def _cache_mounts(self) -> list[str]:
@@ -335,7 +270,7 @@ class ContainerExecutor:
                     link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
                     link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
                     tar.addfile(link)
-            if self._runner_python is not None:
+            if self._pool.python is not None:
                 _add_bytes(tar, str(RUNNER_SCRIPT).lstrip("/"), SCRIPT.read_bytes())
             if uv is not None:
                 _add_bytes(tar, str(UV_PUT_IN).lstrip("/"), uv.read_bytes(), mode=0o755)
@@ -391,19 +326,8 @@ class ContainerExecutor:
             **self._cache_env(),
             **env,
         }
-        if self._runner_python is not None:
-            with log.open("ab") as out:
-                lines = LogLines(out, mask)
-                try:
-                    code = self._in_runner(argv, cwd, full, lines)
-                except Cancelled:
-                    return -signal.SIGINT
-                except OSError as exc:
-                    lines.close()
-                    out.write(f"\nmanywheel: {exc}\n".encode())
-                    return 125
-                finally:
-                    lines.close()
+        if self._pool.python is not None:
+            code = self._pool.run_logged(argv, cwd, full, log, mask)
             if code is not None:
                 return code
         cmd, client = self._exec(argv, cwd=cwd, env=full)
@@ -435,9 +359,9 @@ class ContainerExecutor:
         self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
-        if self._runner_python is not None:
+        if self._pool.python is not None:
             with dest.open("wb") as fh:
-                code = self._in_runner(["cat", str(src)], None, {}, fh.write)
+                code = self._pool.run(["cat", str(src)], None, {}, fh.write)
             if code == 0:
                 return
             if code is not None:  # cat's message is what it wrote
