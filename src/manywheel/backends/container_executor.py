@@ -13,14 +13,12 @@ removed by ``close``, on success, error and Ctrl-C.
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import signal
 import subprocess
-import tarfile
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -44,6 +42,7 @@ from manywheel.backends.image_probe import probe_image
 from manywheel.backends.processes import Processes
 from manywheel.backends.runner import SCRIPT
 from manywheel.backends.runner_pool import RunnerPool
+from manywheel.backends.tar_transfer import HostFile, Symlink, copy_out, put_file, put_project
 from manywheel.caching.compiler_cache import (
     CompilerCache,
     Notes,
@@ -65,12 +64,6 @@ class ContainerCaches:
     uv: Path | None = None
     ccache: Path | None = None
     compiler_cache: str = "off"
-
-
-def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
-    info = tarfile.TarInfo(name)
-    info.size, info.mode = len(data), mode
-    tar.addfile(info, io.BytesIO(data))
 
 
 class ContainerExecutor:
@@ -162,7 +155,7 @@ class ContainerExecutor:
         )
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
-        argv, client = self._exec(
+        argv, client = self._commands.exec(
             ["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True
         )
         argv.insert(2, "--tty")
@@ -174,16 +167,6 @@ class ContainerExecutor:
         # the commands inside the container stop with it, in close()
 
     # -- plumbing ----------------------------------------------------------------------------
-    def _exec(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: PurePosixPath | None = None,
-        env: Mapping[str, str] | None = None,
-        interactive: bool = False,
-    ) -> tuple[list[str], dict[str, str]]:
-        return self._commands.exec(argv, cwd=cwd, env=env, interactive=interactive)
-
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
         return self._commands.capture(argv, stdin, self._pool.run)
 
@@ -256,48 +239,21 @@ class ContainerExecutor:
         """The project copy, the CA bundle, ccache with its compiler-named symlinks and uv
         (when put in): one tar stream, one exec."""
         self._project_dir = PROJECT_DIR / project.name
-
-        def fill(tar: tarfile.TarFile) -> None:
-            tar.add(project, arcname=str(self._project_dir).lstrip("/"))
-            ca = self._forwarded.ca_bundle
-            if ca is not None:
-                _add_bytes(tar, CA_IN_CONTAINER.lstrip("/"), ca.read_bytes())
-            cache = self._compiler_cache
-            if ccache is not None and cache is not None:
-                _add_bytes(tar, cache.ccache.lstrip("/"), ccache.read_bytes(), mode=0o755)
-            if cache is not None:
-                for name in self._compilers:
-                    link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
-                    link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
-                    tar.addfile(link)
-            if self._pool.python is not None:
-                _add_bytes(tar, str(RUNNER_SCRIPT).lstrip("/"), SCRIPT.read_bytes())
-            if uv is not None:
-                _add_bytes(tar, str(UV_PUT_IN).lstrip("/"), uv.read_bytes(), mode=0o755)
-
-        self._put_tar(PurePosixPath("/"), fill)
-
-    def _put_tar(self, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]) -> None:
-        """Stream a tar archive, its members added by ``fill``, into ``dest``."""
-        script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
-        cmd, _ = self._exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
-        try:
-            with self._processes.started(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            ) as proc:
-                assert proc.stdin is not None
-                assert proc.stderr is not None
-                try:
-                    with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
-                        fill(tar)
-                finally:
-                    proc.stdin.close()
-                err = proc.stderr.read().decode(errors="replace")
-                code = proc.wait()
-        except BrokenPipeError:
-            code, err = 1, "the copy ended early"
-        if code != 0:
-            raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
+        members: list[HostFile | Symlink] = []
+        ca = self._forwarded.ca_bundle
+        if ca is not None:
+            members.append(HostFile(ca, PurePosixPath(CA_IN_CONTAINER)))
+        cache = self._compiler_cache
+        if ccache is not None and cache is not None:
+            members.append(HostFile(ccache, PurePosixPath(cache.ccache), 0o755))
+        if cache is not None:
+            masquerade = PurePosixPath(cache.masquerade)
+            members += [Symlink(masquerade / name, cache.ccache) for name in self._compilers]
+        if self._pool.python is not None:
+            members.append(HostFile(SCRIPT, RUNNER_SCRIPT))
+        if uv is not None:
+            members.append(HostFile(uv, UV_PUT_IN, 0o755))
+        put_project(self._commands, project, self._project_dir, members)
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
@@ -330,7 +286,7 @@ class ContainerExecutor:
             code = self._pool.run_logged(argv, cwd, full, log, mask)
             if code is not None:
                 return code
-        cmd, client = self._exec(argv, cwd=cwd, env=full)
+        cmd, client = self._commands.exec(argv, cwd=cwd, env=full)
         return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
     def make_workdir(self, name: str) -> PurePosixPath:
@@ -355,36 +311,10 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        data = src.read_bytes()
-        self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
+        put_file(self._commands, src, dest)
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
-        if self._pool.python is not None:
-            with dest.open("wb") as fh:
-                code = self._pool.run(["cat", str(src)], None, {}, fh.write)
-            if code == 0:
-                return
-            if code is not None:  # cat's message is what it wrote
-                raise OSError(
-                    2,
-                    f"copying {src} out of the container failed: "
-                    f"{dest.read_bytes()[-300:].decode(errors='replace').strip()}",
-                )
-        cmd, _ = self._exec(["cat", str(src)])
-        with dest.open("wb") as fh:
-            try:
-                with self._processes.started(
-                    cmd, stdout=fh, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
-                ) as proc:
-                    _, err = proc.communicate()
-            except OSError as exc:
-                raise OSError(5, f"copying {src} out of the container failed: {exc}") from None
-        if proc.returncode != 0:
-            raise OSError(
-                2,
-                f"copying {src} out of the container failed: "
-                f"{err.decode(errors='replace').strip()[-300:]}",
-            )
+        copy_out(self._commands, self._pool, src, dest)
 
     def tool_path(self) -> str:
         return "/usr/local/bin"
