@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from manywheel import api
-from manywheel.backends.container_executor import ContainerCaches, ContainerExecutor
+from manywheel.backends.container_executor import ContainerExecutor
+from manywheel.backends.container_tools import ContainerCaches
 from manywheel.backends.engine import Engine
 from manywheel.backends.forwarding import Forwarded
 from manywheel.backends.native import NativeExecutor

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from manywheel.backends.container_executor import exec_env
+from manywheel.backends.container_commands import exec_env
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
 

