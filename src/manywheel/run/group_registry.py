@@ -2,7 +2,10 @@
 set up once (system-packages, then before-all), and closed, or kept for inspection, at the end.
 
 A group that cannot start is reported once, when it fails; its error is kept for the jobs that
-ask later (they end "not-started") and for the run's exit code.
+ask later (they end "not-started") and for the run's exit code. When several groups cannot
+start, the first in plan order decides the exit code, not the first to fail (that depends on
+timing): the same plan gives the same code, that of the error `manywheel build` exits with
+(start_errors[0]).
 """
 
 from __future__ import annotations
@@ -47,8 +50,7 @@ class GroupRegistry:
         self.keep_failed = keep_failed
         self.kept: list[str] = []  # how to enter each kept environment
         self.cleanup_errors: list[str] = []
-        self.start_errors: list[GroupNotStarted] = []  # once per group that could not start
-        self._lock = threading.Lock()
+        # in plan order (the order given), whatever order their starts end in
         self._groups = {spec: _Group(spec) for spec in groups}
 
     # -- starting ------------------------------------------------------------------------------
@@ -81,8 +83,6 @@ class GroupRegistry:
         if self.cancel_event.is_set():
             raise Cancelled("cancelled while its group started")
         group.error = error
-        with self._lock:
-            self.start_errors.append(error)
         self.reporter.line(f"could not start {group.spec.describe()}: {error.message}")
         raise error
 
@@ -114,9 +114,16 @@ class GroupRegistry:
 
     # -- what the run learns -------------------------------------------------------------------
     @property
+    def start_errors(self) -> list[GroupNotStarted]:
+        """One error per group that could not start, in plan order (not in the order they
+        failed, which depends on timing)."""
+        return [group.error for group in self._groups.values() if group.error is not None]
+
+    @property
     def exit_code(self) -> ExitCode | None:
-        """The exit code of the first group that could not start, if any."""
-        return self.start_errors[0].exit_code if self.start_errors else None
+        """The exit code of the first group in plan order that could not start, if any."""
+        errors = self.start_errors
+        return errors[0].exit_code if errors else None
 
     def job_failed(self, job: Job) -> None:
         """A job of this group failed: with keep_failed its environment is kept at the end."""

@@ -100,7 +100,7 @@ class Scheduler:
 
     @property
     def start_errors(self) -> list[GroupNotStarted]:
-        """One error per group that could not start."""
+        """One error per group that could not start, in plan order."""
         return self.groups.start_errors
 
     @property
@@ -109,7 +109,8 @@ class Scheduler:
 
     @property
     def exit_code(self) -> ExitCode | None:
-        """The exit code of the first group that could not start, if any."""
+        """The exit code of the first group in plan order that could not start, if any: when
+        several fail, the same one decides whatever the order their starts end in."""
         return self.groups.exit_code
 
     # -- the run -------------------------------------------------------------------------------
