@@ -3,15 +3,26 @@
 The scheduler owns the pool, cancellation and the debug shell; a group's executor (its start,
 set-up, close) is group_registry.py's, one job's run is job_runner.py's.
 
-Promises (each backed by a fast test in tests/unit/test_scheduler.py):
+Promises, each with the test that backs it:
 - jobs are grouped by everything that runs once per group (plan.GroupSpec); each group's
-  executor starts once, and its system-packages and before-all run once, before its jobs;
+  executor starts once, and its system-packages and before-all run once, before its jobs
+  (tests/fast/test_groups.py: test_each_group_runs_before_all_and_system_packages_once,
+  test_an_override_of_before_all_makes_its_own_group, test_group_keys_cover_what_runs_once);
 - a group that cannot start is reported once; its jobs are "not-started", not failed, and the
-  run exits with the problem's own code (4 for a missing engine, image or QEMU);
-- a failed job never stops the others, unless --fail-fast: then running jobs are stopped
-  and queued jobs end "cancelled" without creating a work dir or copying the project;
+  run exits with the problem's own code (tests/fast/test_group_start.py:
+  test_missing_image_is_one_error_with_exit_4, test_failed_before_all_stops_only_its_group),
+  4 for a missing engine, image or QEMU (tests/integration/test_container_failures.py);
+  when several groups cannot start, the first in plan order gives the exit code, whichever
+  failed first (test_group_start.py: test_the_first_group_in_plan_order_gives_the_exit_code);
+- a failed job never stops the others (tests/fast/test_cancellation.py:
+  test_without_fail_fast_a_failed_job_stops_nothing), unless --fail-fast: then running jobs
+  are stopped and queued jobs end "cancelled" without creating a work dir or copying the
+  project (test_fail_fast_cancels_queued_jobs_before_they_touch_anything,
+  test_fail_fast_reaches_a_group_that_is_starting);
 - every executor opened is closed, even when another's close fails, and even when a second
-  Ctrl-C arrives during the cleanup.
+  Ctrl-C arrives during the cleanup (test_cancellation.py:
+  test_one_failing_close_does_not_keep_the_others_open,
+  test_second_ctrl_c_during_cleanup_still_closes_everything).
 """
 
 from __future__ import annotations
