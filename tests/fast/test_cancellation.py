@@ -39,6 +39,19 @@ def test_fail_fast_cancels_queued_jobs_before_they_touch_anything(tmp_path: Path
     assert executor.events[-1] == "close"
 
 
+def test_without_fail_fast_a_failed_job_stops_nothing(tmp_path: Path) -> None:
+    backend = FakeBackend(configure=lambda e: setattr(e, "fail_when", {"cp39-manylinux": 1}))
+    jobs = [job(f"cp3{m}-manylinux_x86_64") for m in (9, 10, 11)]
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=1)  # the failure comes first
+    assert outcome.status() == {
+        "cp39-manylinux_x86_64": "failed",
+        "cp310-manylinux_x86_64": "success",
+        "cp311-manylinux_x86_64": "success",
+    }
+    (executor,) = backend.opened
+    assert "cancel" not in executor.events
+
+
 def test_fail_fast_reaches_a_group_that_is_starting(tmp_path: Path) -> None:
     """cancel() reaches a group's start (copy-in, image pull) while it runs."""
     started = threading.Event()

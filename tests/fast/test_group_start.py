@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from manywheel.errors import ConfigError, EnvironmentProblem, ExitCode
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
@@ -68,3 +72,40 @@ def test_failed_before_all_stops_only_its_group(tmp_path: Path) -> None:
     (error,) = outcome.scheduler.start_errors
     assert error.message.startswith("before-all failed for img [x86_64]")
     assert outcome.scheduler.exit_code == ExitCode.FAILED
+
+
+@pytest.mark.parametrize("slow", ["first", "second"])
+def test_the_first_group_in_plan_order_gives_the_exit_code(tmp_path: Path, slow: str) -> None:
+    """Two groups fail to start with different codes: whichever fails first, the exit code
+    (and the error `manywheel build` raises, start_errors[0]) is the first group's in the plan."""
+    errors = {
+        "first": ConfigError("cannot copy the project '/p' to build from it"),
+        "second": EnvironmentProblem("the image 'second' cannot be pulled"),
+    }
+    started = {image: threading.Event() for image in errors}
+
+    def start(executor: FakeExecutor) -> None:
+        image = executor.group.image
+        started[image].set()
+        if image == slow:  # fail only once the other group has failed
+            other = next(i for i in errors if i != image)
+            assert started[other].wait(10)
+            time.sleep(0.3)
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.start_error = errors[executor.group.image]
+        executor.on_start = start
+
+    jobs = [
+        job("cp39-manylinux_x86_64", image="first"),
+        job("cp310-manylinux_x86_64", image="second"),
+    ]
+    outcome = run(tmp_path, plan(*jobs), FakeBackend(configure=configure), jobs=2)
+
+    reported = [ln for ln in outcome.output.splitlines() if "could not start" in ln]
+    assert slow in reported[-1]  # the slow group did fail last
+    assert outcome.scheduler.exit_code == ExitCode.CONFIG
+    assert [e.exit_code for e in outcome.scheduler.start_errors] == [
+        ExitCode.CONFIG,
+        ExitCode.ENVIRONMENT,
+    ]

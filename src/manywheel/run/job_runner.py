@@ -1,0 +1,141 @@
+"""One job of a run, from its queue slot to its result: restored from the build cache, or run
+through the pipeline in its group's executor; whatever it raises becomes a status, and no
+secret stays in its result.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from manywheel.backends.base import GroupExecutor
+from manywheel.config.secrets import Masker
+from manywheel.errors import Cancelled, GroupNotStarted, ManywheelError, StepFailed
+from manywheel.planning.plan import Job
+from manywheel.run.abi3_reuse import Abi3Reuse, Reusable
+from manywheel.run.group_registry import GroupRegistry
+from manywheel.run.job_cache_keys import JobCacheKeys
+from manywheel.run.logs import RunLogs
+from manywheel.run.pipeline import JobCache, restore_from_cache, run_job
+from manywheel.run.reporting import Reporter
+from manywheel.run.results import JobResult
+from manywheel.run.wheelhouse import Wheelhouse
+from manywheel.steps.context import JobContext
+
+# told of each failed job's context while its executor is still open (--debug-shell)
+OnFailure = Callable[[JobContext, GroupExecutor], None]
+
+
+class JobRunner:
+    def __init__(
+        self,
+        *,
+        groups: GroupRegistry,
+        cache_keys: JobCacheKeys,
+        abi3: Abi3Reuse,
+        wheelhouse: Wheelhouse,
+        logs: RunLogs,
+        reporter: Reporter,
+        cancel_event: threading.Event,
+        source_date_epoch: int | None = None,
+        on_failure: OnFailure | None = None,
+    ) -> None:
+        self.groups = groups
+        self.cache_keys = cache_keys
+        self.abi3 = abi3
+        self.wheelhouse = wheelhouse
+        self.logs = logs
+        self.reporter = reporter
+        self.cancel_event = cancel_event
+        self.source_date_epoch = source_date_epoch
+        self.on_failure = on_failure
+
+    def run(self, job: Job) -> JobResult:
+        """Run one job; never raises for anything the job does (a bug included)."""
+        result = JobResult(job.name)
+        if self.cancel_event.is_set():  # --fail-fast or Ctrl-C: queued jobs never start
+            self.abi3.finished(job, None)
+            self.reporter.job_finished(result)
+            return result
+        log = result.log = self.logs.for_job(job.name)
+        start = time.monotonic()
+        self.reporter.job_started(job.name)
+        job_cache: JobCache | None = None
+        try:
+            job_cache = self._restore_or_run(job, result, log)
+        except Exception as exc:  # a bug must not lose the other jobs' results
+            record_exception(result, exc)
+        self.abi3.finished(job, _built(result, job_cache))
+        mask_result(job, result)
+        if result.status == "failed":
+            self.groups.job_failed(job)
+        result.seconds = round(time.monotonic() - start, 1)
+        self.reporter.job_finished(result)
+        return result
+
+    def _context(self, job: Job, executor: GroupExecutor, log: Path) -> JobContext:
+        workdir = executor.make_workdir(job.name)
+        return JobContext(
+            job,
+            executor,
+            log,
+            workdir,
+            self.cancel_event,
+            self.reporter.step,
+            source_date_epoch=self.source_date_epoch,
+        )
+
+    # every use of the build cache in a job's run, but the pipeline's own, is in the next
+    # two functions: the entry's keys, the restore, and the entry an abi3 wheel is linked to
+    def _restore_or_run(self, job: Job, result: JobResult, log: Path) -> JobCache | None:
+        """Deliver the job's wheel from the cache, or run its steps; the job's cache entry."""
+        job_cache = self.cache_keys.for_job(job)
+        if job_cache is not None and restore_from_cache(job, job_cache, self.wheelhouse, result):
+            return job_cache
+        executor = self.groups.executor_for(job, log)
+        if job_cache is None:  # the image is there now: its ID names the entry
+            job_cache = self.cache_keys.for_job(job)
+        ctx = self._context(job, executor, log)
+        reusable = partial(self.abi3.compatible, job, self.cancel_event.is_set)
+        run_job(ctx, self.wheelhouse, result, job_cache, reusable)
+        if result.status == "failed" and self.on_failure is not None:
+            self.on_failure(ctx, executor)
+        return job_cache
+
+
+def _built(result: JobResult, job_cache: JobCache | None) -> Reusable | None:
+    """What a successful job built (or restored), for later jobs to reuse if abi3."""
+    if result.status != "success" or result.wheel is None or result.reused_from:
+        return None
+    cached = job_cache.cache.wheel_path(job_cache.keys) if job_cache else None
+    return Reusable(result.wheel, result.identifier, cached)
+
+
+def record_exception(result: JobResult, exc: Exception) -> None:
+    """The status of a job whose run raised ``exc`` (the pipeline itself records the failures
+    of its steps; these come from the group's start, the cache, or a bug)."""
+    if isinstance(exc, GroupNotStarted):
+        result.status, result.failed_step, result.error = "not-started", "start", exc.message
+    elif isinstance(exc, StepFailed):
+        result.status, result.failed_step, result.error = "failed", exc.step, exc.message
+    elif isinstance(exc, Cancelled):
+        result.status = "cancelled"
+    elif isinstance(exc, ManywheelError):
+        result.status, result.failed_step = "failed", result.failed_step or "prepare"
+        result.error = exc.message
+    else:
+        result.status, result.failed_step = "failed", result.failed_step or "internal"
+        result.error = f"internal error: {type(exc).__name__}: {exc} (a bug in manywheel)"
+
+
+def mask_result(job: Job, result: JobResult) -> None:
+    """Secrets never stay in an error or a report (logs are masked as they are written)."""
+    masker = Masker.for_job(os.environ, job.options)
+    if result.error:
+        result.error = masker.mask(result.error)
+    if result.failed_command:
+        result.failed_command = masker.mask(result.failed_command)
