@@ -23,6 +23,7 @@ class Candidate:
     python_version: str  # full version used for requires-python (3.12.1, or 3.12.99 if unknown)
     python: str  # interpreter path (host path or path inside the image)
     image: str = ""  # container image, empty for native
+    abi: str = ""  # a PyPy's ABI tag (pypy39_pp73) when the platform says; see Job.abi
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Job:
     image: str
     options: Options
     run_tests: bool
+    # a PyPy's ABI tag (pypy39_pp73), from the interpreter or its /opt/python directory; empty
+    # for a CPython (its identifier says it) or when unknown (steps/wheel_tags.py)
+    abi: str = ""
 
     @property
     def name(self) -> str:
@@ -157,20 +161,32 @@ def make_plan(
             if c.identifier.arch in archs and selection.selected(c.identifier, c.python_version)
         ]
         if not chosen and not run.allow_empty:
-            raise NothingToBuildError(_why_nothing(resolver, project, candidates, archs))
+            raise NothingToBuildError(_why_nothing(resolver, project, candidates, archs, selection))
     test_skip = Selector(run.test_skip, resolver.source_of("test-skip"))
     jobs = []
     for cand in sorted(chosen, key=lambda c: (c.identifier.arch, c.identifier)):
         options = resolver.for_identifier(cand.identifier)
         run_tests = bool(options.test_command) and not test_skip.matches(cand.identifier)
         jobs.append(
-            Job(cand.identifier, cand.python, cand.python_version, cand.image, options, run_tests)
+            Job(
+                cand.identifier,
+                cand.python,
+                cand.python_version,
+                cand.image,
+                options,
+                run_tests,
+                cand.abi,
+            )
         )
     return Plan(run.platform, tuple(jobs))
 
 
 def _why_nothing(
-    resolver: OptionsResolver, project: Project, candidates: Sequence[Candidate], archs: set[str]
+    resolver: OptionsResolver,
+    project: Project,
+    candidates: Sequence[Candidate],
+    archs: set[str],
+    selection: BuildSelection,
 ) -> str:
     run = resolver.run
     available = " ".join(str(c.identifier) for c in candidates) or "none"
@@ -184,4 +200,24 @@ def _why_nothing(
     parts.append(f"archs = {' '.join(sorted(archs))}")
     if project.requires_python is not None:
         parts.append(f"requires-python = '{project.requires_python}' (from the project)")
+    parts += _groups_needed(candidates, archs, selection)
     return "; ".join(parts) + ". Widen the selection, or pass --allow-empty to make this a success."
+
+
+def _groups_needed(
+    candidates: Sequence[Candidate], archs: set[str], selection: BuildSelection
+) -> list[str]:
+    """'pp39-manylinux_x86_64 needs enable = ["pypy-eol"]': identifiers the build selector
+    matched but an opt-in group left out (all of PyPy is opt-in)."""
+    needed: dict[str, list[str]] = {}
+    for cand in candidates:
+        ident = cand.identifier
+        if ident.arch not in archs or not selection.build.matches(ident):
+            continue
+        group = selection.group_needed(ident, cand.python_version)
+        if group is not None and not selection.skip.matches(ident):
+            needed.setdefault(group, []).append(str(ident))
+    return [
+        f'{" ".join(names)} {"needs" if len(names) == 1 else "need"} enable = ["{group}"]'
+        for group, names in needed.items()
+    ]
