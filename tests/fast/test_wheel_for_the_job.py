@@ -69,6 +69,11 @@ def test_what_a_cpython_job_accepts(tmp_path: Path, tags: str, status: str) -> N
         assert "tagged cp311-cp311, cp3X-abi3 with X <= 11, or py3-none" in result.error
 
 
+def test_an_eol_cpython_job_accepts_its_pymalloc_abi(tmp_path: Path) -> None:
+    result = only_result(tmp_path, "cp37-manylinux_x86_64", build_writes("cp37-cp37m"))
+    assert result.status == "success", result.error
+
+
 def test_what_a_pypy_job_accepts(tmp_path: Path) -> None:
     for tags, status in [
         ("pp39-pypy39_pp73", "success"),

@@ -65,8 +65,10 @@ def expected_tags(job: Job) -> ExpectedTags:
     else:
         interpreter, prefix = f"cp{nodot}", ""
         abi = f"cp{nodot}{'t' if ident.free_threaded else ''}"
-        own = tags.cpython_tags(version, [abi], _ANY_PLATFORM)
-        first = f"{interpreter}-{abi}"
+        # before 3.8 the ABI carries pymalloc's flag: cp37m (the usual build), cp37 without it
+        abis = [f"cp{nodot}m", abi] if version < (3, 8) else [abi]
+        own = tags.cpython_tags(version, abis, _ANY_PLATFORM)
+        first = f"{interpreter}-{abis[0]}"
     compatible = tags.compatible_tags(version, interpreter, _ANY_PLATFORM)
     pairs = frozenset((t.interpreter, t.abi) for t in (*own, *compatible))
     return ExpectedTags(pairs, _show(first, pairs, version), prefix)
