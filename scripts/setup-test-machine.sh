@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
 export DEBIAN_FRONTEND=noninteractive
 
+# pypy3 (PyPy 7.3 for Python 3.9) with its venv module and C headers: the native PyPy tests
 packages=(podman runc docker.io debootstrap qemu-user-static binfmt-support uidmap slirp4netns
-          fuse-overlayfs tmux ccache)
+          fuse-overlayfs tmux ccache pypy3 pypy3-venv pypy3-dev)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

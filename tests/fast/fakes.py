@@ -91,6 +91,9 @@ class FakeExecutor:
     abi3_gated: bool = False
     # host libraries the repair grafts, named as auditwheel names them (<name>-<sha256[:8]>.<ext>)
     grafts: tuple[Path, ...] = ()
+    # builds write wheels with these tags ("cp311-cp311", "py3-none") whatever the job, or
+    # none at all (""): a backend that ignores the interpreter running it
+    built_tags: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -161,11 +164,10 @@ class FakeExecutor:
         argv = call.argv
         if "build" in argv and "--out-dir" in argv:
             out = PurePosixPath(argv[argv.index("--out-dir") + 1])
-            tag = re.search(r"cp3\d+t?", str(out))
-            python = tag[0] if tag else "cp312"
-            tags = f"{self.abi3_from}-abi3" if self._abi3_for(python) else f"{python}-{python}"
+            tags = self.wheel_tags(str(out)) if self.built_tags is None else self.built_tags
             name = f"demo-0.1.0-{tags}-linux_{self.group.arch}.whl"
-            self.files[out / name] = wheel_bytes(name, call.env.get("CFLAGS", ""))
+            if tags:
+                self.files[out / name] = wheel_bytes(name, call.env.get("CFLAGS", ""))
         repair = re.search(r"auditwheel repair -w (\S+) (\S+)", call.text)
         if repair:
             dest, wheel = PurePosixPath(repair[1]), PurePosixPath(repair[2])
@@ -184,8 +186,19 @@ class FakeExecutor:
     def _abi3_for(self, python: str) -> bool:
         if self.abi3_from is None:
             return False
-        minor = int(python.removeprefix("cp3").rstrip("t"))
+        minor = int(python.removeprefix("cp3"))
         return not self.abi3_gated or minor >= int(self.abi3_from.removeprefix("cp3"))
+
+    def wheel_tags(self, out: str) -> str:
+        """What a build of the job whose work dir is in ``out`` tags its wheel: cp312-cp312,
+        cp313-cp313t, pp39-pypy39_pp73 (setuptools' limited API: abi3 on a GIL CPython only)."""
+        found = re.search(r"(cp3\d+)(t?)-|(pp3\d+)-", out)
+        if found and found[3]:
+            return f"{found[3]}-pypy{found[3][2:]}_pp73"
+        python, t = (found[1], found[2]) if found else ("cp312", "")
+        if not t and self._abi3_for(python):
+            return f"{self.abi3_from}-abi3"
+        return f"{python}-{python}{t}"
 
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
         with self._lock:
@@ -265,7 +278,9 @@ def job(
     options.setdefault("test_command", "true" if run_tests else "")
     opts = Options(**options)  # type: ignore[arg-type]
     python = f"/opt/python/{ident.python_tag}/bin/python"
-    return Job(ident, python, f"{ident.version[0]}.{ident.version[1]}.1", image, opts, run_tests)
+    version = f"{ident.version[0]}.{ident.version[1]}.1"
+    abi = f"pypy{ident.version[0]}{ident.version[1]}_pp73" if ident.is_pypy else ""
+    return Job(ident, python, version, image, opts, run_tests, abi)
 
 
 def plan(*jobs: Job) -> Plan:

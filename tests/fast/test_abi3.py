@@ -135,3 +135,22 @@ def test_a_version_gated_abi3_setting_builds_the_abi3_wheel_once(tmp_path: Path)
         "demo-0.1.0-cp311-cp311-manylinux_2_17_x86_64.whl",
         "demo-0.1.0-cp312-abi3-manylinux_2_17_x86_64.whl",
     ]
+
+
+def test_pypy_builds_its_own_wheel_next_to_an_abi3_one(tmp_path: Path) -> None:
+    """PyPy has no stable ABI: as cibuildwheel decides, a PyPy job never takes the cp3X-abi3
+    wheel of a CPython job (pip would install it; whether it works is another matter)."""
+    backend = abi3_backend()
+    the_jobs = [*jobs("cp38", "cp39"), job("pp310-manylinux_x86_64")]
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=1, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    reused = {name: r.reused_from for name, r in outcome.results.items()}
+    assert reused == {
+        "cp38-manylinux_x86_64": None,
+        "cp39-manylinux_x86_64": "cp38-manylinux_x86_64",
+        "pp310-manylinux_x86_64": None,
+    }
+    assert sorted(p.name for p in outcome.wheelhouse.glob("*.whl")) == [
+        "demo-0.1.0-cp38-abi3-manylinux_2_17_x86_64.whl",
+        "demo-0.1.0-pp310-pypy310_pp73-manylinux_2_17_x86_64.whl",
+    ]

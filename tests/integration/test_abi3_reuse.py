@@ -21,7 +21,9 @@ HOST = [
     for minor in sorted(
         i.identifier.version[1]
         for i in discover()
-        if i.identifier.version >= (3, 8) and not i.identifier.free_threaded
+        if i.identifier.version >= (3, 8)
+        and not i.identifier.free_threaded
+        and not i.identifier.is_pypy
     )
 ]
 

@@ -42,6 +42,8 @@ def supported(identifier: str) -> bool:
         ident = Identifier.parse(identifier)
     except Exception:
         return False
+    if ident.is_pypy:  # the pinned images' table lists CPythons only (no PyPy in containers yet)
+        return False
     version = f"{ident.version[0]}.{ident.version[1]}{'t' if ident.free_threaded else ''}"
     return version in python_versions(None)
 

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.integration
 HOST_PYTHONS = {
     f"cp3{i.identifier.version[1]}": i.path
     for i in discover()
-    if i.identifier.version >= (3, 8) and not i.identifier.free_threaded
+    if i.identifier.version >= (3, 8)
+    and not i.identifier.free_threaded
+    and not i.identifier.is_pypy
 }
 
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.integration
 HOST_PYTHONS = sorted(
     f"cp3{i.identifier.version[1]}"
     for i in discover()
-    if i.identifier.version >= (3, 8) and not i.identifier.free_threaded
+    if i.identifier.version >= (3, 8)
+    and not i.identifier.free_threaded
+    and not i.identifier.is_pypy
 )
 BULLSEYE = (
     Path(os.environ.get("MANYWHEEL_TEST_IMAGE_CACHE", "/var/cache/manywheel-test-images"))

@@ -216,7 +216,8 @@ class CrossBackend:
         self._native = native
         self._engine = engine  # asked for only when a foreign arch needs its image
         self._tester = tester_backend
-        self._pythons = {python_key(i): i.path for i in host_pythons}
+        # CPythons only: PyPy is never cross-built (planning/platforms.py, cross_candidates)
+        self._pythons = {python_key(i): i.path for i in host_pythons if not i.identifier.is_pypy}
         self._sources: dict[str, TargetFactsSource] = {}
 
     def _cross(self, arch: str) -> bool:

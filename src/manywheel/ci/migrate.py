@@ -9,12 +9,14 @@ from typing import Any
 import tomli_w
 
 from manywheel.config.declarations import OPTIONS
-from manywheel.config.identifiers import universe
+from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
 from manywheel.config.resolve import load_config
-from manywheel.config.selectors import Selector, expand_braces
+from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
 
 SELECTOR_KEYS = ("build", "skip", "test-skip")
-ENABLE_GROUPS = {"cpython-freethreading", "cpython-prerelease"}
+# cibuildwheel's groups that manywheel has too (cpython-eol is manywheel's own); its "all"
+# means all of these here
+CIBUILDWHEEL_GROUPS = [g for g in ENABLE_GROUPS if g != "cpython-eol"]
 NOT_LINUX = ("macos", "windows", "ios", "android", "pyodide")
 _KNOWN = [str(i) for i in universe()]
 
@@ -42,10 +44,13 @@ def _selector(value: Any, where: str, notes: list[str]) -> str:
             kept.append(word)
         else:
             dropped.append(word)
-    if dropped:
+    graalpy = [w for w in dropped if w.startswith("gp")]
+    if graalpy:
+        notes.append(f"{where}: {' '.join(graalpy)} ({GRAALPY_UNSUPPORTED})")
+    if len(graalpy) < len(dropped):
         notes.append(
-            f"{where}: {' '.join(dropped)} (matches no CPython Linux identifier; "
-            "manywheel builds CPython on Linux only)"
+            f"{where}: {' '.join(w for w in dropped if w not in graalpy)} (matches no CPython "
+            "or PyPy Linux identifier; manywheel builds CPython and PyPy on Linux only)"
         )
     return " ".join(kept)
 
@@ -60,17 +65,30 @@ def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
             notes.append(f"{where}: frontend arguments '{args.strip()}' (not supported)")
         return name.strip()
     if key == "enable":
-        groups = _words(value)
-        dropped = [g for g in groups if g not in ENABLE_GROUPS]
-        if dropped:
-            notes.append(f"{where}: {' '.join(dropped)} (other Python implementations)")
-        kept = [g for g in groups if g in ENABLE_GROUPS]
-        return kept or None
+        return _enable(_words(value), where, notes)
     if key == "build-verbosity":
         return int(value) if str(value).strip() else None
     if key == "archs":
         return " ".join(_words(value))
     return value
+
+
+def _enable(groups: list[str], where: str, notes: list[str]) -> list[str] | None:
+    """The groups manywheel has (pypy, pypy-eol, cpython-*), in the order given; "all" as all
+    of them. GraalPy and Pyodide are left out, with a note."""
+    if "all" in groups:
+        notes.append(f"{where}: all (as {', '.join(CIBUILDWHEEL_GROUPS)}; no GraalPy or Pyodide)")
+        groups = [g for g in groups if g != "all"] + CIBUILDWHEEL_GROUPS
+    kept = list(dict.fromkeys(g for g in groups if g in ENABLE_GROUPS))
+    if "graalpy" in groups:
+        notes.append(f"{where}: graalpy ({GRAALPY_UNSUPPORTED})")
+    others = [g for g in groups if g not in ENABLE_GROUPS and g != "graalpy"]
+    if others:
+        notes.append(
+            f"{where}: {' '.join(others)} (no such group here: manywheel builds CPython and "
+            "PyPy Linux wheels)"
+        )
+    return kept or None
 
 
 def _translate(

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from manywheel.config import parsers as p
-from manywheel.config.identifiers import ARCHS, PLATFORM_KINDS
+from manywheel.config.identifiers import ARCHS, GRAALPY_UNSUPPORTED, PLATFORM_KINDS
 from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
+from manywheel.config.selectors import ENABLE_GROUPS
 
 Scope = Literal["run", "identifier"]
 
@@ -59,7 +60,7 @@ _OPTIONS: list[Option] = [
     ),
     Option(
         "enable",
-        p.choices("cpython-freethreading", "cpython-prerelease", "cpython-eol"),
+        p.choices(*ENABLE_GROUPS, unsupported={"graalpy": GRAALPY_UNSUPPORTED}),
         (),
         "Opt-in groups: cpython-freethreading (cp313t; cp314t and later are built by default), "
         "cpython-prerelease (cp316, and any interpreter that is a pre-release such as "

@@ -7,7 +7,7 @@ variables and flags (always strings). Every parser raises ConfigError naming the
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from manywheel.errors import ConfigError
@@ -105,12 +105,15 @@ def choice(*allowed: str) -> Parser:
     return parse
 
 
-def choices(*allowed: str) -> Parser:
-    """Several words, each one of ``allowed``."""
+def choices(*allowed: str, unsupported: Mapping[str, str] | None = None) -> Parser:
+    """Several words, each one of ``allowed``; ``unsupported``: words that are known but not
+    supported yet, with the sentence that says so."""
 
     def parse(value: Any, source: str) -> tuple[str, ...]:
         items = words(value, source)
         for item in items:
+            if unsupported and item in unsupported:
+                raise ConfigError(f"{source}: {item!r} cannot be enabled. {unsupported[item]}")
             if item not in allowed:
                 raise _bad(source, item, "one of " + ", ".join(repr(a) for a in allowed))
         return items

@@ -10,9 +10,18 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from manywheel.config.identifiers import PRERELEASE_VERSIONS, Identifier, universe
+from manywheel.config.identifiers import (
+    GRAALPY_UNSUPPORTED,
+    PRERELEASE_VERSIONS,
+    Identifier,
+    pypy_group,
+    universe,
+)
 from manywheel.errors import ConfigError
 
+# The opt-in groups of the enable option: cibuildwheel 4's for Linux CPython and PyPy, its 3.x
+# cpython-freethreading (for cp313t), and manywheel's cpython-eol
+ENABLE_GROUPS = ("cpython-freethreading", "cpython-prerelease", "cpython-eol", "pypy", "pypy-eol")
 _BRACES = re.compile(r"\{([^{}]*)\}")
 _PATTERN_CHARS = re.compile(r"^[a-z0-9_*?\[\]{},!-]+$")
 
@@ -64,12 +73,17 @@ class Selector:
                     "fnmatch globs over build identifiers with optional {a,b} braces, "
                     "for example 'cp312-*' or 'cp3{11,12}-manylinux_x86_64'."
                 )
+            if word.startswith("gp"):
+                raise ConfigError(
+                    f"{self.source}: '{word}' selects GraalPy. {GRAALPY_UNSUPPORTED} "
+                    "Remove the pattern (a skip pattern for GraalPy is not needed either)."
+                )
             if not any(fnmatch.fnmatchcase(k, p) for p in expand_braces(word) for k in known):
                 raise ConfigError(
                     f"{self.source}: the pattern '{word}' matches no build identifier. "
-                    "Identifiers look like 'cp312-manylinux_x86_64' or "
-                    "'cp313t-musllinux_aarch64'; run 'manywheel plan' to list the ones "
-                    "available here."
+                    "Identifiers look like 'cp312-manylinux_x86_64', "
+                    "'cp313t-musllinux_aarch64' or 'pp311-manylinux_x86_64'; run "
+                    "'manywheel plan' to list the ones available here."
                 )
 
 
@@ -99,17 +113,26 @@ class BuildSelection:
     requires_python: SpecifierSet | None
     enable: frozenset[str]
 
-    def selected(self, identifier: Identifier, full_version: str) -> bool:
+    def group_needed(self, identifier: Identifier, full_version: str) -> str | None:
+        """The enable group that selects this identifier and is not enabled, if any."""
+        if identifier.is_pypy:  # all of PyPy is opt-in, as in cibuildwheel 4
+            group = pypy_group(identifier.version)
+            return None if group in self.enable else group
         # as cibuildwheel 3: 3.13t is opt-in (experimental), 3.14t and later are built
         if (
             identifier.free_threaded
             and identifier.version < (3, 14)
             and "cpython-freethreading" not in self.enable
         ):
-            return False
+            return "cpython-freethreading"
         if identifier.version < (3, 8) and "cpython-eol" not in self.enable:
-            return False
+            return "cpython-eol"
         if is_prerelease(identifier, full_version) and "cpython-prerelease" not in self.enable:
+            return "cpython-prerelease"
+        return None
+
+    def selected(self, identifier: Identifier, full_version: str) -> bool:
+        if self.group_needed(identifier, full_version) is not None:
             return False
         if not python_version_allowed(self.requires_python, full_version):
             return False

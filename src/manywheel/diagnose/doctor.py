@@ -15,6 +15,7 @@ from typing import Literal
 
 from manywheel.backends.engine import QEMU_NAMES, Engine, binfmt_registered, needs_emulation
 from manywheel.backends.forwarding import host_ca_bundle, pip_config
+from manywheel.config.identifiers import pypy_group
 from manywheel.config.secrets import mask_url
 from manywheel.diagnose.libc_floor import DEFAULT_POLICIES, host_libc, host_statement
 from manywheel.planning.interpreters import discover, host_arch
@@ -122,15 +123,22 @@ def check_binfmt(_: Mapping[str, str]) -> Check:
 
 def check_interpreters(env: Mapping[str, str]) -> Check:
     found = [i for i in discover(environ=env) if i.identifier.version >= (3, 8)]
-    if not found:
+    cpythons = [i for i in found if not i.identifier.is_pypy]
+    if not cpythons:
         return Check(
             "interpreters",
             "problem",
             "no CPython 3.8+ found for --platform native",
             "install CPythons (pyenv, uv python install, or your package manager)",
         )
-    names = " ".join(i.identifier.python_tag for i in found)
-    return Check("interpreters", "ok", f"{len(found)} for --platform native: {names}")
+    names = " ".join(i.identifier.python_tag for i in cpythons)
+    detail = f"{len(cpythons)} for --platform native: {names}"
+    pypys = [i.identifier for i in found if i.identifier.is_pypy]
+    if pypys:  # opt-in: say which group each needs
+        detail += "; PyPy: " + " ".join(
+            f"{i.python_tag} (enable {pypy_group(i.version)})" for i in pypys
+        )
+    return Check("interpreters", "ok", detail)
 
 
 def check_tools(_: Mapping[str, str]) -> Check:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
 from manywheel.errors import ConfigError, ToolError
 from manywheel.release.vendored import Vendored, vendored_libraries
 
@@ -70,6 +72,7 @@ class Explanation:
     best_after_repair: str
     verdicts: tuple[Verdict, ...] = field(default_factory=tuple)
     vendored: tuple[Vendored, ...] = ()  # libraries already grafted in (a repaired wheel)
+    python: str = ""  # the interpreters its tags name: "PyPy 3.9 (pp39-pypy39_pp73)"
 
 
 def _analyze(wheel: Path, allow_graft: bool) -> Any:
@@ -248,7 +251,33 @@ def explain(wheel: Path) -> Explanation:
             )
         ),
         vendored_libraries(wheel),
+        python_of(wheel.name),
     )
+
+
+def python_of(wheel_name: str) -> str:
+    """The interpreters a wheel's tags name: 'PyPy 3.9 (pp39-pypy39_pp73)', 'CPython 3.8 and
+    newer, stable ABI (cp38-abi3)'."""
+    try:
+        tags = parse_wheel_filename(wheel_name)[3]
+    except InvalidWheelFilename:  # auditwheel analysed it all the same: say nothing
+        return ""
+    pairs = sorted({(t.interpreter, t.abi) for t in tags})
+    return "; ".join(f"{_python_named(i, a)} ({i}-{a})" for i, a in pairs)
+
+
+def _python_named(interpreter: str, abi: str) -> str:
+    prefix, digits = interpreter[:2], interpreter[2:]
+    version = f"{digits[0]}.{digits[1:]}" if len(digits) > 1 else digits
+    if prefix == "pp":
+        return f"PyPy {version}"
+    if prefix == "py":
+        return f"Python {version}"
+    if prefix != "cp":
+        return interpreter
+    if abi.startswith("abi3"):
+        return f"CPython {version} and newer, stable ABI"
+    return f"CPython {version}{' (free-threaded)' if abi.endswith('t') else ''}"
 
 
 def _named(name: str, aliases: tuple[str, ...]) -> str:
@@ -258,6 +287,7 @@ def _named(name: str, aliases: tuple[str, ...]) -> str:
 def render(explanation: Explanation) -> str:
     lines = [
         explanation.wheel,
+        *([f"  for: {explanation.python}"] if explanation.python else []),
         f"  as built it satisfies: {explanation.best_as_built} and newer policies",
         f"  after auditwheel repair: {explanation.best_after_repair} and newer policies",
     ]

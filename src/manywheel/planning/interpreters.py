@@ -1,4 +1,4 @@
-"""Discovering the CPython interpreters on this host, for the native backend."""
+"""Discovering the CPython and PyPy interpreters on this host, for the native backend."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from manywheel.config.identifiers import Identifier, PlatformKind
+from manywheel.config.identifiers import Identifier, Implementation, PlatformKind
 
 # Runs under every interpreter we probe (including Python 2), so keep it old-fashioned.
 _PROBE = (
@@ -25,6 +25,7 @@ _PROBE = (
     "sys.stdout.write(json.dumps({'version': platform.python_version(),"
     " 'implementation': platform.python_implementation(),"
     " 'gil_disabled': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
+    " 'soabi': sysconfig.get_config_var('SOABI'),"
     " 'machine': platform.machine(), 'bits': struct.calcsize('P') * 8,"
     " 'executable': sys.executable}))\n"
 )
@@ -35,6 +36,7 @@ class Interpreter:
     path: str
     version: str
     identifier: Identifier
+    abi: str = ""  # a PyPy's ABI tag (pypy39_pp73); a CPython's follows from its identifier
 
 
 def host_platform_kind() -> PlatformKind:
@@ -62,22 +64,25 @@ def host_arch() -> str:
 def candidate_paths(
     explicit: Iterable[str], environ: Mapping[str, str], *, only_opt_python: bool = False
 ) -> list[str]:
-    """Places CPython may live, most specific first. Shims (pyenv) are skipped.
+    """Places CPython and PyPy may live, most specific first. Shims (pyenv) are skipped.
 
     ``only_opt_python``: inside a manylinux image, its /opt/python is the whole matrix."""
     found: list[str] = list(explicit)
     found += sorted(glob.glob("/opt/python/cp3*/bin/python"))
+    found += sorted(glob.glob("/opt/python/pp3*/bin/python"))
     if only_opt_python:
         return [p for p in dict.fromkeys(found) if os.access(p, os.X_OK)]
     pyenv_root = environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     found += sorted(glob.glob(os.path.join(pyenv_root, "versions", "*", "bin", "python3")))
+    found += sorted(glob.glob(os.path.join(pyenv_root, "versions", "pypy3*", "bin", "pypy3")))
     uv_dir = environ.get("UV_PYTHON_INSTALL_DIR") or os.path.expanduser("~/.local/share/uv/python")
     found += sorted(glob.glob(os.path.join(uv_dir, "cpython-3*", "bin", "python3")))
+    found += sorted(glob.glob(os.path.join(uv_dir, "pypy-3*", "bin", "pypy3")))
     for directory in environ.get("PATH", "").split(os.pathsep):
         if not directory or "shims" in Path(directory).parts:
             continue
-        found += sorted(glob.glob(os.path.join(directory, "python3.[0-9]*")))
-        found += sorted(glob.glob(os.path.join(directory, "python3")))
+        for name in ("python3.[0-9]*", "python3", "pypy3.[0-9]*", "pypy3"):
+            found += sorted(glob.glob(os.path.join(directory, name)))
     out: list[str] = []
     for path in found:
         if path not in out and os.access(path, os.X_OK) and not path.endswith("-config"):
@@ -90,7 +95,7 @@ _probed_lock = threading.Lock()
 
 
 def probe(path: str) -> Interpreter | None:
-    """Ask one executable what it is; None if it is not a usable CPython 3. Asked once per
+    """Ask one executable what it is; None if it is not a usable CPython or PyPy 3. Asked once per
     process for the same file (a run discovers interpreters for its plan and its backends)."""
     try:
         st = os.stat(path)
@@ -120,9 +125,11 @@ def _probe(path: str) -> Interpreter | None:
         info = json.loads(proc.stdout)
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    if proc.returncode != 0 or info.get("implementation") != "CPython":
+    implementation = _IMPLEMENTATIONS.get(info.get("implementation"))
+    if proc.returncode != 0 or implementation is None:
         return None
-    # 3.12.1, or 3.15.0rc1 for a pre-release (kept: the plan gates those)
+    # 3.12.1, or 3.15.0rc1 for a pre-release (kept: the plan gates those); a PyPy says the
+    # version of Python it implements (3.9.16), not its own (7.3.11)
     major, minor = (int(x) for x in info["version"].split(".")[:2])
     if major != 3:
         return None
@@ -131,8 +138,21 @@ def _probe(path: str) -> Interpreter | None:
         bool(info["gil_disabled"]),
         host_platform_kind(),
         normalize_arch(info["machine"], int(info["bits"])),
+        implementation,
     )
-    return Interpreter(path, info["version"], ident)
+    abi = pypy_abi(info.get("soabi")) if implementation == "pp" else ""
+    return Interpreter(path, info["version"], ident, abi)
+
+
+_IMPLEMENTATIONS: dict[object, Implementation] = {"CPython": "cp", "PyPy": "pp"}
+
+
+def pypy_abi(soabi: object) -> str:
+    """PyPy's SOABI (pypy39-pp73) as its wheels' ABI tag (pypy39_pp73), as packaging.tags
+    spells it; empty if the interpreter did not say."""
+    if not isinstance(soabi, str) or not soabi.startswith("pypy"):
+        return ""
+    return "_".join(soabi.split("-")[:2])
 
 
 def discover(
@@ -141,7 +161,7 @@ def discover(
     *,
     only_opt_python: bool = False,
 ) -> list[Interpreter]:
-    """Every distinct CPython 3 found, one per identifier (the first found wins)."""
+    """Every distinct CPython and PyPy 3 found, one per identifier (the first found wins)."""
     environ = os.environ if environ is None else environ
     paths = candidate_paths(explicit, environ, only_opt_python=only_opt_python)
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -24,6 +24,7 @@ class Candidate:
     python_version: str  # full version used for requires-python (3.12.1, or 3.12.99 if unknown)
     python: str  # interpreter path (host path or path inside the image)
     image: str = ""  # container image, empty for native
+    abi: str = ""  # a PyPy's ABI tag (pypy39_pp73) when the platform says; see Job.abi
 
 
 # where the CPythons of one platform kind and arch come from: this host's, an image's that
@@ -44,7 +45,7 @@ class Source:
 
     def missing(self, identifier: Identifier) -> str:
         """Why this source offers no interpreter for ``identifier``, in a user's words."""
-        python = _python_name(identifier)
+        python = identifier.describe()
         if self.origin == "host":
             return f"no {python} found on this host (PATH, pyenv, /opt/python, uv)"
         if self.origin == "in-image":
@@ -54,12 +55,6 @@ class Source:
         if self.origin == "image":
             return f"the image {self.image} has no /opt/python entry for it"
         return f"--toolchain zig needs {python} both on this host and in the image {self.image}"
-
-
-def _python_name(identifier: Identifier) -> str:
-    major, minor = identifier.version
-    free = " (free-threaded)" if identifier.free_threaded else ""
-    return f"CPython {major}.{minor}{free}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +73,9 @@ class Job:
     image: str
     options: Options
     run_tests: bool
+    # a PyPy's ABI tag (pypy39_pp73), from the interpreter or its /opt/python directory; empty
+    # for a CPython (its identifier says it) or when unknown (steps/wheel_tags.py)
+    abi: str = ""
 
     @property
     def name(self) -> str:
@@ -212,7 +210,7 @@ def make_plan(
         unavailable = unbuildable(selection, archs, candidates, sources)
         if not chosen and not run.allow_empty:
             raise NothingToBuildError(
-                _why_nothing(resolver, project, candidates, archs, unavailable)
+                _why_nothing(resolver, project, candidates, archs, unavailable, selection=selection)
             )
     test_skip = Selector(run.test_skip, resolver.source_of("test-skip"))
     jobs = []
@@ -220,7 +218,15 @@ def make_plan(
         options = resolver.for_identifier(cand.identifier)
         run_tests = bool(options.test_command) and not test_skip.matches(cand.identifier)
         jobs.append(
-            Job(cand.identifier, cand.python, cand.python_version, cand.image, options, run_tests)
+            Job(
+                cand.identifier,
+                cand.python,
+                cand.python_version,
+                cand.image,
+                options,
+                run_tests,
+                cand.abi,
+            )
         )
     return Plan(run.platform, tuple(jobs), unavailable)
 
@@ -267,6 +273,8 @@ def _why_nothing(
     candidates: Sequence[Candidate],
     archs: set[str],
     unavailable: Sequence[Unavailable],
+    *,
+    selection: BuildSelection,
 ) -> str:
     run = resolver.run
     available = " ".join(str(c.identifier) for c in candidates) or "none"
@@ -280,9 +288,29 @@ def _why_nothing(
     parts.append(f"archs = {' '.join(sorted(archs))}")
     if project.requires_python is not None:
         parts.append(f"requires-python = '{project.requires_python}' (from the project)")
+    parts += _groups_needed(candidates, archs, selection)
     line = describe_unavailable(unavailable)
     missing = f" {line[0].upper()}{line[1:]}." if unavailable else ""
     return (
         "; ".join(parts)
         + f".{missing} Widen the selection, or pass --allow-empty to make this a success."
     )
+
+
+def _groups_needed(
+    candidates: Sequence[Candidate], archs: set[str], selection: BuildSelection
+) -> list[str]:
+    """'pp39-manylinux_x86_64 needs enable = ["pypy-eol"]': identifiers the build selector
+    matched but an opt-in group left out (all of PyPy is opt-in)."""
+    needed: dict[str, list[str]] = {}
+    for cand in candidates:
+        ident = cand.identifier
+        if ident.arch not in archs or not selection.build.matches(ident):
+            continue
+        group = selection.group_needed(ident, cand.python_version)
+        if group is not None and not selection.skip.matches(ident):
+            needed.setdefault(group, []).append(str(ident))
+    return [
+        f'{" ".join(names)} {"needs" if len(names) == 1 else "need"} enable = ["{group}"]'
+        for group, names in needed.items()
+    ]

@@ -15,7 +15,8 @@ from manywheel.planning.in_container import detect
 from manywheel.planning.interpreters import discover, host_arch, host_platform_kind, probe
 from manywheel.planning.plan import Candidate, Source, resolve_archs
 
-_PY_DIR = re.compile(r"^cp3(\d+)-cp3\d+(t?)$")
+# /opt/python entries: cp312-cp312, cp313-cp313t, pp39-pypy39_pp73 (the ABI tag after the dash)
+_PY_DIR = re.compile(r"^(?:cp3(?P<cp>\d+)-cp3\d+(?P<t>t?)|pp3(?P<pp>\d+)-(?P<abi>pypy3\d+_pp\d+))$")
 
 # Lists /opt/python in a custom image (options, kind, arch, image): the backends know how to
 # run one; planning only reads the answer.
@@ -26,12 +27,13 @@ def native_candidates(run: Options, environ: Mapping[str, str]) -> list[Candidat
     for path in run.interpreters:
         if probe(path) is None:
             raise ConfigError(
-                f"interpreters: '{path}' is not a working CPython 3 executable. Fix the path "
+                f"interpreters: '{path}' is not a working CPython or PyPy 3 executable. Fix "
+                "the path "
                 "in the 'interpreters' option (or MANYWHEEL_INTERPRETERS)."
             )
     image = detect(environ)  # inside a manylinux image: its /opt/python, nothing else
     found = discover(run.interpreters, environ, only_opt_python=image is not None)
-    return [Candidate(i.identifier, i.version, i.path) for i in found]
+    return [Candidate(i.identifier, i.version, i.path, abi=i.abi) for i in found]
 
 
 def pinned_candidates(kind: str, arch: str, image: ImageChoice) -> list[Candidate]:
@@ -50,14 +52,22 @@ def pinned_candidates(kind: str, arch: str, image: ImageChoice) -> list[Candidat
 def discovered_candidates(
     kind: str, arch: str, image: str, list_pythons: ListPythons, run: Options
 ) -> list[Candidate]:
-    """A custom image: the interpreters are whatever its /opt/python/* holds."""
+    """A custom image: the interpreters are whatever its /opt/python/* holds (CPython, and
+    PyPy as the pypa images name it: pp39-pypy39_pp73)."""
     out = []
     for entry in list_pythons(run, kind, arch, image):
         match = _PY_DIR.match(entry)
-        if match:
-            minor, free = int(match[1]), bool(match[2])
-            ident = Identifier((3, minor), free, kind, arch)  # type: ignore[arg-type]
-            out.append(Candidate(ident, f"3.{minor}.99", f"/opt/python/{entry}/bin/python", image))
+        if not match:
+            continue
+        python = f"/opt/python/{entry}/bin/python"
+        if match["pp"]:
+            minor = int(match["pp"])
+            ident = Identifier((3, minor), False, kind, arch, "pp")  # type: ignore[arg-type]
+            out.append(Candidate(ident, f"3.{minor}.99", python, image, abi=match["abi"]))
+        else:
+            minor = int(match["cp"])
+            ident = Identifier((3, minor), bool(match["t"]), kind, arch)  # type: ignore[arg-type]
+            out.append(Candidate(ident, f"3.{minor}.99", python, image))
     return out
 
 
@@ -104,12 +114,16 @@ def cross_candidates(
     run: Options, host: Sequence[Candidate], list_pythons: ListPythons
 ) -> list[Candidate]:
     """--toolchain zig: the foreign arches' target images' CPythons (manylinux: zig targets
-    glibc) for which this host has a CPython of the same version to build with."""
-    versions = {(c.identifier.version, c.identifier.free_threaded) for c in host}
+    glibc) for which this host has a CPython of the same version to build with. Not PyPy: as
+    in cibuildwheel, PyPy is not cross-compiled."""
+    versions = {
+        (c.identifier.version, c.identifier.free_threaded) for c in host if not c.identifier.is_pypy
+    }
     return [
         c
         for c in container_candidates(run, list_pythons, "foreign")
         if c.identifier.kind == "manylinux"
+        and not c.identifier.is_pypy
         and (c.identifier.version, c.identifier.free_threaded) in versions
     ]
 

@@ -2,7 +2,8 @@
 
 As cibuildwheel does (``find_compatible_wheel``): a ``cp3X-abi3`` wheel built for one
 identifier serves every later identifier of the same group and platform whose CPython is 3.X
-or newer (free-threaded CPythons excepted: abi3 is not their ABI); those jobs skip
+or newer (free-threaded CPythons and PyPy excepted: abi3 is not their ABI, and PyPy has no
+stable ABI at all, so a PyPy job builds its own pp39-pypy39_pp73 wheel); those jobs skip
 before-build, build and repair, and only test the wheel in their own interpreter.
 
 Jobs run in parallel, so a later job may reach its build before the earlier one delivered:
@@ -47,9 +48,15 @@ def scope_of(job: Job) -> Scope:
     return group_of(job), job.identifier.kind
 
 
+def takes_abi3(job: Job) -> bool:
+    """Whether an abi3 wheel can serve the job at all: a CPython with the GIL. Not PyPy (as
+    cibuildwheel decides: it has no stable ABI, though pip installs cp3X-abi3 wheels on it)."""
+    return not job.identifier.free_threaded and not job.identifier.is_pypy
+
+
 def serves(wheel_name: str, job: Job) -> bool:
     """Whether an abi3 wheel can be installed on the job's CPython (platform: same scope)."""
-    if job.identifier.free_threaded:
+    if not takes_abi3(job):
         return False
     _, _, _, tags = parse_wheel_filename(wheel_name)
     minor = job.identifier.version[1]
@@ -70,13 +77,13 @@ class Abi3Reuse:
         self._queue: dict[Scope, list[str]] = {}
         if hold:
             for job in sorted(jobs, key=lambda j: j.identifier.version):
-                if not job.identifier.free_threaded:
+                if takes_abi3(job):
                     self._queue.setdefault(scope_of(job), []).append(job.name)
 
     def compatible(self, job: Job, cancelled: Callable[[], bool]) -> Reusable | None:
         """A delivered wheel the job can reuse; first waits for its scope's first job, if the
         project is expected to be abi3."""
-        if job.identifier.free_threaded:
+        if not takes_abi3(job):
             return None
         scope = scope_of(job)
         with self._cond:
@@ -86,6 +93,8 @@ class Abi3Reuse:
 
     def finished(self, job: Job, built: Reusable | None) -> None:
         """A job ended (any status); the wheel it built, if abi3, serves later jobs."""
+        if not takes_abi3(job):  # its own ABI (cp313t, pp39): says nothing about abi3
+            return
         scope = scope_of(job)
         with self._cond:
             queue = self._queue.get(scope, [])

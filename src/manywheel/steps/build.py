@@ -8,6 +8,7 @@ from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 from manywheel.steps.venv import make_venv, pip_install
+from manywheel.steps.wheel_tags import expected_tags, shown_tags
 
 
 def frontend_for(ctx: JobContext) -> str:
@@ -94,21 +95,52 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             str(ctx.project),
         ]
     ctx.run("build", argv, cwd=ctx.project, env=path_env)
+    return the_built_wheel(ctx, out, " ".join(argv))
+
+
+def the_built_wheel(ctx: JobContext, out: PurePosixPath, command: str) -> PurePosixPath:
+    """The one wheel in ``out``, checked to be for this job's interpreter: a frontend that
+    succeeded may still have left nothing, several wheels, or a wheel of another Python."""
     wheels = ctx.executor.list_files(out, ".whl")
-    if len(wheels) != 1:
-        raise StepFailed(
-            f"build produced {len(wheels)} wheels in {out}, expected exactly one",
-            step="build",
-            command=" ".join(argv),
-            returncode=0,
+    job = ctx.job
+    expected = expected_tags(job)
+    wanted = (
+        f"a wheel for {job.name} ({job.identifier.describe()}, {job.python}) tagged "
+        f"{expected.shown}"
+    )
+    if not wheels:
+        raise _failed(
+            f"the build frontend succeeded but left no wheel in {out}; expected {wanted}. The "
+            "project's build backend wrote its wheel elsewhere or not at all: its build_wheel "
+            "hook must write the wheel into the directory it is given (see the build log).",
+            command,
         )
-    if wheels[0].name.endswith("-none-any.whl"):
-        raise StepFailed(
-            f"build produced a pure-Python wheel ({wheels[0].name}); manywheel builds "
+    if len(wheels) != 1:
+        names = ", ".join(w.name for w in wheels)
+        raise _failed(
+            f"build produced {len(wheels)} wheels in {out} ({names}), expected exactly one: "
+            f"{wanted}.",
+            command,
+        )
+    wheel = wheels[0]
+    if wheel.name.endswith("-none-any.whl"):
+        raise _failed(
+            f"build produced a pure-Python wheel ({wheel.name}); manywheel builds "
             "platform wheels for projects with compiled extensions. Build pure wheels "
             "once with 'python -m build' instead.",
-            step="build",
-            command=" ".join(argv),
-            returncode=0,
+            command,
         )
-    return wheels[0]
+    if not expected.accepts(wheel.name):
+        raise _failed(
+            f"build produced {wheel.name}, a wheel tagged {shown_tags(wheel.name)}, but this "
+            f"job expects {wanted}: the wheel is for another interpreter. Check that the "
+            "project's build names its tags from the Python that runs it (no hard-coded "
+            "python-tag or py-limited-api for another version, no other PYTHON, a custom "
+            "backend that asks the running interpreter).",
+            command,
+        )
+    return wheel
+
+
+def _failed(message: str, command: str) -> StepFailed:
+    return StepFailed(message, step="build", command=command, returncode=0)

@@ -13,6 +13,7 @@ from manywheel.diagnose.explain import explain, render
 from manywheel.errors import ManywheelError, StepFailed
 from manywheel.planning.interpreters import host_arch
 from manywheel.steps.context import JobContext
+from manywheel.steps.wheel_tags import expected_tags, shown_tags
 from manywheel.toolchains.zig import policy_glibc
 
 
@@ -63,6 +64,17 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         raise StepFailed(
             f"the repair command left {len(wheels)} wheels in {{dest_dir}}, expected exactly "
             "one. A custom repair-wheel-command must write the repaired wheel to {dest_dir}.",
+            step="repair",
+            command=filled,
+            returncode=0,
+        )
+    expected = expected_tags(ctx.job)
+    if not expected.accepts(wheels[0].name):  # a repair command that retagged it
+        raise StepFailed(
+            f"the repair command turned {wheel.name} into {wheels[0].name}, tagged "
+            f"{shown_tags(wheels[0].name)}, but {ctx.job.name} ({ctx.job.identifier.describe()}) "
+            f"installs only wheels tagged {expected.shown}. A custom repair-wheel-command must "
+            "keep the wheel's Python and ABI tags (only the platform tag changes).",
             step="repair",
             command=filled,
             returncode=0,

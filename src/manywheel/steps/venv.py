@@ -11,7 +11,7 @@ from manywheel.steps.context import JobContext
 # the interpreter's ensurepip or the distribution's python-wheels dir) unpacked into it.
 # `python -m venv` runs ensurepip, which installs pip with pip and byte-compiles all of it:
 # 45 s under QEMU, against 2 s for this. Without a bundled wheel: ensurepip, as before.
-# (Any CPython >= 3.6: it runs in the job's interpreter, in any image.)
+# (Any CPython >= 3.6 or PyPy 3: it runs in the job's interpreter, in any image.)
 _VENV_WITH_PIP = """\
 import glob, os, sys, venv, zipfile
 dest = sys.argv[1]
@@ -23,7 +23,7 @@ except ImportError:
 found = found or glob.glob("/usr/share/python-wheels/pip-*.whl")
 venv.create(dest, with_pip=not found, symlinks=os.name != "nt")
 if found:
-    (site,) = glob.glob(os.path.join(dest, "lib", "python*", "site-packages"))
+    (site,) = glob.glob(os.path.join(dest, "lib", "*", "site-packages"))  # python3.X, pypy3.X
     zipfile.ZipFile(sorted(found)[-1]).extractall(site)
 """
 
