@@ -64,7 +64,9 @@ _OPTIONS: list[Option] = [
         (),
         "Opt-in groups: cpython-freethreading (cp313t; cp314t and later are built by default), "
         "cpython-prerelease (cp316, and any interpreter that is a pre-release such as "
-        "3.15.0rc1), cpython-eol (CPython < 3.8).",
+        "3.15.0rc1), cpython-eol (CPython < 3.8), pypy (PyPy 3.11 and later: pp311, pp312), "
+        "pypy-eol (end-of-life PyPy: pp37 to pp310). 'graalpy' is refused: GraalPy is not "
+        "supported yet.",
         "run",
     ),
     Option(
