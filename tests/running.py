@@ -29,15 +29,18 @@ def manywheel_argv(*args: str) -> list[str]:
     return [sys.executable, "-c", _ENTRY, *args]
 
 
-def run_manywheel(
+def manywheel(
     *args: str,
     env: Mapping[str, str] | None = None,
     timeout: float = 1500,
     cwd: Path | None = None,
+    **more_env: str,
 ) -> subprocess.CompletedProcess[str]:
+    """``manywheel ARGS`` in ``env`` (default: this process's environment) plus ``more_env``,
+    stdin closed, output captured as text; the exit status is the caller's to check."""
     return subprocess.run(
         manywheel_argv(*args),
-        env=dict(os.environ if env is None else env),
+        env={**(os.environ if env is None else env), **more_env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -45,6 +48,14 @@ def run_manywheel(
         stdin=subprocess.DEVNULL,
         cwd=cwd,
     )
+
+
+def error_line(stderr: str) -> str:
+    """The one ``manywheel: error: ...`` line of a failed run's stderr (never a traceback)."""
+    assert "Traceback" not in stderr, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("manywheel: error:")]
+    assert len(lines) == 1, stderr
+    return lines[0]
 
 
 def start_manywheel(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:

@@ -7,8 +7,6 @@ scripts a failure (``fail_when``) or a hook (``on_run``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import re
 import threading
@@ -22,6 +20,7 @@ from manywheel.caching.key_inputs import build_environment, digest
 from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
 from manywheel.planning.plan import GroupSpec, Job, Plan
+from tests.distributions import record_line
 
 
 def wheel_bytes(filename: str, payload: str) -> bytes:
@@ -36,10 +35,7 @@ def wheel_bytes(filename: str, payload: str) -> bytes:
             f"Wheel-Version: 1.0\nGenerator: fake\nRoot-Is-Purelib: false\nTag: {tags}\n"
         ).encode(),
     }
-    record = []
-    for member, data in files.items():
-        sha = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{member},sha256={sha},{len(data)}")
+    record = [record_line(member, data) for member, data in files.items()]
     record.append(f"{dist}/RECORD,,")
     files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
     buffer = io.BytesIO()

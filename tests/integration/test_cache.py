@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -21,24 +21,8 @@ SELECT = "cp311-* cp312-*"
 
 def _build(project: Path, out: Path, env: dict[str, str], *extra: str) -> dict[str, dict]:
     report = out.parent / f"{out.name}-report.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "manywheel",
-            "build",
-            str(project),
-            "-o",
-            str(out),
-            "-q",
-            "--report",
-            str(report),
-            *extra,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = manywheel(
+        "build", str(project), "-o", str(out), "-q", "--report", str(report), *extra, env=env
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {job["identifier"]: job for job in json.loads(report.read_text())["jobs"]}

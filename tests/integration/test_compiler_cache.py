@@ -13,7 +13,7 @@ import pytest
 from manywheel.caching.compiler_cache import find_ccache, find_static_ccache
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_two_file_project, set_answer
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def hits(stats: dict[str, int]) -> int:
 def build(project: Path, tmp_path: Path, env: dict[str, str], answer: int, *extra: str) -> str:
     out = tmp_path / "wheelhouse"
     env = {**env, "MANYWHEEL_TEST_COMMAND": answer_test(answer)}
-    proc = run_manywheel("build", str(project), "-o", str(out), *extra, env=env)
+    proc = manywheel("build", str(project), "-o", str(out), *extra, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return "".join(p.read_text() for p in sorted((tmp_path / "logs").rglob("*.log")))
 
