@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from manywheel.backends.base import Mask
-from manywheel.caching.key_inputs import build_environment, digest
+from manywheel.backends.base import Backend, Mask
+from manywheel.backends.native import NativeBackend
 from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
 from manywheel.planning.plan import GroupSpec, Job, Plan
+from manywheel.planning.project import Project
 from tests.distributions import record_line
 
 
@@ -192,15 +193,27 @@ def payload_of_bytes(data: bytes) -> str:
     return match[1]
 
 
+# the project of the backends that only give a cache key here (their executors are fakes)
+KEY_ONLY_PROJECT = Project(Path("/nonexistent/demo"), False, "demo", None, None, "pyproject.toml")
+
+
 @dataclass
 class FakeBackend:
-    """Opens one FakeExecutor per group; ``configure`` adjusts each before it starts."""
+    """Opens one FakeExecutor per group; ``configure`` adjusts each before it starts.
+
+    The cache key is a real backend's: ``keyed_by.identity`` (by default the native backend's
+    over ``environ``), so the cache tests run the production key, never a copy of it.
+    """
 
     name: str = "fake"
     configure: Callable[[FakeExecutor], None] | None = None
     environ: dict[str, str] = field(default_factory=dict)
     opened: list[FakeExecutor] = field(default_factory=list)
-    image_pulled: bool = True  # False: identity unknown until a group started (pulled it)
+    keyed_by: Backend | None = None
+
+    def __post_init__(self) -> None:
+        if self.keyed_by is None:
+            self.keyed_by = NativeBackend(KEY_ONLY_PROJECT, set(), self.environ)
 
     def open(self, group: GroupSpec) -> FakeExecutor:
         executor = FakeExecutor(group, environ=dict(self.environ))
@@ -210,9 +223,8 @@ class FakeBackend:
         return executor
 
     def identity(self, job: Job) -> str | None:
-        if not self.image_pulled and not any("start" in e.events for e in self.opened):
-            return None
-        return "fake:" + digest({"python": job.python, "env": build_environment(self.environ)})
+        assert self.keyed_by is not None
+        return self.keyed_by.identity(job)
 
 
 def job(

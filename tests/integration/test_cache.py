@@ -60,6 +60,11 @@ def test_cache_hits_and_invalidations(project: Path, env: dict[str, str], tmp_pa
     after_option = _build(project, out, {**env, "MANYWHEEL_ENVIRONMENT": "CFLAGS=-O1"})
     assert not any(job["cached"] for job in after_option.values())
 
+    # the host's own CFLAGS reach a native build (and its key), not only the option's
+    after_host_flags = _build(project, out, {**env, "CFLAGS": "-O1"})
+    assert not any(job["cached"] for job in after_host_flags.values())
+    assert all(_build(project, out, {**env, "CFLAGS": "-O1"})[i]["cached"] for i in first)
+
     # a new test configuration reuses the wheel but runs the new test
     new_test = {
         **env,

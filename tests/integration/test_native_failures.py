@@ -18,7 +18,7 @@ def test_build_failing_for_one_python_keeps_the_others(tmp_path: Path) -> None:
     project = make_c_project(tmp_path, extra_c=BROKEN_ON_310)
     out = tmp_path / "out"
     proc = manywheel("build", str(project), "-o", str(out), "--archs", "auto")
-    assert proc.returncode == 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     wheels = sorted(p.name for p in out.glob("*.whl"))
     assert len(wheels) == 5
     assert not any("cp310" in w for w in wheels)
@@ -34,7 +34,7 @@ def test_fail_fast_cancels_the_rest(tmp_path: Path) -> None:
     proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--fail-fast", "--jobs", "1"
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "cancelled" in proc.stdout
     assert proc.stdout.count("failed in step build") == 1
 
@@ -48,7 +48,7 @@ def test_failing_test_command(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
-    assert proc.returncode == 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "cp312-manylinux_x86_64 failed in step test" in proc.stdout
     assert "wrong answer" in proc.stdout
     assert list(out.glob("*.whl")) == []  # an untested wheel is not delivered
@@ -75,33 +75,35 @@ def test_bad_configuration(tmp_path: Path, pyproject: str, expected: str) -> Non
         (project / "pyproject.toml").read_text().split("[tool.manywheel]")[0] + pyproject
     )
     proc = manywheel("build", str(project), "-o", str(tmp_path / "out"))
-    assert proc.returncode == (3 if "nothing to build" in expected else 2)
+    assert proc.returncode == (3 if "nothing to build" in expected else 2), (
+        proc.stdout + proc.stderr
+    )
     assert expected in error_line(proc.stderr)
 
 
 def test_missing_path_and_bad_flags(tmp_path: Path) -> None:
     proc = manywheel("build", str(tmp_path / "nope"))
-    assert proc.returncode == 2
+    assert proc.returncode == 2, proc.stdout + proc.stderr
     assert error_line(proc.stderr) == (
         f"manywheel: error: '{tmp_path / 'nope'}' does not exist. Give a project directory "
         "(with pyproject.toml or setup.py) or an sdist (.tar.gz/.zip)."
     )
     project = make_c_project(tmp_path)
     proc = manywheel("build", str(project), "--jobs", "lots")
-    assert proc.returncode == 2
+    assert proc.returncode == 2, proc.stdout + proc.stderr
     assert (
         error_line(proc.stderr)
         == "manywheel: error: --jobs: 'lots' is not valid; expected a whole number from 0 to 256."
     )
     proc = manywheel("plan", str(project), "--only", "cp312-manylinux_sparc")
-    assert proc.returncode == 2
+    assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "'cp312-manylinux_sparc' is not a build identifier" in error_line(proc.stderr)
 
 
 def test_plan_prints_identifiers(tmp_path: Path) -> None:
     project = make_c_project(tmp_path, requires_python=">=3.11")
     proc = manywheel("plan", str(project))
-    assert proc.returncode == 0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.split() == [
         "cp311-manylinux_x86_64",
         "cp312-manylinux_x86_64",
