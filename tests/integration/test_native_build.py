@@ -116,7 +116,7 @@ def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
     """,
     )
     (project / "checks").mkdir()
-    (project / "checks" / "release/check.py").write_text(
+    (project / "checks" / "check.py").write_text(
         "import os, sys, demo, six\n"
         "assert demo.answer() == int(os.environ['DEMO_EXPECT'])\n"
         "assert os.path.isfile(os.path.join(sys.argv[1], 'marker'))\n"
