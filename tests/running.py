@@ -29,15 +29,18 @@ def manywheel_argv(*args: str) -> list[str]:
     return [sys.executable, "-c", _ENTRY, *args]
 
 
-def run_manywheel(
+def manywheel(
     *args: str,
     env: Mapping[str, str] | None = None,
     timeout: float = 1500,
     cwd: Path | None = None,
+    **more_env: str,
 ) -> subprocess.CompletedProcess[str]:
+    """``manywheel ARGS`` in ``env`` (default: this process's environment) plus ``more_env``,
+    stdin closed, output captured as text; the exit status is the caller's to check."""
     return subprocess.run(
         manywheel_argv(*args),
-        env=dict(os.environ if env is None else env),
+        env={**(os.environ if env is None else env), **more_env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -45,6 +48,14 @@ def run_manywheel(
         stdin=subprocess.DEVNULL,
         cwd=cwd,
     )
+
+
+def error_line(stderr: str) -> str:
+    """The one ``manywheel: error: ...`` line of a failed run's stderr (never a traceback)."""
+    assert "Traceback" not in stderr, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("manywheel: error:")]
+    assert len(lines) == 1, stderr
+    return lines[0]
 
 
 def start_manywheel(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
@@ -91,3 +102,17 @@ def alive(pids: set[int]) -> set[int]:
         if state != "Z":
             out.add(pid)
     return out
+
+
+def command_lines() -> list[str]:
+    """Every process's command line on this machine, as ``ps`` shows it (container processes
+    included: they run on this kernel)."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                raw = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            lines.append(raw.replace(b"\0", b" ").decode(errors="replace"))
+    return lines

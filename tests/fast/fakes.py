@@ -7,7 +7,6 @@ scripts a failure (``fail_when``) or a hook (``on_run``).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import re
@@ -18,11 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from manywheel.backends.base import Mask
-from manywheel.caching.key_inputs import build_environment, digest
+from manywheel.backends.base import Backend, Mask
+from manywheel.backends.native import NativeBackend
 from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
 from manywheel.planning.plan import GroupSpec, Job, Plan
+from manywheel.planning.project import Project
+from tests.distributions import record_line
 
 
 def wheel_bytes(filename: str, payload: str, extra: Mapping[str, bytes] | None = None) -> bytes:
@@ -38,10 +39,7 @@ def wheel_bytes(filename: str, payload: str, extra: Mapping[str, bytes] | None =
             f"Wheel-Version: 1.0\nGenerator: fake\nRoot-Is-Purelib: false\nTag: {tags}\n"
         ).encode(),
     }
-    record = []
-    for member, data in files.items():
-        sha = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{member},sha256={sha},{len(data)}")
+    record = [record_line(member, data) for member, data in files.items()]
     record.append(f"{dist}/RECORD,,")
     files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
     buffer = io.BytesIO()
@@ -242,15 +240,27 @@ def payload_of_bytes(data: bytes) -> str:
     return match[1]
 
 
+# the project of the backends that only give a cache key here (their executors are fakes)
+KEY_ONLY_PROJECT = Project(Path("/nonexistent/demo"), False, "demo", None, None, "pyproject.toml")
+
+
 @dataclass
 class FakeBackend:
-    """Opens one FakeExecutor per group; ``configure`` adjusts each before it starts."""
+    """Opens one FakeExecutor per group; ``configure`` adjusts each before it starts.
+
+    The cache key is a real backend's: ``keyed_by.identity`` (by default the native backend's
+    over ``environ``), so the cache tests run the production key, never a copy of it.
+    """
 
     name: str = "fake"
     configure: Callable[[FakeExecutor], None] | None = None
     environ: dict[str, str] = field(default_factory=dict)
     opened: list[FakeExecutor] = field(default_factory=list)
-    image_pulled: bool = True  # False: identity unknown until a group started (pulled it)
+    keyed_by: Backend | None = None
+
+    def __post_init__(self) -> None:
+        if self.keyed_by is None:
+            self.keyed_by = NativeBackend(KEY_ONLY_PROJECT, set(), self.environ)
 
     def open(self, group: GroupSpec) -> FakeExecutor:
         executor = FakeExecutor(group, environ=dict(self.environ))
@@ -260,9 +270,8 @@ class FakeBackend:
         return executor
 
     def identity(self, job: Job) -> str | None:
-        if not self.image_pulled and not any("start" in e.events for e in self.opened):
-            return None
-        return "fake:" + digest({"python": job.python, "env": build_environment(self.environ)})
+        assert self.keyed_by is not None
+        return self.keyed_by.identity(job)
 
 
 def job(

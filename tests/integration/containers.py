@@ -8,8 +8,6 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from tests.running import run_manywheel
-
 IMAGES = {
     "x86_64": "manywheel-test/manylinux-x86_64:latest",
     "i686": "manywheel-test/manylinux-i686:latest",
@@ -73,6 +71,5 @@ __all__ = [
     "MUSL_IMAGE",
     "image_env",
     "manywheel_containers",
-    "run_manywheel",
     "tree_digest",
 ]

@@ -12,7 +12,7 @@ import pytest
 
 from manywheel.planning.interpreters import discover
 from tests.projects import real_sdist
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,7 @@ def limited_api_project(root: Path, marker: Path, source: str = LIMITED_C) -> Pa
 
 def build(project: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, dict[str, object]]]:
     report = tmp_path / "report.json"
-    proc = run_manywheel(
+    proc = manywheel(
         "build",
         str(project),
         "-o",
@@ -122,7 +122,7 @@ def test_auditwheels_own_error_is_shown_as_auditwheels(tmp_path: Path) -> None:
     fails in repair with auditwheel's words, never as a bug in manywheel."""
     no_libc = LIMITED_C.replace('atoi("42")', "42")
     project = limited_api_project(tmp_path / "src", tmp_path / "marker", no_libc)
-    proc = run_manywheel(
+    proc = manywheel(
         "build",
         str(project),
         "-o",

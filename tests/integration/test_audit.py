@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.containers import image_env, run_manywheel
-from tests.integration.test_native_build import manywheel
+from tests.integration.containers import image_env
 from tests.projects import make_c_project
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,7 @@ def test_audit_of_a_wheel_built_in_a_container(tmp_path: Path) -> None:
         tmp_path, limited_api="cp38", claim_only=True, extra_c=FULL_API_CALL, manywheel_config=TEST
     )
     report = tmp_path / "report.json"
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp311-manylinux_x86_64",
         "--report", str(report), env=image_env("podman", tmp_path),
     )  # fmt: skip

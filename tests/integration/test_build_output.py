@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +76,7 @@ def make_liar(root: Path, config: str) -> Path:
 def build(project: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     report = tmp_path / "report.json"
     out = tmp_path / "wheelhouse"
-    proc = run_manywheel("build", str(project), "-o", str(out), "--report", str(report))
+    proc = manywheel("build", str(project), "-o", str(out), "--report", str(report))
     assert not list(out.glob("*.whl"))
     (job,) = json.loads(report.read_text())["jobs"]
     return proc, job

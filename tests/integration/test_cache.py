@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -21,24 +21,8 @@ SELECT = "cp311-* cp312-*"
 
 def _build(project: Path, out: Path, env: dict[str, str], *extra: str) -> dict[str, dict]:
     report = out.parent / f"{out.name}-report.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "manywheel",
-            "build",
-            str(project),
-            "-o",
-            str(out),
-            "-q",
-            "--report",
-            str(report),
-            *extra,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = manywheel(
+        "build", str(project), "-o", str(out), "-q", "--report", str(report), *extra, env=env
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {job["identifier"]: job for job in json.loads(report.read_text())["jobs"]}
@@ -75,6 +59,11 @@ def test_cache_hits_and_invalidations(project: Path, env: dict[str, str], tmp_pa
 
     after_option = _build(project, out, {**env, "MANYWHEEL_ENVIRONMENT": "CFLAGS=-O1"})
     assert not any(job["cached"] for job in after_option.values())
+
+    # the host's own CFLAGS reach a native build (and its key), not only the option's
+    after_host_flags = _build(project, out, {**env, "CFLAGS": "-O1"})
+    assert not any(job["cached"] for job in after_host_flags.values())
+    assert all(_build(project, out, {**env, "CFLAGS": "-O1"})[i]["cached"] for i in first)
 
     # a new test configuration reuses the wheel but runs the new test
     new_test = {

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.containers import IMAGES, image_env, manywheel_containers
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +82,7 @@ def build(project: Path, env: dict[str, str], expect: int) -> tuple[dict[str, ob
     name = project.name
     report = project.parent / "report.json"
     test = f'python -c "import {name}; assert {name}.value() == {expect}, {name}.value()"'
-    proc = run_manywheel(
+    proc = manywheel(
         "build",
         str(project),
         "-o",
@@ -208,7 +208,7 @@ def test_a_new_tag_in_a_git_worktree_rebuilds_with_its_version(tmp_path: Path) -
 
 def test_no_cache_says_so(tmp_path: Path) -> None:
     project = c_project(tmp_path, "plain", "3")
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--no-cache", env=env_for(tmp_path)
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -19,13 +19,13 @@ ONLY = ("--only", "cp311-manylinux_x86_64")
 
 
 def build(project: Path, out: Path, *extra: str) -> list[Path]:
-    proc = run_manywheel("build", str(project), "-o", str(out), "-q", *ONLY, *extra)
+    proc = manywheel("build", str(project), "-o", str(out), "-q", *ONLY, *extra)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return sorted(out.iterdir())
 
 
 def check(*paths: Path) -> tuple[int, list[str]]:
-    proc = run_manywheel("check", *map(str, paths))
+    proc = manywheel("check", *map(str, paths))
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, proc.stdout.splitlines()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +25,6 @@ CONFIGS = [
     ("x86_64 i686 aarch64 s390x", 2, "none"),
     ("x86_64 aarch64 ppc64le s390x armv7l", 2, "trusted"),  # three cross-built by zig
 ]
-
-
-def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_manywheel(*args)
 
 
 @pytest.mark.parametrize(("archs", "shards", "publish"), CONFIGS)

@@ -29,18 +29,13 @@ from twine.exceptions import TrustedPublishingFailure
 
 from manywheel.ci import WorkflowOptions
 from manywheel.ci.gitlab import pipeline
+from tests.credentials import fake_jwt
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spam"
 MINTED = "pypi-minted-upload-token"
-
-
-def fake_jwt(claims: dict[str, str]) -> str:
-    def part(data: dict[str, str]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
 class StandInIndex:
@@ -89,14 +84,8 @@ def job_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("src") / "spam"
     shutil.copytree(EXAMPLE, project)
     out = root / "wheelhouse"
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-m", "manywheel", "build", str(project), "-o", str(out), "-q"),
-            *("--sdist", "--only", "cp311-manylinux_x86_64"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = manywheel(
+        "build", str(project), "-o", str(out), "-q", "--sdist", "--only", "cp311-manylinux_x86_64"
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (root / "dist").mkdir()

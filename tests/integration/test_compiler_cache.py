@@ -13,7 +13,7 @@ import pytest
 from manywheel.caching.compiler_cache import find_ccache, find_static_ccache
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_two_file_project, set_answer
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def hits(stats: dict[str, int]) -> int:
 def build(project: Path, tmp_path: Path, env: dict[str, str], answer: int, *extra: str) -> str:
     out = tmp_path / "wheelhouse"
     env = {**env, "MANYWHEEL_TEST_COMMAND": answer_test(answer)}
-    proc = run_manywheel("build", str(project), "-o", str(out), *extra, env=env)
+    proc = manywheel("build", str(project), "-o", str(out), *extra, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return "".join(p.read_text() for p in sorted((tmp_path / "logs").rglob("*.log")))
 
@@ -117,7 +117,7 @@ def test_native_compiler_cache_off_is_said_on_the_run_output(tmp_path: Path) -> 
     cache_dir.parent.mkdir(parents=True)
     cache_dir.write_text("not a directory")
     env = {**native_env(tmp_path), "MANYWHEEL_TEST_COMMAND": answer_test(42)}
-    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [line for line in proc.stderr.splitlines() if "compiler cache off" in line]
     assert len(lines) == 1, proc.stderr  # said once, not once per job
@@ -125,7 +125,7 @@ def test_native_compiler_cache_off_is_said_on_the_run_output(tmp_path: Path) -> 
 
     # asked for: said too, before any job starts
     env["MANYWHEEL_COMPILER_CACHE"] = "off"
-    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out2"), env=env)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out2"), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "compiler cache: off (compiler-cache = off)" in proc.stderr
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.integration.containers import (
-    ENGINES,
-    image_env,
-    manywheel_containers,
-    run_manywheel,
-    tree_digest,
-)
-from tests.running import start_manywheel
+from tests.integration.containers import ENGINES, image_env, manywheel_containers, tree_digest
+from tests.running import error_line, manywheel, start_manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -59,7 +52,7 @@ def test_build_failure_leaves_nothing_behind(engine: str, project: Path, tmp_pat
     env = image_env(
         engine, tmp_path, MANYWHEEL_BUILD="cp311-manylinux_x86_64 cp312-manylinux_x86_64"
     )
-    proc = run_manywheel("build", str(project), "-o", str(out), env=env)
+    proc = manywheel("build", str(project), "-o", str(out), env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "cp312-manylinux_x86_64 failed in step build" in proc.stdout
     assert "broken on 3.12" in proc.stdout  # the log tail is shown
@@ -102,20 +95,13 @@ def test_sigint_mid_build_removes_the_container(engine: str, project: Path, tmp_
     _assert_nothing_left(engine, tmp_path, out)
 
 
-def _error_line(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("manywheel: error:")]
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return lines[0]
-
-
 def test_missing_engine(project: Path, tmp_path: Path) -> None:
     bin_dir = tmp_path / "empty-bin"  # a PATH with no container engine on it
     bin_dir.mkdir()
     env = image_env("podman", tmp_path, PATH=str(bin_dir))
-    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
     assert proc.returncode == 4
-    line = _error_line(proc)
+    line = error_line(proc.stderr)
     assert "podman is not installed (not found on PATH)" in line
     assert "apt-get install podman" in line
 
@@ -123,9 +109,9 @@ def test_missing_engine(project: Path, tmp_path: Path) -> None:
 def test_stopped_docker_daemon(project: Path, tmp_path: Path) -> None:
     # A docker CLI whose daemon is not running: point it at a socket nobody listens on.
     env = image_env("docker", tmp_path, DOCKER_HOST=f"unix://{tmp_path}/no-daemon.sock")
-    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
     assert proc.returncode == 4
-    line = _error_line(proc)
+    line = error_line(proc.stderr)
     assert "the docker daemon does not answer" in line
     assert "dockerd" in line
 
@@ -138,9 +124,9 @@ def test_missing_image_cannot_be_pulled(engine: str, project: Path, tmp_path: Pa
         MANYWHEEL_MANYLINUX_X86_64_IMAGE="localhost/manywheel-test/none:1",
         MANYWHEEL_BUILD="cp312-manylinux_x86_64",
     )
-    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
     assert proc.returncode == 4
-    line = _error_line(proc)
+    line = error_line(proc.stderr)
     assert "the image 'localhost/manywheel-test/none:1' is not present" in line
     assert "manylinux-x86_64-image" in line
     assert manywheel_containers(engine) == []
@@ -163,11 +149,11 @@ def aarch64_binfmt_disabled() -> object:
 @pytest.mark.usefixtures("aarch64_binfmt_disabled")
 def test_foreign_arch_without_binfmt(project: Path, tmp_path: Path) -> None:
     env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp311-manylinux_aarch64")
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--archs", "aarch64", env=env
     )
     assert proc.returncode == 4
-    line = _error_line(proc)
+    line = error_line(proc.stderr)
     assert "needs QEMU emulation" in line
     assert "qemu-user-static" in line
 
@@ -175,15 +161,15 @@ def test_foreign_arch_without_binfmt(project: Path, tmp_path: Path) -> None:
 def test_auto_uses_a_working_engine_or_lists_what_it_tried(project: Path, tmp_path: Path) -> None:
     env = image_env("auto", tmp_path, MANYWHEEL_BUILD="cp312-manylinux_x86_64")
     out = tmp_path / "out"
-    proc = run_manywheel("build", str(project), "-o", str(out), env=env)
+    proc = manywheel("build", str(project), "-o", str(out), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "with --platform auto" in proc.stderr
     assert len(list(out.glob("*.whl"))) == 1
     bin_dir = tmp_path / "no-engines"
     bin_dir.mkdir()
-    proc = run_manywheel("build", str(project), env={**env, "PATH": str(bin_dir)})
+    proc = manywheel("build", str(project), env={**env, "PATH": str(bin_dir)})
     assert proc.returncode == 4
-    line = _error_line(proc)
+    line = error_line(proc.stderr)
     assert "docker is not installed (not found on PATH)" in line
     assert "podman is not installed (not found on PATH)" in line
     assert "--platform native" in line

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from tests.integration.containers import ENGINES, image_env, manywheel_containers, run_manywheel
+from tests.integration.containers import ENGINES, image_env, manywheel_containers
 from tests.projects import real_sdist
+from tests.running import manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -40,7 +41,7 @@ def test_c_extension_builds_repairs_and_tests_in_a_container(engine: str, tmp_pa
     env = image_env(
         engine, tmp_path, MANYWHEEL_BUILD="cp311-manylinux_x86_64 cp312-manylinux_x86_64"
     )
-    proc = run_manywheel("build", str(project), "-o", str(out), env=env)
+    proc = manywheel("build", str(project), "-o", str(out), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     wheels = {next(iter(parse_wheel_filename(w.name)[3])).interpreter: w for w in out.glob("*.whl")}
     assert sorted(wheels) == ["cp311", "cp312"]
@@ -72,7 +73,7 @@ def test_sdist_with_a_system_library_is_repaired_with_it_vendored(
             "assert yaml.load('a: 1', Loader=yaml.CLoader) == {'a': 1}\""
         ),
     )
-    proc = run_manywheel("build", str(sdist), "-o", str(out), env=env)
+    proc = manywheel("build", str(sdist), "-o", str(out), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
     with zipfile.ZipFile(wheel) as zf:
@@ -89,7 +90,7 @@ def test_i686_image_yields_i686_wheels(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, project)
     out = tmp_path / "wheelhouse"
     env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp311-manylinux_i686")
-    proc = run_manywheel("build", str(project), "-o", str(out), "--archs", "i686", env=env)
+    proc = manywheel("build", str(project), "-o", str(out), "--archs", "i686", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
     tags = _platform_tags(wheel)
@@ -112,7 +113,7 @@ def test_aarch64_image_yields_aarch64_wheels_through_qemu(tmp_path: Path) -> Non
             "assert platform.machine() == 'aarch64'\""
         ),
     )
-    proc = run_manywheel("build", str(project), "-o", str(out), "--archs", "aarch64", env=env)
+    proc = manywheel("build", str(project), "-o", str(out), "--archs", "aarch64", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
     tags = _platform_tags(wheel)

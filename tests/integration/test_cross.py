@@ -4,7 +4,6 @@ for aarch64, repaired here by auditwheel, and tested in the aarch64 test image u
 from __future__ import annotations
 
 import subprocess
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,9 +11,11 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.backends.engine import binfmt_registered
-from tests.integration.containers import IMAGES, image_env, manywheel_containers, run_manywheel
+from tests.elf import elf_machines
+from tests.integration.containers import IMAGES, image_env, manywheel_containers
 from tests.integration.test_zig import adder_project, cython_project
 from tests.projects import make_c_project
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 ONLY = "cp311-manylinux_aarch64"  # the aarch64 test image has Debian's CPython 3.11
@@ -32,26 +33,10 @@ def _aarch64_image() -> None:
         pytest.skip(f"the test image {IMAGES['aarch64']} is not built")
 
 
-def elf_machines(wheel: Path, tmp_path: Path) -> dict[str, str]:
-    """readelf -h's Machine line for each extension module in the wheel."""
-    out = {}
-    with zipfile.ZipFile(wheel) as zf:
-        for name in zf.namelist():
-            if name.endswith(".so"):
-                path = Path(zf.extract(name, tmp_path / "unpacked"))
-                header = subprocess.run(
-                    ["readelf", "-h", str(path)], capture_output=True, text=True, check=True
-                ).stdout
-                out[name] = next(
-                    ln.split(":", 1)[1].strip() for ln in header.splitlines() if "Machine:" in ln
-                )
-    return out
-
-
 def build(project: Path, tmp_path: Path, platform: str) -> subprocess.CompletedProcess[str]:
     env = image_env(platform if platform != "native" else "podman", tmp_path)
     env["MANYWHEEL_PLATFORM"] = platform
-    return run_manywheel(
+    return manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--toolchain", "zig",
         "--archs", "aarch64", "--only", ONLY, env=env,
     )  # fmt: skip
@@ -72,7 +57,7 @@ def test_c_and_cython_cross_compiled_and_tested_under_qemu(tmp_path: Path) -> No
         (wheel,) = (root / "out").glob("*.whl")
         tags = {str(t) for t in parse_wheel_filename(wheel.name)[3]}
         assert tags == {"cp311-cp311-manylinux2014_aarch64", "cp311-cp311-manylinux_2_17_aarch64"}
-        machines = elf_machines(wheel, root)
+        machines = elf_machines(wheel, root / "unpacked")
         assert list(machines.values()) == ["AArch64"]
         assert all(n.endswith(".cpython-311-aarch64-linux-gnu.so") for n in machines)
         (log,) = (root / "logs").rglob(f"{ONLY}.log")
@@ -105,7 +90,9 @@ def test_meson_python_and_scikit_build_core_cross_compiled(tmp_path: Path) -> No
         assert (
             wheel.name == "adder-1.0-cp311-cp311-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
         )
-        assert elf_machines(wheel, root) == {"adder.cpython-311-aarch64-linux-gnu.so": "AArch64"}
+        assert elf_machines(wheel, root / "unpacked") == {
+            "adder.cpython-311-aarch64-linux-gnu.so": "AArch64"
+        }
         (log,) = (root / "logs").rglob(f"{ONLY}.log")
         if backend == "meson":
             assert "Cross files : " in log.read_text()
@@ -117,7 +104,7 @@ def test_natively_the_wheel_is_built_and_its_test_skipped_with_a_note(tmp_path: 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = (tmp_path / "out").glob("*.whl")
     assert wheel.name == "demo-0.1.0-cp311-cp311-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
-    assert list(elf_machines(wheel, tmp_path).values()) == ["AArch64"]
+    assert list(elf_machines(wheel, tmp_path / "unpacked").values()) == ["AArch64"]
     assert "(tested," not in proc.stderr
     (log,) = (tmp_path / "logs").rglob(f"{ONLY}.log")
     assert (
@@ -140,7 +127,7 @@ def test_docker_cross_build_is_tested_in_the_target_image(tmp_path: Path) -> Non
     assert "(tested," in proc.stderr
     (wheel,) = (tmp_path / "out").glob("*.whl")
     assert wheel.name == "demo-0.1.0-cp311-cp311-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
-    assert list(elf_machines(wheel, tmp_path).values()) == ["AArch64"]
+    assert list(elf_machines(wheel, tmp_path / "unpacked").values()) == ["AArch64"]
     (log,) = (tmp_path / "logs").rglob(f"{ONLY}.log")
     text = log.read_text()
     assert "zig-cc" in text

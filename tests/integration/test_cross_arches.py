@@ -5,7 +5,6 @@ by zig for each arch, repaired here by auditwheel, and tested in the arch's test
 from __future__ import annotations
 
 import subprocess
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,10 +12,11 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.backends.engine import QEMU_NAMES, binfmt_registered
-from tests.integration.containers import IMAGES, image_env, manywheel_containers, run_manywheel
-from tests.integration.test_cross import elf_machines
+from tests.elf import elf_machines, extension_module, header_field, readelf
+from tests.integration.containers import IMAGES, image_env, manywheel_containers
 from tests.integration.test_zig import adder_project
 from tests.projects import make_c_project
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 # the wheel works, and the test ran on the target's CPU (QEMU's platform.machine())
@@ -44,26 +44,12 @@ def require_image(arch: str) -> None:
         )
 
 
-def readelf(flag: str, wheel: Path, tmp_path: Path) -> str:
-    """``readelf FLAG`` of the wheel's one extension module."""
-    with zipfile.ZipFile(wheel) as zf:
-        (name,) = [n for n in zf.namelist() if n.endswith(".so")]
-        path = zf.extract(name, tmp_path / "readelf")
-    return subprocess.run(
-        ["readelf", flag, path], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def header_field(header: str, field: str) -> str:
-    return next(ln.split(":", 1)[1].strip() for ln in header.splitlines() if f"{field}:" in ln)
-
-
 @pytest.mark.parametrize("arch", sorted(EXPECTED))
 def test_c_extension_cross_compiled_and_tested_under_qemu(arch: str, tmp_path: Path) -> None:
     require_image(arch)
     only = f"cp311-manylinux_{arch}"  # the test images have Debian's CPython 3.11
     project = make_c_project(tmp_path, manywheel_config=f'test-command = "{TEST_COMMAND}"\n')
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--toolchain", "zig",
         "--archs", arch, "--only", only, env=image_env("podman", tmp_path),
     )  # fmt: skip
@@ -73,9 +59,10 @@ def test_c_extension_cross_compiled_and_tested_under_qemu(arch: str, tmp_path: P
     tags = {str(t) for t in parse_wheel_filename(wheel.name)[3]}
     assert tags == {f"cp311-cp311-manylinux2014_{arch}", f"cp311-cp311-manylinux_2_17_{arch}"}
     machine, data, suffix = EXPECTED[arch]
-    (module,) = elf_machines(wheel, tmp_path).items()
+    (module,) = elf_machines(wheel, tmp_path / "unpacked").items()
     assert module == (f"demo{suffix}", machine)
-    assert data in header_field(readelf("-h", wheel, tmp_path), "Data")
+    header = readelf(extension_module(wheel, tmp_path / "unpacked"), "-h")
+    assert data in header_field(header, "Data")
     log = next((tmp_path / "logs").rglob(f"{only}.log")).read_text()
     assert "zig-cc" in log  # built on the host by zig
     assert f"linux_{arch}.whl" in log  # as built, before the repair
@@ -90,14 +77,14 @@ def test_armv7l_wheel_uses_the_armhf_baseline(tmp_path: Path) -> None:
     registers, no NEON. zig's default arm CPU has NEON and 32 registers; the wheel must not."""
     require_image("armv7l")
     project = make_c_project(tmp_path, extra_c="double scale(double x) { return x * 1.5; }\n")
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--toolchain", "zig",
         "--platform", "native", "--archs", "armv7l", "--only", "cp311-manylinux_armv7l",
         env=image_env("podman", tmp_path),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = (tmp_path / "out").glob("*.whl")
-    attributes = readelf("-A", wheel, tmp_path)
+    attributes = readelf(extension_module(wheel, tmp_path / "unpacked"), "-A")
     assert header_field(attributes, "Tag_CPU_arch") == "v7"
     assert header_field(attributes, "Tag_ABI_VFP_args") == "VFP registers"
     assert header_field(attributes, "Tag_FP_arch") == "VFPv3-D16"
@@ -114,7 +101,7 @@ def test_meson_big_endian_and_cmake_32_bit(tmp_path: Path) -> None:
     def build(arch: str) -> subprocess.CompletedProcess[str]:
         root = tmp_path / arch
         project = adder_project(root, builds[arch])
-        return run_manywheel(
+        return manywheel(
             "build", str(project), "-o", str(root / "out"), "--toolchain", "zig",
             "--archs", arch, "--only", f"cp311-manylinux_{arch}", env=image_env("podman", root),
         )  # fmt: skip
@@ -128,8 +115,9 @@ def test_meson_big_endian_and_cmake_32_bit(tmp_path: Path) -> None:
         (wheel,) = (root / "out").glob("*.whl")
         assert wheel.name == f"adder-1.0-cp311-cp311-manylinux2014_{arch}.manylinux_2_17_{arch}.whl"
         machine, _, suffix = EXPECTED[arch]
-        assert elf_machines(wheel, root) == {f"adder{suffix}": machine}
+        assert elf_machines(wheel, root / "unpacked") == {f"adder{suffix}": machine}
     log = next((tmp_path / "s390x" / "logs").rglob("cp311-manylinux_s390x.log")).read_text()
     assert "Cross files : " in log
     assert "Host machine cpu family: s390x" in log
-    assert "VFPv3-D16" in readelf("-A", next((tmp_path / "armv7l" / "out").glob("*.whl")), tmp_path)
+    armv7l = next((tmp_path / "armv7l" / "out").glob("*.whl"))
+    assert "VFPv3-D16" in readelf(extension_module(armv7l, tmp_path / "unpacked"), "-A")

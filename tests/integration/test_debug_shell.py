@@ -14,7 +14,7 @@ import pytest
 
 from tests.integration.containers import IMAGES, LABEL_ENV, manywheel_containers
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -96,6 +96,6 @@ def test_debug_shell_opens_in_the_failed_job(tmp_path: Path, platform: str) -> N
 
 def test_debug_shell_needs_a_terminal(tmp_path: Path) -> None:
     project = make_c_project(tmp_path)
-    proc = run_manywheel("build", str(project), "--debug-shell")
+    proc = manywheel("build", str(project), "--debug-shell")
     assert proc.returncode == 2
     assert "--debug-shell needs an interactive terminal" in proc.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -20,7 +20,7 @@ def test_concurrent_jobs_share_uv_cache_and_the_next_run_works_offline(tmp_path:
     project = make_c_project(tmp_path)
     env = image_env("podman", tmp_path, MANYWHEEL_BUILD=SELECT, MANYWHEEL_TEST_COMMAND="true")
     out = tmp_path / "wheelhouse"
-    cold = run_manywheel("build", str(project), "-o", str(out), "--jobs", "2", env=env)
+    cold = manywheel("build", str(project), "-o", str(out), "--jobs", "2", env=env)
     assert cold.returncode == 0, cold.stdout + cold.stderr
     assert len(list(out.glob("*.whl"))) == 2
     (uv_cache,) = (tmp_path / "uv").iterdir()  # one per image ID, on the host
@@ -30,7 +30,7 @@ def test_concurrent_jobs_share_uv_cache_and_the_next_run_works_offline(tmp_path:
     # uv forbidden to reach any index: setuptools can only come from the kept cache
     # (UV_OFFLINE is forwarded, so it changes the wheel cache key: both jobs build again)
     again = tmp_path / "wheelhouse-offline"
-    offline = run_manywheel("build", str(project), "-o", str(again), env={**env, "UV_OFFLINE": "1"})
+    offline = manywheel("build", str(project), "-o", str(again), env={**env, "UV_OFFLINE": "1"})
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert "from cache" not in offline.stdout
     assert len(list(again.glob("*.whl"))) == 2

@@ -3,6 +3,9 @@ container (podman here; docker runs the same ContainerExecutor code)."""
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +16,7 @@ from manywheel.planning.plan import GroupSpec
 from manywheel.planning.project import load_project
 from tests.integration.containers import IMAGES, LABEL_ENV
 from tests.projects import make_c_project
+from tests.running import command_lines
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +101,45 @@ def test_credentials_reach_commands_only_when_named(
         cwd=None,
     )
     assert shown == "[] [passed-5b7]"
+
+
+def test_a_secret_is_on_no_command_line_and_its_log_line_is_masked_while_running(
+    executor: GroupExecutor, tmp_path: Path
+) -> None:
+    """While a command that was given a secret runs, no process on the machine (``ps``) shows
+    the value, and its log already holds the line it printed, masked."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    done = f"/tmp/contract-done-{uuid.uuid4().hex[:8]}"  # in the executor's own filesystem
+    waits = f"i=0; while [ ! -e {done} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    log = tmp_path / "running"
+    log.write_text("")
+    codes: list[int] = []
+
+    def run() -> None:
+        codes.append(
+            executor.run(
+                ["sh", "-c", f'echo "value=$CONTRACT_TOKEN"; {waits}'],
+                cwd=None,
+                env={"CONTRACT_TOKEN": secret},
+                log=log,
+                mask=lambda text: text.replace(secret, "****"),
+            )
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30  # the command waits up to 60 s
+        while "value=" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert thread.is_alive()  # what follows is seen while the command runs
+        assert log.read_text().strip() == "value=****"
+        assert [line for line in command_lines() if secret in line] == []
+    finally:
+        output(executor, tmp_path, ["touch", done], cwd=None)
+        thread.join(60)
+    assert codes == [0]
+    assert secret not in log.read_text()
 
 
 def test_list_put_and_copy_out(executor: GroupExecutor, tmp_path: Path) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -22,10 +21,6 @@ MEMFD = """
 #include <sys/mman.h>
 int demo_memfd(void) { return memfd_create("demo", 0); }
 """
-
-
-def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_manywheel(*args)
 
 
 def unrepaired_wheel(tmp_path: Path, extra_c: str, libraries: tuple[str, ...] = ()) -> Path:

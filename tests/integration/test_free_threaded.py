@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_native_build import manywheel
 from tests.projects import make_c_project
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from tests.integration.test_native_build import auditwheel_show, manywheel
+from tests.elf import auditwheel_show
 from tests.projects import make_c_project
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ import pytest
 from manywheel.config.identifiers import Identifier
 from manywheel.planning.image_table import python_versions
 from tests.projects import real_sdist
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +85,7 @@ def test_migrated_config_plans_what_cibuildwheel_would(requirement: str, tmp_pat
     reference = cibuildwheel_plan(original)
     assert reference
 
-    proc = run_manywheel("migrate", str(original))
+    proc = manywheel("migrate", str(original))
     assert proc.returncode == 0, proc.stderr
     migrated = tmp_path / "migrated" / original.name
     migrated.mkdir(parents=True)
@@ -99,6 +99,6 @@ def test_migrated_config_plans_what_cibuildwheel_would(requirement: str, tmp_pat
     )
     shutil.copy(original / "setup.py", migrated / "setup.py")
 
-    plan = run_manywheel("plan", str(migrated), "--platform", "docker")
+    plan = manywheel("plan", str(migrated), "--platform", "docker")
     assert plan.returncode == 0, plan.stderr
     assert set(plan.stdout.split()) == reference

@@ -4,24 +4,16 @@ builds, repairs to musllinux_1_2 and tests, and the extension modules need musl,
 
 from __future__ import annotations
 
-import io
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
-from elftools.elf.dynamic import DynamicSection
-from elftools.elf.elffile import ELFFile
 from packaging.utils import parse_wheel_filename
 
-from tests.integration.containers import (
-    ENGINES,
-    MUSL_IMAGE,
-    image_env,
-    manywheel_containers,
-    run_manywheel,
-)
+from tests.elf import needed, shared_objects
+from tests.integration.containers import ENGINES, MUSL_IMAGE, image_env, manywheel_containers
 from tests.projects import make_c_project, real_sdist
+from tests.running import manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -41,20 +33,6 @@ def _image_pythons(engine: str) -> list[str]:
     return sorted(entry.split("-")[0] for entry in proc.stdout.split())
 
 
-def _needed(wheel: Path) -> dict[str, list[str]]:
-    """DT_NEEDED of every shared object in the wheel, by member name."""
-    out: dict[str, list[str]] = {}
-    with zipfile.ZipFile(wheel) as zf:
-        for name in zf.namelist():
-            if ".so" not in name:
-                continue
-            elf = ELFFile(io.BytesIO(zf.read(name)))
-            dynamic = elf.get_section_by_name(".dynamic")
-            assert isinstance(dynamic, DynamicSection), name
-            out[name] = [t.needed for t in dynamic.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
-    return out
-
-
 def _build(engine: str, source: Path, tmp_path: Path, test_command: str) -> dict[str, Path]:
     out = tmp_path / "wheelhouse"
     env = image_env(
@@ -64,7 +42,7 @@ def _build(engine: str, source: Path, tmp_path: Path, test_command: str) -> dict
         MANYWHEEL_BUILD="cp*-musllinux_x86_64",
         MANYWHEEL_TEST_COMMAND=test_command,
     )
-    proc = run_manywheel("build", str(source), "-o", str(out), env=env)
+    proc = manywheel("build", str(source), "-o", str(out), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "tested" in proc.stderr
     assert manywheel_containers(engine) == []
@@ -76,10 +54,11 @@ def _build(engine: str, source: Path, tmp_path: Path, test_command: str) -> dict
     return wheels
 
 
-def _assert_linked_against_musl(wheel: Path) -> None:
-    needed = _needed(wheel)
-    assert needed, f"{wheel.name} holds no extension module"
-    for member, libs in needed.items():
+def _assert_linked_against_musl(wheel: Path, tmp_path: Path) -> None:
+    objects = shared_objects(wheel, tmp_path / "unpacked" / wheel.name)
+    assert objects, f"{wheel.name} holds no extension module"
+    for member, path in objects.items():
+        libs = needed(path)
         assert "libc.musl-x86_64.so.1" in libs, (member, libs)  # musl's, as on Alpine
         assert "libc.so.6" not in libs, (member, libs)  # glibc's
 
@@ -92,7 +71,7 @@ def test_c_extension_for_every_musl_cpython(engine: str, tmp_path: Path) -> None
     assert sorted(wheels) == _image_pythons(engine)
     assert len(wheels) >= 2
     for wheel in wheels.values():
-        _assert_linked_against_musl(wheel)
+        _assert_linked_against_musl(wheel, tmp_path)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -105,7 +84,7 @@ def test_real_sdist_for_every_musl_cpython(engine: str, tmp_path: Path) -> None:
     wheels = _build(engine, sdist, tmp_path, test)
     assert sorted(wheels) == _image_pythons(engine)
     for wheel in wheels.values():
-        _assert_linked_against_musl(wheel)
+        _assert_linked_against_musl(wheel, tmp_path)
 
 
 def test_system_packages_in_a_musl_image_try_apk_only(tmp_path: Path) -> None:
@@ -119,7 +98,7 @@ def test_system_packages_in_a_musl_image_try_apk_only(tmp_path: Path) -> None:
         MANYWHEEL_BUILD="cp*-musllinux_x86_64",
         MANYWHEEL_SYSTEM_PACKAGES="libffi",
     )
-    proc = run_manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "system-packages: no package manager found (tried apk)" in output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -13,9 +12,10 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.planning.interpreters import discover
+from tests.elf import auditwheel_show
 from tests.integration.containers import tree_digest
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -26,25 +26,6 @@ HOST_PYTHONS = {
     and not i.identifier.free_threaded
     and not i.identifier.is_pypy
 }
-
-
-def manywheel(
-    *args: str, tmpdir: Path | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **env}
-    if tmpdir is not None:
-        full_env["TMPDIR"] = str(tmpdir)
-    return run_manywheel(*args, env=full_env)
-
-
-def auditwheel_show(wheel: Path) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "auditwheel", "show", str(wheel)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return " ".join(proc.stdout.split())
 
 
 def check_in_fresh_venv(python: str, wheel: Path, code: str, where: Path) -> None:
@@ -70,7 +51,9 @@ def test_every_host_cpython_builds_repairs_and_tests(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     report = tmp_path / "report.json"
-    proc = manywheel("build", str(project), "-o", str(out), "--report", str(report), tmpdir=scratch)
+    proc = manywheel(
+        "build", str(project), "-o", str(out), "--report", str(report), TMPDIR=str(scratch)
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     wheels = {next(iter(parse_wheel_filename(w.name)[3])).interpreter: w for w in out.glob("*.whl")}
     assert set(wheels) == set(HOST_PYTHONS)

@@ -18,7 +18,7 @@ import pytest
 from passlib.apache import HtpasswdFile
 
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -76,23 +76,8 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dists")
     project = tmp_path_factory.mktemp("src") / "spam"
     shutil.copytree(EXAMPLE, project)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "manywheel",
-            "build",
-            str(project),
-            "-o",
-            str(out),
-            "-q",
-            "--sdist",
-            "--only",
-            "cp311-manylinux_x86_64",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = manywheel(
+        "build", str(project), "-o", str(out), "-q", "--sdist", "--only", "cp311-manylinux_x86_64"
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(p.suffix for p in out.iterdir()) == [".gz", ".whl"]
@@ -102,14 +87,7 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def publish(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("MANYWHEEL_", "TWINE_"))}
     full.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "manywheel", "publish", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return manywheel("publish", *args, env=full)
 
 
 def _no_secret(proc: subprocess.CompletedProcess[str]) -> None:
@@ -252,7 +230,7 @@ def test_publish_uploads_nothing_when_check_rejects_a_file(
     url, packages = index
     project = make_c_project(tmp_path, "tampered")
     out = tmp_path / "dist"
-    build = run_manywheel(
+    build = manywheel(
         *("build", str(project), "-o", str(out), "-q", "--sdist"),
         *("--only", "cp311-manylinux_x86_64"),
     )

@@ -19,7 +19,7 @@ from packaging.utils import parse_wheel_filename
 
 from manywheel.planning.interpreters import discover
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def import_in_fresh_venv(python: str, wheel: Path, code: str, where: Path) -> st
 def build(
     project: Path, out: Path, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(out), *extra, env={**os.environ, **(env or {})}
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -82,19 +82,19 @@ def the_wheel(out: Path) -> Path:
 
 def test_plan_names_the_pypy_found_on_path(tmp_path: Path, pypy: str) -> None:
     project = make_c_project(tmp_path, manywheel_config=CONFIG)
-    proc = run_manywheel("plan", str(project), "--json")
+    proc = manywheel("plan", str(project), "--json")
     assert proc.returncode == 0, proc.stderr
     (job,) = json.loads(proc.stdout)["jobs"]
     assert job["identifier"] == "pp39-manylinux_x86_64"
     assert job["python"] == pypy
     assert job["python_version"].startswith("3.9.")
     # PyPy is opt-in: the default plan has none, and pp39 alone says which group it needs
-    default = run_manywheel("plan", str(make_c_project(tmp_path / "default")))
+    default = manywheel("plan", str(make_c_project(tmp_path / "default")))
     assert "pp39" not in default.stdout
     only_pypy = make_c_project(
         tmp_path / "eol", manywheel_config='enable = ["pypy"]\nbuild = "pp39-*"\n'
     )
-    refused = run_manywheel("plan", str(only_pypy))
+    refused = manywheel("plan", str(only_pypy))
     assert refused.returncode == 3
     assert 'pp39-manylinux_x86_64 needs enable = ["pypy-eol"]' in refused.stderr
 
@@ -128,7 +128,7 @@ def test_a_c_extension_builds_repairs_and_tests_on_pypy(tmp_path: Path, pypy: st
         pypy, wheel, "import demo, sys; print(demo.answer(), sys.implementation.name)", tmp_path
     )
     assert shown.split() == ["42", "pypy"]
-    explained = run_manywheel("explain", str(wheel))
+    explained = manywheel("explain", str(wheel))
     assert "  for: PyPy 3.9 (pp39-pypy39_pp73)" in explained.stdout
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -14,13 +13,9 @@ import jsonschema
 import pytest
 
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
-
-
-def manywheel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run_manywheel(*args, env=env)
 
 
 def test_report_validates_and_step_summary_is_written(tmp_path: Path) -> None:

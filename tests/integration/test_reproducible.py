@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.containers import ENGINES, image_env, manywheel_containers
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ def _build_twice(project: Path, tmp_path: Path, env: dict[str, str], only: str) 
     wheels = []
     for run in ("first", "second"):
         out = tmp_path / run
-        proc = run_manywheel(
+        proc = manywheel(
             *("build", str(project), "-o", str(out), "--no-cache", "-q", "--only", only),
             *("--report", str(tmp_path / f"{run}.json")),
             env=env,
@@ -90,7 +90,7 @@ def test_the_users_source_date_epoch_wins_and_is_part_of_the_cache_key(tmp_path:
     documents, dates = [], []
     for run, epoch in (("a", "1600000000"), ("b", "1600000000"), ("c", "1700000000")):
         report = tmp_path / f"{run}.json"
-        proc = run_manywheel(
+        proc = manywheel(
             *("build", str(project), "-o", str(tmp_path / run), "-q", "--only", HOST),
             *("--report", str(report)),
             env={**os.environ, "SOURCE_DATE_EPOCH": epoch},
@@ -122,7 +122,7 @@ def test_a_broken_wheel_fails_the_job_in_step_check(tmp_path: Path) -> None:
     out = tmp_path / "out"
     report = tmp_path / "report.json"
     env = {**os.environ, "MANYWHEEL_REPAIR_WHEEL_COMMAND": TAMPER}
-    proc = run_manywheel(
+    proc = manywheel(
         *("build", str(project), "-o", str(out), "--only", HOST, "--report", str(report)),
         env=env,
     )

@@ -14,7 +14,7 @@ import pytest
 
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ def test_native_wheel_linking_libffi_lists_it_with_its_version(tmp_path: Path) -
     project = make_c_project(tmp_path / "src", "ffidemo", extra_c=FFI_C, libraries=("ffi",))
     out, report = tmp_path / "out", tmp_path / "report.json"
     env = {**os.environ, "MANYWHEEL_TEST_COMMAND": 'python -c "import ffidemo"'}
-    proc = run_manywheel(
+    proc = manywheel(
         *("build", str(project), "-o", str(out), "--only", HOST, "--report", str(report)),
         env=env,
     )
@@ -61,10 +61,10 @@ def test_native_wheel_linking_libffi_lists_it_with_its_version(tmp_path: Path) -
     assert job["vendored"][0]["purl"].startswith("pkg:deb/debian/libffi8@")
     assert "libffi8" in proc.stdout  # the summary table's "vendored" column
 
-    explained = run_manywheel("explain", str(wheel), env=env)
+    explained = manywheel("explain", str(wheel), env=env)
     assert explained.returncode == 0, explained.stderr
     assert f"vendored libraries (from its SBOM): libffi8 {version}" in explained.stdout
-    as_json = json.loads(run_manywheel("explain", str(wheel), "--json", env=env).stdout)
+    as_json = json.loads(manywheel("explain", str(wheel), "--json", env=env).stdout)
     assert as_json["vendored"][0]["name"] == "libffi8"
 
 
@@ -79,7 +79,7 @@ def test_podman_wheel_with_libffi_lists_it_with_its_version(tmp_path: Path) -> N
         MANYWHEEL_SYSTEM_PACKAGES="libffi",
         MANYWHEEL_TEST_COMMAND='python -c "import ffidemo"',
     )
-    proc = run_manywheel("build", str(project), "-o", str(out), "--report", str(report), env=env)
+    proc = manywheel("build", str(project), "-o", str(out), "--report", str(report), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
     assert _sbom_of(wheel)["bomFormat"] == "CycloneDX"

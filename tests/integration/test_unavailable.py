@@ -16,7 +16,7 @@ from manywheel.config.identifiers import PYTHON_VERSIONS
 from manywheel.planning.interpreters import discover
 from tests.integration.containers import IMAGES, image_env
 from tests.projects import make_c_project
-from tests.running import run_manywheel
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -32,18 +32,18 @@ ENV = {**os.environ, "MANYWHEEL_BUILD": f"cp3{PRESENT[1]}-* cp3{MISSING[1]}-*"}
 
 def test_plan_names_the_missing_cpython_and_why(tmp_path: Path) -> None:
     project = make_c_project(tmp_path)
-    proc = run_manywheel("plan", str(project), env=ENV)
+    proc = manywheel("plan", str(project), env=ENV)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [PRESENT_ID]  # stdout stays one identifier a line
     assert f"note: selected but not built: {MISSING_ID}: {WHY}\n" in proc.stderr
-    as_json = run_manywheel("plan", str(project), "--json", env=ENV)
+    as_json = manywheel("plan", str(project), "--json", env=ENV)
     unavailable = json.loads(as_json.stdout)["unavailable"]
     assert unavailable == [{"identifier": MISSING_ID, "reason": WHY}]
 
 
 def test_a_default_selection_names_nothing(tmp_path: Path) -> None:
     """'*' selects every CPython manywheel knows: a host without some is no news."""
-    proc = run_manywheel("plan", str(make_c_project(tmp_path)))
+    proc = manywheel("plan", str(make_c_project(tmp_path)))
     assert proc.returncode == 0, proc.stderr
     assert "not built" not in proc.stderr
 
@@ -51,7 +51,7 @@ def test_a_default_selection_names_nothing(tmp_path: Path) -> None:
 def test_build_says_it_first_and_the_report_records_it(tmp_path: Path) -> None:
     project = make_c_project(tmp_path)
     report = tmp_path / "report.json"
-    proc = run_manywheel(
+    proc = manywheel(
         "build", str(project), "-o", str(tmp_path / "out"), "--report", str(report), env=ENV
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -71,7 +71,7 @@ def test_a_version_the_custom_image_lacks_is_named_with_the_image(tmp_path: Path
     the image, instead of vanishing from the plan (podman really lists /opt/python)."""
     image = IMAGES["i686"]
     env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp311-manylinux_i686 cp313-manylinux_i686")
-    proc = run_manywheel("plan", str(make_c_project(tmp_path)), "--archs", "i686", env=env)
+    proc = manywheel("plan", str(make_c_project(tmp_path)), "--archs", "i686", env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["cp311-manylinux_i686"]
     assert (

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import textwrap
 import zipfile
 from pathlib import Path
@@ -16,7 +15,8 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.planning.interpreters import discover, host_arch
-from tests.running import run_manywheel
+from tests.elf import auditwheel_show, extension_module, glibc_versions, needed
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -73,42 +73,14 @@ def cython_project(root: Path) -> Path:
     return project
 
 
-def manywheel(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_manywheel(*args)
-
-
-def auditwheel_policy(wheel: Path) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "auditwheel", "show", str(wheel)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return " ".join(out.split())
-
-
 def auditwheel_glibc(wheel: Path) -> tuple[int, int]:
     """The glibc of the policy `auditwheel show` says the wheel is consistent with."""
-    said = auditwheel_policy(wheel)
+    said = auditwheel_show(wheel)
     match = re.search(
         r'consistent with the following platform tag: "manylinux_(\d+)_(\d+)_x86_64"', said
     )
     assert match, said
     return int(match[1]), int(match[2])
-
-
-def glibc_versions(wheel: Path, tmp: Path) -> set[str]:
-    """The GLIBC_x.y symbol versions the wheel's extension modules ask for."""
-    target = tmp / f"x-{wheel.name}"
-    with zipfile.ZipFile(wheel) as zf:
-        zf.extractall(target)
-    found: set[str] = set()
-    for so in target.rglob("*.so"):
-        out = subprocess.run(
-            ["objdump", "-T", str(so)], capture_output=True, text=True, check=True
-        ).stdout
-        found |= {w.strip("()") for w in out.split() if w.strip("()").startswith("GLIBC_2.")}
-    return found
 
 
 def _older(version: str, limit: tuple[int, int]) -> bool:
@@ -204,23 +176,10 @@ def test_real_sdists(name: str, sdists: Path, tmp_path: Path) -> None:
     }
     sdist = next(sdists.glob(f"{name}-*.tar.gz"))
     out = tmp_path / name
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "manywheel",
-            "build",
-            str(sdist),
-            "-o",
-            str(out),
-            "--toolchain",
-            "zig",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "MANYWHEEL_TEST_COMMAND": checks[name]},
-    )
+    proc = manywheel(
+        "build", str(sdist), "-o", str(out), "--toolchain", "zig",
+        MANYWHEEL_TEST_COMMAND=checks[name],
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     wheels = sorted(out.glob("*.whl"))
     assert len(wheels) >= 5
@@ -240,7 +199,7 @@ def test_zig_with_containers_is_for_foreign_arches(tmp_path: Path) -> None:
         f"({host_arch()}) is selected. Use --platform native --toolchain zig to build for it "
         "without a container, or add foreign arches (--archs aarch64)."
     ) in proc.stderr
-    bad = run_manywheel(
+    bad = manywheel(
         "build",
         str(project),
         "--toolchain",
@@ -255,7 +214,7 @@ def test_zig_refuses_musllinux_with_the_way_out(tmp_path: Path) -> None:
     project = cython_project(tmp_path)
     selection = {"MANYWHEEL_BUILD": "cp3*-manylinux_x86_64 cp3*-musllinux_x86_64"}
     env = {**os.environ, **selection}
-    proc = run_manywheel("build", str(project), "--toolchain", "zig", env=env)
+    proc = manywheel("build", str(project), "--toolchain", "zig", env=env)
     assert proc.returncode == 2
     assert proc.stderr.startswith(
         "manywheel: error: MANYWHEEL_BUILD: 'cp3*-musllinux_x86_64' selects musllinux wheels, "
@@ -323,16 +282,11 @@ def test_cpp_extension_links_libcxx_statically(tmp_path: Path) -> None:
     (wheel,) = out.glob("*.whl")
     assert "manylinux2014_x86_64" in wheel.name
     assert auditwheel_glibc(wheel) <= (2, 17)
-    extracted = tmp_path / "x"
     with zipfile.ZipFile(wheel) as zf:
-        zf.extractall(extracted)
         assert not any(".libs/" in n for n in zf.namelist())  # nothing vendored
-    (so,) = extracted.glob("cppdemo*.so")
-    needed = subprocess.run(
-        ["objdump", "-p", str(so)], capture_output=True, text=True, check=True
-    ).stdout
-    assert "libstdc++" not in needed
-    assert "libc++" not in needed  # libc++ is linked in statically
+    libraries = needed(extension_module(wheel, tmp_path / "x"))
+    assert "libc.so.6" in libraries  # read for real: a C++ module links the C library
+    assert [lib for lib in libraries if "c++" in lib] == []  # libc++ is linked in statically
 
 
 # what Debian's, Ubuntu's and Fedora's packaging put in CFLAGS/LDFLAGS; zig rejects several

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from tests.integration.containers import LABEL_ENV, tree_digest
-from tests.running import run_manywheel, start_manywheel
+from tests.running import manywheel, start_manywheel
 
 __all__ = ["Run", "leftovers", "tree_digest"]
 
@@ -22,7 +22,7 @@ class Run:
         self.env = {**os.environ, "TMPDIR": str(self.tmp), **LABEL_ENV, **env}
 
     def __call__(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return run_manywheel(*args, env=self.env, timeout=timeout)
+        return manywheel(*args, env=self.env, timeout=timeout)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return start_manywheel(*args, env=self.env)
@@ -36,10 +36,3 @@ def leftovers(run: Run) -> list[str]:
             str(p) for p in run.out.iterdir() if p.name.startswith(".") or p.suffix == ".part"
         ]
     return found
-
-
-def one_paragraph_error(stderr: str) -> str:
-    assert "Traceback" not in stderr, stderr
-    lines = [ln for ln in stderr.splitlines() if ln.startswith("manywheel: error:")]
-    assert len(lines) == 1, stderr
-    return lines[0]

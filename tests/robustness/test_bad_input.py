@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.projects import make_c_project
-from tests.robustness.helpers import Run, leftovers, one_paragraph_error, tree_digest
+from tests.robustness.helpers import Run, leftovers, tree_digest
+from tests.running import error_line
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +72,7 @@ def test_bad_configuration(tmp_path: Path, config: str, code: int, expected: str
     run = Run(tmp_path)
     proc = run("build", str(project), "-o", str(run.out))
     assert proc.returncode == code, proc.stderr
-    assert expected in one_paragraph_error(proc.stderr)
+    assert expected in error_line(proc.stderr)
     assert tree_digest(project) == before
     assert leftovers(run) == []
 
@@ -80,7 +81,7 @@ def test_requires_python_excluding_everything(tmp_path: Path) -> None:
     project = make_c_project(tmp_path, requires_python=">=3.99")
     proc = Run(tmp_path)("build", str(project))
     assert proc.returncode == 3
-    assert "requires-python = '>=3.99' (from the project)" in one_paragraph_error(proc.stderr)
+    assert "requires-python = '>=3.99' (from the project)" in error_line(proc.stderr)
 
 
 @pytest.mark.parametrize(
@@ -105,22 +106,22 @@ def test_bad_environment(tmp_path: Path, env: dict[str, str], expected: str) -> 
     project = make_c_project(tmp_path)
     proc = Run(tmp_path, **env)("build", str(project))
     assert proc.returncode == 2
-    assert expected in one_paragraph_error(proc.stderr)
+    assert expected in error_line(proc.stderr)
 
 
 def test_bad_paths(tmp_path: Path) -> None:
     run = Run(tmp_path)
     file = tmp_path / "notes.txt"
     file.write_text("hello")
-    assert "is a file but not an sdist" in one_paragraph_error(run("build", str(file)).stderr)
+    assert "is a file but not an sdist" in error_line(run("build", str(file)).stderr)
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "is not a Python project" in one_paragraph_error(run("build", str(empty)).stderr)
+    assert "is not a Python project" in error_line(run("build", str(empty)).stderr)
     corrupt = tmp_path / "demo-1.0.tar.gz"
     corrupt.write_bytes(b"\x1f\x8b\x08 definitely not gzip")
     proc = run("build", str(corrupt))
     assert proc.returncode == 2
-    assert "is not a readable sdist" in one_paragraph_error(proc.stderr)
+    assert "is not a readable sdist" in error_line(proc.stderr)
     evil = tmp_path / "evil-1.0.tar.gz"
     with tarfile.open(evil, "w:gz") as tf:
         info = tarfile.TarInfo("evil-1.0/pyproject.toml")
@@ -129,7 +130,7 @@ def test_bad_paths(tmp_path: Path) -> None:
         tf.addfile(link)
     proc = run("build", str(evil))
     assert proc.returncode == 2
-    assert "contains the unsafe path" in one_paragraph_error(proc.stderr)
+    assert "contains the unsafe path" in error_line(proc.stderr)
     assert not (tmp_path / "escape").exists()
     assert leftovers(run) == []
 
@@ -141,7 +142,7 @@ def test_unusable_output_dirs(tmp_path: Path) -> None:
     blocker.write_text("x")
     proc = run("build", str(project), "-o", str(blocker / "wheelhouse"))
     assert proc.returncode == 2
-    assert "cannot be created" in one_paragraph_error(proc.stderr)
+    assert "cannot be created" in error_line(proc.stderr)
     # an output dir inside the source tree is allowed, and never copied into the builds
     inside = project / "wheelhouse"
     proc = run("build", str(project), "-o", str(inside), "--only", "cp312-manylinux_x86_64")
@@ -157,4 +158,4 @@ def test_bad_flags(tmp_path: Path) -> None:
     assert "invalid choice: 'vm'" in proc.stderr
     proc = run("build", str(project), "--shard", "0/2")
     assert proc.returncode == 2
-    assert "'0/2' is not a shard" in one_paragraph_error(proc.stderr)
+    assert "'0/2' is not a shard" in error_line(proc.stderr)

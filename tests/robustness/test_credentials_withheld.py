@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.containers import image_env, manywheel_containers, run_manywheel
+from tests.integration.containers import image_env, manywheel_containers
 from tests.robustness.helpers import Run
+from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
 
@@ -174,7 +175,7 @@ def test_credentials_never_reach_build_code_in_a_container(tmp_path: Path) -> No
         """,
     )
     out = tmp_path / "wheelhouse"
-    proc = run_manywheel(*build_args(project, out, report), env=env)
+    proc = manywheel(*build_args(project, out, report), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     everything = written(proc.stdout, proc.stderr, tmp_path / "logs", report)
     assert CANARY["LEAK_CANARY"][::-1] in everything

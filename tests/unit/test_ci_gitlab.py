@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import id as oidc
@@ -14,20 +12,12 @@ from packaging.requirements import Requirement
 from manywheel import __version__
 from manywheel.ci import WorkflowOptions
 from manywheel.ci.gitlab import pipeline
+from tests.credentials import fake_jwt
 
 
 def generate(publish: str) -> dict[str, Any]:
     options = WorkflowOptions(("x86_64", "aarch64"), 2, publish)  # type: ignore[arg-type]
     return dict(yaml.safe_load(pipeline(options)))
-
-
-def fake_jwt(claims: dict[str, str]) -> str:
-    """A token shaped like the one GitLab puts in the variable (unsigned: `id` only parses it)."""
-
-    def part(data: dict[str, str]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
 def test_trusted_publishing_asks_gitlab_for_an_id_token_for_pypi() -> None:

@@ -120,7 +120,17 @@ def test_unknown_environment_variable_suggests_the_closest() -> None:
 
 
 def test_credentials_variables_are_not_options() -> None:
-    resolver(env={"MANYWHEEL_PASSWORD": "secret", "MANYWHEEL_USERNAME": "me"})
+    """MANYWHEEL_USERNAME/PASSWORD/TOKEN are read by publish: not refused as unknown options,
+    and no option takes their values (the resolved options go into plans and reports)."""
+    credentials = {
+        "MANYWHEEL_USERNAME": "u5er-name",
+        "MANYWHEEL_PASSWORD": "pw-s3cret",
+        "MANYWHEEL_TOKEN": "pypi-t0ken",
+    }
+    r = resolver(env=credentials)
+    assert r.sources.env_values == {}
+    assert r.run == resolver().run
+    assert not any(value in repr(r.run) for value in credentials.values())
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from manywheel.config.identifiers import Identifier
+from manywheel.config.identifiers import Identifier, universe
 from manywheel.config.selectors import BuildSelection, Selector, expand_braces
 from manywheel.errors import ConfigError
 
@@ -104,4 +106,14 @@ def test_prereleases_are_opt_in() -> None:
 
 
 def test_selectors_know_the_newest_versions() -> None:
-    Selector("cp315-* cp316t-*", "skip").validate()  # not "matches no build identifier"
+    """cp315 (final) and cp316 (pre-release) are identifiers a pattern may name; the minor
+    version after the newest known one is refused like any typo."""
+    known = Selector("cp315-* cp316t-*", "skip")
+    known.validate()  # raises ConfigError for a pattern that matches no identifier
+    assert known.matches("cp315-manylinux_x86_64")
+    assert known.matches("cp316t-musllinux_aarch64")
+    newest = max(i.version for i in universe())
+    assert newest >= (3, 16)
+    unknown = f"cp3{newest[1] + 1}-*"
+    with pytest.raises(ConfigError, match=f"'{re.escape(unknown)}' matches no build identifier"):
+        Selector(unknown, "skip").validate()
