@@ -62,3 +62,22 @@ def test_pinned_candidates_use_manylinux_layout() -> None:
     # as cibuildwheel 4: the 2026 images' default set has no 3.8 and no 3.13t
     assert "cp38-manylinux_x86_64" not in cands
     assert "cp313t-manylinux_x86_64" not in cands
+
+
+def test_pinned_manylinux_images_offer_pypy_as_cibuildwheel_lists_it() -> None:
+    for arch in ("x86_64", "i686", "aarch64"):
+        choice = resolve_image("", "manylinux", arch, "x")
+        cands = {str(c.identifier): c for c in _pinned_candidates("manylinux", arch, choice)}
+        pypy = sorted(name for name in cands if name.startswith("pp"))
+        assert pypy == [
+            f"pp310-manylinux_{arch}",
+            f"pp311-manylinux_{arch}",
+            f"pp39-manylinux_{arch}",
+        ]
+        pp311 = cands[f"pp311-manylinux_{arch}"]
+        assert pp311.python == "/opt/python/pp311-pypy311_pp73/bin/python"
+        assert pp311.abi == "pypy311_pp73"
+    # the musllinux images and the other arches' manylinux images have no PyPy
+    for kind, arch in (("musllinux", "x86_64"), ("manylinux", "ppc64le")):
+        choice = resolve_image("", kind, arch, "x")
+        assert not [c for c in _pinned_candidates(kind, arch, choice) if c.identifier.is_pypy]

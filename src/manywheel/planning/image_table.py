@@ -68,3 +68,9 @@ def resolve_image(value: str, kind: str, arch: str, source: str) -> ImageChoice:
 def python_versions(policy: str | None) -> list[str]:
     pythons: dict[str, list[str]] = table()["pythons"]
     return pythons.get(policy or "", pythons["default"])
+
+
+def pypy_versions(kind: str, arch: str) -> list[str]:
+    """The PyPy versions ("3.11") a pinned pypa image of this kind and arch has."""
+    pypy: dict[str, list[str]] = table()["pypy"]
+    return list(pypy["versions"]) if kind == "manylinux" and arch in pypy["archs"] else []

@@ -10,7 +10,12 @@ from manywheel.config.identifiers import PLATFORM_KINDS, Identifier, universe
 from manywheel.config.model import Options
 from manywheel.config.selectors import Selector
 from manywheel.errors import ConfigError
-from manywheel.planning.image_table import ImageChoice, python_versions, resolve_image
+from manywheel.planning.image_table import (
+    ImageChoice,
+    pypy_versions,
+    python_versions,
+    resolve_image,
+)
 from manywheel.planning.in_container import detect
 from manywheel.planning.interpreters import discover, host_arch, host_platform_kind, probe
 from manywheel.planning.plan import Candidate, Source, resolve_archs
@@ -37,7 +42,8 @@ def native_candidates(run: Options, environ: Mapping[str, str]) -> list[Candidat
 
 
 def pinned_candidates(kind: str, arch: str, image: ImageChoice) -> list[Candidate]:
-    """A pinned pypa image: the Python versions the table records for its policy."""
+    """A pinned pypa image: the CPython versions the table records for its policy, and the
+    PyPy versions of its kind and arch."""
     out = []
     for version in python_versions(image.policy):
         free = version.endswith("t")
@@ -46,6 +52,12 @@ def pinned_candidates(kind: str, arch: str, image: ImageChoice) -> list[Candidat
         tag = f"cp{major}{minor}"
         python = f"/opt/python/{tag}-{tag}{'t' if free else ''}/bin/python"
         out.append(Candidate(ident, f"{major}.{minor}.99", python, image.reference))
+    for version in pypy_versions(kind, arch):
+        major, minor = (int(x) for x in version.split("."))
+        ident = Identifier((major, minor), False, kind, arch, "pp")  # type: ignore[arg-type]
+        abi = f"pypy{major}{minor}_pp73"
+        python = f"/opt/python/pp{major}{minor}-{abi}/bin/python"
+        out.append(Candidate(ident, f"{major}.{minor}.99", python, image.reference, abi))
     return out
 
 
