@@ -89,6 +89,8 @@ class FakeExecutor:
     # True: CPythons older than abi3_from build ordinary wheels (py_limited_api set only from
     # that version on, as nanobind projects do)
     abi3_gated: bool = False
+    # "cp38-cp38": every build writes wheels with these tags (a project that mis-tags its wheels)
+    fixed_tags: str | None = None
     # host libraries the repair grafts, named as auditwheel names them (<name>-<sha256[:8]>.<ext>)
     grafts: tuple[Path, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -164,6 +166,7 @@ class FakeExecutor:
             tag = re.search(r"cp3\d+t?", str(out))
             python = tag[0] if tag else "cp312"
             tags = f"{self.abi3_from}-abi3" if self._abi3_for(python) else f"{python}-{python}"
+            tags = self.fixed_tags or tags
             name = f"demo-0.1.0-{tags}-linux_{self.group.arch}.whl"
             self.files[out / name] = wheel_bytes(name, call.env.get("CFLAGS", ""))
         repair = re.search(r"auditwheel repair -w (\S+) (\S+)", call.text)
