@@ -167,9 +167,16 @@ fn answer() -> usize {{
     42
 }}
 
+/// Whether rustc was given `--cfg manywheel_flag` (RUSTFLAGS reached the build).
+#[pyfunction]
+fn flagged() -> bool {{
+    cfg!(manywheel_flag)
+}}
+
 #[pymodule]
 fn {name}(_py: Python, m: &PyModule) -> PyResult<()> {{
     m.add_function(wrap_pyfunction!(answer, m)?)?;
+    m.add_function(wrap_pyfunction!(flagged, m)?)?;
     Ok(())
 }}
 """
@@ -211,12 +218,16 @@ py-limited-api = "auto"
 """
 
 
+def _offline_config(directory: Path, registry: Path) -> Path:
+    """``directory/config.toml``: cargo takes every crate from ``registry``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.toml").write_text(_OFFLINE_CARGO_CONFIG.format(registry=registry))
+    return directory
+
+
 def offline_cargo_home(root: Path, registry: Path = DEBIAN_CRATES) -> Path:
     """A CARGO_HOME whose config makes cargo take every crate from ``registry`` (Debian's)."""
-    home = root / "cargo-home"
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(_OFFLINE_CARGO_CONFIG.format(registry=registry))
-    return home
+    return _offline_config(root / "cargo-home", registry)
 
 
 def make_rust_project(
@@ -226,15 +237,22 @@ def make_rust_project(
     backend: str = "maturin",
     abi3: str = "in-cargo",
     manywheel_config: str = "",
+    offline_crates: Path | None = None,
 ) -> Path:
     """Write a PyO3 0.17 extension module ``name`` (one function, ``answer() == 42``) into
     ``root/name``, built by ``backend``: "maturin" or "setuptools-rust".
 
     ``abi3`` says where the stable ABI is asked for: "in-cargo" (pyo3's ``abi3-py37`` feature in
-    Cargo.toml, as cryptography does), "in-maturin" (``[tool.maturin] features =
-    ["pyo3/abi3-py37"]``), or "" (an ordinary, per-CPython extension)."""
+    Cargo.toml, as cryptography does; setuptools-rust also needs bdist_wheel's
+    ``py_limited_api``, in setup.cfg), "in-maturin" (``[tool.maturin] features =
+    ["pyo3/abi3-py37"]``), or "" (an ordinary, per-CPython extension).
+
+    ``offline_crates``: a project-level ``.cargo/config.toml`` takes every crate from this
+    directory (in a container, the image's own copy of Debian's crates)."""
     project = root / name
     (project / "src").mkdir(parents=True)
+    if offline_crates is not None:
+        _offline_config(project / ".cargo", offline_crates)
     features = ['"extension-module"']
     if abi3 == "in-cargo":
         features.append('"abi3-py37"')
@@ -246,6 +264,8 @@ def make_rust_project(
         table = '\n[tool.maturin]\nfeatures = ["pyo3/abi3-py37"]\n'
     elif backend == "setuptools-rust":
         table = _SETUPTOOLS_RUST_TABLE.format(name=name)
+        if abi3:
+            (project / "setup.cfg").write_text("[bdist_wheel]\npy_limited_api = cp37\n")
     (project / "pyproject.toml").write_text(
         build
         + textwrap.dedent(f"""
