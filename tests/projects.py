@@ -238,6 +238,7 @@ def make_rust_project(
     abi3: str = "in-cargo",
     manywheel_config: str = "",
     offline_crates: Path | None = None,
+    cargo_extra: str = "",
 ) -> Path:
     """Write a PyO3 0.17 extension module ``name`` (one function, ``answer() == 42``) into
     ``root/name``, built by ``backend``: "maturin" or "setuptools-rust".
@@ -248,7 +249,8 @@ def make_rust_project(
     ["pyo3/abi3-py37"]``), or "" (an ordinary, per-CPython extension).
 
     ``offline_crates``: a project-level ``.cargo/config.toml`` takes every crate from this
-    directory (in a container, the image's own copy of Debian's crates)."""
+    directory (in a container, the image's own copy of Debian's crates). ``cargo_extra``: more
+    of Cargo.toml (e.g. a ``[profile.release]``)."""
     project = root / name
     (project / "src").mkdir(parents=True)
     if offline_crates is not None:

@@ -32,6 +32,7 @@ def build(
     project: Path, tmp_path: Path, env: dict[str, str], *extra: str
 ) -> tuple[list[Path], dict[str, dict[str, object]]]:
     """``manywheel build`` (no cache): the wheels it delivered and the report's jobs."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     out, report = tmp_path / "out", tmp_path / "report.json"
     proc = run_manywheel(
         *("build", str(project), "-o", str(out), "--no-cache", "--report", str(report), *extra),
@@ -94,8 +95,9 @@ def test_maturin_in_podman_builds_and_tests_the_abi3_wheel(tmp_path: Path) -> No
     the project's own .cargo/config.toml names that directory. The host's RUSTFLAGS reach the
     build (``flagged()`` says so)."""
     test = TEST_COMMAND.format(name="rdemo").replace("== 42", "== 42 and rdemo.flagged()")
+    selected = 'build = "cp311-manylinux_* cp312-manylinux_*"\n'
     project = make_rust_project(
-        tmp_path / "src", manywheel_config=SELECTED + test, offline_crates=DEBIAN_CRATES
+        tmp_path / "src", manywheel_config=selected + test, offline_crates=DEBIAN_CRATES
     )
     env = image_env("podman", tmp_path, RUSTFLAGS="--cfg manywheel_flag")
     wheels, jobs = build(project, tmp_path, env)
@@ -107,3 +109,47 @@ def test_maturin_in_podman_builds_and_tests_the_abi3_wheel(tmp_path: Path) -> No
     )
     code = "import rdemo; assert rdemo.answer() == 42 and rdemo.flagged()"
     subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, cwd=tmp_path)
+
+
+def git_commit(project: Path) -> None:
+    """One commit at a fixed date: the run's SOURCE_DATE_EPOCH."""
+    date = "2025-03-04T05:06:08+00:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    for argv in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "one"]):
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *argv]
+        subprocess.run(git, cwd=project, env=env, check=True)
+
+
+def test_native_rust_rebuilds_are_byte_identical(tmp_path: Path) -> None:
+    """Two runs build in two fresh work dirs; with debug info on, the paths rustc compiles in
+    (the project's, cargo's registry sources) are remapped, so the bytes are the same."""
+    project = make_rust_project(
+        tmp_path / "src",
+        "srdemo",
+        backend="setuptools-rust",
+        manywheel_config='build = "cp311-*"\n',
+        cargo_extra="\n[profile.release]\ndebug = true\n",
+    )
+    git_commit(project)
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env["CARGO_HOME"] = str(offline_cargo_home(tmp_path))
+    first, _ = build(project, tmp_path / "first", env)
+    second, _ = build(project, tmp_path / "second", env)
+    assert [w.name for w in first] == [w.name for w in second]
+    assert first[0].read_bytes() == second[0].read_bytes()
+
+
+@pytest.mark.parametrize("backend", ["maturin", "setuptools-rust"])
+def test_zig_toolchain_links_rust_for_manylinux2014(backend: str, tmp_path: Path) -> None:
+    """maturin's own --zig, or cargo linking with manywheel's zig cc: glibc 2.17 symbols only,
+    on this glibc 2.36 host (the host's cc gives a manylinux_2_34 wheel)."""
+    name = "rdemo" if backend == "maturin" else "srdemo"
+    config = 'build = "cp311-*"\n' + TEST_COMMAND.format(name=name)
+    project = make_rust_project(tmp_path / "src", name, backend=backend, manywheel_config=config)
+    env = {**os.environ, "CARGO_HOME": str(offline_cargo_home(tmp_path))}
+    (wheel,), jobs = build(project, tmp_path, env, "--toolchain", "zig")
+    assert {t.platform for t in parse_wheel_filename(wheel.name)[3]} == {
+        "manylinux2014_x86_64",
+        "manylinux_2_17_x86_64",
+    }
+    assert [(j["status"], j["tested"]) for j in jobs.values()] == [("success", True)]
