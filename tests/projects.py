@@ -258,7 +258,8 @@ def make_rust_project(
     features = ['"extension-module"']
     if abi3 == "in-cargo":
         features.append('"abi3-py37"')
-    (project / "Cargo.toml").write_text(_CARGO_TOML.format(name=name, features=", ".join(features)))
+    cargo_toml = _CARGO_TOML.format(name=name, features=", ".join(features))
+    (project / "Cargo.toml").write_text(cargo_toml + textwrap.dedent(cargo_extra))
     (project / "src" / "lib.rs").write_text(_RUST_LIB.format(name=name))
     build = _MATURIN_BUILD if backend == "maturin" else _SETUPTOOLS_RUST_BUILD
     table = ""
