@@ -1,6 +1,7 @@
 """Rust extensions for real (PyO3 0.17 from Debian's crates, offline): maturin and
 setuptools-rust build one ``cp37-abi3`` wheel, repaired, tested in every selected CPython, and
-installable on every host CPython; in a podman container too."""
+installable on every host CPython; in a podman container too (with the host's RUSTFLAGS). Two
+native rebuilds give the same bytes; --toolchain zig links for manylinux2014."""
 
 from __future__ import annotations
 
