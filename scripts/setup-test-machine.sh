@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Make this machine ready for manywheel's test suite (idempotent, non-interactive, as root):
 # podman (with runc and ulimits), docker (daemon started here), debootstrap, QEMU binfmt
-# handlers, ccache (the native compiler-cache tests), and the test container images (built
-# from Debian packages, cached).
+# handlers, ccache (the native compiler-cache tests), Debian's rustc, cargo and PyO3 source crates
+# (the Rust tests: cargo reads /usr/share/cargo/registry offline), and the test container images
+# (built from Debian packages, cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
@@ -10,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 # pypy3 (PyPy 7.3 for Python 3.9) with its venv module and C headers: the native PyPy tests
 packages=(podman runc docker.io debootstrap qemu-user-static binfmt-support uidmap slirp4netns
-          fuse-overlayfs tmux ccache pypy3 pypy3-venv pypy3-dev)
+          fuse-overlayfs tmux ccache pypy3 pypy3-venv pypy3-dev rustc cargo librust-pyo3-dev)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -142,3 +142,143 @@ def set_answer(project: Path, answer: int) -> None:
     (project / "src" / "helper.c").write_text(
         f'#include <stdlib.h>\nint helper(void) {{ return (int)strtol("{answer}", NULL, 10); }}\n'
     )
+
+
+# The crates Debian ships as source (librust-pyo3-dev and its dependencies): cargo reads them as
+# an offline registry, no crates index needed (none is reachable on the test machines).
+DEBIAN_CRATES = Path("/usr/share/cargo/registry")
+_OFFLINE_CARGO_CONFIG = """\
+[source.crates-io]
+replace-with = "debian"
+
+[source.debian]
+directory = "{registry}"
+
+[net]
+offline = true
+"""
+
+_RUST_LIB = """\
+use pyo3::prelude::*;
+
+/// The answer, computed in Rust.
+#[pyfunction]
+fn answer() -> usize {{
+    42
+}}
+
+/// Whether rustc was given `--cfg manywheel_flag` (RUSTFLAGS reached the build).
+#[pyfunction]
+fn flagged() -> bool {{
+    cfg!(manywheel_flag)
+}}
+
+#[pymodule]
+fn {name}(_py: Python, m: &PyModule) -> PyResult<()> {{
+    m.add_function(wrap_pyfunction!(answer, m)?)?;
+    m.add_function(wrap_pyfunction!(flagged, m)?)?;
+    Ok(())
+}}
+"""
+
+_CARGO_TOML = """\
+[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+name = "{name}"
+crate-type = ["cdylib"]
+
+[dependencies]
+pyo3 = {{ version = "0.17", features = [{features}] }}
+"""
+
+_MATURIN_BUILD = """\
+[build-system]
+requires = ["maturin>=1,<2"]
+build-backend = "maturin"
+"""
+
+_SETUPTOOLS_RUST_BUILD = """\
+[build-system]
+requires = ["setuptools>=61", "setuptools-rust>=1.5"]
+build-backend = "setuptools.build_meta"
+"""
+
+_SETUPTOOLS_RUST_TABLE = """\
+
+[tool.setuptools]
+py-modules = []
+
+[[tool.setuptools-rust.ext-modules]]
+target = "{name}"
+py-limited-api = "auto"
+"""
+
+
+def _offline_config(directory: Path, registry: Path) -> Path:
+    """``directory/config.toml``: cargo takes every crate from ``registry``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.toml").write_text(_OFFLINE_CARGO_CONFIG.format(registry=registry))
+    return directory
+
+
+def offline_cargo_home(root: Path, registry: Path = DEBIAN_CRATES) -> Path:
+    """A CARGO_HOME whose config makes cargo take every crate from ``registry`` (Debian's)."""
+    return _offline_config(root / "cargo-home", registry)
+
+
+def make_rust_project(
+    root: Path,
+    name: str = "rdemo",
+    *,
+    backend: str = "maturin",
+    abi3: str = "in-cargo",
+    manywheel_config: str = "",
+    offline_crates: Path | None = None,
+    cargo_extra: str = "",
+) -> Path:
+    """Write a PyO3 0.17 extension module ``name`` (one function, ``answer() == 42``) into
+    ``root/name``, built by ``backend``: "maturin" or "setuptools-rust".
+
+    ``abi3`` says where the stable ABI is asked for: "in-cargo" (pyo3's ``abi3-py37`` feature in
+    Cargo.toml, as cryptography does; setuptools-rust also needs bdist_wheel's
+    ``py_limited_api``, in setup.cfg), "in-maturin" (``[tool.maturin] features =
+    ["pyo3/abi3-py37"]``), or "" (an ordinary, per-CPython extension).
+
+    ``offline_crates``: a project-level ``.cargo/config.toml`` takes every crate from this
+    directory (in a container, the image's own copy of Debian's crates). ``cargo_extra``: more
+    of Cargo.toml (e.g. a ``[profile.release]``)."""
+    project = root / name
+    (project / "src").mkdir(parents=True)
+    if offline_crates is not None:
+        _offline_config(project / ".cargo", offline_crates)
+    features = ['"extension-module"']
+    if abi3 == "in-cargo":
+        features.append('"abi3-py37"')
+    cargo_toml = _CARGO_TOML.format(name=name, features=", ".join(features))
+    (project / "Cargo.toml").write_text(cargo_toml + textwrap.dedent(cargo_extra))
+    (project / "src" / "lib.rs").write_text(_RUST_LIB.format(name=name))
+    build = _MATURIN_BUILD if backend == "maturin" else _SETUPTOOLS_RUST_BUILD
+    table = ""
+    if backend == "maturin" and abi3 == "in-maturin":
+        table = '\n[tool.maturin]\nfeatures = ["pyo3/abi3-py37"]\n'
+    elif backend == "setuptools-rust":
+        table = _SETUPTOOLS_RUST_TABLE.format(name=name)
+        if abi3:
+            (project / "setup.cfg").write_text("[bdist_wheel]\npy_limited_api = cp37\n")
+    (project / "pyproject.toml").write_text(
+        build
+        + textwrap.dedent(f"""
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+        requires-python = ">=3.7"
+        """)
+        + table
+        + "\n[tool.manywheel]\n"
+        + textwrap.dedent(manywheel_config)
+    )
+    return project

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the manylinux-layout test images from Debian packages (no container registry is
 # reachable here) and import them into podman and docker. Cached: an image whose label
-# manywheel.key matches this script's content is kept; a cached rootfs tarball is only imported.
+# manywheel.key matches its key is kept; a cached rootfs tarball is only imported. Each image's
+# key is the code that builds it (its build_<arch> function and the helpers every image uses,
+# as bash prints them: comments do not count), so a change to one image rebuilds only that one.
 #
 #   bash tests/images/build-images.sh [x86_64|i686|aarch64 ...]     (default: all three)
 #   env: ENGINES="podman docker", MANYWHEEL_TEST_IMAGE_CACHE=/var/cache/manywheel-test-images
@@ -25,8 +27,9 @@ pyenv_dirs() {  # the newest pyenv build of each wanted minor version
 
 key_for() {
     {
-        cat "$0"
-        echo "$1"
+        declare -f in_root prepare_root tools_venv debian_python_layout finish_root import_into \
+            "build_$1"
+        echo "$1 $pythons"
         if [ "$1" = x86_64 ]; then pyenv_dirs; fi
     } | sha256sum | cut -c1-16
 }
@@ -97,6 +100,12 @@ build_x86_64() {
     for py in "$work"/root/opt/python/cp3*/bin/python; do
         in_root "${py#"$work/root"}" -m pip install --quiet build
     done
+    # Rust (pypa's images have none; projects install it in before-all): Debian's rustc and
+    # cargo, and PyO3 with its dependencies as source crates under /usr/share/cargo/registry,
+    # which cargo reads as an offline registry (the crates index is not reachable here)
+    in_root apt-get update -q >/dev/null
+    in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        rustc cargo librust-pyo3-dev >"$work/rust.log" 2>&1 || { tail -20 "$work/rust.log"; return 1; }
 }
 
 build_i686() {

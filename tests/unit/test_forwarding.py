@@ -92,3 +92,51 @@ def test_location_lists_keep_their_urls_only() -> None:
         "UV_FIND_LINKS": "https://links.example/wheels/",
         "PIP_FIND_LINKS": "https://links.example/wheels/",
     }
+
+
+RUST_SETTINGS = {
+    "RUSTFLAGS": "-C target-cpu=x86-64-v2",
+    "CARGO_ENCODED_RUSTFLAGS": "-Copt-level=3",
+    "CARGO_PROFILE_RELEASE_LTO": "fat",
+    "CARGO_PROFILE_RELEASE_CODEGEN_UNITS": "1",
+    "CARGO_BUILD_JOBS": "2",
+    "CARGO_NET_OFFLINE": "true",
+    "CARGO_NET_RETRY": "5",
+    "CARGO_HTTP_TIMEOUT": "60",
+    "CARGO_REGISTRIES_CRATES_IO_PROTOCOL": "sparse",
+    "CARGO_REGISTRIES_MIRROR_INDEX": "sparse+https://mirror.example/index/",
+    "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS": "-C link-arg=-s",
+    "CARGO_TERM_COLOR": "never",
+}
+RUST_HOST_ONLY = {
+    "CARGO_HOME": "/root/.cargo",
+    "CARGO_TARGET_DIR": "/home/me/target",
+    "CARGO_BUILD_TARGET_DIR": "/home/me/target",
+    "CARGO_BUILD_RUSTC": "/root/.cargo/bin/rustc",
+    "CARGO_BUILD_RUSTC_WRAPPER": "/usr/bin/sccache",
+    "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER": "/usr/bin/clang",
+    "CARGO_INSTALL_ROOT": "/opt/cargo",
+    "RUSTC": "/root/.cargo/bin/rustc",
+    "RUSTC_WRAPPER": "/usr/bin/sccache",
+    "RUSTUP_HOME": "/root/.rustup",
+    "RUSTUP_TOOLCHAIN": "stable",
+}
+RUST_CREDENTIALS = {
+    "CARGO_REGISTRY_TOKEN": "cio-token",
+    "CARGO_REGISTRIES_MIRROR_TOKEN": "mirror-token",
+    "CARGO_REGISTRY_CREDENTIAL_PROVIDER": "cargo:token",
+    "CARGO_REGISTRY_SECRET_KEY": "k3.secret.xyz",
+}
+
+
+def test_cargo_and_rustc_settings_are_forwarded_but_no_path_or_token() -> None:
+    environ = {**RUST_SETTINGS, **RUST_HOST_ONLY, **RUST_CREDENTIALS}
+    assert forward_environment(environ, [], {}).env == RUST_SETTINGS
+
+
+def test_cargo_trusts_the_forwarded_ca_bundle(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    fwd = forward_environment({"CARGO_HTTP_CAINFO": str(ca)}, [], {})
+    assert fwd.ca_bundle == ca
+    assert fwd.env["CARGO_HTTP_CAINFO"] == CA_IN_CONTAINER

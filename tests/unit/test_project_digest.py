@@ -7,6 +7,7 @@ from pathlib import Path
 
 from manywheel.caching.code_digest import package_digest
 from manywheel.caching.project_digest import project_digest
+from manywheel.planning.source_copy import copy_project
 
 
 def _project(root: Path) -> Path:
@@ -95,3 +96,18 @@ def test_package_digest_follows_content_not_bytecode(tmp_path: Path) -> None:
     assert package_digest(package) == before
     (package / "a.py").write_text("A = 2\n")
     assert package_digest(package) != before
+
+
+def test_a_cache_directory_is_neither_hashed_nor_copied(tmp_path: Path) -> None:
+    """cargo's target/ (tagged CACHEDIR.TAG) of a local `cargo build`: gigabytes a build does
+    not read; src/ beside it still counts."""
+    project = _project(tmp_path / "project")
+    before = project_digest(project, set())
+    target = project / "target"
+    (target / "release").mkdir(parents=True)
+    (target / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    (target / "release" / "libx.so").write_bytes(b"\0" * 64)
+    assert project_digest(project, set()) == before
+    copy = copy_project(project, tmp_path / "copy")
+    assert (copy / "src" / "x.c").is_file()
+    assert not (copy / "target").exists()

@@ -1,21 +1,29 @@
 """What a container needs from the host to reach a package index: CA bundle, pip/uv index and
-download settings (an allowlist), proxies, and the variables named in environment-pass.
+download settings (an allowlist), proxies, cargo's and rustc's build settings, and the
+variables named in environment-pass.
 
 Nothing else of the host's environment goes in: build code runs there, and a host holds
 credentials (upload tokens, CI identity tokens) it has no use for (config/credentials.py)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from manywheel.config.credentials import is_index_credential
+from manywheel.config.credentials import is_credential, is_index_credential
 
 CA_IN_CONTAINER = "/usr/local/share/manywheel/ca-bundle.crt"
-_CA_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "CURL_CA_BUNDLE")
+_CA_VARS = (
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "PIP_CERT",
+    "CURL_CA_BUNDLE",
+    "CARGO_HTTP_CAINFO",
+)
 _PROXY_VARS = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
 # Only what says where packages come from and how they are fetched is forwarded (an allowlist:
 # any other UV_*/PIP_* variable may be a credential, e.g. UV_PUBLISH_TOKEN). Host paths (cache
@@ -73,6 +81,27 @@ _UV_VARS = {
     "UV_PYTHON_INSTALL_MIRROR",
     "UV_PYPY_INSTALL_MIRROR",
 }
+# Rust: how cargo and rustc build (profiles, flags, network, registries' URLs), as a native
+# build sees them. Never a credential (registry tokens, credential providers: is_credential),
+# and never a host path: CARGO_HOME, target and install dirs, rustc/rustdoc/linker/runner
+# programs mean nothing in the container, whose cargo keeps its own home (a project's
+# .cargo/config.toml, or CARGO_HOME in the environment option, says where crates come from).
+_RUST_VARS = {
+    "RUSTFLAGS",
+    "RUSTDOCFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_ENCODED_RUSTDOCFLAGS",
+    "CARGO_INCREMENTAL",
+    "CARGO_LOG",
+    "RUST_BACKTRACE",
+}
+_CARGO_SETTING = re.compile(
+    r"CARGO_(PROFILE|BUILD|TARGET|NET|HTTP|REGISTRIES|REGISTRY|TERM|UNSTABLE)_\w+"
+)
+_CARGO_HOST_PATH = re.compile(
+    r"CARGO_(TARGET_DIR|HTTP_CAINFO|BUILD_(TARGET_DIR|RUSTC\w*|RUSTDOC|DEP_INFO_BASEDIR)"
+    r"|TARGET_\w+_(LINKER|RUNNER|AR))"
+)
 # Lists of locations, and how they are separated: only URLs mean the same in the container.
 _LOCATION_LISTS = {
     "PIP_INDEX_URL": " ",
@@ -133,8 +162,22 @@ def _remote_only(value: str, sep: str) -> str:
     return sep.join(u for u in value.split(sep.strip() or None) if _is_remote(u.strip()))
 
 
+def rust_setting(var: str) -> bool:
+    """A cargo or rustc build setting that means the same in a container (see _RUST_VARS)."""
+    if var in _RUST_VARS:
+        return True
+    return (
+        bool(_CARGO_SETTING.fullmatch(var))
+        and not _CARGO_HOST_PATH.fullmatch(var)
+        and not is_credential(var)
+    )
+
+
 def forwarded_name(var: str) -> bool:
-    """Whether a host variable configures package downloads and is forwarded as is."""
+    """Whether a host variable configures package downloads or a Rust build and is forwarded
+    as is."""
+    if var.startswith(("CARGO_", "RUST")):
+        return rust_setting(var)
     if var.startswith("PIP_"):
         return var[4:].lower().replace("_", "-") in _PIP_KEYS
     if var.startswith("UV_"):

@@ -14,6 +14,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from manywheel.errors import ConfigError
+from manywheel.planning.cargo import CARGO_TOML, ReadFile, rust_abi3
 from manywheel.planning.source_copy import check_member, check_tar_member
 
 if sys.version_info >= (3, 11):
@@ -32,8 +33,9 @@ class Project:
     requires_python: SpecifierSet | None
     pyproject: dict[str, Any] | None  # the parsed pyproject.toml, if there is one
     pyproject_label: str
-    # its build files mention the limited API: its wheels are likely abi3 (the scheduler then
-    # builds the oldest CPython of each platform first, for the others to reuse; run/abi3_reuse.py)
+    # its build files mention the limited API, or its PyO3 crate an abi3 feature (cargo.py): its
+    # wheels are likely abi3 (the scheduler then builds the oldest CPython of each platform
+    # first, for the others to reuse; run/abi3_reuse.py)
     limited_api: bool = False
 
 
@@ -52,6 +54,11 @@ _LIMITED_API_HINTS = (
 
 def mentions_limited_api(files: dict[str, bytes]) -> bool:
     return any(hint in data for data in files.values() for hint in _LIMITED_API_HINTS)
+
+
+def _likely_abi3(files: dict[str, bytes], doc: dict[str, Any] | None, read: ReadFile) -> bool:
+    """The build files mention the limited API, or the Rust crate asks for pyo3's abi3."""
+    return mentions_limited_api(files) or rust_abi3(doc, read)
 
 
 def _parse_specifier(text: str, where: str) -> SpecifierSet:
@@ -130,13 +137,26 @@ def _load_directory(path: Path) -> Project:
         requires,
         doc,
         "pyproject.toml",
-        mentions_limited_api(build_files),
+        _likely_abi3(build_files, doc, lambda rel: _read_file(path / rel)),
     )
 
 
+def _read_file(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _wanted(parts: tuple[str, ...]) -> bool:
+    """PKG-INFO and the build files of the sdist's top directory, and every Cargo.toml below
+    it (a Rust crate may sit in a subdirectory: maturin's manifest-path)."""
+    top_level = len(parts) == 2 and parts[1] in {"PKG-INFO", *BUILD_FILES}
+    return top_level or (len(parts) >= 2 and parts[-1] == CARGO_TOML)
+
+
 def _sdist_members(path: Path) -> dict[str, bytes]:
-    """PKG-INFO and pyproject.toml of the sdist's top directory."""
-    wanted = {"PKG-INFO", *BUILD_FILES}
+    """The files ``_wanted`` names, by their path below the sdist's top directory."""
     found: dict[str, bytes] = {}
     try:
         if path.name.endswith(".zip"):
@@ -144,17 +164,17 @@ def _sdist_members(path: Path) -> dict[str, bytes]:
                 for name in zf.namelist():
                     check_member(name, path)
                     parts = PurePosixPath(name).parts
-                    if len(parts) == 2 and parts[1] in wanted:
-                        found[parts[1]] = zf.read(name)
+                    if _wanted(parts) and not name.endswith("/"):
+                        found["/".join(parts[1:])] = zf.read(name)
         else:
             with tarfile.open(path, "r:*") as tf:
                 for member in tf:
                     check_tar_member(member, path)
                     parts = PurePosixPath(member.name).parts
-                    if len(parts) == 2 and parts[1] in wanted and member.isfile():
+                    if _wanted(parts) and member.isfile():
                         fh = tf.extractfile(member)
                         if fh is not None:
-                            found[parts[1]] = fh.read()
+                            found["/".join(parts[1:])] = fh.read()
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ConfigError(
             f"'{path}' is not a readable sdist ({exc}). Download it again or build it "
@@ -179,4 +199,6 @@ def _load_sdist(path: Path) -> Project:
         if requires is None and headers.get("Requires-Python"):
             requires = _parse_specifier(headers["Requires-Python"], f"{path.name}: PKG-INFO")
         name = name or headers.get("Name")
-    return Project(path, True, name, requires, doc, label, mentions_limited_api(members))
+    build_files = {n: data for n, data in members.items() if n in BUILD_FILES}
+    likely_abi3 = _likely_abi3(build_files, doc, members.get)
+    return Project(path, True, name, requires, doc, label, likely_abi3)

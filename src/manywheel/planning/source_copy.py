@@ -13,6 +13,9 @@ from manywheel.errors import ConfigError
 # Never copied into a build: caches, virtualenvs and stale build products of the source tree.
 _SKIP_NAMES = {"__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 _SKIP_TOP = {"build", "dist", "wheelhouse", ".venv", "venv"}
+# A directory that says it is a cache (https://bford.info/cachedir/): cargo's target/, which
+# can hold gigabytes of a local `cargo build` that a fresh build would not reuse anyway.
+CACHEDIR_TAG = "CACHEDIR.TAG"
 
 
 def is_skipped(root: Path, directory: Path, name: str, extra: set[Path]) -> bool:
@@ -23,6 +26,7 @@ def is_skipped(root: Path, directory: Path, name: str, extra: set[Path]) -> bool
         or (directory == root and name in _SKIP_TOP)
         or path in extra
         or (path / "pyvenv.cfg").is_file()
+        or (path / CACHEDIR_TAG).is_file()
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import SplitExecutor
 from manywheel.caching.build_inputs import record
@@ -12,9 +13,9 @@ from manywheel.caching.manifest import Manifest
 from manywheel.caching.wheel_cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.planning.plan import Job
-from manywheel.run.abi3_reuse import Reusable
+from manywheel.run.abi3_reuse import Reusable, serves
 from manywheel.run.results import JobResult
-from manywheel.run.wheelhouse import Wheelhouse
+from manywheel.run.wheelhouse import AlreadyDelivered, Delivered, Wheelhouse
 from manywheel.steps.audit import audit_wheel
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
@@ -39,6 +40,8 @@ def restore_from_cache(
     try:
         result.wheel = wheelhouse.add_file(entry.wheel, job.name)
     except FileNotFoundError:  # pruned by a concurrent `manywheel cache prune`: rebuild
+        return False
+    except AlreadyDelivered:  # another job's abi3 wheel is out: run_job tests that one
         return False
     result.cached, result.tested, result.status = True, entry.tested, "success"
     result.warnings.extend(entry.warnings)
@@ -107,9 +110,7 @@ def _run_steps(
             f"[manywheel] Found previously built wheel {reused.wheel.name}, that's compatible "
             f"with {ctx.job.name}. Skipping build step..."
         )
-        repaired = ctx.workdir / "reused" / reused.wheel.name
-        ctx.executor.put_file(reused.wheel, repaired)
-        result.reused_from = reused.identifier
+        repaired = _take(ctx, result, reused, "reused")
     else:
         progress.append("build")
         with ctx.timed("build"):
@@ -121,26 +122,71 @@ def _run_steps(
             repaired = repair_wheel(ctx, built)
         progress.append("audit")
         audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
-    if ctx.job.run_tests:
-        progress.append("test")
-        with ctx.timed("test"):
-            if split is None:
-                test_wheel(ctx, repaired)
-                result.tested = True
-            else:
-                result.tested = test_on_target(ctx, split, planned, repaired)
+    earlier = wheelhouse.delivered_abi3(repaired.name) if reused is None else None
+    if earlier is not None and serves(earlier.wheel.name, ctx.job):  # out already: test it
+        reused = _adopt(ctx, result, earlier)
+        repaired = _take(ctx, result, reused, "delivered")
+    test = partial(_test, ctx, result, split=split, planned=planned, progress=progress)
+    test(repaired)
     ctx.check_cancelled()
-    # a reused wheel is already in the output dir: the same file, delivered once
-    result.wheel = reused.wheel if reused else wheelhouse.add(ctx.executor, repaired, ctx.job.name)
-    result.status = "success"
+    if reused is None:
+        try:
+            wheel = wheelhouse.add(ctx.executor, repaired, ctx.job.name)
+        except AlreadyDelivered as exc:  # delivered while this job tested its own
+            if not serves(exc.earlier.wheel.name, ctx.job):
+                raise wheelhouse.collision(repaired.name, ctx.job.name, exc.earlier) from None
+            reused = _adopt(ctx, result, exc.earlier)
+            test(_take(ctx, result, reused, "delivered"))
+    if reused is not None:  # already in the output dir: the same file, delivered once
+        wheel = reused.wheel
+    result.wheel, result.status = wheel, "success"
     if cache is not None and entry is None:
         same = reused.cached if reused else None  # stored once: linked, not copied
-        manifest = _manifest(ctx, result.wheel)
+        manifest = _manifest(ctx, wheel)
         cache.cache.store(
-            cache.keys, result.wheel, result.tested, ctx.warnings, manifest=manifest, same_as=same
+            cache.keys, wheel, result.tested, ctx.warnings, manifest=manifest, same_as=same
         )
-    elif cache is not None and result.tested:
+    elif cache is not None and result.tested and result.reused_from is None:
         cache.cache.mark_tested(cache.keys, ctx.warnings)
+
+
+def _take(ctx: JobContext, result: JobResult, reused: Reusable, where: str) -> PurePosixPath:
+    """Put a wheel of the output dir into the job's work dir, to test it there."""
+    local = ctx.workdir / where / reused.wheel.name
+    ctx.executor.put_file(reused.wheel, local)
+    result.reused_from = reused.identifier
+    return local
+
+
+def _adopt(ctx: JobContext, result: JobResult, earlier: Delivered) -> Reusable:
+    """This job built an abi3 wheel another job of the run delivered first (nothing told the
+    scheduler to make it wait): the delivered one is what users get, so it is what is tested."""
+    ctx.note(
+        f"[manywheel] {earlier.identifier} already delivered {earlier.wheel.name} in this run; "
+        f"{ctx.job.name} tests that wheel instead of the one it built."
+    )
+    result.tested = False
+    return Reusable(earlier.wheel, earlier.identifier)
+
+
+def _test(
+    ctx: JobContext,
+    result: JobResult,
+    wheel: PurePosixPath,
+    *,
+    split: SplitExecutor | None,
+    planned: Job,
+    progress: list[str],
+) -> None:
+    if not ctx.job.run_tests:
+        return
+    progress.append("test")
+    with ctx.timed("test"):
+        if split is None:
+            test_wheel(ctx, wheel)
+            result.tested = True
+        else:
+            result.tested = test_on_target(ctx, split, planned, wheel)
 
 
 def _manifest(ctx: JobContext, wheel: Path) -> Manifest:

@@ -15,6 +15,7 @@ from manywheel.config.expansion import evaluate
 from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.planning.plan import Job
+from manywheel.release.build_paths import c_remap, rust_remap
 from manywheel.toolchains.sysroot import Sysroot
 
 StepListener = Callable[[str, str], None]  # (identifier, step name)
@@ -66,29 +67,33 @@ class JobContext:
         return self._env
 
     def _reproducible_env(self, env: Mapping[str, str], epoch: int) -> dict[str, str]:
-        """SOURCE_DATE_EPOCH (the user's own value wins), and a compiler flag that keeps this
-        job's work dir out of debug info, so a rebuild gives the same bytes.
-
-        The flag goes in CPPFLAGS, which setuptools adds to its compile and link commands (and
-        meson to its arguments). Never in CFLAGS: setuptools takes a CFLAGS variable *instead
-        of* the interpreter's own flags, and every extension would be built without -O3 and
-        -DNDEBUG (as it was until this was found)."""
+        """SOURCE_DATE_EPOCH (the user's own value wins), and compiler flags that keep this
+        job's work dir out of what C and Rust compile (release/build_paths.py), so that a
+        rebuild gives the same bytes."""
         base = self.executor.base_environment()
-        out = {"SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", str(epoch))}
-        remap = f"-ffile-prefix-map={self.workdir}=."
-        out["CPPFLAGS"] = f"{remap} {env.get('CPPFLAGS', base.get('CPPFLAGS', ''))}".strip()
-        return out
+        return {
+            "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", str(epoch)),
+            "CPPFLAGS": c_remap(env, base, self.workdir),
+            **rust_remap(env, base, self.workdir),
+        }
 
     def _toolchain_env(self) -> dict[str, str]:
         options = self.job.options
         # zig compiles on the host; in a container (e.g. a cross build's test) it has no part
         if options.toolchain != "zig" or getattr(self.executor, "kind", "native") != "native":
             return {}
-        from manywheel.toolchains.zig import policy_glibc, write_wrappers
+        from manywheel.toolchains.zig import policy_glibc, write_wrappers, zig_binary
+        from manywheel.toolchains.zig_rust import rust_zig_env
 
-        _, glibc = policy_glibc(options.manylinux_policy)
+        policy, glibc = policy_glibc(options.manylinux_policy)
         arch = self.job.identifier.arch
-        return write_wrappers(Path(self.workdir) / "zig", arch, glibc, self.sysroot)
+        directory = Path(self.workdir) / "zig"
+        env = write_wrappers(directory, arch, glibc, self.sysroot)
+        base = self.executor.base_environment()
+        rust = rust_zig_env(
+            directory, arch, policy=policy, zig=zig_binary(), cc=env["CC"], base=base
+        )
+        return {**env, **rust}
 
     def use_sysroot(self, sysroot: Sysroot | None) -> None:
         """Build against a target's libraries and headers (the environment is made again)."""
