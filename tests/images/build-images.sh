@@ -103,9 +103,14 @@ build_x86_64() {
     # Rust (pypa's images have none; projects install it in before-all): Debian's rustc and
     # cargo, and PyO3 with its dependencies as source crates under /usr/share/cargo/registry,
     # which cargo reads as an offline registry (the crates index is not reachable here)
+    # and PyPy as pypa's images have it, /opt/python/pp39-pypy39_pp73: Debian's pypy3 (PyPy 7.3
+    # for Python 3.9), its C headers and the wheels its venv module installs
     in_root apt-get update -q >/dev/null
     in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        rustc cargo librust-pyo3-dev >"$work/rust.log" 2>&1 || { tail -20 "$work/rust.log"; return 1; }
+        rustc cargo librust-pyo3-dev pypy3 pypy3-dev pypy3-venv >"$work/apt.log" 2>&1 \
+        || { tail -20 "$work/apt.log"; return 1; }
+    mkdir -p "$work/root/opt/python/pp39-pypy39_pp73/bin"
+    ln -sfn /usr/bin/pypy3 "$work/root/opt/python/pp39-pypy39_pp73/bin/python"
 }
 
 build_i686() {

@@ -1,4 +1,4 @@
-"""PyPy wheels natively, for real: Debian's pypy3 (PyPy 7.3 for Python 3.9) is found on PATH,
+"""PyPy wheels for real, natively and in the test image: Debian's pypy3 (PyPy 7.3 for Python 3.9) is found on PATH,
 builds a C extension and a cffi module into pp39-pypy39_pp73 wheels that are repaired, tested,
 and import in a fresh PyPy venv. (scripts/setup-test-machine.sh installs pypy3, pypy3-venv
 and pypy3-dev.)"""
@@ -18,6 +18,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from manywheel.planning.interpreters import discover
+from tests.integration.containers import ENGINES, image_env, manywheel_containers
 from tests.projects import make_c_project
 from tests.running import manywheel
 
@@ -197,3 +198,33 @@ def test_pypy_venv_and_frontends_work_with_debians_pypy(tmp_path: Path, pypy: st
         build(project, out, env={"MANYWHEEL_BUILD_FRONTEND": frontend})
         assert the_wheel(out).name.startswith("demo-0.1.0-pp39-pypy39_pp73-manylinux")
     assert sys.implementation.name == "cpython"  # manywheel itself runs on CPython
+
+
+@pytest.mark.container
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_c_extension_builds_for_pypy_in_the_image(engine: str, tmp_path: Path, pypy: str) -> None:
+    """The x86_64 test image has PyPy where pypa's images keep it,
+    /opt/python/pp39-pypy39_pp73 (tests/images/build-images.sh): found there, built, repaired
+    and tested in the container; the wheel imports in a fresh PyPy venv on the host."""
+    project = make_c_project(
+        tmp_path,
+        manywheel_config=CONFIG
+        + """test-command = "python -c 'import demo, sys; assert demo.answer() == 42; """
+        + """assert sys.implementation.name == \\"pypy\\"'"
+""",
+    )
+    env = image_env(engine, tmp_path)
+    plan = manywheel("plan", str(project), "--json", env=env)
+    assert plan.returncode == 0, plan.stderr
+    (job,) = json.loads(plan.stdout)["jobs"]
+    assert (job["identifier"], job["python"]) == (
+        "pp39-manylinux_x86_64",
+        "/opt/python/pp39-pypy39_pp73/bin/python",
+    )
+    out = tmp_path / "wheelhouse"
+    build(project, out, env=env)
+    wheel = the_wheel(out)
+    assert wheel.name.startswith("demo-0.1.0-pp39-pypy39_pp73-manylinux")
+    shown = import_in_fresh_venv(pypy, wheel, "import demo; print(demo.answer())", tmp_path)
+    assert shown.strip() == "42"
+    assert manywheel_containers(engine) == []
