@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Make this machine ready for manywheel's test suite (idempotent, non-interactive, as root):
 # podman (with runc and ulimits), docker (daemon started here), debootstrap, QEMU binfmt
-# handlers, ccache (the native compiler-cache tests), Debian's rustc, cargo and PyO3 source crates
-# (the Rust tests: cargo reads /usr/share/cargo/registry offline), and the test container images
-# (built from Debian packages, cached).
+# handlers, ccache (the native compiler-cache tests), Debian's PyPy, rustc, cargo and PyO3
+# source crates (the PyPy and Rust tests: cargo reads /usr/share/cargo/registry offline),
+# the test container images (built from Debian packages, cached) and a free-threaded
+# CPython 3.13 (built from Debian's source package, cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
@@ -11,7 +12,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 # pypy3 (PyPy 7.3 for Python 3.9) with its venv module and C headers: the native PyPy tests
 packages=(podman runc docker.io debootstrap qemu-user-static binfmt-support uidmap slirp4netns
-          fuse-overlayfs tmux ccache pypy3 pypy3-venv pypy3-dev rustc cargo librust-pyo3-dev)
+          fuse-overlayfs tmux ccache pypy3 pypy3-venv pypy3-dev rustc cargo librust-pyo3-dev
+          build-essential libssl-dev libffi-dev zlib1g-dev)  # the free-threaded CPython's build
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -72,6 +74,9 @@ done
 bash tests/images/build-images.sh
 bash tests/images/build-musl-image.sh  # its own script: the manylinux images' keys stay put
 bash tests/images/build-cross-images.sh  # ppc64le, s390x, armv7l: for zig cross builds' tests
+# the free-threading tests' interpreter (tests/integration/test_free_threaded.py fails without it
+# under CI=true); 5-10 minutes the first time, then cached in /var/cache/manywheel-free-threaded
+bash tests/images/build-free-threaded-python.sh
 
 log "checking both engines run the test images"
 podman run --rm manywheel-test/manylinux-x86_64:latest true

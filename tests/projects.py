@@ -82,6 +82,64 @@ def make_c_project(
     return project
 
 
+_CPP_TEMPLATE = """\
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// "0,1,2" for 3; a negative count throws, and the message comes back from the catch
+static PyObject *join(PyObject *, PyObject *args) {{
+    long n;
+    if (!PyArg_ParseTuple(args, "l", &n)) return nullptr;
+    try {{
+        if (n < 0) throw std::invalid_argument("negative count");
+        std::vector<std::string> parts;
+        for (long i = 0; i < n; ++i) parts.push_back(std::to_string(i));
+        std::string out;
+        for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
+        return PyUnicode_FromString(out.c_str());
+    }} catch (const std::exception &e) {{
+        return PyUnicode_FromString(e.what());
+    }}
+}}
+
+static PyMethodDef methods[] = {{{{"join", join, METH_VARARGS, nullptr}}, {{nullptr, nullptr, 0, nullptr}}}};
+static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "{name}", nullptr, -1, methods}};
+PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
+"""
+# what a test command checks of make_cpp_project's module: the standard library's strings and
+# vectors, and an exception thrown and caught (the C++ runtime's unwinder)
+CPP_CHECK = (
+    "import cppdemo; assert cppdemo.join(3) == '0,1,2'; assert cppdemo.join(-1) == 'negative count'"
+)
+
+
+def make_cpp_project(root: Path, name: str = "cppdemo") -> Path:
+    """Write a setuptools project with one C++ extension module ``name`` (``join``, checked by
+    ``CPP_CHECK``, for the default name) into ``root/name``."""
+    project = root / name
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+
+        [tool.setuptools]
+        ext-modules = [{{ name = "{name}", sources = ["{name}.cpp"], language = "c++" }}]
+        py-modules = []
+        """)
+    )
+    (project / f"{name}.cpp").write_text(_CPP_TEMPLATE.format(name=name))
+    return project
+
+
 def real_sdist(requirement: str) -> Path:
     """A real project's sdist (``name==version``) from the package index, fetched once per
     machine into ~/.cache/manywheel-tests/sdists."""

@@ -124,7 +124,7 @@ build_i686() {
 
 build_aarch64() {
     debootstrap --arch=arm64 --variant=minbase --foreign \
-        --include=gcc,libc6-dev,ca-certificates,python3,python3-dev,python3-venv \
+        --include=gcc,g++,libc6-dev,ca-certificates,python3,python3-dev,python3-venv \
         bookworm "$work/root" $mirror >"$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log"; return 1; }
     cp /usr/bin/qemu-aarch64-static "$work/root/usr/bin/"
     chroot "$work/root" /debootstrap/debootstrap --second-stage >>"$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log"; return 1; }

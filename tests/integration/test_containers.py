@@ -13,7 +13,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from tests.integration.containers import ENGINES, image_env, manywheel_containers
-from tests.projects import real_sdist
+from tests.projects import CPP_CHECK, make_cpp_project, real_sdist
 from tests.running import manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
@@ -120,3 +120,25 @@ def test_aarch64_image_yields_aarch64_wheels_through_qemu(tmp_path: Path) -> Non
     assert tags
     assert all(t.startswith("manylinux") and t.endswith("_aarch64") for t in tags)
     assert manywheel_containers("docker") == []
+
+
+def test_aarch64_image_builds_a_cpp_extension_through_qemu(tmp_path: Path) -> None:
+    project = make_cpp_project(tmp_path / "src")
+    out = tmp_path / "wheelhouse"
+    env = image_env(
+        "podman",
+        tmp_path,
+        MANYWHEEL_BUILD="cp311-manylinux_aarch64",  # one build: emulated, a C++ compile is slow
+        MANYWHEEL_TEST_REQUIRES="",
+        MANYWHEEL_TEST_COMMAND=(
+            f"python -c \"{CPP_CHECK}; import platform; assert platform.machine() == 'aarch64'\""
+        ),
+    )
+    proc = manywheel("build", str(project), "-o", str(out), "--archs", "aarch64", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tested" in proc.stderr
+    (wheel,) = out.glob("*.whl")
+    tags = _platform_tags(wheel)
+    assert tags
+    assert all(t.startswith("manylinux") and t.endswith("_aarch64") for t in tags)
+    assert manywheel_containers("podman") == []

@@ -1,6 +1,7 @@
 """musllinux for real, on podman and docker, in the musl test image built from Debian packages
 and Debian source packages (tests/images/build-musl-image.sh): every musl CPython in the image
-builds, repairs to musllinux_1_2 and tests, and the extension modules need musl, not glibc."""
+builds, repairs to musllinux_1_2 and tests, and the extension modules need musl, not glibc.
+Like pypa's Alpine images, the image compiles C++ (g++) and its CPythons have sqlite3."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from packaging.utils import parse_wheel_filename
 
 from tests.elf import needed, shared_objects
 from tests.integration.containers import ENGINES, MUSL_IMAGE, image_env, manywheel_containers
-from tests.projects import make_c_project, real_sdist
+from tests.projects import CPP_CHECK, make_c_project, make_cpp_project, real_sdist
 from tests.running import manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
@@ -85,6 +86,25 @@ def test_real_sdist_for_every_musl_cpython(engine: str, tmp_path: Path) -> None:
     assert sorted(wheels) == _image_pythons(engine)
     for wheel in wheels.values():
         _assert_linked_against_musl(wheel, tmp_path)
+
+
+def test_cpp_extension_for_every_musl_cpython(tmp_path: Path) -> None:
+    project = make_cpp_project(tmp_path / "src")
+    wheels = _build("podman", project, tmp_path, f'python -c "{CPP_CHECK}; {IS_MUSL}"')
+    assert sorted(wheels) == _image_pythons("podman")
+    for wheel in wheels.values():
+        _assert_linked_against_musl(wheel, tmp_path)
+
+
+def test_a_project_whose_tests_use_sqlite3(tmp_path: Path) -> None:
+    project = make_c_project(tmp_path / "src", "demo")
+    test = (
+        "python -c \"import demo, sqlite3; db = sqlite3.connect(':memory:'); "
+        "assert db.execute('select ?', (demo.answer(),)).fetchone() == (42,); "
+        f'{IS_MUSL}"'
+    )
+    wheels = _build("podman", project, tmp_path, test)
+    assert sorted(wheels) == _image_pythons("podman")
 
 
 def test_system_packages_in_a_musl_image_try_apk_only(tmp_path: Path) -> None:
