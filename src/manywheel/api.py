@@ -216,6 +216,7 @@ def build(
         project_digest=digest,
         limited_api=session.project.limited_api,
         source_date_epoch=date.epoch,
+        compiler_cache=run.cache and run.compiler_cache != "off",
     )
     results = scheduler.run()
     # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)

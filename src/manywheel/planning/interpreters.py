@@ -19,6 +19,10 @@ from pathlib import Path
 
 from manywheel.config.identifiers import Identifier, PlatformKind
 
+# the sysconfig variables setuptools compiles an extension's C files with (its include dir
+# aside: a file that does not include Python.h is the same translation unit under any)
+COMPILE_FLAG_VARIABLES = ("CC", "CFLAGS", "CCSHARED", "OPT")
+
 # Runs under every interpreter we probe (including Python 2), so keep it old-fashioned.
 _PROBE = (
     "import json, platform, struct, sys, sysconfig\n"
@@ -26,7 +30,9 @@ _PROBE = (
     " 'implementation': platform.python_implementation(),"
     " 'gil_disabled': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
     " 'machine': platform.machine(), 'bits': struct.calcsize('P') * 8,"
-    " 'executable': sys.executable}))\n"
+    " 'compile_flags': [sysconfig.get_config_var(n) or '' for n in "
+    + repr(COMPILE_FLAG_VARIABLES)
+    + "], 'executable': sys.executable}))\n"
 )
 
 
@@ -35,6 +41,9 @@ class Interpreter:
     path: str
     version: str
     identifier: Identifier
+    # how setuptools compiles C for it (COMPILE_FLAG_VARIABLES, joined): two interpreters with
+    # the same share compiled objects through the compiler cache (run/compile_order.py)
+    compile_flags: str = ""
 
 
 def host_platform_kind() -> PlatformKind:
@@ -132,7 +141,8 @@ def _probe(path: str) -> Interpreter | None:
         host_platform_kind(),
         normalize_arch(info["machine"], int(info["bits"])),
     )
-    return Interpreter(path, info["version"], ident)
+    flags = " | ".join(str(value) for value in info.get("compile_flags", []))
+    return Interpreter(path, info["version"], ident, flags)
 
 
 def discover(
