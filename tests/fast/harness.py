@@ -39,7 +39,7 @@ def make_scheduler(
     stream: io.StringIO | None = None,
     limited_api: bool = False,
     source_date_epoch: int | None = None,
-    compiler_cache: bool = False,
+    share_objects: bool = False,
     cores: int = 1,  # the machine's would make the builds' variables depend on it
     signature: Signature = flag_signature,
 ) -> Scheduler:
@@ -57,7 +57,7 @@ def make_scheduler(
         project_digest="dir:fake",
         limited_api=limited_api,
         source_date_epoch=source_date_epoch,
-        compiler_cache=compiler_cache,
+        share_objects=share_objects,
         cores=cores,
         signature=signature,
     )

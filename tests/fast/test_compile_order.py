@@ -106,7 +106,7 @@ def test_a_build_waits_for_the_first_of_its_signature(tmp_path: Path) -> None:
 
     backend = FakeBackend(configure=lambda e: setattr(e, "on_run", hook))
     jobs = manylinux("cp311", "cp312", "cp313")
-    outcome = run(tmp_path, plan(*jobs), backend, jobs=3, compiler_cache=True)
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=3, share_objects=True)
     assert set(outcome.status().values()) == {"success"}
     assert seen_during_cp312 == []  # cp313 ran nothing while cp312 built
     assert "waiting for cp312-manylinux_x86_64 to finish building" in log_of(tmp_path, "cp313")
@@ -128,7 +128,7 @@ def test_a_failed_first_build_releases_the_others(tmp_path: Path) -> None:
 
     backend = FakeBackend(configure=configure)
     jobs = manylinux("cp312", "cp313")
-    outcome = run(tmp_path, plan(*jobs), backend, jobs=2, compiler_cache=True)
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=2, share_objects=True)
     assert outcome.status() == {
         "cp312-manylinux_x86_64": "failed",
         "cp313-manylinux_x86_64": "success",
@@ -143,7 +143,7 @@ def test_jobs_start_in_warm_order_and_report_in_plan_order(tmp_path: Path) -> No
         plan(*jobs),
         backend,
         jobs=1,
-        compiler_cache=True,
+        share_objects=True,
         signature=lambda j: "old" if j.identifier.version < (3, 12) else "new",
     )
     assert list(outcome.results) == [j.name for j in jobs]  # the report's order
@@ -164,7 +164,7 @@ def test_the_abi3_hold_keeps_the_plan_order(tmp_path: Path) -> None:
     # one worker: a later CPython started before an older one would wait for it forever
     backend = FakeBackend(configure=lambda e: setattr(e, "abi3_from", "cp38"))
     jobs = manylinux("cp38", "cp39", "cp310", "cp311", "cp312", "cp313")
-    outcome = run(tmp_path, plan(*jobs), backend, jobs=1, limited_api=True, compiler_cache=True)
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=1, limited_api=True, share_objects=True)
     assert set(outcome.status().values()) == {"success"}
     reused = {r.reused_from for name, r in outcome.results.items() if name != jobs[0].name}
     assert reused == {jobs[0].name}

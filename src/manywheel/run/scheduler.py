@@ -22,7 +22,14 @@ Promises, each with the test that backs it:
 - every executor opened is closed, even when another's close fails, and even when a second
   Ctrl-C arrives during the cleanup (test_cancellation.py:
   test_one_failing_close_does_not_keep_the_others_open,
-  test_second_ctrl_c_during_cleanup_still_closes_everything).
+  test_second_ctrl_c_during_cleanup_still_closes_everything);
+- a build that starts with cores no other build uses gets them (build_slots.py), and never
+  over the user's own settings or into the cache key (tests/fast/test_build_slots.py);
+- with a compiler cache, the first job of each compile-flag signature builds before the
+  others of its signature, side by side with the other signatures' first, and the results
+  stay in plan order (compile_order.py; tests/fast/test_compile_order.py,
+  tests/integration/test_compiler_cache.py:
+  test_native_cold_build_compiles_a_shared_file_once_per_flag_signature).
 """
 
 from __future__ import annotations
@@ -64,9 +71,10 @@ class Scheduler:
     """The pool that runs the jobs (job_runner.py), over the groups' executors
     (group_registry.py); it cancels them (--fail-fast, Ctrl-C) and opens the debug shells.
 
-    ``compiler_cache``: the jobs' builds share a compiler cache, so they start in the order
-    that fills it for each other (compile_order.py, by ``signature``); ``cores``: what the
-    builds running share (build_slots.py; None: the cores this process may use)."""
+    ``share_objects``: the jobs' builds can share compiled objects through a compiler cache,
+    so they start in the order that fills it for each other (compile_order.py, by
+    ``signature``); ``cores``: what the builds running share (build_slots.py; None: the cores
+    this process may use)."""
 
     def __init__(
         self,
@@ -84,7 +92,7 @@ class Scheduler:
         project_digest: str = "",
         limited_api: bool = False,
         source_date_epoch: int | None = None,
-        compiler_cache: bool = False,
+        share_objects: bool = False,
         cores: int | None = None,
         signature: Signature = flag_signature,
     ) -> None:
@@ -102,14 +110,14 @@ class Scheduler:
         )
         self._failed: list[tuple[JobContext, GroupExecutor]] = []  # for --debug-shell
         # the abi3 hold waits for older CPythons: they must start first, in plan order
-        warm = compiler_cache and not limited_api
+        warm = share_objects and not limited_api
         self.order = warm_order(plan.jobs, signature) if warm else list(plan.jobs)
         self.runner = JobRunner(
             groups=self.groups,
             cache_keys=JobCacheKeys(cache, backend, project_digest),
             abi3=Abi3Reuse(plan.jobs, hold=limited_api),
             slots=BuildSlots(cores or usable_cores()),
-            warmup=CacheWarmup(self.order, signature, enabled=compiler_cache),
+            warmup=CacheWarmup(self.order, signature, enabled=share_objects),
             wheelhouse=wheelhouse,
             logs=logs,
             reporter=reporter,
