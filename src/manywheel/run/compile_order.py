@@ -18,6 +18,10 @@ adds to every build's CFLAGS: ``-Wno-unused-result`` up to 3.10, ``-fwrapv`` up 
 ``-fno-strict-overflow`` from 3.12 on. A wrong guess costs only time: jobs that could share
 compile side by side, or a job waits for a warmer whose objects it cannot use.
 
+Nothing moves and nothing waits when there is nothing to share (the scheduler's
+share_objects): the compiler cache is off, or every C/C++ file of the project includes a
+Python header (planning/shared_sources.py).
+
 With the abi3 hold (abi3_reuse.py) the plan order is kept: a later CPython waits for the
 oldest of its scope, which must have started before it. Every wait is for a job submitted
 earlier, so a pool of any width never waits for a job it has not started.
