@@ -182,23 +182,33 @@ PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
 """
 
 
-def make_two_file_project(root: Path, name: str = "two", answer: int = 42) -> Path:
+def make_two_file_project(
+    root: Path, name: str = "two", answer: int = 42, *, padding: int = 0
+) -> Path:
     """A setuptools project whose extension ``name`` is two C files: src/main.c calls
-    ``helper()`` in src/helper.c, which returns ``answer`` (edit it with set_answer)."""
+    ``helper()`` in src/helper.c, which returns ``answer`` (edit it with set_answer).
+    src/helper.c does not include Python.h: CPythons with the same compile flags compile it to
+    the same object. ``padding``: functions added to it, so that it takes seconds to compile."""
     project = make_c_project(root, name, sources=("src/main.c", "src/helper.c"))
     (project / f"{name}.c").unlink()
     (project / "src").mkdir()
     (project / "src" / "main.c").write_text(_TWO_FILE_MAIN.format(name=name))
-    set_answer(project, answer)
+    set_answer(project, answer, padding=padding)
     return project
 
 
-def set_answer(project: Path, answer: int) -> None:
+def set_answer(project: Path, answer: int, *, padding: int = 0) -> None:
     """The one-file edit: src/helper.c returns ``answer``."""
     # a libc call: an extension that needs no libc symbol at all has no libc.so.6 NEEDED, and
     # auditwheel cannot tell its libc (InvalidLibcError, seen on cp310)
+    pad = "".join(
+        f"int helper_pad{i}(int x) {{ int s = {i}; for (int k = 0; k < x; k++) "
+        f"{{ s += (k * {i + 1}) ^ (s >> 3); if (s % 7 == {i % 7}) s -= k; }} return s; }}\n"
+        for i in range(padding)
+    )
     (project / "src" / "helper.c").write_text(
-        f'#include <stdlib.h>\nint helper(void) {{ return (int)strtol("{answer}", NULL, 10); }}\n'
+        f"#include <stdlib.h>\n{pad}"
+        f'int helper(void) {{ return (int)strtol("{answer}", NULL, 10); }}\n'
     )
 
 

@@ -26,6 +26,7 @@ from manywheel.planning.plan import Plan, make_plan, resolve_archs
 from manywheel.planning.platforms import candidates, sources
 from manywheel.planning.project import Project, load_project
 from manywheel.planning.shard import parse_shard, shard_jobs
+from manywheel.planning.shared_sources import has_shared_sources
 from manywheel.release.reproducible import SourceDate, source_date
 from manywheel.run.logs import RunLogs, default_log_root
 from manywheel.run.reporting import Reporter
@@ -181,6 +182,13 @@ def _refused(reporter: Reporter, logs: RunLogs) -> Callable[[str, str], None]:
     return refused
 
 
+def _shares_objects(session: Session) -> bool:
+    """Whether the jobs' builds can share compiled objects: the compiler cache is on and the
+    project has C/C++ files that include no Python header."""
+    run = session.resolver.run
+    return run.cache and run.compiler_cache != "off" and has_shared_sources(session.project)
+
+
 def build(
     session: Session, plan: Plan, reporter: Reporter, *, debug_shell: bool = False
 ) -> BuildOutcome:
@@ -216,6 +224,7 @@ def build(
         project_digest=digest,
         limited_api=session.project.limited_api,
         source_date_epoch=date.epoch,
+        share_objects=_shares_objects(session),
     )
     results = scheduler.run()
     # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)

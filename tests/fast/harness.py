@@ -8,6 +8,7 @@ from pathlib import Path
 
 from manywheel.caching.wheel_cache import WheelCache
 from manywheel.planning.plan import Plan
+from manywheel.run.compile_order import Signature, flag_signature
 from manywheel.run.logs import RunLogs
 from manywheel.run.reporting import Reporter
 from manywheel.run.results import JobResult
@@ -38,6 +39,9 @@ def make_scheduler(
     stream: io.StringIO | None = None,
     limited_api: bool = False,
     source_date_epoch: int | None = None,
+    share_objects: bool = False,
+    cores: int = 1,  # the machine's would make the builds' variables depend on it
+    signature: Signature = flag_signature,
 ) -> Scheduler:
     wheelhouse = Wheelhouse(tmp_path / "wheelhouse")
     wheelhouse.ensure()
@@ -53,6 +57,9 @@ def make_scheduler(
         project_digest="dir:fake",
         limited_api=limited_api,
         source_date_epoch=source_date_epoch,
+        share_objects=share_objects,
+        cores=cores,
+        signature=signature,
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from manywheel.caching.compiler_cache import find_ccache, find_static_ccache
+from manywheel.planning.interpreters import discover
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_two_file_project, set_answer
 from tests.running import manywheel
@@ -87,6 +88,35 @@ def test_native_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     set_answer(project, 44)  # --no-cache: compiled afresh, the compiler cache untouched
     build(project, tmp_path, env, 44, "--no-cache")
     assert ccache_stats(cache_dir) == second
+
+
+def same_flag_pythons() -> tuple[str, str]:
+    """Two host CPythons that compile C with the same sysconfig flags (here cp312 and cp313)."""
+    by_flags: dict[str, list[str]] = {}
+    for found in discover():
+        if found.identifier.version >= (3, 8) and not found.identifier.free_threaded:
+            by_flags.setdefault(found.compile_flags, []).append(found.identifier.python_tag)
+    pairs = [tags[-2:] for tags in by_flags.values() if len(tags) >= 2]
+    if not pairs:
+        pytest.skip("no two host CPythons with the same compile flags")
+    first, second = pairs[-1]
+    return first, second
+
+
+def test_native_cold_build_compiles_a_shared_file_once_per_flag_signature(
+    tmp_path: Path,
+) -> None:
+    """Both jobs start at once on a cold cache: the second waits for the first's build, and its
+    file that does not include Python.h (helper.c, seconds to compile) comes from the cache."""
+    first, second = same_flag_pythons()
+    project = make_two_file_project(tmp_path, padding=400)
+    env = native_env(tmp_path, MANYWHEEL_BUILD=f"{first}-* {second}-*")
+    cache_dir = tmp_path / "cache" / "ccache" / "native"
+    log = build(project, tmp_path, env, 42)
+    stats = ccache_stats(cache_dir)
+    assert hits(stats) == 1  # helper.c, for the second
+    assert stats["cache_miss"] == 3  # main.c for each (it includes Python.h), helper.c once
+    assert f"waiting for {first}-manylinux_x86_64 to finish building" in log
 
 
 def test_native_corrupted_full_or_unusable_cache_never_fails_a_build(tmp_path: Path) -> None:

@@ -19,6 +19,10 @@ from pathlib import Path
 
 from manywheel.config.identifiers import Identifier, Implementation, PlatformKind
 
+# the sysconfig variables setuptools compiles an extension's C files with (its include dir
+# aside: a file that does not include Python.h is the same translation unit under any)
+COMPILE_FLAG_VARIABLES = ("CC", "CFLAGS", "CCSHARED", "OPT")
+
 # Runs under every interpreter we probe (including Python 2), so keep it old-fashioned.
 _PROBE = (
     "import json, platform, struct, sys, sysconfig\n"
@@ -27,7 +31,9 @@ _PROBE = (
     " 'gil_disabled': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
     " 'soabi': sysconfig.get_config_var('SOABI'),"
     " 'machine': platform.machine(), 'bits': struct.calcsize('P') * 8,"
-    " 'executable': sys.executable}))\n"
+    " 'compile_flags': [sysconfig.get_config_var(n) or '' for n in "
+    + repr(COMPILE_FLAG_VARIABLES)
+    + "], 'executable': sys.executable}))\n"
 )
 
 
@@ -37,6 +43,9 @@ class Interpreter:
     version: str
     identifier: Identifier
     abi: str = ""  # a PyPy's ABI tag (pypy39_pp73); a CPython's follows from its identifier
+    # how setuptools compiles C for it (COMPILE_FLAG_VARIABLES, joined): two interpreters with
+    # the same share compiled objects through the compiler cache (run/compile_order.py)
+    compile_flags: str = ""
 
 
 def host_platform_kind() -> PlatformKind:
@@ -141,7 +150,8 @@ def _probe(path: str) -> Interpreter | None:
         implementation,
     )
     abi = pypy_abi(info.get("soabi")) if implementation == "pp" else ""
-    return Interpreter(path, info["version"], ident, abi)
+    flags = " | ".join(str(value) for value in info.get("compile_flags", []))
+    return Interpreter(path, info["version"], ident, abi, flags)
 
 
 _IMPLEMENTATIONS: dict[object, Implementation] = {"CPython": "cp", "PyPy": "pp"}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, GroupNotStarted, ManywheelError, StepFailed
 from manywheel.planning.plan import Job
 from manywheel.run.abi3_reuse import Abi3Reuse, Reusable
+from manywheel.run.build_slots import BuildSlots
+from manywheel.run.compile_order import CacheWarmup
 from manywheel.run.group_registry import GroupRegistry
 from manywheel.run.job_cache_keys import JobCacheKeys
 from manywheel.run.logs import RunLogs
@@ -37,6 +40,8 @@ class JobRunner:
         groups: GroupRegistry,
         cache_keys: JobCacheKeys,
         abi3: Abi3Reuse,
+        slots: BuildSlots,
+        warmup: CacheWarmup,
         wheelhouse: Wheelhouse,
         logs: RunLogs,
         reporter: Reporter,
@@ -47,6 +52,8 @@ class JobRunner:
         self.groups = groups
         self.cache_keys = cache_keys
         self.abi3 = abi3
+        self.slots = slots
+        self.warmup = warmup
         self.wheelhouse = wheelhouse
         self.logs = logs
         self.reporter = reporter
@@ -59,6 +66,7 @@ class JobRunner:
         result = JobResult(job.name)
         if self.cancel_event.is_set():  # --fail-fast or Ctrl-C: queued jobs never start
             self.abi3.finished(job, None)
+            self.warmup.built(job)
             self.reporter.job_finished(result)
             return result
         log = result.log = self.logs.for_job(job.name)
@@ -70,6 +78,7 @@ class JobRunner:
         except Exception as exc:  # a bug must not lose the other jobs' results
             record_exception(result, exc)
         self.abi3.finished(job, _built(result, job_cache))
+        self.warmup.built(job)  # ended without a build step (cache, reuse, failure before)
         mask_result(job, result)
         if result.status == "failed":
             self.groups.job_failed(job)
@@ -101,10 +110,30 @@ class JobRunner:
             job_cache = self.cache_keys.for_job(job)
         ctx = self._context(job, executor, log)
         reusable = partial(self.abi3.compatible, job, self.cancel_event.is_set)
-        run_job(ctx, self.wheelhouse, result, job_cache, reusable)
+        run_job(ctx, self.wheelhouse, result, job_cache, reusable, build_turn=self._build_turn)
         if result.status == "failed" and self.on_failure is not None:
             self.on_failure(ctx, executor)
         return job_cache
+
+    @contextmanager
+    def _build_turn(self, ctx: JobContext) -> Iterator[None]:
+        """Around a job's build step: first the end of its warmer's build (compile_order.py),
+        then its share of the cores (build_slots.py)."""
+        job = ctx.job
+        try:
+            warmer = self.warmup.warmer_of(job)
+            if warmer is not None:
+                ctx.note(
+                    f"[manywheel] waiting for {warmer} to finish building: it compiles with "
+                    "the same flags, and fills the compiler cache for this build"
+                )
+                self.warmup.wait(job, self.cancel_event.is_set)
+                ctx.check_cancelled()
+            with self.slots.claim() as cores:
+                ctx.build_cores = cores
+                yield
+        finally:
+            self.warmup.built(job)
 
 
 def _built(result: JobResult, job_cache: JobCache | None) -> Reusable | None:

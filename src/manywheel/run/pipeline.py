@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -52,6 +53,12 @@ def restore_from_cache(
 
 
 FindReusable = Callable[[], "Reusable | None"]
+# entered around the build step: waits for its turn and sets ctx.build_cores (job_runner.py)
+BuildTurn = Callable[[JobContext], AbstractContextManager[None]]
+
+
+def _no_turn(ctx: JobContext) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 def run_job(
@@ -60,14 +67,24 @@ def run_job(
     result: JobResult,
     cache: JobCache | None = None,
     reusable: FindReusable | None = None,
+    *,
+    build_turn: BuildTurn = _no_turn,
 ) -> None:
     """Run every step of ctx.job, filling ``result``; never raises for a job failure.
 
     ``reusable`` finds a compatible abi3 wheel an earlier job built (abi3_reuse.py): then the job
-    only tests it."""
+    only tests it. ``build_turn`` is entered around the build step (its wait is not timed)."""
     progress = ["prepare"]  # the step in progress, for failures outside a command
     try:
-        _run_steps(ctx, wheelhouse, result, cache=cache, reusable=reusable, progress=progress)
+        _run_steps(
+            ctx,
+            wheelhouse,
+            result,
+            cache=cache,
+            reusable=reusable,
+            build_turn=build_turn,
+            progress=progress,
+        )
     except Cancelled:
         result.status, result.failed_step = "cancelled", progress[-1]
     except StepFailed as exc:
@@ -91,6 +108,7 @@ def _run_steps(
     *,
     cache: JobCache | None,
     reusable: FindReusable | None,
+    build_turn: BuildTurn,
     progress: list[str],
 ) -> None:
     # a full hit was restored before the executor opened (restore_from_cache); an entry
@@ -113,7 +131,7 @@ def _run_steps(
         repaired = _take(ctx, result, reused, "reused")
     else:
         progress.append("build")
-        with ctx.timed("build"):
+        with build_turn(ctx), ctx.timed("build"):
             if split is not None:
                 planned = prepare_cross_build(ctx, split)
             built = build_wheel(ctx)

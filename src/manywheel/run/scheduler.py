@@ -22,7 +22,14 @@ Promises, each with the test that backs it:
 - every executor opened is closed, even when another's close fails, and even when a second
   Ctrl-C arrives during the cleanup (test_cancellation.py:
   test_one_failing_close_does_not_keep_the_others_open,
-  test_second_ctrl_c_during_cleanup_still_closes_everything).
+  test_second_ctrl_c_during_cleanup_still_closes_everything);
+- a build that starts with cores no other build uses gets them (build_slots.py), and never
+  over the user's own settings or into the cache key (tests/fast/test_build_slots.py);
+- with a compiler cache, the first job of each compile-flag signature builds before the
+  others of its signature, side by side with the other signatures' first, and the results
+  stay in plan order (compile_order.py; tests/fast/test_compile_order.py,
+  tests/integration/test_compiler_cache.py:
+  test_native_cold_build_compiles_a_shared_file_once_per_flag_signature).
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ from manywheel.caching.wheel_cache import WheelCache
 from manywheel.errors import ExitCode, GroupNotStarted
 from manywheel.planning.plan import Job, Plan
 from manywheel.run.abi3_reuse import Abi3Reuse
+from manywheel.run.build_slots import BuildSlots, usable_cores
+from manywheel.run.compile_order import CacheWarmup, Signature, flag_signature, warm_order
 from manywheel.run.group_registry import GroupRegistry
 from manywheel.run.interrupts import deferred_interrupts
 from manywheel.run.job_cache_keys import JobCacheKeys
@@ -50,7 +59,7 @@ from manywheel.steps.context import JobContext
 def default_jobs() -> int:
     """One job per core plus one (jobs wait on processes and I/O part of the time; measured
     on 2 cores: 3 jobs beat 2 by ~15%), but no more than one per 2 GiB of memory."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = usable_cores()
     try:
         mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError, AttributeError):
@@ -60,7 +69,12 @@ def default_jobs() -> int:
 
 class Scheduler:
     """The pool that runs the jobs (job_runner.py), over the groups' executors
-    (group_registry.py); it cancels them (--fail-fast, Ctrl-C) and opens the debug shells."""
+    (group_registry.py); it cancels them (--fail-fast, Ctrl-C) and opens the debug shells.
+
+    ``share_objects``: the jobs' builds can share compiled objects through a compiler cache,
+    so they start in the order that fills it for each other (compile_order.py, by
+    ``signature``); ``cores``: what the builds running share (build_slots.py; None: the cores
+    this process may use)."""
 
     def __init__(
         self,
@@ -78,6 +92,9 @@ class Scheduler:
         project_digest: str = "",
         limited_api: bool = False,
         source_date_epoch: int | None = None,
+        share_objects: bool = False,
+        cores: int | None = None,
+        signature: Signature = flag_signature,
     ) -> None:
         self.plan = plan
         self.reporter = reporter
@@ -92,10 +109,15 @@ class Scheduler:
             keep_failed=keep_failed,
         )
         self._failed: list[tuple[JobContext, GroupExecutor]] = []  # for --debug-shell
+        # the abi3 hold waits for older CPythons: they must start first, in plan order
+        warm = share_objects and not limited_api
+        self.order = warm_order(plan.jobs, signature) if warm else list(plan.jobs)
         self.runner = JobRunner(
             groups=self.groups,
             cache_keys=JobCacheKeys(cache, backend, project_digest),
             abi3=Abi3Reuse(plan.jobs, hold=limited_api),
+            slots=BuildSlots(cores or usable_cores()),
+            warmup=CacheWarmup(self.order, signature, enabled=share_objects),
             wheelhouse=wheelhouse,
             logs=logs,
             reporter=reporter,
@@ -137,12 +159,13 @@ class Scheduler:
         return result
 
     def run(self) -> list[JobResult]:
-        """Run every job; on Ctrl-C cancel the rest, clean up, and re-raise."""
+        """Run every job (in self.order); on Ctrl-C cancel the rest, clean up, and re-raise.
+        The results are in plan order."""
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="manywheel-job")
         futures: dict[Future[JobResult], Job] = {}
         interrupted = False
         try:
-            futures = {pool.submit(self._run_one, job): job for job in self.plan.jobs}
+            futures = {pool.submit(self._run_one, job): job for job in self.order}
             pending = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -156,10 +179,11 @@ class Scheduler:
                     self.cancel()
                 pool.shutdown(wait=True, cancel_futures=True)
                 self.groups.close_all()
-        return [
-            f.result() if f.done() and not f.cancelled() else JobResult(job.name)
+        results = {
+            job.name: f.result() if f.done() and not f.cancelled() else JobResult(job.name)
             for f, job in futures.items()
-        ]
+        }
+        return [results[job.name] for job in self.plan.jobs if job.name in results]
 
     # -- the debug shell -----------------------------------------------------------------------
     def _remember_failed(self, ctx: JobContext, executor: GroupExecutor) -> None:

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
+from manywheel.steps.parallel_build import parallel_build_env
 from manywheel.steps.venv import make_venv, pip_install
 from manywheel.steps.wheel_tags import expected_tags, shown_tags
 
@@ -46,7 +47,11 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     python = make_venv(ctx, "build", venv, use_uv=use_uv)
     before_build(ctx, venv / "bin")
     out = ctx.workdir / "built"
-    path_env = {"PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path()), **ctx.build_env}
+    path_env = {
+        "PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path()),
+        **ctx.build_env,
+        **parallel_build_env(ctx),  # the build command's only: before-build's as it was
+    }
     verbosity = _verbosity_flags(options.build_verbosity)
     uv = ctx.executor.uv()
     config_settings = [*options.config_settings, *ctx.build_settings]

@@ -39,6 +39,8 @@ class JobContext:
     # a cross build's target libraries and headers: zig compiles and links against them, the
     # repair grafts from them (steps/cross_build.py, toolchains/sysroot.py)
     sysroot: Sysroot | None = None
+    # the cores the build command may use, decided when its step starts (run/build_slots.py)
+    build_cores: int = 1
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 

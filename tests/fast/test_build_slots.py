@@ -1,0 +1,135 @@
+"""A build that runs alone gets the idle cores (MAKEFLAGS, CMAKE_BUILD_PARALLEL_LEVEL, and
+setuptools' parallel build_ext through DIST_EXTRA_CONFIG); builds side by side share them; the
+user's own settings win, and none of it reaches the cache key."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path, PurePosixPath
+
+from manywheel.caching.wheel_cache import WheelCache
+from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
+from tests.fast.harness import run
+
+VARIABLES = ("MAKEFLAGS", "CMAKE_BUILD_PARALLEL_LEVEL", "DIST_EXTRA_CONFIG")
+
+
+def is_build(call: Call) -> bool:
+    return "build" in call.argv and "--out-dir" in call.argv
+
+
+def builds(executor: FakeExecutor) -> dict[str, Call]:
+    """Each job's build command, by the job's identifier (its out dir names it)."""
+    out = {}
+    for call in executor.calls:
+        if is_build(call):
+            out_dir = call.argv[call.argv.index("--out-dir") + 1]
+            out[PurePosixPath(out_dir).parent.name.rsplit("-", 1)[0]] = call
+    return out
+
+
+def parallelism(call: Call) -> dict[str, str]:
+    return {name: call.env[name] for name in VARIABLES if name in call.env}
+
+
+def config_file(executor: FakeExecutor, call: Call) -> str:
+    return executor.files[PurePosixPath(call.env["DIST_EXTRA_CONFIG"])].decode()
+
+
+def test_a_lone_build_gets_every_core(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    the_job = job(before_build="make vendored-lib")
+    outcome = run(tmp_path, plan(the_job), backend, jobs=1, cores=4)
+    assert outcome.status() == {the_job.name: "success"}
+    (executor,) = backend.opened
+    build = builds(executor)[the_job.name]
+    assert parallelism(build) == {
+        "MAKEFLAGS": "-j4",
+        "CMAKE_BUILD_PARALLEL_LEVEL": "4",
+        "DIST_EXTRA_CONFIG": build.env["DIST_EXTRA_CONFIG"],
+    }
+    # a file in the job's work dir, put in the executor (inside the container, for one)
+    assert build.env["DIST_EXTRA_CONFIG"].startswith("/work/cp312-manylinux_x86_64-")
+    assert config_file(executor, build) == "[build_ext]\nparallel = 4\n"
+    # only the build command: before-build runs as it did
+    (before,) = [c for c in executor.calls if "make vendored-lib" in c.text]
+    assert parallelism(before) == {}
+    log = outcome.results[the_job.name].log
+    assert log is not None
+    assert "[manywheel] 4 cores for this build" in log.read_text()
+
+
+def test_one_core_sets_nothing(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    outcome = run(tmp_path, plan(job()), backend, jobs=1, cores=1)
+    assert set(outcome.status().values()) == {"success"}
+    assert [parallelism(c) for c in builds(backend.opened[0]).values()] == [{}]
+
+
+def test_builds_side_by_side_share_the_cores(tmp_path: Path) -> None:
+    both_building = threading.Barrier(2, timeout=30)
+
+    def meet(executor: FakeExecutor, call: Call) -> int | None:
+        if is_build(call):
+            both_building.wait()  # each build runs until the other one runs too
+        return None
+
+    backend = FakeBackend(configure=lambda e: setattr(e, "on_run", meet))
+    the_jobs = [job("cp311-manylinux_x86_64"), job("cp312-manylinux_x86_64")]
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=2, cores=2)
+    assert set(outcome.status().values()) == {"success"}
+    shares = sorted(parallelism(c).get("MAKEFLAGS", "") for c in builds(backend.opened[0]).values())
+    # the first to start was alone and got both cores; the second started beside it: one core,
+    # so nothing set (each tool's own default, as before)
+    assert shares == ["", "-j2"]
+
+
+def test_cores_come_back_when_builds_end(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    tags = ("cp310", "cp311", "cp312")
+    the_jobs = [job(f"{tag}-manylinux_x86_64") for tag in tags]
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=1, cores=2)
+    assert set(outcome.status().values()) == {"success"}
+    found = builds(backend.opened[0])
+    assert [parallelism(found[j.name]).get("MAKEFLAGS") for j in the_jobs] == ["-j2"] * 3
+
+
+def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
+    # MAKEFLAGS from the environment option (even empty: make stays serial), the setuptools
+    # config from the environment the build sees; the variable left unset is still given
+    backend = FakeBackend(environ={"DIST_EXTRA_CONFIG": "/home/me/my.cfg"})
+    the_job = job(environment=(("MAKEFLAGS", ""),))
+    outcome = run(tmp_path, plan(the_job), backend, jobs=1, cores=2)
+    assert set(outcome.status().values()) == {"success"}
+    (executor,) = backend.opened
+    build = builds(executor)[the_job.name]
+    assert parallelism(build) == {
+        "MAKEFLAGS": "",
+        "CMAKE_BUILD_PARALLEL_LEVEL": "2",
+        "DIST_EXTRA_CONFIG": "/home/me/my.cfg",
+    }
+    assert not any(p.name == "parallel-build.cfg" for p in executor.files)
+
+
+def test_an_abi3_build_gets_the_cores_the_held_jobs_leave(tmp_path: Path) -> None:
+    # pycryptodome: one abi3 wheel, built by cp311 while cp312 waits to reuse it
+    backend = FakeBackend(configure=lambda e: setattr(e, "abi3_from", "cp311"))
+    the_jobs = [job("cp311-manylinux_x86_64"), job("cp312-manylinux_x86_64")]
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=2, cores=2, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    assert outcome.results["cp312-manylinux_x86_64"].reused_from == "cp311-manylinux_x86_64"
+    (build,) = builds(backend.opened[0]).values()
+    assert parallelism(build)["MAKEFLAGS"] == "-j2"
+
+
+def test_the_cores_a_build_had_are_not_in_the_cache_key(tmp_path: Path) -> None:
+    # a wheel built with 4 cores is the wheel a 1-core run asks for, and the other way round
+    cache = WheelCache(tmp_path / "cache", 1 << 30)
+    the_job = job()
+    for name, cores, built_with in (("a", 4, "-j4"), ("b", 1, None), ("c", 4, None)):
+        backend = FakeBackend()
+        outcome = run(tmp_path / name, plan(the_job), backend, jobs=1, cores=cores, cache=cache)
+        assert outcome.status() == {the_job.name: "success"}
+        assert outcome.results[the_job.name].cached is (built_with is None)
+        made = [parallelism(c).get("MAKEFLAGS") for e in backend.opened for c in builds(e).values()]
+        assert made == ([built_with] if built_with else [])  # a hit: nothing built
