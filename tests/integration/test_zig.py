@@ -16,6 +16,7 @@ from packaging.utils import parse_wheel_filename
 
 from manywheel.planning.interpreters import discover, host_arch
 from tests.elf import auditwheel_show, extension_module, glibc_versions, needed
+from tests.projects import CPP_CHECK, make_cpp_project
 from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
@@ -225,48 +226,7 @@ def test_zig_refuses_musllinux_with_the_way_out(tmp_path: Path) -> None:
 
 
 def test_cpp_extension_links_libcxx_statically(tmp_path: Path) -> None:
-    project = tmp_path / "cppdemo"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent("""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "cppdemo"
-        version = "1.0"
-
-        [tool.setuptools]
-        ext-modules = [{ name = "cppdemo", sources = ["cppdemo.cpp"], language = "c++" }]
-        py-modules = []
-
-        [tool.manywheel]
-        test-command = "python -c 'import cppdemo; assert cppdemo.join(3) == \\"0,1,2\\"'"
-        """)
-    )
-    (project / "cppdemo.cpp").write_text(
-        textwrap.dedent("""\
-        #define PY_SSIZE_T_CLEAN
-        #include <Python.h>
-        #include <string>
-        #include <vector>
-
-        static PyObject *join(PyObject *, PyObject *args) {
-            long n;
-            if (!PyArg_ParseTuple(args, "l", &n)) return nullptr;
-            std::vector<std::string> parts;
-            for (long i = 0; i < n; ++i) parts.push_back(std::to_string(i));
-            std::string out;
-            for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
-            return PyUnicode_FromString(out.c_str());
-        }
-
-        static PyMethodDef methods[] = {{"join", join, METH_VARARGS, nullptr}, {nullptr, nullptr, 0, nullptr}};
-        static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "cppdemo", nullptr, -1, methods};
-        PyMODINIT_FUNC PyInit_cppdemo(void) { return PyModule_Create(&module); }
-        """)
-    )
+    project = make_cpp_project(tmp_path)
     out = tmp_path / "out"
     proc = manywheel(
         "build",
@@ -277,6 +237,7 @@ def test_cpp_extension_links_libcxx_statically(tmp_path: Path) -> None:
         "zig",
         "--only",
         "cp312-manylinux_x86_64",
+        MANYWHEEL_TEST_COMMAND=f'python -c "{CPP_CHECK}"',
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
@@ -399,6 +360,7 @@ def test_meson_cmake_setuptools_with_distro_flags(backend: str, tmp_path: Path) 
         "zig",
         "--only",
         "cp312-manylinux_x86_64",
+        MANYWHEEL_TEST_COMMAND=f'python -c "{CPP_CHECK}"',
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = out.glob("*.whl")
