@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from manywheel.config.identifiers import Identifier
-from manywheel.planning.image_table import python_versions
+from manywheel.planning.image_table import pypy_versions, python_versions
 from tests.projects import real_sdist
 from tests.running import manywheel
 
@@ -42,8 +42,8 @@ def supported(identifier: str) -> bool:
         ident = Identifier.parse(identifier)
     except Exception:
         return False
-    if ident.is_pypy:  # the pinned images' table lists CPythons only (no PyPy in containers yet)
-        return False
+    if ident.is_pypy:  # the PyPys of the pinned images (images.toml [pypy], as cibuildwheel's)
+        return f"{ident.version[0]}.{ident.version[1]}" in pypy_versions(ident.kind, ident.arch)
     version = f"{ident.version[0]}.{ident.version[1]}{'t' if ident.free_threaded else ''}"
     return version in python_versions(None)
 
