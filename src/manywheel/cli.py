@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import signal
 import sys
 import traceback
@@ -78,15 +80,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             "manywheel: interrupted; temporary files and containers were removed.", file=sys.stderr
         )
         return ExitCode.INTERRUPTED
+    except BrokenPipeError as exc:
+        if not _stdout_closed():
+            return _internal_error(args, exc)
+        # the reader went away (`manywheel plan | head`): end quietly, as a shell tool does
+        return 128 + signal.SIGPIPE
     except Exception as exc:  # a bug: say so in one paragraph, trace only with -v
-        if getattr(args, "verbose", False):
-            traceback.print_exc()
-        print(
-            f"manywheel: internal error: {type(exc).__name__}: {exc}. This is a bug in "
-            f"manywheel {__version__}; rerun with -v for the traceback and report it.",
-            file=sys.stderr,
-        )
-        return ExitCode.FAILED
+        return _internal_error(args, exc)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (the write end then polls as an error);
+    if so, stdout is pointed at /dev/null, so that the interpreter's own flush at exit does
+    not complain a second time."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        gone = any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):  # no real stdout (in-process tests)
+        return False
+    if gone:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return gone
+
+
+def _internal_error(args: argparse.Namespace, exc: BaseException) -> int:
+    """A bug: said in one paragraph, the trace only with -v."""
+    if getattr(args, "verbose", False):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    print(
+        f"manywheel: internal error: {type(exc).__name__}: {exc}. This is a bug in "
+        f"manywheel {__version__}; rerun with -v for the traceback and report it.",
+        file=sys.stderr,
+    )
+    return ExitCode.FAILED
