@@ -31,6 +31,26 @@ PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}
 """
 
 
+def write_setuptools_pyproject(
+    project: Path,
+    name: str,
+    extension: str,
+    *,
+    requires_python: str = "",
+    manywheel: str | None = None,
+) -> None:
+    """``project/pyproject.toml`` of a setuptools project ``name`` 0.1.0 whose one extension
+    module is the inline table ``extension`` (``{ name = ..., sources = [...] }``); with
+    ``manywheel`` (even ""), a ``[tool.manywheel]`` table holding it."""
+    python = f'requires-python = "{requires_python}"\n' if requires_python else ""
+    tool = "" if manywheel is None else "\n[tool.manywheel]\n" + textwrap.dedent(manywheel)
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\n{python}\n'
+        f"[tool.setuptools]\next-modules = [{extension}]\npy-modules = []\n" + tool
+    )
+
+
 def make_c_project(
     root: Path,
     name: str = "demo",
@@ -59,24 +79,13 @@ def make_c_project(
             hexversion = f"0x03{int(limited_api[3:]):02x}0000"
             libs += f', define-macros = [["Py_LIMITED_API", "{hexversion}"]]'
         (project / "setup.cfg").write_text(f"[bdist_wheel]\npy_limited_api = {limited_api}\n")
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{name}"
-        version = "0.1.0"
-        requires-python = "{requires_python}"
-
-        [tool.setuptools]
-        ext-modules = [{{ name = "{name}", sources = {list(sources or [f"{name}.c"])!r}{libs} }}]
-        py-modules = []
-
-        [tool.manywheel]
-        """)
-        + textwrap.dedent(manywheel_config)
+    source_list = list(sources or [f"{name}.c"])
+    write_setuptools_pyproject(
+        project,
+        name,
+        f'{{ name = "{name}", sources = {source_list!r}{libs} }}',
+        requires_python=requires_python,
+        manywheel=manywheel_config,
     )
     (project / f"{name}.c").write_text(_C_TEMPLATE.format(name=name, extra_c=extra_c))
     return project
@@ -121,20 +130,8 @@ def make_cpp_project(root: Path, name: str = "cppdemo") -> Path:
     ``CPP_CHECK``, for the default name) into ``root/name``."""
     project = root / name
     project.mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{name}"
-        version = "0.1.0"
-
-        [tool.setuptools]
-        ext-modules = [{{ name = "{name}", sources = ["{name}.cpp"], language = "c++" }}]
-        py-modules = []
-        """)
+    write_setuptools_pyproject(
+        project, name, f'{{ name = "{name}", sources = ["{name}.cpp"], language = "c++" }}'
     )
     (project / f"{name}.cpp").write_text(_CPP_TEMPLATE.format(name=name))
     return project

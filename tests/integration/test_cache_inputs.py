@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import textwrap
 import uuid
 import zipfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.containers import IMAGES, image_env, manywheel_containers
+from tests.projects import write_setuptools_pyproject
 from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
@@ -44,20 +44,8 @@ def c_project(
     project = root / name
     project.mkdir(parents=True)
     libs = f", libraries = {list(libraries)!r}" if libraries else ""
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{name}"
-        version = "0.1.0"
-
-        [tool.setuptools]
-        ext-modules = [{{ name = "{name}", sources = ["{name}.c"]{libs} }}]
-        py-modules = []
-        """)
+    write_setuptools_pyproject(
+        project, name, f'{{ name = "{name}", sources = ["{name}.c"]{libs} }}'
     )
     (project / f"{name}.c").write_text(_MODULE.format(name=name, value=value, declare=declare))
     return project
