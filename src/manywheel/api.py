@@ -20,6 +20,7 @@ from manywheel.config.credentials import passed_on_purpose, withheld
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
 from manywheel.diagnose.libc_floor import host_libc
 from manywheel.errors import ConfigError, GroupNotStarted
+from manywheel.planning.build_system import build_system_of
 from manywheel.planning.in_container import detect
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.plan import Plan, make_plan, resolve_archs
@@ -223,6 +224,7 @@ def build(
         cache=cache,
         project_digest=digest,
         limited_api=session.project.limited_api,
+        build_system=build_system_of(session.project.pyproject),
         source_date_epoch=date.epoch,
         share_objects=_shares_objects(session),
     )

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Backend, Mask
 from manywheel.backends.native import NativeBackend
+from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.config.identifiers import Identifier
 from manywheel.config.model import Options
 from manywheel.planning.plan import GroupSpec, Job, Plan
@@ -219,6 +220,9 @@ class FakeExecutor:
 
     def uv(self) -> str | None:
         return "/tools/bin/uv"
+
+    def build_envs(self) -> BuildEnvRoot | None:
+        return None  # isolated builds: the kept environments are tested for real
 
 
 def _echoed(call: Call) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
+from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.planning.plan import GroupSpec, Job
 from manywheel.toolchains.target import TargetFacts
 
@@ -70,6 +71,11 @@ class Executor(Protocol):
 
     def uv(self) -> str | None:
         """The uv executable in this executor, or None."""
+        ...
+
+    def build_envs(self) -> BuildEnvRoot | None:
+        """Where this executor keeps build environments at stable paths, for the compiler
+        cache's direct mode (caching/kept_envs.py); None: builds are isolated."""
         ...
 
 

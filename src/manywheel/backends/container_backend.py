@@ -22,6 +22,7 @@ from manywheel.backends.engine import (
 from manywheel.backends.foreign_uv import NoForeignUv, host_uv_version
 from manywheel.backends.forwarding import Forwarded, forward_environment, pip_config
 from manywheel.caching.compiler_cache import cache_home, host_cache_dir, image_dir_name
+from manywheel.caching.kept_envs import build_envs_dir
 from manywheel.caching.key_inputs import digest
 from manywheel.config.model import Options
 from manywheel.errors import EnvironmentProblem
@@ -108,6 +109,7 @@ class ContainerBackend:
             uv=cache_home() / "uv" / name,
             ccache=host_cache_dir(name),
             compiler_cache=self._compiler_cache,
+            build_envs=build_envs_dir(name),
         )
 
 

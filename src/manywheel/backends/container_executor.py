@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from manywheel.backends.base import Mask
 from manywheel.backends.container_commands import ContainerCommands
 from manywheel.backends.container_layout import (
+    BUILD_ENVS,
     DEFAULT_PATH,
     PROJECT_DIR,
     UV_CACHE,
@@ -49,6 +50,7 @@ from manywheel.backends.processes import Processes
 from manywheel.backends.runner_pool import RunnerPool
 from manywheel.backends.tar_transfer import copy_out, put_file, put_project
 from manywheel.caching.compiler_cache import CompilerCache, Notes, find_static_ccache, usable_dir
+from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.errors import EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.project import Project
@@ -288,3 +290,9 @@ class ContainerExecutor:
 
     def uv(self) -> str | None:
         return self._uv
+
+    def build_envs(self) -> BuildEnvRoot | None:
+        host = self._caches.build_envs
+        if self._compiler_cache is None or host is None:
+            return None
+        return BuildEnvRoot(host, BUILD_ENVS)

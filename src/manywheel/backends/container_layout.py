@@ -10,6 +10,7 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # host directories mounted into every container of the same image (caches, never the project)
 UV_CACHE = PurePosixPath("/manywheel-cache/uv")
 CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
+BUILD_ENVS = PurePosixPath("/manywheel-cache/build-envs")  # caching/kept_envs.py
 CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
 RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
 UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.container_layout import (
+    BUILD_ENVS,
     CCACHE_DIR,
     CCACHE_TOOLS,
     RUNNER_SCRIPT,
@@ -32,12 +33,15 @@ from manywheel.caching.compiler_cache import OFF, CompilerCache, missing_ccache
 
 @dataclass(frozen=True)
 class ContainerCaches:
-    """Host directories kept across runs for one image: uv's cache and ccache's (None: not
-    mounted), and the compiler-cache option (auto, ccache, off)."""
+    """Host directories kept across runs for one image: uv's cache, ccache's and the kept
+    build environments (None: not mounted), and the compiler-cache option (auto, ccache,
+    off). The build environments are there for the compiler cache (caching/kept_envs.py):
+    mounted with it, or not at all."""
 
     uv: Path | None = None
     ccache: Path | None = None
     compiler_cache: str = "off"
+    build_envs: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def dirs_to_mount(caches: ContainerCaches) -> list[Path]:
     wanted = [] if caches.uv is None else [caches.uv]
     if caches.ccache is not None and caches.compiler_cache != "off":
         wanted.append(caches.ccache)
+        if caches.build_envs is not None:
+            wanted.append(caches.build_envs)
     return wanted
 
 
@@ -75,6 +81,10 @@ def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> Cache
         off = dataclasses.replace(caches, ccache=None)
         return CacheMounts(tuple(volumes), off, f"{OFF}: {problem}")
     volumes += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
+    if caches.build_envs is not None and caches.build_envs not in problems:
+        volumes += ["--volume", f"{caches.build_envs}:{BUILD_ENVS}"]
+    else:  # builds are isolated, as without a compiler cache
+        caches = dataclasses.replace(caches, build_envs=None)
     return CacheMounts(tuple(volumes), caches)
 
 

@@ -26,6 +26,7 @@ from manywheel.backends.engine import (
     image_id as engine_image_id,
 )
 from manywheel.backends.native import NativeBackend, NativeExecutor
+from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.caching.key_inputs import digest
 from manywheel.errors import CleanupFailed, EnvironmentProblem
 from manywheel.planning.interpreters import Interpreter, host_arch
@@ -198,6 +199,9 @@ class CrossExecutor:
 
     def uv(self) -> str | None:
         return self.builder.uv()
+
+    def build_envs(self) -> BuildEnvRoot | None:
+        return self.builder.build_envs()
 
 
 class CrossBackend:

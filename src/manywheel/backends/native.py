@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from manywheel.backends.base import Mask
 from manywheel.backends.processes import Processes
 from manywheel.caching.compiler_cache import CompilerCache, Notes, native_compiler_cache
+from manywheel.caching.kept_envs import BuildEnvRoot, build_envs_dir
 from manywheel.caching.key_inputs import build_environment, digest, host_tools, interpreter_identity
 from manywheel.config.credentials import without_credentials
 from manywheel.errors import CleanupFailed, ConfigError
@@ -146,6 +147,12 @@ class NativeExecutor:
 
     def uv(self) -> str | None:
         return self._uv
+
+    def build_envs(self) -> BuildEnvRoot | None:
+        if self._compiler_cache is None:
+            return None
+        host = build_envs_dir("native")
+        return BuildEnvRoot(host, PurePosixPath(host))
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:
         shell = os.environ.get("SHELL") or "sh"

@@ -16,6 +16,7 @@ from pathlib import Path
 from manywheel.backends.base import GroupExecutor
 from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, GroupNotStarted, ManywheelError, StepFailed
+from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Job
 from manywheel.run.abi3_reuse import Abi3Reuse, Reusable
 from manywheel.run.build_slots import BuildSlots
@@ -47,6 +48,7 @@ class JobRunner:
         reporter: Reporter,
         cancel_event: threading.Event,
         source_date_epoch: int | None = None,
+        build_system: BuildSystem | None = None,
         on_failure: OnFailure | None = None,
     ) -> None:
         self.groups = groups
@@ -59,6 +61,7 @@ class JobRunner:
         self.reporter = reporter
         self.cancel_event = cancel_event
         self.source_date_epoch = source_date_epoch
+        self.build_system = build_system
         self.on_failure = on_failure
 
     def run(self, job: Job) -> JobResult:
@@ -96,6 +99,7 @@ class JobRunner:
             self.cancel_event,
             self.reporter.step,
             source_date_epoch=self.source_date_epoch,
+            build_system=self.build_system,
         )
 
     # every use of the build cache in a job's run, but the pipeline's own, is in the next

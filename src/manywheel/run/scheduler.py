@@ -41,6 +41,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from manywheel.backends.base import Backend, GroupExecutor
 from manywheel.caching.wheel_cache import WheelCache
 from manywheel.errors import ExitCode, GroupNotStarted
+from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Job, Plan
 from manywheel.run.abi3_reuse import Abi3Reuse
 from manywheel.run.build_slots import BuildSlots, usable_cores
@@ -91,6 +92,7 @@ class Scheduler:
         cache: WheelCache | None = None,
         project_digest: str = "",
         limited_api: bool = False,
+        build_system: BuildSystem | None = None,
         source_date_epoch: int | None = None,
         share_objects: bool = False,
         cores: int | None = None,
@@ -123,6 +125,7 @@ class Scheduler:
             reporter=reporter,
             cancel_event=self.cancel_event,
             source_date_epoch=source_date_epoch,
+            build_system=build_system,
             on_failure=self._remember_failed if debug_shell else None,
         )
 

@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
+from manywheel.steps.build_env import kept_build_env
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
 from manywheel.steps.venv import make_venv, pip_install
@@ -56,20 +57,20 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     uv = ctx.executor.uv()
     config_settings = [*options.config_settings, *ctx.build_settings]
     if frontend == "uv" and uv:
-        settings = [f"--config-setting={k}={v}" for k, v in config_settings]
-        argv = [
-            uv,
-            "build",
-            "--wheel",
-            "--out-dir",
-            str(out),
-            "--python",
-            str(python),
-            *settings,
-            *verbosity,
-            str(ctx.project),
-        ]
-    elif frontend == "pip":
+        with kept_build_env(ctx, uv) as kept:
+            settings = [f"--config-setting={k}={v}" for k, v in config_settings]
+            # in the kept environment, made ready: its path, on the compile line, is the same
+            # in every run (caching/kept_envs.py)
+            isolation = ["--no-build-isolation"] if kept else []
+            argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(kept or python)]
+            argv += [*isolation, *settings, *verbosity, str(ctx.project)]
+            if kept:  # its scripts (cython, cmake, ninja) first, as an isolated build's are
+                path_env["PATH"] = ctx.path_with(
+                    kept.parent, venv / "bin", ctx.executor.tool_path()
+                )
+            ctx.run("build", argv, cwd=ctx.project, env=path_env)
+        return the_built_wheel(ctx, out, " ".join(argv))
+    if frontend == "pip":
         settings = [f"--config-settings={k}={v}" for k, v in config_settings]
         argv = [
             str(python),

@@ -14,6 +14,7 @@ from manywheel.backends.base import Executor
 from manywheel.config.expansion import evaluate
 from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, StepFailed
+from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Job
 from manywheel.release.build_paths import c_remap, rust_remap
 from manywheel.toolchains.sysroot import Sysroot
@@ -31,6 +32,8 @@ class JobContext:
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
+    # the project's [build-system]: a kept build environment is made for it (steps/build_env.py)
+    build_system: BuildSystem | None = None
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # for the summary (JobResult.warnings)
     # the build command's own variables and config settings (a cross build's, steps/cross_build.py)
