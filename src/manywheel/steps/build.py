@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
+from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
 from manywheel.steps.venv import make_venv, pip_install
@@ -99,7 +100,8 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             *verbosity,
             str(ctx.project),
         ]
-    ctx.run("build", argv, cwd=ctx.project, env=path_env)
+    with ccache_stats_log(ctx) as stats_env:
+        ctx.run("build", argv, cwd=ctx.project, env={**path_env, **stats_env})
     return the_built_wheel(ctx, out, " ".join(argv))
 
 
