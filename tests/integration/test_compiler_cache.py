@@ -1,12 +1,15 @@
 """The compiler cache for real: after a one-file edit of a two-file C project the unchanged
-translation unit comes from ccache (its own statistics say so), natively and in podman; a
-corrupted, full or unusable cache never fails a build; --no-cache bypasses it."""
+translation unit comes from ccache (its own statistics say so, and so does the job's entry in
+the --report), natively and in podman; a corrupted, full or unusable cache never fails a build;
+--no-cache bypasses it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +64,21 @@ def hits(stats: dict[str, int]) -> int:
     return stats.get("direct_cache_hit", 0) + stats.get("preprocessed_cache_hit", 0)
 
 
+def compiler_cache_of(report: Path) -> Any:
+    """The one job's ``compiler_cache`` in a --report."""
+    (job,) = json.loads(report.read_text())["jobs"]
+    assert job["status"] == "success", job
+    return job["compiler_cache"]
+
+
+def one_miss_and_one_hit(stats: Any) -> None:
+    """The edited file (helper.c) compiled afresh, the unchanged one (main.c) from the cache."""
+    assert stats is not None
+    assert (stats["misses"], stats["missed"]) == (1, ["src/helper.c"])
+    # direct-mode hits: see the stable build environments (then direct_hits == 1 alone)
+    assert stats["direct_hits"] + stats["preprocessed_hits"] == 1
+
+
 def build(project: Path, tmp_path: Path, env: dict[str, str], answer: int, *extra: str) -> str:
     out = tmp_path / "wheelhouse"
     env = {**env, "MANYWHEEL_TEST_COMMAND": answer_test(answer)}
@@ -73,21 +91,29 @@ def test_native_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     project = make_two_file_project(tmp_path)
     env = native_env(tmp_path)
     cache_dir = tmp_path / "cache" / "ccache" / "native"
-    log = build(project, tmp_path, env, 42)
+    report = tmp_path / "report.json"
+    log = build(project, tmp_path, env, 42, "--report", str(report))
     assert f"compiler cache: {find_ccache()} in {cache_dir}" in log
     first = ccache_stats(cache_dir)
     assert hits(first) == 0
     assert first["cache_miss"] == 2  # main.c and helper.c compiled
+    cold = compiler_cache_of(report)
+    assert cold is not None
+    assert (cold["direct_hits"], cold["preprocessed_hits"], cold["misses"]) == (0, 0, 2)
+    assert sorted(cold["missed"]) == ["src/helper.c", "src/main.c"]
 
     set_answer(project, 43)  # the one-file edit
-    build(project, tmp_path, env, 43)
+    log = build(project, tmp_path, env, 43, "--report", str(report))
     second = ccache_stats(cache_dir)
     assert hits(second) - hits(first) == 1  # main.c, unchanged, from the cache
     assert second["cache_miss"] - first["cache_miss"] == 1  # helper.c, edited
+    one_miss_and_one_hit(compiler_cache_of(report))
+    assert "1 miss (src/helper.c)" in log  # the job log's line
 
     set_answer(project, 44)  # --no-cache: compiled afresh, the compiler cache untouched
-    build(project, tmp_path, env, 44, "--no-cache")
+    build(project, tmp_path, env, 44, "--no-cache", "--report", str(report))
     assert ccache_stats(cache_dir) == second
+    assert compiler_cache_of(report) is None  # nothing compiled through ccache: no statistics
 
 
 def same_flag_pythons() -> tuple[str, str]:
@@ -173,8 +199,10 @@ def test_podman_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     assert (hits(first), first["cache_miss"]) == (0, 2)
 
     set_answer(project, 43)  # a new container, a new work dir: the unchanged file still hits
-    build(project, tmp_path, env, 43)
+    report = tmp_path / "report.json"
+    build(project, tmp_path, env, 43, "--report", str(report))
     second = ccache_stats(cache_dir)
     assert hits(second) - hits(first) == 1
     assert second["cache_miss"] - first["cache_miss"] == 1
+    one_miss_and_one_hit(compiler_cache_of(report))  # the stats log copied out of the container
     assert manywheel_containers("podman") == []

@@ -98,6 +98,7 @@ def run_job(
         ctx.note(f"[manywheel] {result.error}")
     finally:
         result.timings = dict(ctx.timings)
+        result.compiler_stats = ctx.compiler_stats
         result.warnings.extend(ctx.warnings)
 
 

@@ -98,23 +98,32 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
                     "\n".join("    " + line for line in lines), markup=False, highlight=False
                 )
             console.print(f"full log: {result.log}", markup=False, highlight=False)
+    console.print(_summary_table(results))
+    for result in results:
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/] {result.identifier}: {warning}", highlight=False)
+
+
+def _summary_table(results: Sequence[JobResult]) -> Table:
     table = Table(title="manywheel summary", title_justify="left")
-    for column in ("identifier", "status", "wheel", "vendored", "size", "seconds"):
+    # a column only when some job compiled through ccache: a run without it keeps its table
+    ccache = any(r.compiler_stats is not None for r in results)
+    columns = ["identifier", "status", "wheel", "vendored", *(["ccache"] if ccache else [])]
+    for column in [*columns, "size", "seconds"]:
         table.add_column(column, justify="right" if column in ("size", "seconds") else "left")
     styles = {"success": "green", "failed": "red", "cancelled": "yellow", "not-started": "red"}
     for result in results:
+        stats = result.compiler_stats
         table.add_row(
             result.identifier,
             f"[{styles[result.status]}]{result.status}[/]",
             _wheel_cell(result),
             _vendored(result.wheel),
+            *([stats.hit_ratio() if stats else "-"] if ccache else []),
             _size(result.size),
             f"{result.seconds:.1f}",
         )
-    console.print(table)
-    for result in results:
-        for warning in result.warnings:
-            console.print(f"[yellow]warning[/] {result.identifier}: {warning}", highlight=False)
+    return table
 
 
 def _vendored(wheel: Path | None) -> str:
@@ -150,6 +159,7 @@ def report_document(
                 "cached": r.cached,
                 "reused_from": r.reused_from,
                 "timings": r.timings,
+                "compiler_cache": r.compiler_stats.as_json() if r.compiler_stats else None,
                 "failed_step": r.failed_step,
                 "error": r.error,
                 "warnings": r.warnings,

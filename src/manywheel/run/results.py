@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from manywheel.caching.compiler_stats import CompilerStats
 from manywheel.diagnose.libc_floor import LibcFloor, wheel_warning
 
 # not-started: its group could not start (engine, image, before-all); see Scheduler.start_errors
@@ -27,6 +28,7 @@ class JobResult:
     cached: bool = False  # restored from the build cache instead of built
     reused_from: str | None = None  # an abi3 wheel built by this earlier identifier
     timings: dict[str, float] = field(default_factory=dict)
+    compiler_stats: CompilerStats | None = None  # what ccache did for its build, if it compiled
     # what a user should know about a wheel that was built (libc floor, GIL re-enabled)
     warnings: list[str] = field(default_factory=list)
 

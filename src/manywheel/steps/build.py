@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.steps.build_env import kept_build_env
+from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
 from manywheel.steps.venv import make_venv, pip_install
@@ -68,7 +69,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
                 path_env["PATH"] = ctx.path_with(
                     kept.parent, venv / "bin", ctx.executor.tool_path()
                 )
-            ctx.run("build", argv, cwd=ctx.project, env=path_env)
+            _run_build(ctx, argv, path_env)
         return the_built_wheel(ctx, out, " ".join(argv))
     if frontend == "pip":
         settings = [f"--config-settings={k}={v}" for k, v in config_settings]
@@ -100,8 +101,14 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             *verbosity,
             str(ctx.project),
         ]
-    ctx.run("build", argv, cwd=ctx.project, env=path_env)
+    _run_build(ctx, argv, path_env)
     return the_built_wheel(ctx, out, " ".join(argv))
+
+
+def _run_build(ctx: JobContext, argv: list[str], env: dict[str, str]) -> None:
+    """The build command, with ccache's per-compile log around it (steps/ccache_stats_log.py)."""
+    with ccache_stats_log(ctx) as stats_env:
+        ctx.run("build", argv, cwd=ctx.project, env={**env, **stats_env})
 
 
 def the_built_wheel(ctx: JobContext, out: PurePosixPath, command: str) -> PurePosixPath:

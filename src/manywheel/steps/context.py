@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
+from manywheel.caching.compiler_stats import CompilerStats
 from manywheel.config.expansion import evaluate
 from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, StepFailed
@@ -44,6 +45,8 @@ class JobContext:
     sysroot: Sysroot | None = None
     # the cores the build command may use, decided when its step starts (run/build_slots.py)
     build_cores: int = 1
+    # what ccache did for the build command, when it compiled through it (steps/ccache_stats_log.py)
+    compiler_stats: CompilerStats | None = None
     _env: dict[str, str] | None = None
     _masker: Masker | None = None
 
