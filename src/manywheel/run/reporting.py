@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from packaging.utils import parse_wheel_filename
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from manywheel import __version__
@@ -85,7 +86,7 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
             continue
         console.print(
             f"\n[bold red]{result.identifier} failed[/] in step "
-            f"[bold]{result.failed_step}[/]: {result.error}",
+            f"[bold]{result.failed_step}[/]: {escape(result.error or '')}",
             highlight=False,
         )
         if result.failed_command:

@@ -1,0 +1,122 @@
+"""Kept build environments for real (native, real uv, real setuptools, real ccache): a build
+runs in an environment at a stable path that holds exactly what an isolated build would
+install, the backend's own requirements included and nothing left from an earlier build; a
+second run holding it builds isolated; a backend that cannot be imported is said plainly."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_compiler_cache import build, native_env
+from tests.projects import make_two_file_project, set_answer
+from tests.running import manywheel
+
+pytestmark = pytest.mark.integration
+
+# an in-tree backend around setuptools': it asks for `six` when the file `want-six` is in the
+# project, and its build_wheel checks that the environment holds six exactly then
+_BACKEND = '''\
+import os
+from setuptools import build_meta as _orig
+from setuptools.build_meta import *  # noqa: F403
+
+WANTED = os.path.exists("want-six")
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return _orig.get_requires_for_build_wheel(config_settings) + (["six"] if WANTED else [])
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    try:
+        import six  # noqa: F401
+        found = True
+    except ImportError:
+        found = False
+    assert found == WANTED, f"six importable: {found}, asked for: {WANTED}"
+    return _orig.build_wheel(wheel_directory, config_settings, metadata_directory)
+'''
+
+
+def with_backend(project: Path) -> None:
+    (project / "_backend").mkdir()
+    (project / "_backend" / "six_backend.py").write_text(_BACKEND)
+    text = (project / "pyproject.toml").read_text()
+    text = text.replace(
+        'build-backend = "setuptools.build_meta"',
+        'build-backend = "six_backend"\nbackend-path = ["_backend"]',
+    )
+    (project / "pyproject.toml").write_text(text)
+
+
+def kept_envs(tmp_path: Path) -> list[Path]:
+    root = tmp_path / "cache" / "build-envs" / "native"
+    return sorted(p for p in root.iterdir() if p.is_dir())
+
+
+def has_six(env: Path) -> bool:
+    return any(env.glob("lib/python3*/site-packages/six.py"))
+
+
+def test_the_kept_environment_holds_what_the_backend_asks_for_and_nothing_left(
+    tmp_path: Path,
+) -> None:
+    project = make_two_file_project(tmp_path)
+    with_backend(project)
+    (project / "want-six").write_text("")
+    env = native_env(tmp_path)
+    log = build(project, tmp_path, env, 42)
+    assert "get_requires_for_build_wheel" in log
+    assert "--no-build-isolation" in log
+    (kept,) = kept_envs(tmp_path)
+    assert kept.name.startswith("cp312-manylinux_x86_64-")
+    assert has_six(kept)
+
+    # the backend asks for six no more: the next build, in the same environment, lacks it
+    # (its build_wheel asserts so), as an isolated build would
+    (project / "want-six").unlink()
+    set_answer(project, 43)
+    build(project, tmp_path, env, 43)
+    assert kept_envs(tmp_path) == [kept]
+    assert not has_six(kept)
+
+
+def test_a_kept_environment_another_run_holds_is_not_touched(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    env = native_env(tmp_path)
+    build(project, tmp_path, env, 42)
+    (kept,) = kept_envs(tmp_path)
+    before = sorted(str(p.relative_to(kept)) for p in kept.rglob("*"))
+
+    set_answer(project, 43)
+    fd = os.open(f"{kept}.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a concurrent run holds it
+        log = build(project, tmp_path, env, 43)
+    finally:
+        os.close(fd)
+    assert f"the kept build environment {kept.name} is in use by another run" in log
+    (command,) = [line for line in log.splitlines() if "uv build --wheel " in line][-1:]
+    assert "--no-build-isolation" not in command and str(kept) not in command
+    assert sorted(str(p.relative_to(kept)) for p in kept.rglob("*")) == before
+
+
+def test_a_backend_that_cannot_be_imported_is_said_plainly(tmp_path: Path) -> None:
+    project = make_two_file_project(tmp_path)
+    text = (project / "pyproject.toml").read_text()
+    text = text.replace('"setuptools.build_meta"', '"no_such_backend"')
+    (project / "pyproject.toml").write_text(text)
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=native_env(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    said = " ".join((proc.stdout + proc.stderr).split())
+    expected = (
+        "the build backend 'no_such_backend' cannot be imported in the build environment "
+        "(Cannot import 'no_such_backend'). Check [build-system] in pyproject.toml: 'requires' "
+        "must name the package that provides 'build-backend'."
+    )
+    assert expected in said, said
+    assert "Traceback" not in proc.stdout.split("\n", 2)[0]  # the backend's own, in its log
