@@ -118,6 +118,56 @@ def test_the_native_executor_gives_every_command_the_cache(
         executor.close()
 
 
+def ignored_options(executor: NativeExecutor, log: Path, **env: str) -> str:
+    """CCACHE_IGNOREOPTIONS as a build command run with ``env`` (the options') gets it."""
+    seen: dict[str, str] = {}
+
+    def started(*args: object, env: dict[str, str], **kwargs: object) -> int:
+        seen.update(env)
+        return 0
+
+    executor._processes.run = started  # type: ignore[method-assign,assignment]
+    assert executor.run(["cc", "-c", "x.c"], cwd=None, env=env, log=log) == 0
+    return seen.get("CCACHE_IGNOREOPTIONS", "(unset)")
+
+
+def test_ccache_leaves_warning_only_options_out_of_its_hash_and_keeps_the_users(
+    fake_ccache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_dir = tmp_path / "demo"
+    project_dir.mkdir()
+    (project_dir / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1"\n')
+    monkeypatch.delenv("CCACHE_IGNOREOPTIONS", raising=False)
+    monkeypatch.delenv("CFLAGS", raising=False)
+    executor = NativeExecutor(load_project(project_dir), set(), None, "auto")
+    executor.start()
+    log = tmp_path / "command.log"
+    try:
+        assert ignored_options(executor, log) == "-Wno-unused-result"
+        # the host's value (a native build's environment), then the environment option's, kept
+        monkeypatch.setenv("CCACHE_IGNOREOPTIONS", "-DVERSION=*")
+        assert ignored_options(executor, log) == "-DVERSION=* -Wno-unused-result"
+        assert ignored_options(executor, log, CCACHE_IGNOREOPTIONS="-DBUILD_DATE=* -DX") == (
+            "-DBUILD_DATE=* -DX -Wno-unused-result"
+        )
+        # warnings made errors: another CPython's object could hide one, so ours are left out
+        werror = ignored_options(executor, log, CFLAGS="-O2 -Werror=unused-result")
+        assert werror == "-DVERSION=*"
+        monkeypatch.delenv("CCACHE_IGNOREOPTIONS")
+        monkeypatch.setenv("CFLAGS", "-Werror")
+        assert ignored_options(executor, log) == "(unset)"
+    finally:
+        executor.close()
+
+    off = NativeExecutor(load_project(project_dir), set(), None, "off")
+    off.start()
+    try:
+        monkeypatch.delenv("CFLAGS")
+        assert ignored_options(off, log) == "(unset)"  # no compiler cache, nothing set
+    finally:
+        off.close()
+
+
 def test_the_compiler_cache_is_not_a_wheel_cache_input() -> None:
     keys = {
         cache_keys("dir:x", "cp312-manylinux_x86_64", "b", Options(compiler_cache=mode))

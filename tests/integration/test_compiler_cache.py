@@ -207,3 +207,26 @@ def test_podman_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     assert second["cache_miss"] - first["cache_miss"] == 1
     one_miss_and_one_hit(compiler_cache_of(report))  # the stats log copied out of the container
     assert manywheel_containers("podman") == []
+
+
+@pytest.mark.container
+def test_podman_cpythons_that_differ_by_a_warning_option_share_a_compiled_file(
+    tmp_path: Path,
+) -> None:
+    """cp310 and cp311 differ only by -Wno-unused-result, which ccache leaves out of its hash:
+    on a cold cache cp311's build waits for cp310's, and its file that does not include
+    Python.h comes from the cache. A CCACHE_IGNOREOPTIONS of the user's is kept alongside."""
+    project = make_two_file_project(tmp_path)
+    env = image_env(
+        "podman",
+        tmp_path,
+        MANYWHEEL_BUILD="cp310-manylinux_x86_64 cp311-manylinux_x86_64",
+        MANYWHEEL_ENVIRONMENT="CCACHE_IGNOREOPTIONS=-DMANYWHEEL_UNUSED=*",
+    )
+    log = build(project, tmp_path, env, 42)
+    (cache_dir,) = (tmp_path / "ccache").iterdir()
+    stats = ccache_stats(cache_dir)
+    assert hits(stats) == 1  # helper.c, for cp311
+    assert stats["cache_miss"] == 3  # main.c for each (it includes Python.h), helper.c once
+    assert "waiting for cp310-manylinux_x86_64 to finish building" in log
+    assert manywheel_containers("podman") == []

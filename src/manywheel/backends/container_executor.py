@@ -251,6 +251,9 @@ class ContainerExecutor:
             **self._cache_env(),
             **env,
         }
+        if self._compiler_cache is not None:
+            # as the command sees it: the image's own variables (its CFLAGS) under the rest
+            full.update(self._compiler_cache.command_environment({**self._base_env, **full}))
         if self._pool.python is not None:
             code = self._pool.run_logged(argv, cwd, full, log, mask)
             if code is not None:

@@ -86,8 +86,13 @@ class NativeExecutor:
 
     def _command_environment(self, env: Mapping[str, str]) -> dict[str, str]:
         """What a command sees: the host's environment without its credentials (build code is
-        untrusted), but those named in environment-pass, and ``env`` (the options' values)."""
-        return {**without_credentials(self.base_environment(), self._pass), **env}
+        untrusted), but those named in environment-pass, and ``env`` (the options' values);
+        then what the compiler cache makes of the whole (CCACHE_IGNOREOPTIONS: the host's or
+        the options' value kept, ours added)."""
+        full = {**without_credentials(self.base_environment(), self._pass), **env}
+        if self._compiler_cache is not None:
+            full.update(self._compiler_cache.command_environment(full))
+        return full
 
     def run(
         self,

@@ -8,11 +8,20 @@ a directory of symlinks named like them (ccache's "masquerade" mode), put first 
 setuptools' ``gcc``, CMake's ``cc`` and a user's ``CC=gcc -O3`` all go through the cache.
 
 The cache never changes what is compiled: an object is reused only for the same preprocessed
-input, compiler and flags, so it is not part of the wheel cache key (wheel_cache.py); the only thing
-that may differ is the build directory recorded in debug information, a temp path anyway.
+input, compiler and flags (but for warning options, below), so it is not part of the wheel cache
+key (wheel_cache.py); the only thing that may differ is the build directory recorded in debug
+information, a temp path anyway.
 A cache ccache cannot use (a file where its directory should be, no permission) turns the
 compiler cache off with a note instead of failing compiles; a corrupted or full cache is
 ccache's own business (it recompiles, and evicts old entries).
+
+CPythons' own compile flags differ between versions by a warning option that changes only
+which warnings are printed (WARNING_ONLY_OPTIONS): ccache is told to leave it out of its hash
+(``CCACHE_IGNOREOPTIONS``, the user's own value kept), so that those versions share objects. A
+hit replays the warnings the stored compile printed, not this one's; so when the build makes
+warnings errors (``-Werror`` in the command's ``CC``, ``CXX``, ``CFLAGS``, ``CPPFLAGS`` or
+``CXXFLAGS``) nothing is left out, or another CPython's object could hide an error. A -Werror
+in the project's own build configuration (setup.py's extra_compile_args, CMake) is not seen.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import shutil
 import sys
 import sysconfig
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +41,21 @@ from manywheel.errors import EnvironmentProblem
 # the names compilers are called by: each one present gets a symlink to ccache in the
 # masquerade directory (an absent one gets none: a build probing for clang must not find it)
 COMPILER_NAMES = ("cc", "c++", "gcc", "g++", "clang", "clang++")
+
+# Options left out of ccache's hash: those CPython's own sysconfig CFLAGS differ by between
+# versions that only change which warnings are printed, never the object code (gcc does not
+# record warning options in the debug information either), so that those versions share
+# objects. Never anything that can change code (-f*, -O*, -D*, -m*, -I*, -std*) or -Werror*.
+# - -Wno-unused-result: configure adds it up to 3.10, not from 3.11 on (3.11 to 3.14 seen;
+#   3.10's and 3.11's flags differ by nothing else); it only silences the warning for an
+#   ignored return value of a function marked warn_unused_result.
+# Not here: -Wsign-compare and -Wall (in every version's flags), -Wunreachable-code (a clang
+# build's, in every version's), the -Wno-*/-Werror=* that go to CFLAGS_NODIST (the
+# interpreter's own build, not an extension's).
+WARNING_ONLY_OPTIONS = ("-Wno-unused-result",)
+
+# where a build's own -Werror comes from, as seen in a command's environment
+_WERROR_VARIABLES = ("CC", "CXX", "CFLAGS", "CPPFLAGS", "CXXFLAGS")
 
 
 def cache_home() -> Path:
@@ -121,6 +145,29 @@ class CompilerCache:
     def path(self, path: str) -> str:
         """PATH with the masquerade directory first."""
         return f"{self.masquerade}:{path}" if path else self.masquerade
+
+    def command_environment(self, env: Mapping[str, str]) -> dict[str, str]:
+        """What a command whose whole environment is ``env`` (the executor's, the user's
+        ``environment`` option and ``CFLAGS``...) gets on top of it: ``CCACHE_IGNOREOPTIONS``.
+        A value the user set is kept, WARNING_ONLY_OPTIONS appended; with ``-Werror`` in the
+        build's flags, the user's value alone (or none)."""
+        if makes_warnings_errors(env):
+            return {}
+        given = env.get("CCACHE_IGNOREOPTIONS", "").split()
+        options = [*given, *(o for o in WARNING_ONLY_OPTIONS if o not in given)]
+        return {"CCACHE_IGNOREOPTIONS": " ".join(options)}
+
+
+def makes_warnings_errors(env: Mapping[str, str]) -> bool:
+    """Whether the compiler flags in ``env`` turn warnings into errors (-Werror, -Werror=x)."""
+    words = (word for name in _WERROR_VARIABLES for word in env.get(name, "").split())
+    return any(word.startswith("-Werror") for word in words)
+
+
+def without_ignored(flags: str) -> str:
+    """``flags`` without the options ccache leaves out of its hash (WARNING_ONLY_OPTIONS):
+    two CPythons whose flags differ only by those share objects."""
+    return " ".join(word for word in flags.split() if word not in WARNING_ONLY_OPTIONS)
 
 
 def make_masquerade(ccache: str, directory: Path) -> None:

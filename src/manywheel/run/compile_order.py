@@ -11,12 +11,15 @@ compile it. So, within each group (one executor, one compiler cache):
 - the other jobs of a signature start their build once its warmer's build ended, successful
   or not (CacheWarmup), and find its objects in the cache.
 
-Signatures: a host interpreter's are read from its sysconfig (planning/interpreters.py probes
+Signatures leave out what ccache leaves out of its hash: warning options that never change
+an object (compiler_cache.WARNING_ONLY_OPTIONS, ``-Wno-unused-result``, which configure adds
+up to 3.10). A host interpreter's are read from its sysconfig (planning/interpreters.py probes
 it once per run). An image's interpreters are not known before the group starts, so their
 signature is guessed from CPython's version (static_signature), by what CPython's configure
-adds to every build's CFLAGS: ``-Wno-unused-result`` up to 3.10, ``-fwrapv`` up to 3.11,
-``-fno-strict-overflow`` from 3.12 on. A wrong guess costs only time: jobs that could share
-compile side by side, or a job waits for a warmer whose objects it cannot use.
+adds to every build's CFLAGS: ``-fwrapv`` up to 3.11, ``-fno-strict-overflow`` from 3.12 on,
+and frame pointers too from 3.15 on (PEP 831). A wrong guess costs only time: jobs that could
+share compile side by side, or a job waits for a warmer whose objects it cannot use (so does
+a ``-Werror`` build, for which ccache hashes the warning options again).
 
 Nothing moves and nothing waits when there is nothing to share (the scheduler's
 share_objects): the compiler cache is off, or every C/C++ file of the project includes a
@@ -33,6 +36,7 @@ import threading
 from collections.abc import Callable, Sequence
 from itertools import zip_longest
 
+from manywheel.caching.compiler_cache import without_ignored
 from manywheel.config.identifiers import Identifier
 from manywheel.planning.interpreters import probe
 from manywheel.planning.plan import GroupSpec, Job, group_of
@@ -46,19 +50,20 @@ def static_signature(identifier: Identifier) -> str:
     if identifier.is_pypy:
         return f"pypy{identifier.version[0]}.{identifier.version[1]}"
     minor = identifier.version[1]
-    if minor <= 10:
-        return "cpython<=3.10: -Wno-unused-result -fwrapv"
-    if minor == 11:
-        return "cpython3.11: -fwrapv"
-    return "cpython>=3.12: -fno-strict-overflow"
+    if minor <= 11:
+        return "cpython<=3.11: -fwrapv"
+    if minor <= 14:
+        return "cpython>=3.12: -fno-strict-overflow"
+    return "cpython>=3.15: -fno-strict-overflow -fno-omit-frame-pointer"
 
 
 def flag_signature(job: Job) -> str:
-    """How the job's CPython compiles C: read from a host interpreter, guessed for an image's."""
+    """How the job's CPython compiles C, as ccache hashes it: read from a host interpreter,
+    guessed for an image's."""
     if not job.image:
         found = probe(job.python)
         if found is not None and found.compile_flags:
-            return found.compile_flags
+            return without_ignored(found.compile_flags)
     return static_signature(job.identifier)
 
 

@@ -29,7 +29,8 @@ Promises, each with the test that backs it:
   others of its signature, side by side with the other signatures' first, and the results
   stay in plan order (compile_order.py; tests/fast/test_compile_order.py,
   tests/integration/test_compiler_cache.py:
-  test_native_cold_build_compiles_a_shared_file_once_per_flag_signature).
+  test_native_cold_build_compiles_a_shared_file_once_per_flag_signature,
+  test_podman_cpythons_that_differ_by_a_warning_option_share_a_compiled_file).
 """
 
 from __future__ import annotations
