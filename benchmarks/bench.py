@@ -3,9 +3,10 @@
     python benchmarks/bench.py [--engine podman] [--image IMAGE] [--projects ...]
 
 For each project (by default the markupsafe sdist, one C file, and the ujson, lz4 and brotli
-sdists, 12, 16 and 37 translation units, unpacked; msgpack and a two-file C fixture on
-request), builds CPython 3.10-3.13 wheels, each tested, and prints the wall time and peak
-memory of each run and the ratio manywheel/cibuildwheel:
+sdists, 12, 16 and 37 translation units, unpacked; msgpack, pycryptodome (137 C files, one
+abi3 wheel) and a two-file C fixture on request), builds CPython 3.10-3.13 wheels, each
+tested, and prints the wall time and peak memory of each run and the ratio
+manywheel/cibuildwheel:
 
 - cibuildwheel (the installed version, newest by default), cold; it has no cache, so its
   warm and edit runs cost what its cold run does: that run is the reference for all three
@@ -53,6 +54,8 @@ TESTS = {
     "brotli": "python -c \"import brotli; assert brotli.decompress(brotli.compress(b'x' * 99)) "
     "== b'x' * 99\"",
     "twofile": 'python -c "import two; assert two.answer() == 42"',
+    "pycryptodome": 'python -c "from Crypto.Hash import SHA256; '
+    "assert SHA256.new(b'abc').hexdigest().startswith('ba7816bf')\"",
 }
 # the C file the edit scenario changes, per project
 EDITED = {
@@ -62,6 +65,7 @@ EDITED = {
     "lz4": "lz4/block/_block.c",
     "brotli": "python/_brotli.c",
     "twofile": "src/helper.c",
+    "pycryptodome": "src/SHA256.c",
 }
 SDIST_CACHE = Path.home() / ".cache" / "manywheel-bench" / "sdists"
 
