@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_compiler_cache import build, native_env
+from tests.integration.test_compiler_cache import answer_test, build, native_env
 from tests.projects import make_two_file_project, set_answer
 from tests.running import manywheel
 
@@ -96,10 +96,15 @@ def test_a_kept_environment_another_run_holds_is_not_touched(tmp_path: Path) -> 
     fd = os.open(f"{kept}.lock", os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a concurrent run holds it
-        log = build(project, tmp_path, env, 43)
+        env = {**env, "MANYWHEEL_TEST_COMMAND": answer_test(43)}
+        proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
     finally:
         os.close(fd)
-    assert f"the kept build environment {kept.name} is in use by another run" in log
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = f"the kept build environment {kept.name} is in use by another run"
+    assert f"cp312-manylinux_x86_64: {said}" in proc.stderr  # the run's progress lines
+    log = "".join(p.read_text() for p in sorted((tmp_path / "logs").rglob("*.log")))
+    assert said in log
     (command,) = [line for line in log.splitlines() if "uv build --wheel " in line][-1:]
     assert "--no-build-isolation" not in command
     assert str(kept) not in command

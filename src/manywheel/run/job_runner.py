@@ -100,6 +100,7 @@ class JobRunner:
             self.reporter.step,
             source_date_epoch=self.source_date_epoch,
             build_system=self.build_system,
+            announce=partial(_announce, self.reporter, job.name),
         )
 
     # every use of the build cache in a job's run, but the pipeline's own, is in the next
@@ -138,6 +139,10 @@ class JobRunner:
                 yield
         finally:
             self.warmup.built(job)
+
+
+def _announce(reporter: Reporter, name: str, text: str) -> None:
+    reporter.line(f"{name}: {text}")
 
 
 def _built(result: JobResult, job_cache: JobCache | None) -> Reusable | None:

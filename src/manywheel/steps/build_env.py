@@ -39,10 +39,12 @@ def kept_build_env(ctx: JobContext, uv: str) -> Iterator[PurePosixPath | None]:
     name = root.name(ctx.job.name, ctx.job.python, system.requires, system.backend)
     with root.lock(name) as held:
         if not held:
-            ctx.note(
-                f"[manywheel] the kept build environment {name} is in use by another run: "
-                "this build installs its requirements into an isolated environment"
+            said = (
+                f"the kept build environment {name} is in use by another run: this build "
+                "installs its requirements into an isolated environment (no direct-mode hits)"
             )
+            ctx.note(f"[manywheel] {said}")
+            ctx.announce(said)
             yield None
             return
         yield _ready(ctx, uv, root.inside / name, system)

@@ -23,6 +23,10 @@ from manywheel.toolchains.sysroot import Sysroot
 StepListener = Callable[[str, str], None]  # (identifier, step name)
 
 
+def _unsaid(text: str) -> None:
+    """Where a context's announcements go when nobody listens (tests' contexts)."""
+
+
 @dataclass
 class JobContext:
     job: Job
@@ -45,6 +49,9 @@ class JobContext:
     sysroot: Sysroot | None = None
     # the cores the build command may use, decided when its step starts (run/build_slots.py)
     build_cores: int = 1
+    # one line on the run's output, for what the job will not do as asked (a fallback): the
+    # job's log alone is not read when the job succeeds
+    announce: Callable[[str], None] = _unsaid
     # what ccache did for the build command, when it compiled through it (steps/ccache_stats_log.py)
     compiler_stats: CompilerStats | None = None
     _env: dict[str, str] | None = None
