@@ -177,9 +177,13 @@ def test_wrong_password(index: tuple[str, Path], dists: Path) -> None:
 
 
 def test_token_in_url_and_unreachable_server(dists: Path) -> None:
-    port = _free_port()  # nothing listens there
-    url = f"http://__token__:{TOKEN}@127.0.0.1:{port}/"
-    proc = publish(str(dists), "--repository-url", url, MANYWHEEL_TOKEN=TOKEN)
+    # a port bound but not listening: connections are refused, and no other server (another
+    # test's pypiserver) can take it meanwhile, as it could a port merely found free
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = int(holder.getsockname()[1])
+        url = f"http://__token__:{TOKEN}@127.0.0.1:{port}/"
+        proc = publish(str(dists), "--repository-url", url, MANYWHEEL_TOKEN=TOKEN)
     assert proc.returncode == 1
     _no_secret(proc)
     assert "cannot reach http://__token__:****@127.0.0.1" in proc.stderr
