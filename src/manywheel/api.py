@@ -14,7 +14,9 @@ from typing import Any
 
 from manywheel.backends.base import Backend
 from manywheel.backends.container_backend import image_python_dirs
+from manywheel.caching.compiler_cache import cache_home
 from manywheel.caching.project_digest import project_digest
+from manywheel.caching.warm_records import WarmRecords
 from manywheel.caching.wheel_cache import WheelCache, default_cache_root
 from manywheel.config.credentials import passed_on_purpose, withheld
 from manywheel.config.resolve import OptionsResolver, read_toml, resolve
@@ -27,7 +29,7 @@ from manywheel.planning.plan import Plan, make_plan, resolve_archs
 from manywheel.planning.platforms import candidates, sources
 from manywheel.planning.project import Project, load_project
 from manywheel.planning.shard import parse_shard, shard_jobs
-from manywheel.planning.shared_sources import has_shared_sources
+from manywheel.planning.shared_sources import shared_sources_digest
 from manywheel.release.reproducible import SourceDate, source_date
 from manywheel.run.logs import RunLogs, default_log_root
 from manywheel.run.reporting import Reporter
@@ -183,11 +185,15 @@ def _refused(reporter: Reporter, logs: RunLogs) -> Callable[[str, str], None]:
     return refused
 
 
-def _shares_objects(session: Session) -> bool:
-    """Whether the jobs' builds can share compiled objects: the compiler cache is on and the
-    project has C/C++ files that include no Python header."""
+def _shared_objects(session: Session) -> WarmRecords | None:
+    """Whether the jobs' builds can share compiled objects, and which caches already hold
+    them (None: nothing to share): the compiler cache is on and the project has C/C++ files
+    that include no Python header."""
     run = session.resolver.run
-    return run.cache and run.compiler_cache != "off" and has_shared_sources(session.project)
+    if not run.cache or run.compiler_cache == "off":
+        return None
+    shared = shared_sources_digest(session.project)
+    return None if shared is None else WarmRecords(cache_home() / "warmed", shared)
 
 
 def build(
@@ -211,6 +217,7 @@ def build(
         )
     if run.cache and run.compiler_cache == "off":
         reporter.line("compiler cache: off (compiler-cache = off)")
+    shared = _shared_objects(session)
     scheduler = Scheduler(
         plan=plan,
         backend=backend_for(session, wheelhouse.path, _once(reporter)),
@@ -226,7 +233,8 @@ def build(
         limited_api=session.project.limited_api,
         build_system=build_system_of(session.project.pyproject),
         source_date_epoch=date.epoch,
-        share_objects=_shares_objects(session),
+        share_objects=shared is not None,
+        warm_records=shared,
     )
     results = scheduler.run()
     # inside a manylinux image the wheels carry the image's policy (AUDITWHEEL_PLAT)

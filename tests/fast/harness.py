@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from manywheel.caching.warm_records import WarmRecords
 from manywheel.caching.wheel_cache import WheelCache
 from manywheel.planning.plan import Plan
 from manywheel.run.compile_order import Signature, flag_signature
@@ -40,6 +41,7 @@ def make_scheduler(
     limited_api: bool = False,
     source_date_epoch: int | None = None,
     share_objects: bool = False,
+    warm_records: WarmRecords | None = None,
     cores: int = 1,  # the machine's would make the builds' variables depend on it
     signature: Signature = flag_signature,
 ) -> Scheduler:
@@ -58,6 +60,7 @@ def make_scheduler(
         limited_api=limited_api,
         source_date_epoch=source_date_epoch,
         share_objects=share_objects,
+        warm_records=warm_records,
         cores=cores,
         signature=signature,
     )

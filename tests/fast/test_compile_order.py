@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from manywheel.caching.warm_records import WarmRecords
 from manywheel.config.identifiers import Identifier
 from manywheel.planning.interpreters import Interpreter
 from manywheel.planning.plan import Job
@@ -159,6 +160,49 @@ def log_of(tmp_path: Path, tag: str) -> str:
 
 def waiting(tmp_path: Path, tag: str) -> bool:
     return "[manywheel] waiting for " in log_of(tmp_path, tag)
+
+
+def test_a_signature_an_earlier_run_warmed_is_not_waited_for(tmp_path: Path) -> None:
+    """The first run's cp312 build stores the shared objects; in the next run of the same
+    shareable files (a file including Python.h edited), cp313 does not wait for cp312; after
+    an edit of a shareable file it does again."""
+
+    def slow_cp312(executor: FakeExecutor, call: Call) -> int | None:
+        if is_build_of("cp312", call):
+            time.sleep(0.5)  # cp313 reaches its build step meanwhile
+        return None
+
+    def once(name: str, records: WarmRecords) -> bool:
+        backend = FakeBackend(configure=lambda e: setattr(e, "on_run", slow_cp312))
+        jobs = manylinux("cp312", "cp313")
+        outcome = run(
+            tmp_path / name, plan(*jobs), backend, jobs=2, share_objects=True, warm_records=records
+        )
+        assert set(outcome.status().values()) == {"success"}
+        return waiting(tmp_path / name, "cp313")
+
+    records = WarmRecords(tmp_path / "warmed", shared="digest-1")
+    assert once("first", records)
+    assert records.warmed("img", "x86_64", static_signature(manylinux("cp312")[0].identifier))
+    assert not once("again", records)
+    assert once("shared-file-edited", WarmRecords(tmp_path / "warmed", shared="digest-2"))
+
+
+def test_a_failed_first_build_warms_nothing(tmp_path: Path) -> None:
+    def configure(executor: FakeExecutor) -> None:
+        executor.fail_when = {"--out-dir /work/cp312-manylinux_x86_64-": 1}
+
+    records = WarmRecords(tmp_path / "warmed", shared="digest-1")
+    jobs = manylinux("cp312", "cp313")
+    run(
+        tmp_path / "1",
+        plan(*jobs),
+        FakeBackend(configure=configure),
+        jobs=2,
+        share_objects=True,
+        warm_records=records,
+    )
+    assert not records.warmed("img", "x86_64", static_signature(jobs[0].identifier))
 
 
 def test_a_failed_first_build_releases_the_others(tmp_path: Path) -> None:

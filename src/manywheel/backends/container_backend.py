@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 from collections.abc import Callable, Mapping
@@ -139,6 +140,12 @@ def image_python_dirs(run: Options, kind: str, arch: str, image: str) -> list[st
     emulated = needs_emulation(host_arch(), arch)
     check_binfmt(host_arch(), arch)
     ensure_image(engine, image, kind, arch, emulated)
+    found = image_id(engine, image)
+    # an image ID names its content: the listing of one is kept, and a run saves a container
+    kept = cache_home() / "image-pythons" / f"{engine.name}-{image_dir_name(found)}.json"
+    listing = _kept_listing(kept, found)
+    if listing is not None:
+        return listing
     argv = [*engine.command("run", "--rm"), *platform_args(engine, image, arch, emulated)]
     argv += [image, "sh", "-c", "ls /opt/python 2>/dev/null || true"]
     proc = subprocess.run(
@@ -149,4 +156,30 @@ def image_python_dirs(run: Options, kind: str, arch: str, image: str) -> list[st
             f"cannot list /opt/python in '{image}' with {engine.name}: "
             f"{proc.stderr.strip()[-300:]}. Check that the image runs."
         )
-    return proc.stdout.split()
+    listing = proc.stdout.split()
+    if found != "unknown":
+        _keep_listing(kept, found, listing)
+    return listing
+
+
+def _kept_listing(path: Path, image: str) -> list[str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("image") != image:
+        return None
+    listing = data.get("opt_python")
+    ok = isinstance(listing, list) and all(isinstance(d, str) for d in listing)
+    return listing if ok else None
+
+
+def _keep_listing(path: Path, image: str, listing: list[str]) -> None:
+    """Written whole or not at all (a concurrent run reads the old file or the new one)."""
+    written = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.write_text(json.dumps({"image": image, "opt_python": listing}), encoding="utf-8")
+        written.replace(path)
+    except OSError:  # the listing is asked again next run
+        written.unlink(missing_ok=True)

@@ -283,7 +283,7 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        put_file(self._commands, src, dest)
+        put_file(self._commands, self._pool, src, dest)
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
         copy_out(self._commands, self._pool, src, dest)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +131,35 @@ def host_ca_bundle(environ: Mapping[str, str]) -> Path | None:
     return None
 
 
+_prefetched: dict[str, Future[dict[str, str]]] = {}
+_prefetch_lock = threading.Lock()
+
+
+def prefetch_pip_config(python: str = sys.executable) -> None:
+    """Start reading pip's configuration now, in a thread of its own: a pip process takes a
+    fifth of a second, which a run that uses containers can spend planning meanwhile (every
+    run asks it: the settings forwarded into containers are part of the wheel cache key)."""
+    with _prefetch_lock:
+        if python in _prefetched:
+            return
+        future: Future[dict[str, str]] = Future()
+        _prefetched[python] = future
+
+    def read() -> None:
+        future.set_result(_read_pip_config(python))
+
+    threading.Thread(target=read, name="pip-config", daemon=True).start()
+
+
 def pip_config(python: str = sys.executable) -> dict[str, str]:
-    """pip's effective configuration (files + PIP_* env) as 'section.key' -> value."""
+    """pip's effective configuration (files + PIP_* env) as 'section.key' -> value: the one
+    prefetch_pip_config started reading, if any, else read now."""
+    with _prefetch_lock:
+        future = _prefetched.pop(python, None)
+    return future.result() if future is not None else _read_pip_config(python)
+
+
+def _read_pip_config(python: str) -> dict[str, str]:
     try:
         proc = subprocess.run(
             [python, "-m", "pip", "config", "list"],

@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from manywheel import api
+from manywheel.backends.forwarding import prefetch_pip_config
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
 from manywheel.planning.in_container import detect
@@ -110,6 +111,8 @@ def execute(args: argparse.Namespace) -> int:
             "not a TTY here); use --keep-container to inspect a failed container."
         )
     session = load_session(args)
+    if session.resolver.run.platform != "native":
+        prefetch_pip_config()  # read while the plan is made
     plan = api.make_build_plan(session, args.only, args.shard)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if not plan.jobs:

@@ -8,10 +8,14 @@ loses time (run/compile_order.py holds jobs only when this says there is somethi
 
 Read as text, not preprocessed: a file that reaches Python.h through a header of the project's
 own counts as shareable. Such a guess costs time, never a different wheel.
+
+The digest of the shareable files' names and contents tells a later run whether the objects a
+run stored are still the ones it needs (caching/warm_records.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tarfile
@@ -37,34 +41,46 @@ def includes_python(head: bytes) -> bool:
 def has_shared_sources(project: Project) -> bool:
     """Whether any C/C++ file of the project includes no Python header; False when it
     cannot be read (nothing is held then: the order of old)."""
+    return shared_sources_digest(project) is not None
+
+
+def shared_sources_digest(project: Project) -> str | None:
+    """A hash of the names and contents of the project's C/C++ files that include no Python
+    header; None when there is none, or the project cannot be read."""
+    digest = hashlib.sha256()
+    found = False
     try:
-        heads = _sdist_heads(project.path) if project.is_sdist else _tree_heads(project.path)
-        return any(not includes_python(head) for head in heads)
+        sources = _sdist_sources(project.path) if project.is_sdist else _tree_sources(project.path)
+        for name, content in sorted(sources):
+            if not includes_python(content[:HEAD]):
+                found = True
+                digest.update(f"{len(name)}:{name}:{len(content)}:".encode())
+                digest.update(content)
     except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError):
-        return False
+        return None
+    return digest.hexdigest() if found else None
 
 
-def _tree_heads(root: Path) -> Iterator[bytes]:
+def _tree_sources(root: Path) -> Iterator[tuple[str, bytes]]:
     for directory, dirs, files in os.walk(root):
         here = Path(directory)
         dirs[:] = [d for d in dirs if d != ".git" and not is_skipped(root, here, d, set())]
         for name in files:
             if name.lower().endswith(SOURCE_SUFFIXES):
-                with (here / name).open("rb") as fh:
-                    yield fh.read(HEAD)
+                path = here / name
+                yield path.relative_to(root).as_posix(), path.read_bytes()
 
 
-def _sdist_heads(path: Path) -> Iterator[bytes]:
+def _sdist_sources(path: Path) -> Iterator[tuple[str, bytes]]:
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
                 if name.lower().endswith(SOURCE_SUFFIXES):
-                    with zf.open(name) as member_file:
-                        yield member_file.read(HEAD)
+                    yield name, zf.read(name)
         return
     with tarfile.open(path, "r:*") as tf:
         for member in tf:
             if member.isfile() and member.name.lower().endswith(SOURCE_SUFFIXES):
                 fh = tf.extractfile(member)
                 if fh is not None:
-                    yield fh.read(HEAD)
+                    yield member.name, fh.read()

@@ -20,13 +20,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, TypeVar, cast
 
-import email_validator
-import readme_renderer.rst
 from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
-from rfc3986 import exceptions as uri_exceptions
-from rfc3986 import uri_reference, validators
 from trove_classifiers import all_classifiers, deprecated_classifiers
 
 from manywheel.release.problems import Problem, pypi, sentence, twine
@@ -154,6 +150,8 @@ def _summary(meta: UploadMetadata) -> Iterator[str]:
 
 
 def _emails(meta: UploadMetadata) -> Iterator[str]:
+    import email_validator  # imported when used: a run that checks no wheel starts sooner
+
     for name in ("author_email", "maintainer_email"):
         value = meta.field(name)
         _, address = email.utils.parseaddr(value or "")
@@ -177,6 +175,9 @@ def _classifiers(meta: UploadMetadata) -> Iterator[str]:
 
 def valid_url(url: str) -> bool:
     """PyPI's test: an http(s) URL with a scheme, valid host, port, path and query."""
+    from rfc3986 import exceptions as uri_exceptions
+    from rfc3986 import uri_reference, validators
+
     validator = (
         validators.Validator()
         .allow_schemes("http", "https")
@@ -255,6 +256,8 @@ def _description_problems(meta: UploadMetadata) -> list[Problem]:
     declared = meta.field("description_content_type")
     if _content_type(declared) not in _RST:
         return []  # PyPI's Markdown and plain-text renderers always give a page
+    import readme_renderer.rst
+
     warnings = io.StringIO()
     if readme_renderer.rst.render(description, stream=warnings) is not None:
         return []

@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from itertools import zip_longest
 
 from manywheel.caching.compiler_cache import without_ignored
+from manywheel.caching.warm_records import WarmRecords
 from manywheel.config.identifiers import Identifier
 from manywheel.planning.interpreters import probe
 from manywheel.planning.plan import GroupSpec, Job, group_of
@@ -87,19 +88,34 @@ def _rounds(jobs: Sequence[Job], signature: Signature) -> list[Job]:
 
 class CacheWarmup:
     """Holds each job's build until its warmer's build ended (nothing is held when disabled:
-    without a compiler cache there is nothing to wait for)."""
+    without a compiler cache there is nothing to wait for; nor for a signature whose objects
+    an earlier run stored, by ``records``, caching/warm_records.py)."""
 
-    def __init__(self, started: Sequence[Job], signature: Signature, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        started: Sequence[Job],
+        signature: Signature,
+        *,
+        enabled: bool,
+        records: WarmRecords | None = None,
+    ) -> None:
         self._cond = threading.Condition()
         self._warmer: dict[str, str] = {}  # a job's name -> its warmer's
         self._warming: set[str] = set()  # warmers whose build has not ended
+        self._records = records
+        self._recorded: dict[str, tuple[str, str, str]] = {}  # warmer -> its record's key
         if not enabled:
             return
         first: dict[tuple[GroupSpec, str], str] = {}
         for job in started:  # in the order they start: a warmer always starts first
-            warmer = first.setdefault((group_of(job), signature(job)), job.name)
+            group, flags = group_of(job), signature(job)
+            key = (group.image, group.arch, flags)
+            if records is not None and records.warmed(*key):
+                continue  # its objects are in the cache already: nobody waits
+            warmer = first.setdefault((group, flags), job.name)
             if warmer == job.name:
                 self._warming.add(job.name)
+                self._recorded[job.name] = key
             else:
                 self._warmer[job.name] = warmer
 
@@ -115,6 +131,13 @@ class CacheWarmup:
         with self._cond:
             while warmer in self._warming and not cancelled():
                 self._cond.wait(timeout=0.2)
+
+    def succeeded(self, job: Job) -> None:
+        """The job's build succeeded: if it warmed its signature's objects, later runs of
+        the same shareable files need not wait for them."""
+        key = self._recorded.get(job.name)
+        if key is not None and self._records is not None:
+            self._records.record(*key)
 
     def built(self, job: Job) -> None:
         """The job's build ended, or the job ended without one (any status): release the

@@ -137,6 +137,7 @@ class JobRunner:
             with self.slots.claim() as cores:
                 ctx.build_cores = cores
                 yield
+            self.warmup.succeeded(job)  # not reached when the build step raised
         finally:
             self.warmup.built(job)
 

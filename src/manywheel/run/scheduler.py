@@ -40,6 +40,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from manywheel.backends.base import Backend, GroupExecutor
+from manywheel.caching.warm_records import WarmRecords
 from manywheel.caching.wheel_cache import WheelCache
 from manywheel.errors import ExitCode, GroupNotStarted
 from manywheel.planning.build_system import BuildSystem
@@ -96,6 +97,7 @@ class Scheduler:
         build_system: BuildSystem | None = None,
         source_date_epoch: int | None = None,
         share_objects: bool = False,
+        warm_records: WarmRecords | None = None,
         cores: int | None = None,
         signature: Signature = flag_signature,
     ) -> None:
@@ -120,7 +122,7 @@ class Scheduler:
             cache_keys=JobCacheKeys(cache, backend, project_digest),
             abi3=Abi3Reuse(plan.jobs, hold=limited_api),
             slots=BuildSlots(cores or usable_cores()),
-            warmup=CacheWarmup(self.order, signature, enabled=share_objects),
+            warmup=CacheWarmup(self.order, signature, enabled=share_objects, records=warm_records),
             wheelhouse=wheelhouse,
             logs=logs,
             reporter=reporter,

@@ -60,7 +60,8 @@ def _ready(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) ->
             make_venv(ctx, "build", env, use_uv=True)
         extra = list(made or ())  # the hook's requirements last time: most likely again
         _sync(ctx, uv, python, [*system.requires, *extra], host)
-        ctx.executor.put_file(_write(host / _READY, {"extra": extra}), env / _READY)
+        if made is None:  # made now: whatever the hook says next, it need not be made again
+            ctx.executor.put_file(_write(host / _READY, {"extra": extra}), env / _READY)
         wanted = _hook_requires(ctx, python, system)
         if sorted(wanted) != sorted(extra):
             _sync(ctx, uv, python, [*system.requires, *wanted], host)
