@@ -143,7 +143,7 @@ def image_python_dirs(run: Options, kind: str, arch: str, image: str) -> list[st
     found = image_id(engine, image)
     # an image ID names its content: the listing of one is kept, and a run saves a container
     kept = cache_home() / "image-pythons" / f"{engine.name}-{image_dir_name(found)}.json"
-    listing = _kept_listing(kept, found)
+    listing = kept_listing(kept, found)
     if listing is not None:
         return listing
     argv = [*engine.command("run", "--rm"), *platform_args(engine, image, arch, emulated)]
@@ -158,11 +158,11 @@ def image_python_dirs(run: Options, kind: str, arch: str, image: str) -> list[st
         )
     listing = proc.stdout.split()
     if found != "unknown":
-        _keep_listing(kept, found, listing)
+        keep_listing(kept, found, listing)
     return listing
 
 
-def _kept_listing(path: Path, image: str) -> list[str] | None:
+def kept_listing(path: Path, image: str) -> list[str] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -174,7 +174,7 @@ def _kept_listing(path: Path, image: str) -> list[str] | None:
     return listing if ok else None
 
 
-def _keep_listing(path: Path, image: str, listing: list[str]) -> None:
+def keep_listing(path: Path, image: str, listing: list[str]) -> None:
     """Written whole or not at all (a concurrent run reads the old file or the new one)."""
     written = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
