@@ -11,7 +11,6 @@ is called through pyproject_hooks, in the environment's Python inside the execut
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -52,41 +51,35 @@ def kept_build_env(ctx: JobContext, uv: str) -> Iterator[PurePosixPath | None]:
 
 def _ready(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> PurePosixPath:
     python = env / "bin" / "python"
-    with tempfile.TemporaryDirectory(prefix="manywheel-build-env-") as tmp:
-        host = Path(tmp)
-        made = _made_for(ctx, env, host)
-        if made is None:
-            ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
-            make_venv(ctx, "build", env, use_uv=True)
-        extra = list(made or ())  # the hook's requirements last time: most likely again
-        _sync(ctx, uv, python, [*system.requires, *extra], host)
-        if made is None:  # made now: whatever the hook says next, it need not be made again
-            ctx.executor.put_file(_write(host / _READY, {"extra": extra}), env / _READY)
-        wanted = _hook_requires(ctx, python, system)
-        if sorted(wanted) != sorted(extra):
-            _sync(ctx, uv, python, [*system.requires, *wanted], host)
-            ctx.executor.put_file(_write(host / _READY, {"extra": wanted}), env / _READY)
+    made = _made_for(ctx, env)
+    if made is None:
+        ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
+        make_venv(ctx, "build", env, use_uv=True)
+    extra = list(made or ())  # the hook's requirements last time: most likely again
+    _sync(ctx, uv, python, [*system.requires, *extra])
+    if made is None:  # made now: whatever the hook says next, it need not be made again
+        ctx.put_text(env / _READY, json.dumps({"extra": extra}))
+    wanted = _hook_requires(ctx, python, system)
+    if sorted(wanted) != sorted(extra):
+        _sync(ctx, uv, python, [*system.requires, *wanted])
+        ctx.put_text(env / _READY, json.dumps({"extra": wanted}))
     return python
 
 
-def _made_for(ctx: JobContext, env: PurePosixPath, host: Path) -> list[str] | None:
+def _made_for(ctx: JobContext, env: PurePosixPath) -> list[str] | None:
     """The hook's requirements the environment was last synced with; None: not made yet."""
-    copy = host / "made.json"
     try:
-        ctx.executor.copy_out(env / _READY, copy)
-        extra = json.loads(copy.read_text(encoding="utf-8"))["extra"]
+        extra = json.loads(ctx.read_text(env / _READY))["extra"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return [str(r) for r in extra] if isinstance(extra, list) else None
 
 
-def _sync(
-    ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str], host: Path
-) -> None:
+def _sync(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> None:
     """Resolve ``requires`` for the environment's Python, and make it hold exactly that."""
     wanted = ctx.workdir / "build-requirements.in"
     locked = ctx.workdir / "build-requirements.txt"
-    ctx.executor.put_file(_lines(host / wanted.name, requires), wanted)
+    ctx.put_text(wanted, "".join(f"{line}\n" for line in requires))
     constraints = [f"--constraint={c}" for c in ctx.env.get("UV_BUILD_CONSTRAINT", "").split()]
     compile_argv = [uv, "pip", "compile", "--quiet", "--python", str(python), *constraints]
     ctx.run("build", [*compile_argv, "--output-file", str(locked), str(wanted)])
@@ -138,13 +131,3 @@ def _hook_requires(ctx: JobContext, python: PurePosixPath, system: BuildSystem) 
             command="get_requires_for_build_wheel",
             returncode=1,
         ) from None
-
-
-def _lines(path: Path, lines: Sequence[str]) -> Path:
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def _write(path: Path, data: object) -> Path:
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path

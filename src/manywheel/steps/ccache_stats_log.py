@@ -10,10 +10,9 @@ not zeros. A ``CCACHE_STATSLOG`` the user set is theirs: left alone, and nothing
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from manywheel.caching.compiler_stats import parse_stats_log
 from manywheel.steps.context import JobContext
@@ -23,7 +22,7 @@ STATS_LOG = "ccache-stats.log"
 
 def uses_ccache(ctx: JobContext) -> bool:
     """Whether the build's compiles may go through ccache, and the stats log is ours to set."""
-    seen = {**ctx.executor.base_environment(), **ctx.env, **ctx.build_env}
+    seen = ctx.seen_by_build()
     return "CCACHE_DIR" in seen and "CCACHE_STATSLOG" not in seen
 
 
@@ -43,12 +42,9 @@ def ccache_stats_log(ctx: JobContext) -> Iterator[dict[str, str]]:
 
 
 def _collect(ctx: JobContext, path: PurePosixPath) -> None:
-    with tempfile.TemporaryDirectory(prefix="manywheel-") as tmp:
-        copy = Path(tmp) / STATS_LOG
-        try:
-            ctx.executor.copy_out(path, copy)
-            text = copy.read_text(encoding="utf-8", errors="replace")
-        except OSError:  # no file: nothing was compiled through ccache
-            return
+    try:
+        text = ctx.read_text(path)
+    except OSError:  # no file: nothing was compiled through ccache
+        return
     ctx.compiler_stats = parse_stats_log(text)
     ctx.note(f"[manywheel] compiler cache: {ctx.compiler_stats.describe()}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -113,6 +114,25 @@ class JobContext:
     def use_sysroot(self, sysroot: Sysroot | None) -> None:
         """Build against a target's libraries and headers (the environment is made again)."""
         self.sysroot, self._env = sysroot, None
+
+    def seen_by_build(self) -> dict[str, str]:
+        """The variables the build command sees before the step adds its own: the executor's,
+        the ``environment`` option's and a cross build's."""
+        return {**self.executor.base_environment(), **self.env, **self.build_env}
+
+    def put_text(self, dest: PurePosixPath, text: str) -> None:
+        """Write ``text`` to ``dest`` in the executor (through a host temp file)."""
+        with tempfile.TemporaryDirectory(prefix="manywheel-") as tmp:
+            local = Path(tmp) / dest.name
+            local.write_text(text, encoding="utf-8")
+            self.executor.put_file(local, dest)
+
+    def read_text(self, src: PurePosixPath) -> str:
+        """The text of ``src`` in the executor; OSError when it is not there."""
+        with tempfile.TemporaryDirectory(prefix="manywheel-") as tmp:
+            local = Path(tmp) / src.name
+            self.executor.copy_out(src, local)
+            return local.read_text(encoding="utf-8", errors="replace")
 
     def path_with(self, *dirs: str | PurePosixPath) -> str:
         base = self.env.get("PATH") or self.executor.base_environment().get("PATH", "")

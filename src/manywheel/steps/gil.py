@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from manywheel.errors import StepFailed
@@ -95,14 +94,10 @@ def check_gil(ctx: JobContext, wheel: PurePosixPath, python: PurePosixPath) -> N
         return
     cwd = ctx.workdir / "gil-cwd"  # outside the source tree: the installed wheel is imported
     script, out = ctx.workdir / "gil-probe.py", ctx.workdir / "gil-report.json"
-    with tempfile.TemporaryDirectory(prefix="manywheel-gil-") as tmp:
-        local = Path(tmp) / "gil-probe.py"
-        local.write_text(probe_script(), encoding="utf-8")
-        ctx.executor.put_file(local, script)
-        ctx.run("test", ["mkdir", "-p", str(cwd)])
-        ctx.run("test", [str(python), str(script), str(wheel), str(out)], cwd=cwd)
-        ctx.executor.copy_out(out, local)
-        report = json.loads(local.read_text(encoding="utf-8"))
+    ctx.put_text(script, probe_script())
+    ctx.run("test", ["mkdir", "-p", str(cwd)])
+    ctx.run("test", [str(python), str(script), str(wheel), str(out)], cwd=cwd)
+    report = json.loads(ctx.read_text(out))
     if "error" in report:
         raise StepFailed(report["error"], step="test", command="GIL check", returncode=1)
     modules = gil_modules(report)

@@ -18,9 +18,8 @@ tool keeps its own default. A variable the user set (in the environment the buil
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from manywheel.steps.context import JobContext
 
@@ -50,14 +49,10 @@ def setuptools_config(cores: int) -> str:
 def parallel_build_env(ctx: JobContext) -> dict[str, str]:
     """The variables for the job's build command (ctx.build_cores); the setuptools config
     file put in the job's work dir when it is used."""
-    seen = {**ctx.executor.base_environment(), **ctx.env, **ctx.build_env}
     config = ctx.workdir / CONFIG_NAME
-    env = parallel_environment(ctx.build_cores, seen, config)
+    env = parallel_environment(ctx.build_cores, ctx.seen_by_build(), config)
     if "DIST_EXTRA_CONFIG" in env:
-        with tempfile.TemporaryDirectory(prefix="manywheel-") as tmp:
-            source = Path(tmp) / CONFIG_NAME
-            source.write_text(setuptools_config(ctx.build_cores), encoding="utf-8")
-            ctx.executor.put_file(source, config)
+        ctx.put_text(config, setuptools_config(ctx.build_cores))
     if env:
         shown = " ".join(f"{name}={value}" for name, value in env.items())
         cores = ctx.build_cores
