@@ -93,6 +93,9 @@ class FakeExecutor:
     # builds write wheels with these tags ("cp311-cp311", "py3-none") whatever the job, or
     # none at all (""): a backend that ignores the interpreter running it
     built_tags: str | None = None
+    # where kept build environments live (None: every build isolated, as the executors say
+    # without a compiler cache); test_build_env.py sets one
+    kept_envs: BuildEnvRoot | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -222,7 +225,7 @@ class FakeExecutor:
         return "/tools/bin/uv"
 
     def build_envs(self) -> BuildEnvRoot | None:
-        return None  # isolated builds: the kept environments are tested for real
+        return self.kept_envs
 
 
 def _echoed(call: Call) -> str:

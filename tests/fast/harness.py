@@ -8,6 +8,7 @@ from pathlib import Path
 
 from manywheel.caching.warm_records import WarmRecords
 from manywheel.caching.wheel_cache import WheelCache
+from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Plan
 from manywheel.run.compile_order import Signature, flag_signature
 from manywheel.run.logs import RunLogs
@@ -42,6 +43,7 @@ def make_scheduler(
     source_date_epoch: int | None = None,
     share_objects: bool = False,
     warm_records: WarmRecords | None = None,
+    build_system: BuildSystem | None = None,
     cores: int = 1,  # the machine's would make the builds' variables depend on it
     signature: Signature = flag_signature,
 ) -> Scheduler:
@@ -61,6 +63,7 @@ def make_scheduler(
         source_date_epoch=source_date_epoch,
         share_objects=share_objects,
         warm_records=warm_records,
+        build_system=build_system,
         cores=cores,
         signature=signature,
     )

@@ -1,0 +1,98 @@
+"""The build step's kept build environment, over the fake executor (the real uv, setuptools
+and ccache are in tests/integration/test_kept_build_env.py): made once, then resolved,
+synced and asked for the backend's requirements before each build, which runs without
+isolation in it; held by another run, the build is isolated and the run's output says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+
+from manywheel.caching.kept_envs import BuildEnvRoot
+from manywheel.planning.build_system import BuildSystem
+from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
+from tests.fast.harness import run
+
+SYSTEM = BuildSystem(("setuptools>=61",), "setuptools.build_meta")
+
+
+def backend(
+    root: BuildEnvRoot, asks_for: list[str], files: dict[PurePosixPath, bytes] | None = None
+) -> FakeBackend:
+    """Executors keeping environments under ``root``, whose backend hook asks for
+    ``asks_for`` (the fake writes pyproject_hooks' output file as the hook would); ``files``:
+    what they hold, shared across runs as a kept environment is."""
+
+    def hook(executor: FakeExecutor, call: Call) -> int | None:
+        if call.argv[1:2] and call.argv[1].endswith("/_in_process.py"):
+            output = PurePosixPath(call.argv[3]) / "output.json"
+            executor.files[output] = json.dumps({"return_val": asks_for}).encode()
+        return None
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.kept_envs = root
+        executor.on_run = hook
+        if files is not None:
+            executor.files = files
+
+    return FakeBackend(configure=configure)
+
+
+def commands(outcome_dir: Path) -> str:
+    """The commands the fake executor ran, one a line, from the job logs."""
+    logs = "".join(p.read_text() for p in (outcome_dir / "logs").rglob("*.log"))
+    return "\n".join(line for line in logs.splitlines() if line.startswith("fake: "))
+
+
+def test_a_kept_environment_is_made_once_and_synced_before_each_build(tmp_path: Path) -> None:
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    first = run(tmp_path / "1", jobs, backend(root, ["wheel"], files), build_system=SYSTEM)
+    assert first.status() == {"cp312-manylinux_x86_64": "success"}
+    log = commands(tmp_path / "1")
+    (env,) = {
+        line.split()[-1] for line in log.splitlines() if " venv " in line and "/envs/" in line
+    }
+    assert env.startswith("/envs/cp312-manylinux_x86_64-")
+    # resolved, synced, asked, then (the hook wanting more) resolved and synced again
+    assert log.count(f"pip compile --quiet --python {env}/bin/python") == 2
+    assert log.count(f"pip sync --quiet --python {env}/bin/python") == 2
+    (build,) = [line for line in log.splitlines() if " build --wheel " in line]
+    assert f"--python {env}/bin/python --no-build-isolation" in build
+
+    # the next run finds it made, and what the hook asked for last time: one sync
+    second = run(tmp_path / "2", jobs, backend(root, ["wheel"], files), build_system=SYSTEM)
+    assert second.status() == {"cp312-manylinux_x86_64": "success"}
+    log = commands(tmp_path / "2")
+    assert not [line for line in log.splitlines() if " venv " in line and line.endswith(env)]
+    assert log.count(f"pip sync --quiet --python {env}/bin/python") == 1
+    assert "--no-build-isolation" in log
+
+
+def test_a_held_environment_builds_isolated_and_says_so(tmp_path: Path) -> None:
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    job_ = job("cp312-manylinux_x86_64")
+    name = root.name(job_.name, job_.python, SYSTEM.requires, SYSTEM.backend)
+    with root.lock(name) as held:  # as another run holds it
+        assert held
+        outcome = run(tmp_path, plan(job_), backend(root, []), build_system=SYSTEM)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    said = f"cp312-manylinux_x86_64: the kept build environment {name} is in use by another run"
+    assert said in outcome.output
+    log = commands(tmp_path)
+    assert "--no-build-isolation" not in log
+    assert "/envs/" not in log
+
+
+def test_without_a_build_system_or_kept_environments_builds_are_isolated(
+    tmp_path: Path,
+) -> None:
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    run(tmp_path / "unknown", jobs, backend(root, []), build_system=None)
+    run(tmp_path / "none-kept", jobs, FakeBackend(), build_system=SYSTEM)
+    for name in ("unknown", "none-kept"):
+        log = commands(tmp_path / name)
+        assert " build --wheel " in log
+        assert "--no-build-isolation" not in log
