@@ -37,6 +37,26 @@ def manywheel_containers(engine: str) -> list[str]:
     return proc.stdout.split()
 
 
+def _volumes(engine: str) -> set[str]:
+    try:
+        proc = subprocess.run(
+            [engine, "volume", "ls", "--quiet"], capture_output=True, text=True, check=False
+        )
+    except OSError:  # the engine is not installed yet: it has no volumes
+        return set()
+    return set(proc.stdout.split())
+
+
+# the volumes there were before this session's runs (the suite's containers run one at a time)
+_VOLUMES_BEFORE = {engine: _volumes(engine) for engine in ("podman", "docker")}
+
+
+def new_volumes(engine: str) -> list[str]:
+    """Volumes made since this session began that still exist: the anonymous work volumes of a
+    container manywheel made and did not remove with it."""
+    return sorted(_volumes(engine) - _VOLUMES_BEFORE[engine])
+
+
 def tree_digest(root: Path) -> str:
     """Hash of every path and file content below root (to prove it was not modified)."""
     digest = hashlib.sha256()
@@ -71,5 +91,6 @@ __all__ = [
     "MUSL_IMAGE",
     "image_env",
     "manywheel_containers",
+    "new_volumes",
     "tree_digest",
 ]

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.containers import ENGINES, image_env, manywheel_containers, tree_digest
+from tests.integration.containers import (
+    ENGINES,
+    image_env,
+    manywheel_containers,
+    new_volumes,
+    tree_digest,
+)
 from tests.running import error_line, manywheel, start_manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
@@ -34,6 +40,7 @@ def _earlier_wheel(out: Path) -> Path:
 
 def _assert_nothing_left(engine: str, tmp_path: Path, out: Path) -> None:
     assert manywheel_containers(engine) == []
+    assert new_volumes(engine) == []  # its work volumes went with it
     assert list((tmp_path / "tmp").iterdir()) == []
     assert [
         p.name for p in out.iterdir() if p.name.endswith(".part") or p.name.startswith(".")

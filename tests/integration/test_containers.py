@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from tests.integration.containers import ENGINES, image_env, manywheel_containers
+from tests.integration.containers import ENGINES, image_env, manywheel_containers, new_volumes
 from tests.projects import CPP_CHECK, make_cpp_project, real_sdist
 from tests.running import manywheel
 
@@ -54,6 +54,7 @@ def test_c_extension_builds_repairs_and_tests_in_a_container(engine: str, tmp_pa
     if host in wheels:  # the wheel built in the container works on this host too
         _installs_and_works(wheels[host], tmp_path, "import spam; assert spam.hexlify(255) == 'ff'")
     assert manywheel_containers(engine) == []
+    assert new_volumes(engine) == []  # the project's and the jobs' work volumes went with it
     assert list((tmp_path / "tmp").iterdir()) == []
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from manywheel.backends.container_layout import DEFAULT_PATH
+from manywheel.backends.container_layout import DEFAULT_PATH, WORK_VOLUMES
 from manywheel.backends.engine import Engine, platform_args
 from manywheel.backends.processes import Processes
 from manywheel.errors import CleanupFailed, EnvironmentProblem
@@ -70,7 +70,8 @@ class ContainerCommands:
         self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
 
     def run_detached(self, mounts: Sequence[str]) -> None:
-        """Start the container (``sleep infinity``), with ``mounts`` (``--volume`` args)."""
+        """Start the container (``sleep infinity``), with ``mounts`` (``--volume`` args) and an
+        anonymous volume for each of WORK_VOLUMES (``remove`` removes them)."""
         argv = self.engine.command(
             "run",
             "--detach",
@@ -82,6 +83,8 @@ class ContainerCommands:
             f"PATH={DEFAULT_PATH}",
         )
         argv += mounts
+        for path in WORK_VOLUMES:
+            argv += ["--volume", str(path)]
         argv += platform_args(self.engine, self.image, self.arch, self._emulated)
         argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
         try:
@@ -98,10 +101,11 @@ class ContainerCommands:
             )
 
     def remove(self) -> None:
-        """Remove the container; CleanupFailed (saying how to remove it) when that fails."""
+        """Remove the container and its anonymous volumes; CleanupFailed (saying how to remove
+        them) when that fails."""
         # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
         no_wait = ["--time", "0"] if self.engine.name == "podman" else []
-        argv = self.engine.command("rm", "--force", *no_wait, self.name)
+        argv = self.engine.command("rm", "--force", "--volumes", *no_wait, self.name)
         try:
             # its own session: a second Ctrl-C at the terminal must not stop the removal
             proc = subprocess.run(
@@ -118,7 +122,7 @@ class ContainerCommands:
         if why and not self._gone():
             raise CleanupFailed(
                 f"could not remove the container {self.name} ({why}); remove it with "
-                f"'{shlex.join(argv[:3])} {self.name}'."
+                f"'{shlex.join(argv[:4])} {self.name}'."
             )
 
     def _gone(self) -> bool:

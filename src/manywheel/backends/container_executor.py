@@ -142,7 +142,7 @@ class ContainerExecutor:
         return (
             f"kept container {self.name} for inspection: enter it with "
             f"'{engine} exec -it {self.name} sh' (work dirs under {WORK_ROOT}); remove it "
-            f"with '{engine} rm -f {self.name}'"
+            f"and its work volumes with '{engine} rm -f -v {self.name}'"
         )
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:

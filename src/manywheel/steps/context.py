@@ -157,9 +157,11 @@ class JobContext:
         self.check_cancelled()
         shown = shlex.join(argv)
         self.note(f"\n[manywheel] {step}: $ {shown}")
+        started = time.monotonic()
         code = self.executor.run(
             argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log, mask=self.mask
         )
+        self.note(f"[manywheel] {step}: exit {code} after {time.monotonic() - started:.2f} s")
         if self.cancel_event.is_set():
             raise Cancelled("cancelled before it finished")
         if code != 0:
