@@ -3,6 +3,7 @@ packages (tests/images/build-images.sh): build, repair, test inside the containe
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -142,4 +143,28 @@ def test_aarch64_image_builds_a_cpp_extension_through_qemu(tmp_path: Path) -> No
     tags = _platform_tags(wheel)
     assert tags
     assert all(t.startswith("manylinux") and t.endswith("_aarch64") for t in tags)
+    assert manywheel_containers("podman") == []
+
+
+def test_a_second_container_of_the_image_reads_the_kept_probe(tmp_path: Path) -> None:
+    """The image's probe (its environment, tools and Python) is kept per image ID and start:
+    the next container started the same way reads it instead of probing again."""
+    out = tmp_path / "wheelhouse"
+    env = image_env("podman", tmp_path, MANYWHEEL_BUILD="cp312-manylinux_x86_64")
+    first = manywheel("build", str(EXAMPLE), "-o", str(out), env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (kept,) = (tmp_path / "image-probes").glob("podman-*.json")
+    data = json.loads(kept.read_text())
+    assert data["probe"]["python"]  # the runner's Python, as probed
+    assert "HOSTNAME" not in data["probe"]["env"]
+    # the image's environment, as probed, is what test-environment's $VARs expand from: the
+    # mark reaches the test only if the kept probe is read
+    data["probe"]["env"]["PROBE_MARK"] = "kept"
+    kept.write_text(json.dumps(data))
+    env["MANYWHEEL_TEST_ENVIRONMENT"] = 'MARK="$PROBE_MARK"'
+    check = "import os, sys; sys.exit(os.environ.get('MARK') != 'kept')"
+    env["MANYWHEEL_TEST_COMMAND"] = f'python -c "{check}"'
+    second = manywheel("build", str(EXAMPLE), "-o", str(out), env=env)  # tested again
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "tested" in second.stderr
     assert manywheel_containers("podman") == []

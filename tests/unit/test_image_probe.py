@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from manywheel.backends.image_probe import ImageProbe, parse_probe, probe_image
+from manywheel.backends.image_probe import (
+    ImageProbe,
+    keep_probe,
+    kept_probe,
+    parse_probe,
+    probe_image,
+)
 
 SEP = "@@manywheel-probe@@\n"
 
@@ -45,3 +52,40 @@ def test_the_probe_is_one_shell_command() -> None:
     assert probe_image(capture).env == {"A": "1"}
     assert len(seen) == 1
     assert list(seen[0][:2]) == ["sh", "-c"]
+
+
+PROBE = ImageProbe(
+    env={"PATH": "/usr/bin", "HOSTNAME": "0123abcd", "HOME": "/root"},
+    uv="/usr/local/bin/uv",
+    ccache=None,
+    compilers=("gcc", "g++"),
+    python="/usr/bin/python3",
+)
+
+
+def test_a_kept_probe_is_read_back_for_the_same_start_only(tmp_path: Path) -> None:
+    kept = tmp_path / "probes" / "podman-x.json"
+    keep_probe(kept, "key-1", PROBE)
+    back = kept_probe(kept, "key-1")
+    # the container's own host name is not kept: a command inherits the new container's
+    assert back == ImageProbe(
+        env={"PATH": "/usr/bin", "HOME": "/root"},
+        uv="/usr/local/bin/uv",
+        ccache=None,
+        compilers=("gcc", "g++"),
+        python="/usr/bin/python3",
+    )
+    assert kept_probe(kept, "key-2") is None  # another image ID, mount or create-args
+    assert [p.name for p in kept.parent.iterdir()] == ["podman-x.json"]  # no partial file
+
+
+def test_a_missing_or_damaged_kept_probe_is_probed_again(tmp_path: Path) -> None:
+    kept = tmp_path / "podman-x.json"
+    assert kept_probe(kept, "key") is None
+    for text in ("{", "[]", '{"key": "key"}', '{"key": "key", "probe": {"env": {}}}'):
+        kept.write_text(text)
+        assert kept_probe(kept, "key") is None, text
+    keep_probe(kept, "key", PROBE)
+    data = kept.read_text().replace('"/usr/local/bin/uv"', "3")
+    kept.write_text(data)
+    assert kept_probe(kept, "key") is None

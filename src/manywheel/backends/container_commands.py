@@ -9,6 +9,7 @@ environment.
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import uuid
@@ -68,10 +69,12 @@ class ContainerCommands:
         self.processes = processes
         self._emulated = emulated
         self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
+        self.start_key = ""  # run_detached sets it
 
-    def run_detached(self, mounts: Sequence[str]) -> None:
-        """Start the container (``sleep infinity``), with ``mounts`` (``--volume`` args) and an
-        anonymous volume for each of WORK_VOLUMES (``remove`` removes them)."""
+    def run_argv(self, mounts: Sequence[str]) -> list[str]:
+        """The command that starts the container (``sleep infinity``), with ``mounts``
+        (``--volume`` args) and an anonymous volume for each of WORK_VOLUMES (``remove``
+        removes them)."""
         argv = self.engine.command(
             "run",
             "--detach",
@@ -86,7 +89,13 @@ class ContainerCommands:
         for path in WORK_VOLUMES:
             argv += ["--volume", str(path)]
         argv += platform_args(self.engine, self.image, self.arch, self._emulated)
-        argv += [*self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
+        return [*argv, *self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
+
+    def run_detached(self, mounts: Sequence[str]) -> None:
+        """Start the container (``run_argv``). ``start_key`` says how: what it has in common
+        with a container another run starts the same way (the command but for its name)."""
+        argv = self.run_argv(mounts)
+        self.start_key = json.dumps([a for a in argv if a != self.name])
         try:
             proc = self.processes.capture(argv, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -12,6 +12,8 @@ bind mount of the user's tree; wheels out with ``cat``). The container is remove
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -42,14 +44,20 @@ from manywheel.backends.container_tools import (
     wants_foreign_uv,
     wants_host_ccache,
 )
-from manywheel.backends.engine import Engine, check_binfmt, ensure_image
+from manywheel.backends.engine import Engine, check_binfmt, ensure_image, image_id
 from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
 from manywheel.backends.forwarding import Forwarded
-from manywheel.backends.image_probe import ImageProbe, probe_image
+from manywheel.backends.image_probe import ImageProbe, keep_probe, kept_probe, probe_image
 from manywheel.backends.processes import Processes
 from manywheel.backends.runner_pool import RunnerPool
 from manywheel.backends.tar_transfer import copy_out, put_file, put_project
-from manywheel.caching.compiler_cache import CompilerCache, Notes, find_static_ccache, usable_dir
+from manywheel.caching.compiler_cache import (
+    CompilerCache,
+    Notes,
+    cache_home,
+    find_static_ccache,
+    usable_dir,
+)
 from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.errors import EnvironmentProblem
 from manywheel.planning.interpreters import host_arch
@@ -109,7 +117,7 @@ class ContainerExecutor:
             # the host copy of the project overlaps the container's start-up
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
-            probe = probe_image(self._capture)
+            probe = self._probe()
             self._pool.use(runner_python(probe, emulated=self._emulated))
             self._base_env, self._uv = dict(probe.env), probe.uv
             uv = self._plan_uv(probe)
@@ -118,6 +126,23 @@ class ContainerExecutor:
             self._put_start_files(project, probe, ccache, uv)
             if uv is not None:
                 self._check_uv()
+
+    def _probe(self) -> ImageProbe:
+        """The image's probe: kept from an earlier container of the same image ID started the
+        same way, else probed now (and kept)."""
+        found = image_id(self.engine, self.image)
+        # a mount of the user's own (create-args) may change what the image seems to have
+        mounts = ("-v", "--volume", "--mount", "--tmpfs")
+        if found == "unknown" or any(a.startswith(mounts) for a in self.engine.create_args):
+            return probe_image(self._capture)
+        key = json.dumps([found, self._commands.start_key])
+        name = hashlib.sha256(key.encode()).hexdigest()[:16]
+        kept = cache_home() / "image-probes" / f"{self.engine.name}-{name}.json"
+        probe = kept_probe(kept, key)
+        if probe is None:
+            probe = probe_image(self._capture)
+            keep_probe(kept, key, probe)
+        return probe
 
     def _host_copy(self, tmp: Path) -> Path:
         if self._project.is_sdist:

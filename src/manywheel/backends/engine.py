@@ -129,13 +129,7 @@ def check_binfmt(host: str, arch: str) -> None:
 
 def ensure_image(engine: Engine, image: str, kind: str, arch: str, emulated: bool) -> None:
     """Make sure the image is present locally, pulling it if not."""
-    inspect = subprocess.run(
-        engine.command("image", "inspect", image),
-        capture_output=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    if inspect.returncode == 0:
+    if image_id(engine, image) != "unknown":  # present (asked once per run and image)
         return
     pull = engine.command("pull")
     if emulated:

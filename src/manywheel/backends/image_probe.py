@@ -1,14 +1,24 @@
 """What a container's image has, learnt in one exec when the container starts: its
-environment, uv, ccache, which compilers, and a Python for the command runner."""
+environment, uv, ccache, which compilers, and a Python for the command runner.
+
+An image ID names its content: the probe of a container started the same way (same engine,
+image ID, arch, mounts and create-args) is kept and read back instead of probed again, which
+saves an exec (about 0.2 s) at each start.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from manywheel.caching.compiler_cache import COMPILER_NAMES
+from manywheel.files import atomic_write_text
 
 _SEPARATOR = "@@manywheel-probe@@"
+# set by the engine for each container: not kept (a command inherits the container's own)
+_PER_CONTAINER = frozenset({"HOSTNAME"})
 
 
 @dataclass(frozen=True)
@@ -53,3 +63,39 @@ def parse_probe(out: str) -> ImageProbe:
 def probe_image(capture: Callable[[Sequence[str]], str]) -> ImageProbe:
     """Probe with ``capture`` (runs a command in the container, returns its output)."""
     return parse_probe(capture(["sh", "-c", probe_script()]))
+
+
+def kept_probe(path: Path, key: str) -> ImageProbe | None:
+    """The probe kept at ``path`` for a container started as ``key`` says; None when there is
+    none, it is for another start, or it cannot be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["key"] != key:
+            return None
+        probe = data["probe"]
+        return ImageProbe(
+            env={str(k): str(v) for k, v in probe["env"].items()},
+            uv=_optional_str(probe["uv"]),
+            ccache=_optional_str(probe["ccache"]),
+            compilers=tuple(str(c) for c in probe["compilers"]),
+            python=_optional_str(probe["python"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def keep_probe(path: Path, key: str, probe: ImageProbe) -> None:
+    """Kept whole or not at all (a concurrent run reads the old file or the new one)."""
+    kept = asdict(probe)
+    kept["env"] = {k: v for k, v in probe.env.items() if k not in _PER_CONTAINER}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"key": key, "probe": kept}))
+    except OSError:  # probed again next time
+        pass
+
+
+def _optional_str(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(value)
+    return value
