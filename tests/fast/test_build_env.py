@@ -96,3 +96,79 @@ def test_without_a_build_system_or_kept_environments_builds_are_isolated(
         log = commands(tmp_path / name)
         assert " build --wheel " in log
         assert "--no-build-isolation" not in log
+
+
+def _order(log: str) -> list[str]:
+    """The build and hook commands of a job log, in the order the log has them."""
+    kinds = []
+    for line in log.splitlines():
+        if not line.startswith("fake: "):  # the fake's echo of a command, or a note
+            continue
+        if " build --wheel " in line:
+            kinds.append("build")
+        elif "_in_process.py get_requires_for_build_wheel" in line:
+            kinds.append("hook")
+    return kinds
+
+
+def test_a_lone_build_does_not_wait_for_the_hook(tmp_path: Path) -> None:
+    """With a core to spare, the hook runs in a copy of the project beside the build (its lines
+    after the build's); the hook agreeing with what the environment held, one build."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    outcome = run(tmp_path, jobs, backend(root, []), build_system=SYSTEM, jobs=1, cores=2)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    log = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert _order(log) == ["build", "hook"]
+    assert "the backend's hook, beside the build:" in log
+    assert "/hook-project" in commands(tmp_path)  # its own copy of the project
+    assert not list((tmp_path / "logs").rglob("*.hook.log"))  # folded into the job's log
+
+
+def test_a_hook_asking_for_more_syncs_and_builds_again(tmp_path: Path) -> None:
+    """The build started on the environment's guess (nothing beyond [build-system]); the hook
+    asks for wheel: the environment is synced with it, and the wheel built again in the hook's
+    copy, so that what is kept was built as if the hook had run first."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    asks_wheel = backend(root, ["wheel"], files)
+    outcome = run(tmp_path, jobs, asks_wheel, build_system=SYSTEM, jobs=1, cores=2)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    log = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert _order(log) == ["build", "hook", "build"]
+    assert "the backend asks for ['wheel'] beyond [build-system]" in log
+    assert commands(tmp_path).count("pip sync --quiet") == 2
+    (marker,) = [data for path, data in files.items() if path.name == "manywheel-env.json"]
+    assert json.loads(marker) == {"extra": ["wheel"]}  # the next build's guess
+
+
+def test_a_failed_build_the_hook_agrees_with_fails(tmp_path: Path) -> None:
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    broken = backend(root, [])
+    configure = broken.configure
+    assert configure is not None
+
+    def failing(executor: FakeExecutor) -> None:
+        configure(executor)
+        executor.fail_when = {" build --wheel ": 1}
+
+    outcome = run(tmp_path, jobs, FakeBackend(configure=failing), build_system=SYSTEM, cores=2)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "failed"}
+    log = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert _order(log) == ["build", "hook"]  # not built again: the hook asks for nothing new
+
+
+def test_the_hook_runs_first_without_a_core_to_spare_or_a_guess(tmp_path: Path) -> None:
+    """One core: the hook first, in the job's copy. A new environment for a backend whose hook
+    may ask for anything (scikit-build-core: cmake, ninja): the hook first too."""
+    other = BuildSystem(("scikit-build-core",), "scikit_build_core.build")
+    for name, system, cores in (("one-core", SYSTEM, 1), ("other-backend", other, 2)):
+        root = BuildEnvRoot(tmp_path / name / "envs", PurePosixPath("/envs"))
+        jobs = plan(job("cp312-manylinux_x86_64"))
+        outcome = run(tmp_path / name, jobs, backend(root, []), build_system=system, cores=cores)
+        assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+        log = "".join(p.read_text() for p in (tmp_path / name / "logs").rglob("*.log"))
+        assert _order(log) == ["hook", "build"], name
+        assert "/hook-project" not in log

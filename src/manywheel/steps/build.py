@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
-from manywheel.steps.build_env import kept_build_env
+from manywheel.steps.build_env import build_in_kept_env, kept_build_env
 from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
@@ -63,13 +63,16 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             # in the kept environment, made ready: its path, on the compile line, is the same
             # in every run (caching/kept_envs.py)
             isolation = ["--no-build-isolation"] if kept else []
-            argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(kept or python)]
+            builder = kept.python if kept else python
+            argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(builder)]
             argv += [*isolation, *settings, *verbosity, str(ctx.project)]
-            if kept:  # its scripts (cython, cmake, ninja) first, as an isolated build's are
+            if kept is None:
+                _run_build(ctx, argv, path_env)
+            else:  # its scripts (cython, cmake, ninja) first, as an isolated build's are
                 path_env["PATH"] = ctx.path_with(
-                    kept.parent, venv / "bin", ctx.executor.tool_path()
+                    kept.python.parent, venv / "bin", ctx.executor.tool_path()
                 )
-            _run_build(ctx, argv, path_env)
+                build_in_kept_env(ctx, uv, kept, lambda: _run_build(ctx, argv, path_env), out)
         return the_built_wheel(ctx, out, " ".join(argv))
     if frontend == "pip":
         settings = [f"--config-settings={k}={v}" for k, v in config_settings]

@@ -6,13 +6,25 @@ would install: the ``[build-system]`` requirements and whatever the backend's
 setuptools' wheel), resolved now (a new release is picked up as uv would pick it up) and
 synced (nothing else stays: ``uv pip sync`` removes what a previous build left behind). The hook
 is called through pyproject_hooks, in the environment's Python inside the executor.
+
+With a core to spare (a lone build: run/build_slots.py), the hook is not waited for: it runs in
+a copy of the project beside the build, which starts in the environment as it was synced (with
+what the hook asked for last time, or nothing beyond ``[build-system]`` for setuptools' hooks,
+which ask for nothing unless ``setup_requires`` says so). The wheel is kept only when the hook
+then agrees; when it asks for something else, the environment is synced with that and the
+wheel built again in the hook's copy, as if the hook had run first. pycryptodome's setup.py
+tests its compiler for CPU features when it is loaded, in the hook as in the build: 4 s of one
+core that now overlap.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
@@ -23,13 +35,28 @@ from manywheel.steps.context import JobContext
 from manywheel.steps.venv import make_venv
 
 _READY = "manywheel-env.json"  # written into an environment once made: what it was made for
+# backends whose get_requires_for_build_wheel asks for nothing unless the project's setup.py
+# says setup_requires (an old setuptools asks for wheel): the guess for a new environment
+_SETUPTOOLS = frozenset({"setuptools.build_meta", "setuptools.build_meta:__legacy__"})
+
+
+@dataclass(frozen=True)
+class KeptEnv:
+    """A kept build environment made ready: its Python, and what it holds beyond the
+    ``[build-system]`` requirements (what the backend's hook asked for last time)."""
+
+    path: PurePosixPath
+    python: PurePosixPath
+    extra: tuple[str, ...]
+    made_now: bool
 
 
 @contextmanager
-def kept_build_env(ctx: JobContext, uv: str) -> Iterator[PurePosixPath | None]:
-    """The Python of the job's kept build environment, ready for a build without isolation, held
-    until the block ends; None when the build should be isolated: the executor keeps none (no
-    compiler cache), the build system is not known, a cross build, or another run holds it."""
+def kept_build_env(ctx: JobContext, uv: str) -> Iterator[KeptEnv | None]:
+    """The job's kept build environment, synced with what it held (build_in_kept_env asks the
+    backend's hook and builds), held until the block ends; None when the build should be
+    isolated: the executor keeps none (no compiler cache), the build system is not known, a
+    cross build, or another run holds it."""
     root = ctx.executor.build_envs()
     system = ctx.build_system
     if root is None or system is None or ctx.build_env:
@@ -46,10 +73,10 @@ def kept_build_env(ctx: JobContext, uv: str) -> Iterator[PurePosixPath | None]:
             ctx.announce(said)
             yield None
             return
-        yield _ready(ctx, uv, root.inside / name, system)
+        yield _synced(ctx, uv, root.inside / name, system)
 
 
-def _ready(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> PurePosixPath:
+def _synced(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> KeptEnv:
     python = env / "bin" / "python"
     made = _made_for(ctx, env)
     if made is None:
@@ -59,11 +86,74 @@ def _ready(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) ->
     _sync(ctx, uv, python, [*system.requires, *extra])
     if made is None:  # made now: whatever the hook says next, it need not be made again
         ctx.put_text(env / _READY, json.dumps({"extra": extra}))
-    wanted = _hook_requires(ctx, python, system)
-    if sorted(wanted) != sorted(extra):
-        _sync(ctx, uv, python, [*system.requires, *wanted])
-        ctx.put_text(env / _READY, json.dumps({"extra": wanted}))
-    return python
+    return KeptEnv(env, python, tuple(extra), made_now=made is None)
+
+
+def build_in_kept_env(
+    ctx: JobContext, uv: str, kept: KeptEnv, build: Callable[[], None], out: PurePosixPath
+) -> None:
+    """Ask the backend's hook what it needs, sync the environment with that, and ``build``
+    (which writes into ``out``): one after the other, or side by side when a core is free and
+    the environment's guess is likely right (the module's docstring)."""
+    system = ctx.build_system
+    assert system is not None  # kept_build_env made no environment without one
+    if ctx.build_cores < 2 or (kept.made_now and system.backend not in _SETUPTOOLS):
+        wanted = _hook_requires(ctx, kept.python, system, ctx.project)
+        _resync(ctx, uv, kept, system, wanted)
+        build()
+        return
+    # the hook's own copy, as the build's is now (before-build has run): the two write beside
+    # the project (egg-info, build/) and must not see each other's files
+    copy = ctx.workdir / "hook-project" / ctx.project.name
+    ctx.run(
+        "build",
+        ["sh", "-c", 'mkdir -p "$2" && cp -a "$1" "$2"', "sh", str(ctx.project), str(copy.parent)],
+    )
+    hook_log = ctx.log.with_name(f"{ctx.log.stem}.hook.log")
+    hook_ctx = dataclasses.replace(ctx, log=hook_log)  # its lines go after the build's
+    failed: StepFailed | None = None
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="manywheel-hook") as pool:
+            asked = pool.submit(_hook_requires, hook_ctx, kept.python, system, copy)
+            try:
+                build()
+            except StepFailed as exc:  # maybe for want of what the hook asks for
+                failed = exc
+            wanted = asked.result()
+    finally:
+        _append_log(ctx, hook_log)
+    if sorted(wanted) == sorted(kept.extra):
+        if failed is not None:
+            raise failed
+        return
+    ctx.note(
+        f"[manywheel] the backend asks for {sorted(wanted)} beyond [build-system], the "
+        f"environment held {sorted(kept.extra)}: synced, and built again in the hook's copy"
+    )
+    _resync(ctx, uv, kept, system, wanted)
+    script = 'rm -rf "$1" "$3" && mv "$2" "$1"'
+    ctx.run("build", ["sh", "-c", script, "sh", str(ctx.project), str(copy), str(out)])
+    build()
+
+
+def _resync(
+    ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem, wanted: Sequence[str]
+) -> None:
+    if sorted(wanted) != sorted(kept.extra):
+        _sync(ctx, uv, kept.python, [*system.requires, *wanted])
+        ctx.put_text(kept.path / _READY, json.dumps({"extra": list(wanted)}))
+
+
+def _append_log(ctx: JobContext, part: Path) -> None:
+    """The hook's lines, written to a log of its own while the build wrote the job's, added
+    after the build's."""
+    try:
+        text = part.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    with ctx.log.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n[manywheel] build: the backend's hook, beside the build:{text}")
+    part.unlink(missing_ok=True)
 
 
 def _made_for(ctx: JobContext, env: PurePosixPath) -> list[str] | None:
@@ -86,9 +176,11 @@ def _sync(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[st
     ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
 
 
-def _hook_requires(ctx: JobContext, python: PurePosixPath, system: BuildSystem) -> list[str]:
+def _hook_requires(
+    ctx: JobContext, python: PurePosixPath, system: BuildSystem, project: PurePosixPath
+) -> list[str]:
     """What the backend's get_requires_for_build_wheel hook asks for, called through
-    pyproject_hooks in the environment's Python, in the job's copy of the project."""
+    pyproject_hooks in the environment's Python, in ``project`` (a copy of the project)."""
     control = ctx.workdir / "hook"
 
     def runner(
@@ -99,13 +191,13 @@ def _hook_requires(ctx: JobContext, python: PurePosixPath, system: BuildSystem) 
         ctx.executor.put_file(Path(host_dir) / "input.json", control / "input.json")
         argv = [interpreter, str(control / "_in_process.py"), hook, str(control)]
         path = ctx.path_with(python.parent, ctx.executor.tool_path())
-        ctx.run("build", argv, cwd=ctx.project, env={"PATH": path, **(extra_environ or {})})
+        ctx.run("build", argv, cwd=project, env={"PATH": path, **(extra_environ or {})})
         ctx.executor.copy_out(control / "output.json", Path(host_dir) / "output.json")
 
     settings = dict([*ctx.job.options.config_settings, *ctx.build_settings]) or None
     try:
         caller = BuildBackendHookCaller(
-            str(ctx.project),
+            str(project),
             system.backend,
             list(system.backend_path) or None,
             runner=runner,
