@@ -11,6 +11,7 @@ from manywheel.backends.image_probe import (
     kept_probe,
     parse_probe,
     probe_image,
+    probe_keepable,
 )
 
 SEP = "@@manywheel-probe@@\n"
@@ -89,3 +90,11 @@ def test_a_missing_or_damaged_kept_probe_is_probed_again(tmp_path: Path) -> None
     data = kept.read_text().replace('"/usr/local/bin/uv"', "3")
     kept.write_text(data)
     assert kept_probe(kept, "key") is None
+
+
+def test_no_kept_probe_with_mounts_or_variables_of_the_users_own() -> None:
+    assert probe_keepable([])
+    assert probe_keepable(["--label", "team=x", "--memory", "4g"])
+    for own in (["-v", "/h:/c"], ["--volume=/h:/c"], ["--mount", "type=bind"], ["-e", "TOKEN"]):
+        assert not probe_keepable(own), own
+    assert not probe_keepable(["--env-file", "vars.env"])

@@ -47,7 +47,13 @@ from manywheel.backends.container_tools import (
 from manywheel.backends.engine import Engine, check_binfmt, ensure_image, image_id
 from manywheel.backends.foreign_uv import NoForeignUv, foreign_uv
 from manywheel.backends.forwarding import Forwarded
-from manywheel.backends.image_probe import ImageProbe, keep_probe, kept_probe, probe_image
+from manywheel.backends.image_probe import (
+    ImageProbe,
+    keep_probe,
+    kept_probe,
+    probe_image,
+    probe_keepable,
+)
 from manywheel.backends.processes import Processes
 from manywheel.backends.runner_pool import RunnerPool
 from manywheel.backends.tar_transfer import copy_out, put_file, put_project
@@ -131,9 +137,7 @@ class ContainerExecutor:
         """The image's probe: kept from an earlier container of the same image ID started the
         same way, else probed now (and kept)."""
         found = image_id(self.engine, self.image)
-        # a mount of the user's own (create-args) may change what the image seems to have
-        mounts = ("-v", "--volume", "--mount", "--tmpfs")
-        if found == "unknown" or any(a.startswith(mounts) for a in self.engine.create_args):
+        if found == "unknown" or not probe_keepable(self.engine.create_args):
             return probe_image(self._capture)
         key = json.dumps([found, self._commands.start_key])
         name = hashlib.sha256(key.encode()).hexdigest()[:16]

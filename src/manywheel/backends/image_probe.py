@@ -65,6 +65,14 @@ def probe_image(capture: Callable[[Sequence[str]], str]) -> ImageProbe:
     return parse_probe(capture(["sh", "-c", probe_script()]))
 
 
+def probe_keepable(create_args: Sequence[str]) -> bool:
+    """Whether a container started with the user's ``create_args`` may read a kept probe: not
+    when they mount or set variables of their own, which may change what the image seems to
+    have between runs started the same way (a mounted file's content, the host's ``$VAR``)."""
+    own = ("-v", "--volume", "--mount", "--tmpfs", "-e", "--env")
+    return not any(arg.startswith(own) for arg in create_args)
+
+
 def kept_probe(path: Path, key: str) -> ImageProbe | None:
     """The probe kept at ``path`` for a container started as ``key`` says; None when there is
     none, it is for another start, or it cannot be read."""
