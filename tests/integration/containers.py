@@ -52,8 +52,8 @@ _VOLUMES_BEFORE = {engine: _volumes(engine) for engine in ("podman", "docker")}
 
 
 def new_volumes(engine: str) -> list[str]:
-    """Volumes made since this session began that still exist: the anonymous work volumes of a
-    container manywheel made and did not remove with it."""
+    """Volumes made since this session began that still exist: the volumes of a container
+    manywheel made and did not remove after it."""
     return sorted(_volumes(engine) - _VOLUMES_BEFORE[engine])
 
 

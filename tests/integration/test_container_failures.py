@@ -40,7 +40,7 @@ def _earlier_wheel(out: Path) -> Path:
 
 def _assert_nothing_left(engine: str, tmp_path: Path, out: Path) -> None:
     assert manywheel_containers(engine) == []
-    assert new_volumes(engine) == []  # its work volumes went with it
+    assert new_volumes(engine) == []  # its volumes were removed after it
     assert list((tmp_path / "tmp").iterdir()) == []
     assert [
         p.name for p in out.iterdir() if p.name.endswith(".part") or p.name.startswith(".")

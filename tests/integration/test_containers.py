@@ -55,7 +55,7 @@ def test_c_extension_builds_repairs_and_tests_in_a_container(engine: str, tmp_pa
     if host in wheels:  # the wheel built in the container works on this host too
         _installs_and_works(wheels[host], tmp_path, "import spam; assert spam.hexlify(255) == 'ff'")
     assert manywheel_containers(engine) == []
-    assert new_volumes(engine) == []  # the project's and the jobs' work volumes went with it
+    assert new_volumes(engine) == []  # the project's and the jobs' volumes were removed too
     assert list((tmp_path / "tmp").iterdir()) == []
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.containers import IMAGES, manywheel_containers
+from tests.integration.containers import IMAGES, manywheel_containers, new_volumes
 from tests.projects import make_c_project
 from tests.robustness.helpers import Run, leftovers, tree_digest
 from tests.running import alive, descendants
@@ -124,6 +124,7 @@ def test_container_killed_from_outside(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert "cp312-manylinux_x86_64 failed" in stdout
     assert set(manywheel_containers("podman")) <= before
+    assert new_volumes("podman") == []  # its volumes, which that removal left, are removed
     assert leftovers(run) == []
 
 

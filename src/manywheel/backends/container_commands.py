@@ -71,10 +71,14 @@ class ContainerCommands:
         self._prefix = ["linux32"] if arch in ("i686", "armv7l") and not emulated else []
         self.start_key = ""  # run_detached sets it
 
+    @property
+    def volumes(self) -> list[str]:
+        """The names of the container's own volumes (WORK_VOLUMES), removed after it."""
+        return [f"{self.name}-{suffix}" for suffix in WORK_VOLUMES]
+
     def run_argv(self, mounts: Sequence[str]) -> list[str]:
         """The command that starts the container (``sleep infinity``), with ``mounts``
-        (``--volume`` args) and an anonymous volume for each of WORK_VOLUMES (``remove``
-        removes them)."""
+        (``--volume`` args) and its own volumes (``volumes``: ``remove`` removes them)."""
         argv = self.engine.command(
             "run",
             "--detach",
@@ -86,8 +90,8 @@ class ContainerCommands:
             f"PATH={DEFAULT_PATH}",
         )
         argv += mounts
-        for path in WORK_VOLUMES:
-            argv += ["--volume", str(path)]
+        for volume, path in zip(self.volumes, WORK_VOLUMES.values(), strict=True):
+            argv += ["--volume", f"{volume}:{path}"]
         argv += platform_args(self.engine, self.image, self.arch, self._emulated)
         return [*argv, *self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
 
@@ -95,7 +99,7 @@ class ContainerCommands:
         """Start the container (``run_argv``). ``start_key`` says how: what it has in common
         with a container another run starts the same way (the command but for its name)."""
         argv = self.run_argv(mounts)
-        self.start_key = json.dumps([a for a in argv if a != self.name])
+        self.start_key = json.dumps([a.replace(self.name, "{name}") for a in argv])
         try:
             proc = self.processes.capture(argv, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -110,28 +114,25 @@ class ContainerCommands:
             )
 
     def remove(self) -> None:
-        """Remove the container and its anonymous volumes; CleanupFailed (saying how to remove
-        them) when that fails."""
+        """Remove the container, then its volumes (also when it was removed from outside);
+        CleanupFailed (saying how to remove them) when that fails."""
         # podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) unless told not to
         no_wait = ["--time", "0"] if self.engine.name == "podman" else []
+        # --volumes: the anonymous volumes of the image's own VOLUME lines
         argv = self.engine.command("rm", "--force", "--volumes", *no_wait, self.name)
-        try:
-            # its own session: a second Ctrl-C at the terminal must not stop the removal
-            proc = subprocess.run(
-                argv,
-                capture_output=True,
-                check=False,
-                stdin=subprocess.DEVNULL,
-                timeout=120,
-                start_new_session=True,
-            )
-            why = proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            why = str(exc)
+        why = _removal_problem(argv)
         if why and not self._gone():
             raise CleanupFailed(
-                f"could not remove the container {self.name} ({why}); remove it with "
-                f"'{shlex.join(argv[:4])} {self.name}'."
+                f"could not remove the container {self.name} ({why}); remove it and its "
+                f"volumes with '{shlex.join(argv[:4])} {self.name}' and "
+                f"'{self.engine.name} volume rm {' '.join(self.volumes)}'."
+            )
+        argv = self.engine.command("volume", "rm", "--force", *self.volumes)
+        why = _removal_problem(argv)
+        if why:
+            raise CleanupFailed(
+                f"could not remove the volumes of the container {self.name} ({why}); remove "
+                f"them with '{shlex.join(argv)}'."
             )
 
     def _gone(self) -> bool:
@@ -191,3 +192,20 @@ class ContainerCommands:
         proc = self.processes.capture(cmd, stdin=stdin, timeout=600)
         out, err = (b.decode(errors="replace") for b in (proc.stdout, proc.stderr))
         return proc.returncode, out, err
+
+
+def _removal_problem(argv: Sequence[str]) -> str:
+    """What a removal command said when it failed; "" when it succeeded."""
+    try:
+        # its own session: a second Ctrl-C at the terminal must not stop the removal
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            start_new_session=True,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return proc.stderr.decode(errors="replace").strip()[-200:] if proc.returncode else ""

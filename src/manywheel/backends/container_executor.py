@@ -171,7 +171,8 @@ class ContainerExecutor:
         return (
             f"kept container {self.name} for inspection: enter it with "
             f"'{engine} exec -it {self.name} sh' (work dirs under {WORK_ROOT}); remove it "
-            f"and its work volumes with '{engine} rm -f -v {self.name}'"
+            f"and its volumes with '{engine} rm -f {self.name} && {engine} volume rm "
+            f"{' '.join(self._commands.volumes)}'"
         )
 
     def debug_shell(self, cwd: PurePosixPath, env: Mapping[str, str]) -> None:

@@ -14,7 +14,9 @@ BUILD_ENVS = PurePosixPath("/manywheel-cache/build-envs")  # caching/kept_envs.p
 CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
 RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
 UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images
-# anonymous volumes, removed with the container: the project and the jobs' work dirs are written
-# there, not into the container's overlay layer (copying a 600-file project into the overlay
-# took 0.5-1.3 s with podman and docker on our machines, into a volume 0.02 s)
-WORK_VOLUMES = (PROJECT_DIR, WORK_ROOT)
+# volumes of the container's own, named after it ("<container>-project", "<container>-work")
+# and removed after it: the project and the jobs' work dirs are written there, not into the
+# container's overlay layer (copying a 600-file project into the overlay took 0.5-1.3 s with
+# podman and docker on our machines, into a volume 0.02 s). Named, not anonymous, so that they
+# are removed also when the container was removed from outside.
+WORK_VOLUMES = {"project": PROJECT_DIR, "work": WORK_ROOT}
