@@ -27,7 +27,7 @@ from manywheel.caching.kept_envs import build_envs_dir
 from manywheel.caching.key_inputs import digest
 from manywheel.config.model import Options
 from manywheel.errors import EnvironmentProblem
-from manywheel.files import sha256_file
+from manywheel.files import atomic_write_text, sha256_file
 from manywheel.planning.interpreters import host_arch
 from manywheel.planning.plan import GroupSpec, Job
 from manywheel.planning.project import Project
@@ -176,10 +176,8 @@ def kept_listing(path: Path, image: str) -> list[str] | None:
 
 def keep_listing(path: Path, image: str, listing: list[str]) -> None:
     """Written whole or not at all (a concurrent run reads the old file or the new one)."""
-    written = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        written.write_text(json.dumps({"image": image, "opt_python": listing}), encoding="utf-8")
-        written.replace(path)
+        atomic_write_text(path, json.dumps({"image": image, "opt_python": listing}))
     except OSError:  # the listing is asked again next run
-        written.unlink(missing_ok=True)
+        pass

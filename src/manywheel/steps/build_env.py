@@ -50,6 +50,10 @@ class KeptEnv:
     extra: tuple[str, ...]
     made_now: bool
 
+    def holds(self, wanted: Sequence[str]) -> bool:
+        """Whether it holds what the hook asks for (``wanted``) beyond ``[build-system]``."""
+        return sorted(wanted) == sorted(self.extra)
+
 
 @contextmanager
 def kept_build_env(ctx: JobContext, uv: str) -> Iterator[KeptEnv | None]:
@@ -122,7 +126,7 @@ def build_in_kept_env(
             wanted = asked.result()
     finally:
         _append_log(ctx, hook_log)
-    if sorted(wanted) == sorted(kept.extra):
+    if kept.holds(wanted):
         if failed is not None:
             raise failed
         return
@@ -139,7 +143,7 @@ def build_in_kept_env(
 def _resync(
     ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem, wanted: Sequence[str]
 ) -> None:
-    if sorted(wanted) != sorted(kept.extra):
+    if not kept.holds(wanted):
         _sync(ctx, uv, kept.python, [*system.requires, *wanted])
         ctx.put_text(kept.path / _READY, json.dumps({"extra": list(wanted)}))
 
