@@ -21,7 +21,8 @@ from manywheel.backends.engine import (
     platform_args,
 )
 from manywheel.backends.foreign_uv import NoForeignUv, host_uv_version
-from manywheel.backends.forwarding import Forwarded, forward_environment, pip_config
+from manywheel.backends.forwarding import Forwarded, forward_environment
+from manywheel.backends.pip_config import pip_config
 from manywheel.caching.compiler_cache import cache_home, host_cache_dir, image_dir_name
 from manywheel.caching.kept_envs import build_envs_dir
 from manywheel.caching.key_inputs import digest

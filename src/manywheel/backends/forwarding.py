@@ -8,14 +8,11 @@ credentials (upload tokens, CI identity tokens) it has no use for (config/creden
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from manywheel.backends.pip_config import pip_config
 from manywheel.config.credentials import is_credential, is_index_credential
 
 CA_IN_CONTAINER = "/usr/local/share/manywheel/ca-bundle.crt"
@@ -129,54 +126,6 @@ def host_ca_bundle(environ: Mapping[str, str]) -> Path | None:
         if value and Path(value).is_file():
             return Path(value)
     return None
-
-
-_prefetched: dict[str, Future[dict[str, str]]] = {}
-_prefetch_lock = threading.Lock()
-
-
-def prefetch_pip_config(python: str = sys.executable) -> None:
-    """Start reading pip's configuration now, in a thread of its own: a pip process takes a
-    fifth of a second, which a run that uses containers can spend planning meanwhile (every
-    run asks it: the settings forwarded into containers are part of the wheel cache key)."""
-    with _prefetch_lock:
-        if python in _prefetched:
-            return
-        future: Future[dict[str, str]] = Future()
-        _prefetched[python] = future
-
-    def read() -> None:
-        future.set_result(_read_pip_config(python))
-
-    threading.Thread(target=read, name="pip-config", daemon=True).start()
-
-
-def pip_config(python: str = sys.executable) -> dict[str, str]:
-    """pip's effective configuration (files + PIP_* env) as 'section.key' -> value: the one
-    prefetch_pip_config started reading, if any, else read now."""
-    with _prefetch_lock:
-        future = _prefetched.pop(python, None)
-    return future.result() if future is not None else _read_pip_config(python)
-
-
-def _read_pip_config(python: str) -> dict[str, str]:
-    try:
-        proc = subprocess.run(
-            [python, "-m", "pip", "config", "list"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return {}
-    values: dict[str, str] = {}
-    for line in proc.stdout.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip().strip("'\"")
-    return values
 
 
 def _is_remote(location: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from manywheel import api
-from manywheel.backends.forwarding import prefetch_pip_config
+from manywheel.backends.pip_config import prefetch_pip_config
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
 from manywheel.planning.in_container import detect

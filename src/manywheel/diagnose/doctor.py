@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from manywheel.backends.engine import QEMU_NAMES, Engine, binfmt_registered, needs_emulation
-from manywheel.backends.forwarding import host_ca_bundle, pip_config
+from manywheel.backends.forwarding import host_ca_bundle
+from manywheel.backends.pip_config import pip_config
 from manywheel.config.identifiers import pypy_group
 from manywheel.config.secrets import mask_url
 from manywheel.diagnose.libc_floor import DEFAULT_POLICIES, host_libc, host_statement

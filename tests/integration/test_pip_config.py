@@ -1,0 +1,93 @@
+"""pip's configuration, read by the real pip and kept between runs: read back while nothing it
+came from changed, asked again when a file, a file that was absent, or a PIP_* variable did;
+the kept record holds no variable's value. pip's processes are counted (a spy around the real
+Popen), to tell a kept answer from pip's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manywheel.backends import pip_config
+from manywheel.backends.pip_config import read_pip_config
+
+pytestmark = pytest.mark.integration
+
+
+def _write(path: Path, text: str, age: float = 60.0) -> None:
+    """A config file last changed `age` seconds ago (a file changed just now is not kept)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    then = time.time() - age
+    os.utime(path, (then, then))
+
+
+@pytest.fixture
+def pip_runs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    started: list[Any] = []
+    real = subprocess.Popen
+
+    def spy(args: Any, *rest: Any, **kwargs: Any) -> subprocess.Popen[Any]:
+        started.append(args)
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(pip_config.subprocess, "Popen", spy)
+    return started
+
+
+def test_pip_config_is_kept_until_what_it_was_read_from_changes(
+    tmp_path: Path, pip_runs: list[Any]
+) -> None:
+    home = tmp_path / "home"
+    config = tmp_path / "xdg" / "pip" / "pip.conf"  # the user's config file
+    _write(config, "[global]\nindex-url = https://one.example/simple\n")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "PIP_INDEX_URL": "https://user:s3cret-token@index.example/simple",
+    }
+
+    def read() -> dict[str, str]:
+        return read_pip_config(sys.executable, env, tmp_path)
+
+    assert read()["global.index-url"] == "https://one.example/simple"
+    assert len(pip_runs) == 2  # config list and config debug
+    # the environment's own PIP_* are not part of the answer (read where used)
+    assert not any(key.startswith(":env:") for key in read())
+    assert len(pip_runs) == 2  # the second read was the kept answer
+    (record,) = (Path(os.environ["MANYWHEEL_CACHE_DIR"]).parent / "pip-config").iterdir()
+    assert record.stat().st_mode & 0o777 == 0o600
+    assert "s3cret" not in record.read_text()
+
+    # the file changed (another size, another mtime)
+    _write(config, "[global]\nindex-url = https://two.example/simple\n", age=30)
+    assert read()["global.index-url"] == "https://two.example/simple"
+    assert len(pip_runs) == 4
+    read()
+    assert len(pip_runs) == 4
+
+    # the user's legacy config file, absent so far, appears
+    _write(home / ".pip" / "pip.conf", "[global]\nretries = 7\n", age=30)
+    assert read()["global.retries"] == "7"
+    assert len(pip_runs) == 6
+
+    # a PIP_* variable changed: pip is asked again
+    env["PIP_INDEX_URL"] = "https://other.example/simple"
+    read()
+    assert len(pip_runs) == 8
+
+
+def test_a_file_changed_just_now_is_not_kept(tmp_path: Path, pip_runs: list[Any]) -> None:
+    config = tmp_path / "pip.conf"
+    _write(config, "[global]\ntimeout = 9\n", age=0)
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PIP_CONFIG_FILE": str(config)}
+    assert read_pip_config(sys.executable, env, tmp_path)["global.timeout"] == "9"
+    assert read_pip_config(sys.executable, env, tmp_path)["global.timeout"] == "9"
+    assert len(pip_runs) == 4  # asked both times: an mtime this fresh may not show the next edit
