@@ -154,3 +154,28 @@ def test_pypy_builds_its_own_wheel_next_to_an_abi3_one(tmp_path: Path) -> None:
         "demo-0.1.0-cp38-abi3-manylinux_2_17_x86_64.whl",
         "demo-0.1.0-pp310-pypy310_pp73-manylinux_2_17_x86_64.whl",
     ]
+
+
+def test_a_job_waiting_for_the_abi3_wheel_has_its_project_copied_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """The copy of the project is not put off until the wheel arrives: cp39's is made while
+    cp38 builds, so that its test starts as soon as the wheel is delivered."""
+    copied_during_build: list[bool] = []
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.abi3_from = "cp38"
+        executor.on_run = wait_for_both_copies
+
+    def wait_for_both_copies(executor: FakeExecutor, call: Call) -> None:
+        if "uv build" in call.text:
+            deadline = time.monotonic() + 2
+            while executor.events.count("prepare_source") < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            copied_during_build.append(executor.events.count("prepare_source") == 2)
+
+    backend = FakeBackend(configure=configure)
+    outcome = run(tmp_path, plan(*jobs("cp38", "cp39")), backend, jobs=2, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    assert outcome.results["cp39-manylinux_x86_64"].reused_from == "cp38-manylinux_x86_64"
+    assert copied_during_build == [True]

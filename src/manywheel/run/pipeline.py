@@ -115,11 +115,11 @@ def _run_steps(
     # a full hit was restored before the executor opened (restore_from_cache); an entry
     # here was built before but not tested with this test configuration
     entry = cache.cache.lookup(cache.keys) if cache else None
-    reused = reusable() if reusable is not None and entry is None else None
     split = ctx.executor if isinstance(ctx.executor, SplitExecutor) else None
     planned = ctx.job  # a cross build's build side runs it with a host interpreter
-    with ctx.timed("prepare"):
+    with ctx.timed("prepare"):  # before waiting for an abi3 wheel: copied meanwhile
         ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
+    reused = reusable() if reusable is not None and entry is None else None
     if entry is not None:  # built before, but not tested with this test configuration
         repaired = ctx.workdir / "cached" / entry.wheel.name
         ctx.executor.put_file(entry.wheel, repaired)
