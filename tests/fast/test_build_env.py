@@ -172,3 +172,36 @@ def test_the_hook_runs_first_without_a_core_to_spare_or_a_guess(tmp_path: Path) 
         log = "".join(p.read_text() for p in (tmp_path / name / "logs").rglob("*.log"))
         assert _order(log) == ["hook", "build"], name
         assert "/hook-project" not in log
+
+
+def test_the_build_venv_is_made_only_where_it_is_used(tmp_path: Path) -> None:
+    """A build in a kept environment does not make the build venv; before-build still runs
+    in one (as cibuildwheel's does), and an isolated build (environment held) builds with it."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    build_venv = "/buildenv"
+
+    def venvs(name: str) -> list[str]:
+        log = commands(tmp_path / name)
+        return [line for line in log.splitlines() if " venv " in line and build_venv in line]
+
+    run(tmp_path / "kept", plan(job()), backend(root, []), build_system=SYSTEM)
+    assert venvs("kept") == []
+    assert "--no-build-isolation" in commands(tmp_path / "kept")
+
+    run(
+        tmp_path / "before",
+        plan(job(before_build="echo hi")),
+        backend(root, []),
+        build_system=SYSTEM,
+    )
+    assert len(venvs("before")) == 1
+    assert "echo hi" in commands(tmp_path / "before")
+
+    held = job()
+    with root.lock(root.name(held.name, held.python, SYSTEM.requires, SYSTEM.backend)):
+        run(tmp_path / "held", plan(held), backend(root, []), build_system=SYSTEM)
+    (made,) = venvs("held")
+    (build,) = [
+        line for line in commands(tmp_path / "held").splitlines() if " build --wheel " in line
+    ]
+    assert f"--python {made.split()[-1]}/bin/python" in build

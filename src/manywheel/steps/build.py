@@ -46,7 +46,11 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     frontend = frontend_for(ctx)
     venv = ctx.workdir / "buildenv"
     use_uv = frontend in ("build[uv]", "uv")
-    python = make_venv(ctx, "build", venv, use_uv=use_uv)
+    uv = ctx.executor.uv()
+    # the build venv: where before-build runs (as cibuildwheel's does) and what builds; a
+    # build in a kept environment without before-build does not need it
+    lazy = frontend == "uv" and uv is not None and not options.before_build
+    python = None if lazy else make_venv(ctx, "build", venv, use_uv=use_uv)
     before_build(ctx, venv / "bin")
     out = ctx.workdir / "built"
     path_env = {
@@ -55,7 +59,6 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
         **parallel_build_env(ctx),  # the build command's only: before-build's as it was
     }
     verbosity = _verbosity_flags(options.build_verbosity)
-    uv = ctx.executor.uv()
     config_settings = [*options.config_settings, *ctx.build_settings]
     if frontend == "uv" and uv:
         with kept_build_env(ctx, uv) as kept:
@@ -63,7 +66,10 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             # in the kept environment, made ready: its path, on the compile line, is the same
             # in every run (caching/kept_envs.py)
             isolation = ["--no-build-isolation"] if kept else []
-            builder = kept.python if kept else python
+            if kept:
+                builder = kept.python
+            else:
+                builder = python or make_venv(ctx, "build", venv, use_uv=use_uv)
             argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(builder)]
             argv += [*isolation, *settings, *verbosity, str(ctx.project)]
             if kept is None:
@@ -74,6 +80,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
                 )
                 build_in_kept_env(ctx, uv, kept, lambda: _run_build(ctx, argv, path_env), out)
         return the_built_wheel(ctx, out, " ".join(argv))
+    python = python or make_venv(ctx, "build", venv, use_uv=use_uv)  # made above: not lazy
     if frontend == "pip":
         settings = [f"--config-settings={k}={v}" for k, v in config_settings]
         argv = [
