@@ -86,7 +86,7 @@ def read_pip_config(
     python: str, environ: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> dict[str, str]:
     """The kept answer while its record holds, else pip's (kept for the next run)."""
-    asked = _Asked(python, os.environ if environ is None else environ, cwd or Path.cwd())
+    asked = _Asked(python, os.environ if environ is None else environ, cwd or _cwd())
     record = _record_path(python)
     kept = _kept(record, asked)
     if kept is not None:
@@ -97,17 +97,24 @@ def read_pip_config(
     return settings
 
 
+def _cwd() -> Path | None:
+    try:
+        return Path.cwd()
+    except OSError:  # removed under the run: pip is asked, nothing kept
+        return None
+
+
 @dataclass(frozen=True)
 class _Asked:
     python: str
     env: Mapping[str, str]
-    cwd: Path
+    cwd: Path | None
 
     def pip_init(self) -> Path | None:
         """pip's __init__.py, when the pip this process would import is the one ``python -m
         pip`` runs: the same interpreter, and no ``pip`` in the working directory (imported
         first). None when unsure."""
-        if os.path.realpath(self.python) != os.path.realpath(sys.executable):
+        if self.cwd is None or os.path.realpath(self.python) != os.path.realpath(sys.executable):
             return None
         if (self.cwd / "pip").exists() or (self.cwd / "pip.py").exists():
             return None
