@@ -3,6 +3,7 @@ everything is cleaned up after it exits."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -71,12 +72,20 @@ def test_debug_shell_opens_in_the_failed_job(tmp_path: Path, platform: str) -> N
         _wait_for(session, "opening a shell in the failed job's work dir")
         time.sleep(1)
         subprocess.run(
-            ["tmux", "send-keys", "-t", session, "ls; echo marker-$((6 * 7))", "Enter"],
+            [
+                "tmux",
+                "send-keys",
+                "-t",
+                session,
+                'ls; basename "$PWD"; echo marker-$((6 * 7))',
+                "Enter",
+            ],
             check=True,
         )
         # the shell computes the marker, so the typed command line alone does not match
         screen = _wait_for(session, "marker-42")
-        assert "buildenv" in screen
+        # in the failed job's work dir: its name, and the project's copy in it
+        assert re.search(r"^cp312-manylinux_x86_64-\S+\s*$", screen, re.MULTILINE), screen
         assert "src" in screen
         subprocess.run(["tmux", "send-keys", "-t", session, "exit", "Enter"], check=True)
         screen = _wait_for(session, "manywheel-exited-")
