@@ -91,3 +91,13 @@ def test_a_file_changed_just_now_is_not_kept(tmp_path: Path, pip_runs: list[Any]
     assert read_pip_config(sys.executable, env, tmp_path)["global.timeout"] == "9"
     assert read_pip_config(sys.executable, env, tmp_path)["global.timeout"] == "9"
     assert len(pip_runs) == 4  # asked both times: an mtime this fresh may not show the next edit
+
+
+def test_another_path_to_the_same_interpreter_is_another_pip(tmp_path: Path) -> None:
+    """Two venvs of one interpreter resolve to the same binary, but each has its own pip: an
+    interpreter path other than this process's own is never answered from a kept record."""
+    other = tmp_path / "bin" / "python"
+    other.parent.mkdir()
+    other.symlink_to(os.path.realpath(sys.executable))
+    assert pip_config._Asked(str(other), {}, tmp_path).pip_init() is None
+    assert pip_config._Asked(sys.executable, {}, tmp_path).pip_init() is not None

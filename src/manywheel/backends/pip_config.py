@@ -114,7 +114,8 @@ class _Asked:
         """pip's __init__.py, when the pip this process would import is the one ``python -m
         pip`` runs: the same interpreter, and no ``pip`` in the working directory (imported
         first). None when unsure."""
-        if self.cwd is None or os.path.realpath(self.python) != os.path.realpath(sys.executable):
+        # the same path, not the same binary: two venvs of one interpreter are two pips
+        if self.cwd is None or os.path.abspath(self.python) != os.path.abspath(sys.executable):
             return None
         if (self.cwd / "pip").exists() or (self.cwd / "pip.py").exists():
             return None
@@ -125,7 +126,11 @@ class _Asked:
         names = sorted(v for v in self.env if v.startswith("PIP_") or v in _LOCATING_VARS)
         inputs = {
             "version": _RECORD_VERSION,
-            "python": [os.path.realpath(self.python), _stat(Path(self.python))],
+            "python": [
+                os.path.abspath(self.python),
+                os.path.realpath(self.python),
+                _stat(Path(self.python)),
+            ],
             "pip": [str(pip_init), _stat(pip_init)],
             "cwd": str(self.cwd),
             "env": {v: self.env[v] for v in names},
@@ -135,7 +140,7 @@ class _Asked:
 
 
 def _record_path(python: str) -> Path:
-    name = hashlib.sha256(os.path.realpath(python).encode()).hexdigest()[:16]
+    name = hashlib.sha256(os.path.abspath(python).encode()).hexdigest()[:16]  # one per venv
     return cache_home() / "pip-config" / f"{name}.json"
 
 
