@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
+import pytest
+
 from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.planning.build_system import BuildSystem
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
@@ -205,3 +207,30 @@ def test_the_build_venv_is_made_only_where_it_is_used(tmp_path: Path) -> None:
         line for line in commands(tmp_path / "held").splitlines() if " build --wheel " in line
     ]
     assert f"--python {made.split()[-1]}/bin/python" in build
+
+
+def test_the_backends_warnings_go_to_the_job_log_not_the_runs_output(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    """pyproject_hooks hands a backend's warnings to Python's warnings (printed on the run's
+    output, amid the progress lines): they go to the job's log, with the build's output."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+
+    def hook(executor: FakeExecutor, call: Call) -> int | None:
+        if call.argv[1:2] and call.argv[1].endswith("/_in_process.py"):
+            output = PurePosixPath(call.argv[3]) / "output.json"
+            warned = [{"message": "version of None already set", "filename": "v.py", "lineno": 7}]
+            answer = {"return_val": [], "warnings": warned}
+            executor.files[output] = json.dumps(answer).encode()
+        return None
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.kept_envs = root
+        executor.on_run = hook
+
+    outcome = run(tmp_path, plan(job()), FakeBackend(configure=configure), build_system=SYSTEM)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert "the backend warned: v.py:7: version of None already set" in logs
+    assert "version of None" not in outcome.output
+    assert not [w for w in recwarn if "version of None" in str(w.message)]

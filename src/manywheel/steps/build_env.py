@@ -180,6 +180,23 @@ def _sync(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[st
     ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
 
 
+def _warnings_to_log(ctx: JobContext, output: Path) -> None:
+    """The backend's warnings, which pyproject_hooks would print on the run's output (Python's
+    warnings, in the middle of the progress lines): into the job's log, with the build's own
+    output, and out of the hook's answer."""
+    try:
+        data = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # pyproject_hooks says what is wrong with it
+    if not isinstance(data, dict) or not data.get("warnings"):
+        return
+    for w in data.pop("warnings"):
+        if isinstance(w, dict):
+            where = f"{w.get('filename')}:{w.get('lineno')}"
+            ctx.note(f"[manywheel] build: the backend warned: {where}: {w.get('message')}")
+    output.write_text(json.dumps(data), encoding="utf-8")
+
+
 def _hook_requires(
     ctx: JobContext, python: PurePosixPath, system: BuildSystem, project: PurePosixPath
 ) -> list[str]:
@@ -196,7 +213,9 @@ def _hook_requires(
         argv = [interpreter, str(control / "_in_process.py"), hook, str(control)]
         path = ctx.path_with(python.parent, ctx.executor.tool_path())
         ctx.run("build", argv, cwd=project, env={"PATH": path, **(extra_environ or {})})
-        ctx.executor.copy_out(control / "output.json", Path(host_dir) / "output.json")
+        output = Path(host_dir) / "output.json"
+        ctx.executor.copy_out(control / "output.json", output)
+        _warnings_to_log(ctx, output)
 
     settings = dict([*ctx.job.options.config_settings, *ctx.build_settings]) or None
     try:
