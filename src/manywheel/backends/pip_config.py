@@ -193,20 +193,24 @@ def _keep(record: Path, asked: _Asked, files: list[str], settings: dict[str, str
 def _ask_pip(asked: _Asked) -> tuple[dict[str, str], list[str] | None]:
     """``pip config list`` and ``pip config debug``, side by side: the settings, and the files
     pip looked at (None when the answer is not whole: nothing is kept then)."""
+    procs: list[subprocess.Popen[str]] = []
     try:
-        procs = [
-            subprocess.Popen(
-                [asked.python, "-m", "pip", "config", verb],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                env=dict(asked.env),
-                cwd=asked.cwd,
+        for verb in ("list", "debug"):
+            procs.append(
+                subprocess.Popen(
+                    [asked.python, "-m", "pip", "config", verb],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                    env=dict(asked.env),
+                    cwd=asked.cwd,
+                )
             )
-            for verb in ("list", "debug")
-        ]
     except OSError:
+        for proc in procs:  # the one that started is not left behind
+            proc.kill()
+            proc.communicate()
         return {}, None
     outputs: list[str] = []
     whole = True
