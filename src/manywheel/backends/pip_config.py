@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from manywheel.caching.compiler_cache import cache_home
+from manywheel.caching.key_inputs import digest
 from manywheel.files import atomic_write
 
 _RECORD_VERSION = 1
@@ -87,13 +88,16 @@ def read_pip_config(
 ) -> dict[str, str]:
     """The kept answer while its record holds, else pip's (kept for the next run)."""
     asked = _Asked(python, os.environ if environ is None else environ, cwd or _cwd())
+    pip_init = asked.pip_init()
+    if pip_init is None:  # unsure which pip would answer: asked, nothing kept
+        return _ask_pip(asked)[0]
     record = _record_path(python)
-    kept = _kept(record, asked)
+    kept = _kept(record, asked, pip_init)
     if kept is not None:
         return kept
     settings, files = _ask_pip(asked)
     if files is not None:
-        _keep(record, asked, files, settings)
+        _keep(record, asked, pip_init, files, settings)
     return settings
 
 
@@ -136,7 +140,7 @@ class _Asked:
             "env": {v: self.env[v] for v in names},
             "files": {f: _stat(Path(f)) for f in files},
         }
-        return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+        return digest(inputs)
 
 
 def _record_path(python: str) -> Path:
@@ -152,10 +156,7 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode]
 
 
-def _kept(record: Path, asked: _Asked) -> dict[str, str] | None:
-    pip_init = asked.pip_init()
-    if pip_init is None:
-        return None
+def _kept(record: Path, asked: _Asked, pip_init: Path) -> dict[str, str] | None:
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
         files = [str(f) for f in data["files"]]
@@ -167,10 +168,9 @@ def _kept(record: Path, asked: _Asked) -> dict[str, str] | None:
     return settings
 
 
-def _keep(record: Path, asked: _Asked, files: list[str], settings: dict[str, str]) -> None:
-    pip_init = asked.pip_init()
-    if pip_init is None:
-        return
+def _keep(
+    record: Path, asked: _Asked, pip_init: Path, files: list[str], settings: dict[str, str]
+) -> None:
     now = time.time_ns()
     for path in [*files, str(pip_init)]:
         st = _stat(Path(path))
