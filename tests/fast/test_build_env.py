@@ -19,16 +19,21 @@ SYSTEM = BuildSystem(("setuptools>=61",), "setuptools.build_meta")
 
 
 def backend(
-    root: BuildEnvRoot, asks_for: list[str], files: dict[PurePosixPath, bytes] | None = None
+    root: BuildEnvRoot,
+    asks_for: list[str],
+    files: dict[PurePosixPath, bytes] | None = None,
+    warned: list[dict[str, object]] | None = None,
 ) -> FakeBackend:
     """Executors keeping environments under ``root``, whose backend hook asks for
-    ``asks_for`` (the fake writes pyproject_hooks' output file as the hook would); ``files``:
-    what they hold, shared across runs as a kept environment is."""
+    ``asks_for`` (the fake writes pyproject_hooks' output file as the hook would), with the
+    backend's ``warned`` warnings; ``files``: what they hold, shared across runs as a kept
+    environment is."""
 
     def hook(executor: FakeExecutor, call: Call) -> int | None:
         if call.argv[1:2] and call.argv[1].endswith("/_in_process.py"):
             output = PurePosixPath(call.argv[3]) / "output.json"
-            executor.files[output] = json.dumps({"return_val": asks_for}).encode()
+            answer = {"return_val": asks_for, **({"warnings": warned} if warned else {})}
+            executor.files[output] = json.dumps(answer).encode()
         return None
 
     def configure(executor: FakeExecutor) -> None:
@@ -215,20 +220,8 @@ def test_the_backends_warnings_go_to_the_job_log_not_the_runs_output(
     """pyproject_hooks hands a backend's warnings to Python's warnings (printed on the run's
     output, amid the progress lines): they go to the job's log, with the build's output."""
     root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
-
-    def hook(executor: FakeExecutor, call: Call) -> int | None:
-        if call.argv[1:2] and call.argv[1].endswith("/_in_process.py"):
-            output = PurePosixPath(call.argv[3]) / "output.json"
-            warned = [{"message": "version of None already set", "filename": "v.py", "lineno": 7}]
-            answer = {"return_val": [], "warnings": warned}
-            executor.files[output] = json.dumps(answer).encode()
-        return None
-
-    def configure(executor: FakeExecutor) -> None:
-        executor.kept_envs = root
-        executor.on_run = hook
-
-    outcome = run(tmp_path, plan(job()), FakeBackend(configure=configure), build_system=SYSTEM)
+    warned = [{"message": "version of None already set", "filename": "v.py", "lineno": 7}]
+    outcome = run(tmp_path, plan(job()), backend(root, [], warned=warned), build_system=SYSTEM)
     assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
     logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
     assert "the backend warned: v.py:7: version of None already set" in logs
