@@ -1,7 +1,8 @@
 """The in-container command runner (backends/runner.py) for real, run here with the host's
-Python as a container runs it with the image's: output, exit statuses, the environment, what
-a command that cannot start says, and that the end of its input stops a running command.
-(The container tests run every job command through it.)"""
+Python as a container runs it with the image's (its text sent on stdin, as there): output,
+exit statuses, the environment, what a command that cannot start says, commands side by side,
+and that the end of its input stops the running commands. (The container tests run every job
+command through it.)"""
 
 from __future__ import annotations
 
@@ -9,26 +10,33 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path, PurePosixPath
 
 import pytest
 
-from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone
+from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone, bootstrap
 
 pytestmark = pytest.mark.integration
 
 
+def start() -> Runner:
+    """A runner started as a container executor starts one: its text on its stdin."""
+    script = SCRIPT.read_bytes()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", bootstrap(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    return Runner(proc, script)
+
+
 @pytest.fixture
 def runner() -> Runner:
-    proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    started = Runner(proc)
+    started = start()
     assert started.ready()
     yield started
     started.stop()
-    assert proc.returncode == 0
+    assert started.proc.returncode == 0
 
 
 def run(runner: Runner, argv: list[str], cwd: str | None = None, **env: str) -> tuple[int, str]:
@@ -77,31 +85,64 @@ def test_a_background_process_holding_the_output_does_not_hold_the_command(
     os.kill(int(pidfile.read_text()), signal.SIGKILL)  # the test's own leftover
 
 
+def test_commands_side_by_side(runner: Runner, tmp_path: Path) -> None:
+    """Commands from several threads at once, each with its own output and status; a slow one
+    does not hold up the others."""
+    gate = tmp_path / "gate"
+    results: dict[int, tuple[int, str]] = {}
+
+    def one(n: int) -> None:
+        script = f'while [ ! -e {gate} ]; do sleep 0.01; done; echo "{n}:$N"; exit {n}'
+        script = script if n == 0 else f'echo "{n}:$N"; exit {n}'
+        results[n] = run(runner, ["sh", "-c", script], N=f"env-{n}")
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads[1:]:
+        thread.join(timeout=20)  # while the first still waits for the gate
+    assert {n: results.get(n) for n in range(1, 6)} == {
+        n: (n, f"{n}:env-{n}\n") for n in range(1, 6)
+    }
+    assert 0 not in results
+    gate.touch()
+    threads[0].join(timeout=20)
+    assert results[0] == (0, "0:env-0\n")
+
+
 def test_killed_by_a_signal_is_128_plus_n(runner: Runner) -> None:
     assert run(runner, ["sh", "-c", "kill -TERM $$"])[0] == 128 + signal.SIGTERM
 
 
-def test_end_of_input_stops_the_running_command(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    runner = Runner(proc)
+def test_end_of_input_stops_the_running_commands(tmp_path: Path) -> None:
+    runner = start()
     assert runner.ready()
-    pidfile = tmp_path / "pid"
-    script = f"sleep 60 & echo $! > {pidfile}; echo started; wait"
-    assert proc.stdin is not None
-    proc.stdin.write(f'{{"argv": ["sh", "-c", "{script}"], "cwd": null, "env": {{}}}}\n'.encode())
-    proc.stdin.flush()
+    pidfiles = [tmp_path / "pid1", tmp_path / "pid2"]
+    gone: list[type[BaseException]] = []
+
+    def waits(pidfile: Path) -> None:
+        script = f"sleep 60 & echo $! > {pidfile}; echo started; wait"
+        try:
+            run(runner, ["sh", "-c", script])
+        except RunnerGone:
+            gone.append(RunnerGone)
+
+    threads = [threading.Thread(target=waits, args=(p,)) for p in pidfiles]
+    for thread in threads:
+        thread.start()
     deadline = time.monotonic() + 10
-    while not (pidfile.exists() and pidfile.read_text().strip()):
+    while not all(p.exists() and p.read_text().strip() for p in pidfiles):
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    sleeper = int(pidfile.read_text())
+    sleepers = [int(p.read_text()) for p in pidfiles]
     runner.stop()  # the host goes away (a cancel kills the exec client: the same for it)
-    assert proc.returncode == 0
+    assert runner.proc.returncode == 0
+    for thread in threads:
+        thread.join(timeout=10)
+    assert gone == [RunnerGone, RunnerGone]  # each command's caller hears of it
     deadline = time.monotonic() + 10
-    while _alive(sleeper):
-        assert time.monotonic() < deadline, "the command's process group outlived the runner"
+    while any(_alive(pid) for pid in sleepers):
+        assert time.monotonic() < deadline, "a command's process group outlived the runner"
         time.sleep(0.02)
     with pytest.raises(RunnerGone):
         runner.run(["true"], None, {}, print)

@@ -21,7 +21,6 @@ from manywheel.backends.container_tools import (
 )
 from manywheel.backends.forwarding import CA_IN_CONTAINER
 from manywheel.backends.image_probe import ImageProbe
-from manywheel.backends.runner import SCRIPT
 from manywheel.backends.tar_transfer import HostFile, Symlink
 from manywheel.errors import EnvironmentProblem
 
@@ -122,16 +121,13 @@ def test_uv_is_put_in_only_for_an_emulated_image_without_one() -> None:
 def test_everything_put_in_beside_the_project() -> None:
     ca, host_ccache, uv = Path("/etc/ssl/ca.pem"), Path("/venv/bin/ccache"), Path("/c/uv")
     choice = choose_compiler_cache(AUTO, probe(), host_ccache, image="img", arch="x86_64")
-    members = tools_to_put_in(
-        probe(), ca_bundle=ca, compiler_cache=choice, runner_python="/usr/bin/python3", uv=uv
-    )
+    members = tools_to_put_in(probe(), ca_bundle=ca, compiler_cache=choice, uv=uv)
     tools = PurePosixPath("/tmp/manywheel-ccache")
     assert list(members) == [
         HostFile(ca, PurePosixPath(CA_IN_CONTAINER)),
         HostFile(host_ccache, tools / "ccache", 0o755),
         Symlink(tools / "cc" / "cc", str(tools / "ccache")),  # only the image's compilers
         Symlink(tools / "cc" / "gcc", str(tools / "ccache")),
-        HostFile(SCRIPT, PurePosixPath("/tmp/manywheel-runner.py")),
         HostFile(uv, PurePosixPath("/tmp/manywheel-uv/uv"), 0o755),
     ]
 
@@ -139,9 +135,7 @@ def test_everything_put_in_beside_the_project() -> None:
 def test_the_images_own_ccache_gets_symlinks_but_is_not_put_in() -> None:
     image = probe(ccache="/usr/bin/ccache")
     choice = choose_compiler_cache(AUTO, image, None, image="img", arch="x86_64")
-    members = tools_to_put_in(
-        image, ca_bundle=None, compiler_cache=choice, runner_python=None, uv=None
-    )
+    members = tools_to_put_in(image, ca_bundle=None, compiler_cache=choice, uv=None)
     link = PurePosixPath("/tmp/manywheel-ccache/cc")
     assert list(members) == [
         Symlink(link / "cc", "/usr/bin/ccache"),
@@ -149,8 +143,8 @@ def test_the_images_own_ccache_gets_symlinks_but_is_not_put_in() -> None:
     ]
 
 
-def test_nothing_is_put_in_without_a_ca_cache_runner_or_uv() -> None:
+def test_nothing_is_put_in_without_a_ca_cache_or_uv() -> None:
     members = tools_to_put_in(
-        probe(), ca_bundle=None, compiler_cache=CompilerCacheChoice(), runner_python=None, uv=None
+        probe(), ca_bundle=None, compiler_cache=CompilerCacheChoice(), uv=None
     )
     assert list(members) == []

@@ -29,7 +29,7 @@ _CLIENT_PREFIXES = ("DOCKER_", "PODMAN_", "CONTAINER_", "CONTAINERS_", "XDG_", "
 
 
 class RunCommand(Protocol):
-    """Runs argv in a command runner (runner_pool.py)."""
+    """Runs argv in a command runner (container_runner.py)."""
 
     def __call__(
         self,

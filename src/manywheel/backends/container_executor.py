@@ -3,11 +3,11 @@
 A thin class over the parts that do the work: container_commands.py (the engine's commands,
 each through one process tracker, so cancel() stops copies as well as builds; environment
 values never on a command line), image_probe.py (what the image has), container_tools.py
-(what is mounted and put in besides the project), runner_pool.py (a job's commands through a
-long-lived runner in the container, or one exec each where the image has no Python for it
-or runs under QEMU) and tar_transfer.py (the project in as a tar stream, never a writable
-bind mount of the user's tree; wheels out with ``cat``). The container is removed by
-``close``, on success, error and Ctrl-C.
+(what is mounted and put in besides the project), container_runner.py (the jobs' commands
+through one long-lived runner in the container, or one exec each where the image has no
+Python for it or runs under QEMU) and tar_transfer.py (the project in as a tar stream,
+never a writable bind mount of the user's tree; wheels out with ``cat``). The container is
+removed by ``close``, on success, error and Ctrl-C.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from manywheel.backends.container_layout import (
     UV_PUT_IN,
     WORK_ROOT,
 )
+from manywheel.backends.container_runner import ContainerRunner
 from manywheel.backends.container_tools import (
     CompilerCacheChoice,
     ContainerCaches,
@@ -55,7 +56,6 @@ from manywheel.backends.image_probe import (
     probe_keepable,
 )
 from manywheel.backends.processes import Processes
-from manywheel.backends.runner_pool import RunnerPool
 from manywheel.backends.tar_transfer import copy_out, put_file, put_project
 from manywheel.caching.compiler_cache import (
     CompilerCache,
@@ -100,7 +100,7 @@ class ContainerExecutor:
             engine, image, arch, emulated=emulated, processes=self._processes
         )
         self.name = self._commands.name
-        self._pool = RunnerPool(self._commands)
+        self._runner = ContainerRunner(self._commands)
         self._counter = 0
         self._created = False
         self._base_env: dict[str, str] = {}
@@ -124,7 +124,7 @@ class ContainerExecutor:
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
             probe = self._probe()
-            self._pool.use(runner_python(probe, emulated=self._emulated))
+            self._runner.start(runner_python(probe, emulated=self._emulated))
             self._base_env, self._uv = dict(probe.env), probe.uv
             uv = self._plan_uv(probe)
             project = copied.result()
@@ -159,7 +159,7 @@ class ContainerExecutor:
         self._commands.run_detached(mounts)
 
     def close(self) -> None:
-        self._pool.stop()  # their exec clients end with their input
+        self._runner.stop()  # its exec client ends with its input
         if not self._created:
             return
         self._commands.remove()
@@ -188,7 +188,7 @@ class ContainerExecutor:
         # the commands inside the container stop with it, in close()
 
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
-        return self._commands.capture(argv, stdin, self._pool.run)
+        return self._commands.capture(argv, stdin, self._runner.run)
 
     # -- what goes in besides the project (container_tools.py decides) ---------------------
     def _cache_mounts(self) -> list[str]:
@@ -249,7 +249,6 @@ class ContainerExecutor:
             probe,
             ca_bundle=self._forwarded.ca_bundle,
             compiler_cache=ccache,
-            runner_python=self._pool.python,
             uv=uv,
         )
         put_project(self._commands, project, self._project_dir, members)
@@ -284,8 +283,8 @@ class ContainerExecutor:
         if self._compiler_cache is not None:
             # as the command sees it: the image's own variables (its CFLAGS) under the rest
             full.update(self._compiler_cache.command_environment({**self._base_env, **full}))
-        if self._pool.python is not None:
-            code = self._pool.run_logged(argv, cwd, full, log, mask)
+        if self._runner.python is not None:
+            code = self._runner.run_logged(argv, cwd, full, log, mask)
             if code is not None:
                 return code
         cmd, client = self._commands.exec(argv, cwd=cwd, env=full)
@@ -313,10 +312,10 @@ class ContainerExecutor:
         return sorted(PurePosixPath(line) for line in out.splitlines() if line)
 
     def put_file(self, src: Path, dest: PurePosixPath) -> None:
-        put_file(self._commands, self._pool, src, dest)
+        put_file(self._commands, self._runner, src, dest)
 
     def copy_out(self, src: PurePosixPath, dest: Path) -> None:
-        copy_out(self._commands, self._pool, src, dest)
+        copy_out(self._commands, self._runner, src, dest)
 
     def tool_path(self) -> str:
         return "/usr/local/bin"

@@ -12,7 +12,6 @@ UV_CACHE = PurePosixPath("/manywheel-cache/uv")
 CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
 BUILD_ENVS = PurePosixPath("/manywheel-cache/build-envs")  # caching/kept_envs.py
 CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
-RUNNER_SCRIPT = PurePosixPath("/tmp/manywheel-runner.py")  # runner.py: commands without exec
 UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images
 # volumes of the container's own, named after it ("<container>-project", "<container>-work")
 # and removed after it: the project and the jobs' work dirs are written there, not into the

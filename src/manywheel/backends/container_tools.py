@@ -19,14 +19,12 @@ from manywheel.backends.container_layout import (
     BUILD_ENVS,
     CCACHE_DIR,
     CCACHE_TOOLS,
-    RUNNER_SCRIPT,
     UV_CACHE,
     UV_PUT_IN,
     WORK_ROOT,
 )
 from manywheel.backends.forwarding import CA_IN_CONTAINER
 from manywheel.backends.image_probe import ImageProbe
-from manywheel.backends.runner import SCRIPT
 from manywheel.backends.tar_transfer import HostFile, Symlink
 from manywheel.caching.compiler_cache import OFF, CompilerCache, missing_ccache
 
@@ -139,12 +137,10 @@ def tools_to_put_in(
     *,
     ca_bundle: Path | None,
     compiler_cache: CompilerCacheChoice,
-    runner_python: str | None,
     uv: Path | None,
 ) -> Sequence[HostFile | Symlink]:
     """The files put in beside the project: the host CA bundle, ccache with a symlink per
-    compiler the image has, the command runner's script (when there is a Python for it), uv
-    (when put in)."""
+    compiler the image has, uv (when put in)."""
     members: list[HostFile | Symlink] = []
     if ca_bundle is not None:
         members.append(HostFile(ca_bundle, PurePosixPath(CA_IN_CONTAINER)))
@@ -154,8 +150,6 @@ def tools_to_put_in(
             members.append(HostFile(compiler_cache.put_in, PurePosixPath(cache.ccache), 0o755))
         masquerade = PurePosixPath(cache.masquerade)
         members += [Symlink(masquerade / name, cache.ccache) for name in probe.compilers]
-    if runner_python is not None:
-        members.append(HostFile(SCRIPT, RUNNER_SCRIPT))
     if uv is not None:
         members.append(HostFile(uv, UV_PUT_IN, 0o755))
     return members

@@ -1,47 +1,87 @@
 """The host side of the in-container command runner (runner_script.py): one engine ``exec``
-starts a runner, which then runs any number of commands, one at a time, each for ~1 ms
-instead of an exec's ~0.3 s. A container executor keeps a pool of idle runners, one per
-command running at once (in practice: per job running at once).
+starts a runner, which then runs any number of commands, side by side, each for ~1 ms instead
+of an exec's ~0.3 s. A container executor starts one with its container (container_runner.py).
 
-Environment values travel in the request on the runner's stdin, never on a command line.
+The runner's text goes in on its stdin (``BOOTSTRAP`` reads it), so that it needs no file in
+the container and starts while the project is still being copied in. Environment values
+travel in the requests on its stdin too, never on a command line.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
 from manywheel.backends.base import Mask
 
 SCRIPT = Path(__file__).with_name("runner_script.py")
-_HEADER = struct.Struct(">cI")
+_HEADER = struct.Struct(">cII")
+
+
+def bootstrap(script: bytes) -> str:
+    """A ``python -c`` program that reads ``script`` (its exact length) from stdin and runs
+    it as the main module, leaving the rest of stdin to it."""
+    return (
+        "import os\n"
+        f"n, b = {len(script)}, b''\n"
+        "while len(b) < n:\n"
+        "    c = os.read(0, n - len(b))\n"
+        "    if not c:\n"
+        "        raise SystemExit(0)\n"
+        "    b += c\n"
+        "exec(compile(b, 'manywheel-runner', 'exec'))\n"
+    )
 
 
 class RunnerGone(Exception):
     """The runner process ended (cancelled, the container went away, or it broke)."""
 
 
-class Runner:
-    """One runner process: ``proc`` is the engine's ``exec -i ... python runner_script.py``."""
+@dataclass
+class _Request:
+    output: Callable[[bytes], object]
+    done: threading.Event = field(default_factory=threading.Event)
+    code: int | None = None  # None when done: the runner ended first
+    error: BaseException | None = None  # raised by ``output``
 
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+
+class Runner:
+    """One runner process: ``proc`` is the engine's ``exec -i ... python -c BOOTSTRAP``, its
+    stdin and stdout pipes. Its frames are read by a thread of its own and handed to the
+    requests they belong to."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], script: bytes | None = None) -> None:
         assert proc.stdin is not None
         assert proc.stdout is not None
         self.proc = proc
         self._stdin: IO[bytes] = proc.stdin
         self._stdout: IO[bytes] = proc.stdout
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._requests: dict[int, _Request] = {}
+        self._gone = False
+        self._hello = threading.Event()
+        self._started = False
+        if script is not None:  # for BOOTSTRAP; a broken pipe shows as the runner gone
+            try:
+                self._stdin.write(script)
+                self._stdin.flush()
+            except (OSError, ValueError):
+                pass
+        self._reader = threading.Thread(target=self._read, name="manywheel-runner", daemon=True)
+        self._reader.start()
 
     def ready(self) -> bool:
-        """Whether the runner started (its hello frame arrived)."""
-        try:
-            kind, _ = self._frame()
-        except RunnerGone:
-            return False
-        return kind == b"H"
+        """Whether the runner started (its hello frame arrived); waits for it."""
+        self._hello.wait()
+        return self._started
 
     def run(
         self,
@@ -50,45 +90,88 @@ class Runner:
         env: Mapping[str, str],
         output: Callable[[bytes], object],
     ) -> int:
-        """Run one command; its output goes to ``output`` as it comes; its exit status.
+        """Run one command; its output goes to ``output`` as it comes (from the reading
+        thread); its exit status. Other threads may run commands at the same time.
 
         RunnerGone: the runner ended before the command did."""
-        request = {"argv": list(argv), "cwd": str(cwd) if cwd else None, "env": dict(env)}
-        try:
-            self._stdin.write(json.dumps(request).encode() + b"\n")
-            self._stdin.flush()
-        except (OSError, ValueError):  # ValueError: its input was closed (stop())
-            raise RunnerGone from None
-        while True:
-            kind, payload = self._frame()
-            if kind == b"D":
-                output(payload)
-            elif kind == b"E":
-                return int(payload)
-            else:
+        request = _Request(output)
+        with self._lock:
+            if self._gone:
                 raise RunnerGone
+            ident = next(self._ids)
+            self._requests[ident] = request
+            line = {"id": ident, "argv": list(argv), "cwd": str(cwd) if cwd else None}
+            line["env"] = dict(env)
+            try:
+                self._stdin.write(json.dumps(line).encode() + b"\n")
+                self._stdin.flush()
+            except (OSError, ValueError):  # ValueError: its input was closed (stop())
+                del self._requests[ident]
+                raise RunnerGone from None
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        if request.code is None:
+            raise RunnerGone
+        return request.code
 
-    def _frame(self) -> tuple[bytes, bytes]:
+    def _read(self) -> None:
+        try:
+            kind, _, _ = self._frame()
+            self._started = kind == b"H"
+            self._hello.set()
+            while self._started:
+                kind, ident, payload = self._frame()
+                with self._lock:
+                    request = self._requests.get(ident)
+                if request is None:
+                    break  # a frame for no request: the stream is broken
+                if kind == b"D":
+                    if request.error is None:
+                        try:
+                            request.output(payload)
+                        except Exception as exc:  # raised in run()
+                            request.error = exc
+                elif kind == b"E":
+                    with self._lock:
+                        del self._requests[ident]
+                    request.code = int(payload)
+                    request.done.set()
+                else:
+                    break
+        except RunnerGone:
+            pass
+        finally:
+            self._hello.set()
+            with self._lock:
+                self._gone = True
+                left, self._requests = list(self._requests.values()), {}
+            for request in left:
+                request.done.set()
+
+    def _frame(self) -> tuple[bytes, int, bytes]:
         header = self._stdout.read(_HEADER.size)
         if len(header) < _HEADER.size:
             raise RunnerGone
-        kind, size = _HEADER.unpack(header)
+        kind, ident, size = _HEADER.unpack(header)
         payload = self._stdout.read(size) if size else b""
         if len(payload) < size:
             raise RunnerGone
-        return kind, payload
+        return kind, ident, payload
 
     def stop(self) -> None:
         """End the runner (end of its input) and reap its exec client."""
-        try:
-            self._stdin.close()
-        except OSError:
-            pass
+        with self._lock:
+            try:
+                self._stdin.close()
+            except OSError:
+                pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._reader.join(timeout=5)
 
 
 class LogLines:

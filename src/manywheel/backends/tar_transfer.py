@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.container_commands import ContainerCommands
-from manywheel.backends.runner_pool import RunnerPool
+from manywheel.backends.container_runner import ContainerRunner
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ _WRITE = 'mkdir -p "$(dirname "$1")" && printf %s "$2" > "$1"'
 
 
 def put_file(
-    commands: ContainerCommands, runners: RunnerPool, src: Path, dest: PurePosixPath
+    commands: ContainerCommands, runners: ContainerRunner, src: Path, dest: PurePosixPath
 ) -> None:
     """One host file into the container, its parent directories created."""
     data = src.read_bytes()
@@ -130,7 +130,7 @@ def _as_argument(data: bytes) -> str | None:
 
 
 def copy_out(
-    commands: ContainerCommands, runners: RunnerPool, src: PurePosixPath, dest: Path
+    commands: ContainerCommands, runners: ContainerRunner, src: PurePosixPath, dest: Path
 ) -> None:
     """One file out of the container to a host path; OSError saying why it could not."""
     if runners.python is not None:

@@ -1,9 +1,9 @@
-"""The command runners of one container (runner.py): one exec per job, not one per command.
+"""The command runner of one container (runner.py): one exec for all its jobs' commands.
 
-Idle runners wait in a pool; a command takes one (or starts one) and gives it back when it
-ends, so there are as many runners as commands run at once (in practice: jobs run at once).
-Without a Python for the runner (or when it cannot start) every command is an exec of its
-own, and ``run`` says so by returning None.
+Started with the container, while the project is still being copied in, it runs every
+command of the container's jobs, side by side. Without a Python for it (or when it cannot
+start) every command is an exec of its own, and ``run`` says so by returning None. A runner
+that breaks off fails the commands it was running; the next command starts another.
 """
 
 from __future__ import annotations
@@ -16,30 +16,39 @@ from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.container_commands import ContainerCommands
-from manywheel.backends.container_layout import RUNNER_SCRIPT
-from manywheel.backends.runner import LogLines, Runner, RunnerGone
+from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone, bootstrap
 from manywheel.errors import Cancelled
 
 
-class RunnerPool:
-    """The runners in the container of ``commands``, started with ``python`` (see use())."""
+class ContainerRunner:
+    """The runner in the container of ``commands``, started with ``python`` (see start())."""
 
     def __init__(self, commands: ContainerCommands) -> None:
         self._commands = commands
         self._processes = commands.processes
         self._lock = threading.Lock()
         self._python: str | None = None  # None: every command is an exec of its own
-        self._idle: list[Runner] = []
-        self._all: list[Runner] = []
+        self._runner: Runner | None = None
 
     @property
     def python(self) -> str | None:
-        """The Python runners start with; None: there are no runners."""
+        """The Python the runner runs under; None: there is no runner."""
         return self._python
 
-    def use(self, python: str | None) -> None:
-        """Start runners with ``python`` (put at RUNNER_SCRIPT first); None: no runners."""
-        self._python = python
+    def start(self, python: str | None) -> None:
+        """Start the runner with ``python``, not waiting for it; None: no runner."""
+        with self._lock:
+            self._python = python
+            if python is not None and self._runner is None:
+                self._runner = self._spawn(python)
+
+    def _spawn(self, python: str) -> Runner:
+        script = SCRIPT.read_bytes()
+        cmd, _ = self._commands.exec([python, "-c", bootstrap(script)], interactive=True)
+        proc = self._processes.spawn(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        return Runner(proc, script)
 
     def run(
         self,
@@ -48,15 +57,13 @@ class RunnerPool:
         env: Mapping[str, str],
         output: Callable[[bytes], object],
     ) -> int | None:
-        """argv's exit status, run by an idle runner or a new one; None: there is no runner
-        (plain execs). Cancelled: cancel() stopped it; OSError: the runner broke off."""
-        if self._python is None:
-            return None
-        runner = self._take()
+        """argv's exit status, run by the runner; None: there is no runner (plain execs).
+        Cancelled: cancel() stopped it; OSError: the runner broke off."""
+        runner = self._ready()
         if runner is None:
             return None
         try:
-            code = runner.run(argv, cwd, env, output)
+            return runner.run(argv, cwd, env, output)
         except RunnerGone:
             self._drop(runner)
             if self._processes.cancelled:
@@ -64,9 +71,6 @@ class RunnerPool:
             raise OSError(
                 f"the command runner in the container {self._commands.name} stopped unexpectedly"
             ) from None
-        with self._lock:
-            self._idle.append(runner)
-        return code
 
     def run_logged(
         self,
@@ -91,20 +95,15 @@ class RunnerPool:
             finally:
                 lines.close()
 
-    def _take(self) -> Runner | None:
+    def _ready(self) -> Runner | None:
+        """The runner, once it has started (started now if the last one broke off); None:
+        it cannot run here, and commands are execs from now on."""
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            python = self._python
-        if python is None:
-            return None
-        cmd, _ = self._commands.exec([python, str(RUNNER_SCRIPT)], interactive=True)
-        proc = self._processes.spawn(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        runner = Runner(proc)
-        with self._lock:
-            self._all.append(runner)
+            if self._python is None:
+                return None
+            if self._runner is None:
+                self._runner = self._spawn(self._python)
+            runner = self._runner
         if runner.ready():
             return runner
         self._drop(runner)
@@ -115,16 +114,16 @@ class RunnerPool:
         return None
 
     def _drop(self, runner: Runner) -> None:
+        with self._lock:
+            if self._runner is runner:
+                self._runner = None
         self._processes.forget(runner.proc)
         runner.stop()
-        with self._lock:
-            if runner in self._all:
-                self._all.remove(runner)
 
     def stop(self) -> None:
-        """End every runner (their exec clients end with their input)."""
+        """End the runner (its exec client ends with its input)."""
         with self._lock:
-            runners, self._all, self._idle = self._all, [], []
-        for runner in runners:
+            runner, self._runner = self._runner, None
+        if runner is not None:
             self._processes.forget(runner.proc)
             runner.stop()
