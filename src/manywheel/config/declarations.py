@@ -141,7 +141,7 @@ _OPTIONS: list[Option] = [
         "jobs",
         p.integer(0, 256),
         0,
-        "Jobs run at once; 0 picks from CPU count and memory.",
+        "Jobs run at once; 0 picks from CPU count, memory and how many jobs there are.",
         "run",
         "--jobs",
     ),

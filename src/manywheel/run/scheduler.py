@@ -70,6 +70,17 @@ def default_jobs() -> int:
     return max(1, min(cpus + 1, int(mem_gib // 2)))
 
 
+def balanced_jobs(most: int, jobs: int) -> int:
+    """How many of ``jobs`` to run at once: no more than ``most``, and as few as finish them in
+    the same number of rounds, so that the last round is not one job alone. 4 jobs on 2 cores
+    (``most`` 3): 2 and 2 keep both cores busy to the end, where 3 and then 1 left one idle
+    (measured, a one-file edit of markupsafe: 3.9 s with 2 at once, 4.2 s with 3)."""
+    if jobs <= most:
+        return max(1, jobs)
+    rounds = -(-jobs // most)
+    return -(-jobs // rounds)
+
+
 class Scheduler:
     """The pool that runs the jobs (job_runner.py), over the groups' executors
     (group_registry.py); it cancels them (--fail-fast, Ctrl-C) and opens the debug shells.
@@ -103,7 +114,7 @@ class Scheduler:
     ) -> None:
         self.plan = plan
         self.reporter = reporter
-        self.workers = jobs or default_jobs()
+        self.workers = jobs or balanced_jobs(default_jobs(), len(plan.jobs))
         self.fail_fast = fail_fast
         self.cancel_event = threading.Event()
         self.groups = GroupRegistry(
