@@ -100,8 +100,12 @@ class Runner:
                 raise RunnerGone
             ident = next(self._ids)
             self._requests[ident] = request
-            line = {"id": ident, "argv": list(argv), "cwd": str(cwd) if cwd else None}
-            line["env"] = dict(env)
+            line = {
+                "id": ident,
+                "argv": list(argv),
+                "cwd": str(cwd) if cwd else None,
+                "env": dict(env),
+            }
             try:
                 self._stdin.write(json.dumps(line).encode() + b"\n")
                 self._stdin.flush()

@@ -50,16 +50,16 @@ def read_line(fd: int, buf: bytes) -> Tuple[Optional[bytes], bytes]:
 
 
 def start(
-    request: Dict[str, Any], out: IO[bytes], ident: int
-) -> "Union[subprocess.Popen[bytes], int]":
-    """The command started, or the status of one that could not start (what it says is sent
-    as its output): 126 not executable, 127 not found, 125 the runner is ending."""
+    request: Dict[str, Any], ident: int
+) -> "Union[subprocess.Popen[bytes], Tuple[int, bytes]]":
+    """The command started, or, for one that could not start, its status and what to send as
+    its output: 126 not executable, 127 not found, 125 the runner is ending."""
     argv = request["argv"]
     env = dict(os.environ)
     env.update(request.get("env") or {})
     with _LOCK:
         if _ENDING:
-            return 125
+            return 125, b""
         try:
             child = subprocess.Popen(
                 argv,
@@ -75,18 +75,19 @@ def start(
             if exc.filename and exc.filename != argv[0]:
                 where = f" ({exc.filename})"
             said = f"manywheel: cannot run {argv[0]}: {exc.strerror}{where}\n".encode()
-            out.write(b"D" + struct.pack(">II", ident, len(said)) + said)
-            out.flush()
-            return 126 if isinstance(exc, PermissionError) else 127
+            return 126 if isinstance(exc, PermissionError) else 127, said
         _CHILDREN[ident] = child
         return child
 
 
 def run(request: Dict[str, Any], out: IO[bytes]) -> None:
     ident = int(request["id"])
-    child = start(request, out, ident)
-    if isinstance(child, int):
-        send(out, b"E", ident, str(child).encode())
+    child = start(request, ident)
+    if isinstance(child, tuple):
+        status, said = child
+        if said:
+            send(out, b"D", ident, said)
+        send(out, b"E", ident, str(status).encode())
         return
     assert child.stdout is not None
     fd = child.stdout.fileno()

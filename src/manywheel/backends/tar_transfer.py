@@ -103,14 +103,14 @@ _WRITE = 'mkdir -p "$(dirname "$1")" && printf %s "$2" > "$1"'
 
 
 def put_file(
-    commands: ContainerCommands, runners: ContainerRunner, src: Path, dest: PurePosixPath
+    commands: ContainerCommands, runner: ContainerRunner, src: Path, dest: PurePosixPath
 ) -> None:
     """One host file into the container, its parent directories created."""
     data = src.read_bytes()
     text = _as_argument(data)
     if text is not None:
         said: list[bytes] = []
-        code = runners.run(["sh", "-c", _WRITE, "sh", str(dest), text], None, {}, said.append)
+        code = runner.run(["sh", "-c", _WRITE, "sh", str(dest), text], None, {}, said.append)
         if code == 0:
             return
         if code is not None:
@@ -130,12 +130,12 @@ def _as_argument(data: bytes) -> str | None:
 
 
 def copy_out(
-    commands: ContainerCommands, runners: ContainerRunner, src: PurePosixPath, dest: Path
+    commands: ContainerCommands, runner: ContainerRunner, src: PurePosixPath, dest: Path
 ) -> None:
     """One file out of the container to a host path; OSError saying why it could not."""
-    if runners.python is not None:
+    if runner.python is not None:
         with dest.open("wb") as fh:
-            code = runners.run(["cat", str(src)], None, {}, fh.write)
+            code = runner.run(["cat", str(src)], None, {}, fh.write)
         if code == 0:
             return
         if code is not None:  # cat's message is what it wrote
