@@ -6,6 +6,7 @@ isolation in it; held by another run, the build is isolated and the run's output
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -227,3 +228,49 @@ def test_the_backends_warnings_go_to_the_job_log_not_the_runs_output(
     assert "the backend warned: v.py:7: version of None already set" in logs
     assert "version of None" not in outcome.output
     assert not [w for w in recwarn if "version of None" in str(w.message)]
+
+
+def test_a_held_build_gets_ready_while_its_warmer_builds(tmp_path: Path) -> None:
+    """cp313 waits for cp312's build (same compile flags: it finds cp312's objects in the
+    compiler cache); meanwhile it syncs its environment and asks the backend's hook, so that
+    its build command starts as soon as cp312's ended. The wait is not in its build time."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    events: list[str] = []
+    asked = backend(root, []).configure
+
+    def hook(executor: FakeExecutor, call: Call) -> int | None:
+        if " build --wheel " in call.text and "/cp312-" in call.text:
+            events.append("cp312 build starts")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and "cp313 hook" not in events:
+                time.sleep(0.01)
+            time.sleep(0.3)  # what cp313 does next, it does after the hook
+            events.append("cp312 build ends")
+        elif "cp313" in call.text and "_in_process.py" in call.text:
+            events.append("cp313 hook")
+        elif "cp313" in call.text and " pip sync " in call.text:
+            events.append("cp313 sync")
+        elif " build --wheel " in call.text and "/cp313-" in call.text:
+            events.append("cp313 build starts")
+        return None
+
+    def configure(executor: FakeExecutor) -> None:
+        asked(executor)
+        hook_of_backend = executor.on_run
+        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
+
+    jobs = plan(job("cp312-manylinux_x86_64"), job("cp313-manylinux_x86_64"))
+    outcome = run(
+        tmp_path,
+        jobs,
+        FakeBackend(configure=configure),
+        build_system=SYSTEM,
+        share_objects=True,
+        signature=lambda j: "same flags",
+        cores=2,
+    )
+    assert set(outcome.status().values()) == {"success"}
+    assert events.index("cp313 sync") < events.index("cp312 build ends")
+    assert events.index("cp313 hook") < events.index("cp312 build ends")
+    assert events.index("cp313 build starts") > events.index("cp312 build ends")
+    assert outcome.results["cp313-manylinux_x86_64"].timings["build"] < 0.3

@@ -9,7 +9,9 @@ compile it. So, within each group (one executor, one compiler cache):
 - the first job of each flag signature (its *warmer*) starts before any second one, so that
   different signatures compile side by side (warm_order);
 - the other jobs of a signature start their build once its warmer's build ended, successful
-  or not (CacheWarmup), and find its objects in the cache.
+  or not (CacheWarmup), and find its objects in the cache. They start beside it (the
+  scheduler's jobs_at_once makes room) and get ready meanwhile: the build step takes its turn
+  (steps/context.py BuildTurn) only right before it compiles.
 
 Signatures leave out what ccache leaves out of its hash: warning options that never change
 an object (compiler_cache.WARNING_ONLY_OPTIONS, ``-Wno-unused-result``, which configure adds
@@ -118,6 +120,11 @@ class CacheWarmup:
                 self._recorded[job.name] = key
             else:
                 self._warmer[job.name] = warmer
+
+    @property
+    def held(self) -> int:
+        """How many jobs' builds wait for a warmer's."""
+        return len(self._warmer)
 
     def warmer_of(self, job: Job) -> str | None:
         """The job the build of ``job`` waits for, while that one has not finished building."""

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from manywheel.run.pipeline import JobCache, restore_from_cache, run_job
 from manywheel.run.reporting import Reporter
 from manywheel.run.results import JobResult
 from manywheel.run.wheelhouse import Wheelhouse
-from manywheel.steps.context import JobContext
+from manywheel.steps.context import BuildTurn, JobContext
 
 # told of each failed job's context while its executor is still open (--debug-shell)
 OnFailure = Callable[[JobContext, GroupExecutor], None]
@@ -122,24 +122,44 @@ class JobRunner:
 
     @contextmanager
     def _build_turn(self, ctx: JobContext) -> Iterator[None]:
-        """Around a job's build step: first the end of its warmer's build (compile_order.py),
-        then its share of the cores (build_slots.py)."""
+        """Around a job's build step: its turn (_Turn), released at the step's end."""
         job = ctx.job
+        turn = ctx.turn = _Turn(self.warmup, self.slots, job)
         try:
-            warmer = self.warmup.warmer_of(job)
-            if warmer is not None:
-                ctx.note(
-                    f"[manywheel] waiting for {warmer} to finish building: it compiles with "
-                    "the same flags, and fills the compiler cache for this build"
-                )
-                self.warmup.wait(job, self.cancel_event.is_set)
-                ctx.check_cancelled()
-            with self.slots.claim() as cores:
-                ctx.build_cores = cores
+            with turn.claimed:
                 yield
             self.warmup.succeeded(job)  # not reached when the build step raised
         finally:
             self.warmup.built(job)
+
+
+class _Turn(BuildTurn):
+    """A build's turn: first the end of its warmer's build (compile_order.py), then its share
+    of the cores (build_slots.py), held until the build step ends."""
+
+    def __init__(self, warmup: CacheWarmup, slots: BuildSlots, job: Job) -> None:
+        self.warmup, self.slots, self.job = warmup, slots, job
+        self.claimed = ExitStack()
+        self.taken = False
+
+    def ahead(self) -> bool:
+        return not self.taken and self.warmup.warmer_of(self.job) is not None
+
+    def take(self, ctx: JobContext) -> None:
+        if self.taken:
+            return
+        self.taken = True
+        warmer = self.warmup.warmer_of(self.job)
+        if warmer is not None:
+            ctx.note(
+                f"[manywheel] waiting for {warmer} to finish building: it compiles with "
+                "the same flags, and fills the compiler cache for this build"
+            )
+            start = time.monotonic()
+            self.warmup.wait(self.job, ctx.cancel_event.is_set)
+            ctx.paused += time.monotonic() - start
+            ctx.check_cancelled()
+        ctx.build_cores = self.claimed.enter_context(self.slots.claim())
 
 
 def _announce(reporter: Reporter, name: str, text: str) -> None:

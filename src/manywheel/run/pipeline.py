@@ -53,8 +53,8 @@ def restore_from_cache(
 
 
 FindReusable = Callable[[], "Reusable | None"]
-# entered around the build step: waits for its turn and sets ctx.build_cores (job_runner.py)
-BuildTurn = Callable[[JobContext], AbstractContextManager[None]]
+# entered around the build step: gives ctx its turn (steps/context.py BuildTurn, job_runner.py)
+TurnScope = Callable[[JobContext], AbstractContextManager[None]]
 
 
 def _no_turn(ctx: JobContext) -> AbstractContextManager[None]:
@@ -68,12 +68,13 @@ def run_job(
     cache: JobCache | None = None,
     reusable: FindReusable | None = None,
     *,
-    build_turn: BuildTurn = _no_turn,
+    build_turn: TurnScope = _no_turn,
 ) -> None:
     """Run every step of ctx.job, filling ``result``; never raises for a job failure.
 
     ``reusable`` finds a compatible abi3 wheel an earlier job built (abi3_reuse.py): then the job
-    only tests it. ``build_turn`` is entered around the build step (its wait is not timed)."""
+    only tests it. ``build_turn`` is entered around the build step, which takes the turn it
+    gives before it compiles (its wait is not timed)."""
     progress = ["prepare"]  # the step in progress, for failures outside a command
     try:
         _run_steps(
@@ -109,7 +110,7 @@ def _run_steps(
     *,
     cache: JobCache | None,
     reusable: FindReusable | None,
-    build_turn: BuildTurn,
+    build_turn: TurnScope,
     progress: list[str],
 ) -> None:
     # a full hit was restored before the executor opened (restore_from_cache); an entry
@@ -134,6 +135,7 @@ def _run_steps(
         progress.append("build")
         with build_turn(ctx), ctx.timed("build"):
             if split is not None:
+                ctx.turn.take(ctx)
                 planned = prepare_cross_build(ctx, split)
             built = build_wheel(ctx)
         progress.append("repair")

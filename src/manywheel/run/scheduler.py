@@ -81,6 +81,16 @@ def balanced_jobs(most: int, jobs: int) -> int:
     return -(-jobs // rounds)
 
 
+def jobs_at_once(jobs: int, held: int) -> int:
+    """The default pool width: balanced_jobs, and one more for each job whose build is held
+    for another's (compile_order.py CacheWarmup), up to twice as many: such a job gets its
+    project, build environment and hook ready while the other compiles, and builds (from the
+    compiler cache) once that build ended, while the other repairs and tests; without the room,
+    it would start only once the other's test ended."""
+    most = default_jobs()
+    return min(jobs, balanced_jobs(most, jobs) + held, 2 * most)
+
+
 class Scheduler:
     """The pool that runs the jobs (job_runner.py), over the groups' executors
     (group_registry.py); it cancels them (--fail-fast, Ctrl-C) and opens the debug shells.
@@ -114,7 +124,6 @@ class Scheduler:
     ) -> None:
         self.plan = plan
         self.reporter = reporter
-        self.workers = jobs or balanced_jobs(default_jobs(), len(plan.jobs))
         self.fail_fast = fail_fast
         self.cancel_event = threading.Event()
         self.groups = GroupRegistry(
@@ -128,12 +137,14 @@ class Scheduler:
         # the abi3 hold waits for older CPythons: they must start first, in plan order
         warm = share_objects and not limited_api
         self.order = warm_order(plan.jobs, signature) if warm else list(plan.jobs)
+        warmup = CacheWarmup(self.order, signature, enabled=share_objects, records=warm_records)
+        self.workers = jobs or jobs_at_once(len(plan.jobs), warmup.held)
         self.runner = JobRunner(
             groups=self.groups,
             cache_keys=JobCacheKeys(cache, backend, project_digest),
             abi3=Abi3Reuse(plan.jobs, hold=limited_api),
             slots=BuildSlots(cores or usable_cores()),
-            warmup=CacheWarmup(self.order, signature, enabled=share_objects, records=warm_records),
+            warmup=warmup,
             wheelhouse=wheelhouse,
             logs=logs,
             reporter=reporter,

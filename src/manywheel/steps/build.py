@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import PurePosixPath
 
 from manywheel.config.expansion import fill
@@ -50,14 +51,11 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     # the build venv: where before-build runs (as cibuildwheel's does) and what builds; a
     # build in a kept environment without before-build does not need it
     lazy = frontend == "uv" and uv is not None and not options.before_build
+    if not lazy:  # before-build may compile too: the turn comes first
+        ctx.turn.take(ctx)
     python = None if lazy else make_venv(ctx, "build", venv, use_uv=use_uv)
     before_build(ctx, venv / "bin")
     out = ctx.workdir / "built"
-    path_env = {
-        "PATH": ctx.path_with(venv / "bin", ctx.executor.tool_path()),
-        **ctx.build_env,
-        **parallel_build_env(ctx),  # the build command's only: before-build's as it was
-    }
     verbosity = _verbosity_flags(options.build_verbosity)
     config_settings = [*options.config_settings, *ctx.build_settings]
     if frontend == "uv" and uv:
@@ -69,16 +67,15 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             if kept:
                 builder = kept.python
             else:
+                ctx.turn.take(ctx)
                 builder = python or make_venv(ctx, "build", venv, use_uv=use_uv)
             argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(builder)]
             argv += [*isolation, *settings, *verbosity, str(ctx.project)]
             if kept is None:
-                _run_build(ctx, argv, path_env)
+                _run_build(ctx, argv, _build_env(ctx, venv))
             else:  # its scripts (cython, cmake, ninja) first, as an isolated build's are
-                path_env["PATH"] = ctx.path_with(
-                    kept.python.parent, venv / "bin", ctx.executor.tool_path()
-                )
-                build_in_kept_env(ctx, uv, kept, lambda: _run_build(ctx, argv, path_env), out)
+                env = functools.cache(lambda: _build_env(ctx, venv, kept.python.parent))
+                build_in_kept_env(ctx, uv, kept, lambda: _run_build(ctx, argv, env()), out)
         return the_built_wheel(ctx, out, " ".join(argv))
     python = python or make_venv(ctx, "build", venv, use_uv=use_uv)  # made above: not lazy
     if frontend == "pip":
@@ -111,8 +108,18 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             *verbosity,
             str(ctx.project),
         ]
-    _run_build(ctx, argv, path_env)
+    _run_build(ctx, argv, _build_env(ctx, venv))
     return the_built_wheel(ctx, out, " ".join(argv))
+
+
+def _build_env(ctx: JobContext, venv: PurePosixPath, *first: PurePosixPath) -> dict[str, str]:
+    """The build command's variables, once it has its turn (its cores): ``first`` on PATH
+    before the build venv and the tools."""
+    return {
+        "PATH": ctx.path_with(*first, venv / "bin", ctx.executor.tool_path()),
+        **ctx.build_env,
+        **parallel_build_env(ctx),  # the build command's only: before-build's as it was
+    }
 
 
 def _run_build(ctx: JobContext, argv: list[str], env: dict[str, str]) -> None:

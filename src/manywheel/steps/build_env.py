@@ -98,9 +98,17 @@ def build_in_kept_env(
 ) -> None:
     """Ask the backend's hook what it needs, sync the environment with that, and ``build``
     (which writes into ``out``): one after the other, or side by side when a core is free and
-    the environment's guess is likely right (the module's docstring)."""
+    the environment's guess is likely right (the module's docstring). The build takes its
+    turn (ctx.turn) first; a build that would wait for it asks the hook before it waits."""
     system = ctx.build_system
     assert system is not None  # kept_build_env made no environment without one
+    if ctx.turn.ahead():  # held for another job's build: the hook asked meanwhile
+        wanted = _hook_requires(ctx, kept.python, system, ctx.project)
+        _resync(ctx, uv, kept, system, wanted)
+        ctx.turn.take(ctx)
+        build()
+        return
+    ctx.turn.take(ctx)
     if ctx.build_cores < 2 or (kept.made_now and system.backend not in _SETUPTOOLS):
         wanted = _hook_requires(ctx, kept.python, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)

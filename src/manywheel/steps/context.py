@@ -28,6 +28,21 @@ def _unsaid(text: str) -> None:
     """Where a context's announcements go when nobody listens (tests' contexts)."""
 
 
+class BuildTurn:
+    """The build command's turn: what it waits for, and the cores it then has (the job
+    runner's, run/job_runner.py). The build step takes it right before it compiles, after what
+    compiles nothing (the kept environment synced, the backend's hook asked), so that a job
+    held for another's build does that meanwhile. This one never waits and gives one core."""
+
+    def ahead(self) -> bool:
+        """Whether taking the turn would wait."""
+        return False
+
+    def take(self, ctx: JobContext) -> None:
+        """Wait for the turn (left out of the step's time: ctx.paused), set ctx.build_cores;
+        taking it again does nothing."""
+
+
 @dataclass
 class JobContext:
     job: Job
@@ -48,8 +63,10 @@ class JobContext:
     # a cross build's target libraries and headers: zig compiles and links against them, the
     # repair grafts from them (steps/cross_build.py, toolchains/sysroot.py)
     sysroot: Sysroot | None = None
-    # the cores the build command may use, decided when its step starts (run/build_slots.py)
+    # the cores the build command may use, decided when it takes its turn (run/build_slots.py)
     build_cores: int = 1
+    turn: BuildTurn = field(default_factory=BuildTurn)
+    paused: float = 0.0  # seconds a step waited for other jobs, left out of its time
     # one line on the run's output, for what the job will not do as asked (a fallback): the
     # job's log alone is not read when the job succeeds
     announce: Callable[[str], None] = _unsaid
@@ -192,7 +209,8 @@ class _Timer:
         self.ctx, self.step = ctx, step
 
     def __enter__(self) -> None:
-        self.start = time.monotonic()
+        self.start, self.paused = time.monotonic(), self.ctx.paused
 
     def __exit__(self, *exc: object) -> None:
-        self.ctx.timings[self.step] = round(time.monotonic() - self.start, 3)
+        waited = self.ctx.paused - self.paused
+        self.ctx.timings[self.step] = round(time.monotonic() - self.start - waited, 3)
