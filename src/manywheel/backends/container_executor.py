@@ -159,10 +159,15 @@ class ContainerExecutor:
         self._commands.run_detached(mounts)
 
     def close(self) -> None:
-        self._runner.stop()  # its exec client ends with its input
         if not self._created:
+            self._runner.stop()  # its exec client ends with its input
             return
-        self._commands.remove()
+        # the removal ends the runner's exec client too: not waited for first (0.1-0.2 s)
+        self._runner.end_input()
+        try:
+            self._commands.remove()
+        finally:
+            self._runner.stop()
         self._created = False
 
     def keep(self) -> str | None:

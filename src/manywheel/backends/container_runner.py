@@ -120,6 +120,13 @@ class ContainerRunner:
         self._processes.forget(runner.proc)
         runner.stop()
 
+    def end_input(self) -> None:
+        """Tell the runner to end, without waiting for its exec client (stop reaps it)."""
+        with self._lock:
+            runner = self._runner
+        if runner is not None:
+            runner.end_input()
+
     def stop(self) -> None:
         """End the runner (its exec client ends with its input)."""
         with self._lock:

@@ -163,13 +163,17 @@ class Runner:
             raise RunnerGone
         return kind, ident, payload
 
-    def stop(self) -> None:
-        """End the runner (end of its input) and reap its exec client."""
+    def end_input(self) -> None:
+        """The end of its input: the runner stops what it runs and ends."""
         with self._lock:
             try:
                 self._stdin.close()
             except OSError:
                 pass
+
+    def stop(self) -> None:
+        """End the runner (end of its input) and reap its exec client."""
+        self.end_input()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
