@@ -7,14 +7,16 @@ setuptools' wheel), resolved now (a new release is picked up as uv would pick it
 synced (nothing else stays: ``uv pip sync`` removes what a previous build left behind). The hook
 is called through pyproject_hooks, in the environment's Python inside the executor.
 
-With a core to spare (a lone build: run/build_slots.py), the hook is not waited for: it runs in
-a copy of the project beside the build, which starts in the environment as it was synced (with
-what the hook asked for last time, or nothing beyond ``[build-system]`` for setuptools' hooks,
-which ask for nothing unless ``setup_requires`` says so). The wheel is kept only when the hook
-then agrees; when it asks for something else, the environment is synced with that and the
-wheel built again in the hook's copy, as if the hook had run first. pycryptodome's setup.py
-tests its compiler for CPU features when it is loaded, in the hook as in the build: 4 s of one
-core that now overlap.
+The hook is not waited for: it runs in a copy of the project beside the build, which starts in
+the environment as it was synced (with what the hook asked for last time, or nothing beyond
+``[build-system]`` for setuptools' hooks, which ask for nothing unless ``setup_requires`` says
+so). The wheel is kept only when the hook then agrees; when it asks for something else, the
+environment is synced with that and the wheel built again in the hook's copy, as if the hook
+had run first. pycryptodome's setup.py tests its compiler for CPU features when it is loaded,
+in the hook as in the build: 4 s of one core that now overlap. Beside a build that has one core
+too: the two processes' waits overlap (a one-file edit of markupsafe, 4 wheels in two rounds of
+two on 2 cores: 3.4-3.6 s with the hook first, 3.2-3.4 s beside). Only a new environment for a
+backend that may ask for anything (scikit-build-core: cmake, ninja) asks the hook first.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def build_in_kept_env(
         build()
         return
     ctx.turn.take(ctx)
-    if ctx.build_cores < 2 or (kept.made_now and system.backend not in _SETUPTOOLS):
+    if kept.made_now and system.backend not in _SETUPTOOLS:  # no guess to build with
         wanted = _hook_requires(ctx, kept.python, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)
         build()
