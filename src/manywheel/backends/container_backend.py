@@ -147,8 +147,10 @@ def image_python_dirs(run: Options, kind: str, arch: str, image: str) -> list[st
     listing = kept_listing(kept, found)
     if listing is not None:
         return listing
-    argv = [*engine.command("run", "--rm"), *platform_args(engine, image, arch, emulated)]
-    argv += [image, "sh", "-c", "ls /opt/python 2>/dev/null || true"]
+    # no network to set up and tear down for a listing: 0.13 s instead of 0.30 s with podman
+    argv = [*engine.command("run", "--rm", "--network", "none")]
+    argv += [*platform_args(engine, image, arch, emulated), image]
+    argv += ["sh", "-c", "ls /opt/python 2>/dev/null || true"]
     proc = subprocess.run(
         argv, capture_output=True, text=True, check=False, timeout=600, stdin=subprocess.DEVNULL
     )
