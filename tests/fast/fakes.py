@@ -96,6 +96,9 @@ class FakeExecutor:
     # where kept build environments live (None: every build isolated, as the executors say
     # without a compiler cache); test_build_env.py sets one
     kept_envs: BuildEnvRoot | None = None
+    # what the package index offers: uv pip compile's lock names it, so that a test can make
+    # the requirements resolve to other versions between runs
+    index: str = "index-1"
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- lifecycle
@@ -164,6 +167,7 @@ class FakeExecutor:
 
     def _interpret(self, call: Call) -> None:
         argv = call.argv
+        self._interpret_uv_pip(call)
         if "build" in argv and "--out-dir" in argv:
             out = PurePosixPath(argv[argv.index("--out-dir") + 1])
             tags = self.wheel_tags(str(out)) if self.built_tags is None else self.built_tags
@@ -176,6 +180,22 @@ class FakeExecutor:
             name = wheel.name.replace("linux_", "manylinux_2_17_")
             payload = payload_of_bytes(self.files[wheel])
             self.files[dest / name] = wheel_bytes(name, payload, self._grafted())
+
+    def _interpret_uv_pip(self, call: Call) -> None:
+        """uv pip compile writes a lock (the requirements and the index's state), sync makes
+        an environment hold it, and freeze (into a file, as build_env.py asks) says what it
+        holds: kept in ``files``, beside the environment."""
+        argv = call.argv
+        if argv[1:3] == ("pip", "compile"):
+            wanted = self.files.get(PurePosixPath(argv[-1]), b"")
+            out = PurePosixPath(argv[argv.index("--output-file") + 1])
+            self.files[out] = wanted + f"# from {self.index}\n".encode()
+        elif argv[1:3] == ("pip", "sync"):
+            env = PurePosixPath(argv[argv.index("--python") + 1]).parent.parent
+            self.files[env / ".installed"] = self.files[PurePosixPath(argv[-1])]
+        elif argv[:2] == ("sh", "-c") and " pip freeze " in argv[2]:
+            env = PurePosixPath(argv[-2]).parent.parent
+            self.files[PurePosixPath(argv[-1])] = self.files.get(env / ".installed", b"")
 
     def _grafted(self) -> dict[str, bytes]:
         out = {}

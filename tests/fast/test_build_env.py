@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -65,19 +66,91 @@ def test_a_kept_environment_is_made_once_and_synced_before_each_build(tmp_path: 
     assert env.startswith("/envs/cp312-manylinux_x86_64-")
     # resolved, synced, built while asked; then (the hook wanting more) resolved, synced and
     # built again
-    assert log.count(f"pip compile --quiet --python {env}/bin/python") == 2
+    assert (
+        log.count(f"pip compile --quiet --no-header --no-annotate --python {env}/bin/python") == 2
+    )
     assert log.count(f"pip sync --quiet --python {env}/bin/python") == 2
     builds = [line for line in log.splitlines() if " build --wheel " in line]
     assert len(builds) == 2
     assert all(f"--python {env}/bin/python --no-build-isolation" in b for b in builds)
 
-    # the next run finds it made, and what the hook asked for last time: one sync
+    # the next run finds it made, as it was synced, with what the hook asked for last time:
+    # it builds at once while the requirements resolve again, to the same: no sync
     second = run(tmp_path / "2", jobs, backend(root, ["wheel"], files), build_system=SYSTEM)
     assert second.status() == {"cp312-manylinux_x86_64": "success"}
     log = commands(tmp_path / "2")
     assert not [line for line in log.splitlines() if " venv " in line and line.endswith(env)]
-    assert log.count(f"pip sync --quiet --python {env}/bin/python") == 1
+    assert (
+        log.count(f"pip compile --quiet --no-header --no-annotate --python {env}/bin/python") == 1
+    )
+    assert f"pip sync --quiet --python {env}/bin/python" not in log
+    assert log.count(" build --wheel ") == 1
     assert "--no-build-isolation" in log
+    whole = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    assert "the build requirements, resolved beside the build:" in whole
+
+
+def _kept_and_run_again(
+    tmp_path: Path, change: Callable[[dict[PurePosixPath, bytes], str], None], index: str
+) -> tuple[str, str]:
+    """A first run makes and syncs the environment; ``change`` alters what it holds (or not),
+    then a second run against the package index ``index``: (its commands, its job log)."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    assert run(tmp_path / "1", jobs, backend(root, [], files), build_system=SYSTEM).status() == {
+        "cp312-manylinux_x86_64": "success"
+    }
+    (env,) = {p.parent for p in files if p.name == "manywheel-env.json"}
+    change(files, str(env))
+    again = backend(root, [], files)
+    configure = again.configure
+    assert configure is not None
+
+    def on_index(executor: FakeExecutor) -> None:
+        configure(executor)
+        executor.index = index
+
+    outcome = run(tmp_path / "2", jobs, FakeBackend(configure=on_index), build_system=SYSTEM)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    log = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    return commands(tmp_path / "2"), log
+
+
+def _syncs_and_builds(commands_: str) -> list[str]:
+    lines = commands_.splitlines()
+    return [
+        "sync" if " pip sync " in line else "build"
+        for line in lines
+        if " pip sync " in line or " build --wheel " in line
+    ]
+
+
+def test_requirements_that_resolve_to_other_versions_sync_and_build_again(
+    tmp_path: Path,
+) -> None:
+    """A release since the last sync: the build that started on what the environment held is
+    not kept; the environment is synced with the new resolution and the wheel built again."""
+    commands_, log = _kept_and_run_again(tmp_path, lambda files, env: None, "index-2")
+    assert "the build requirements resolve to other versions than the kept environment" in log
+    assert commands_.count(" build --wheel ") == 2
+    order = _syncs_and_builds(commands_)
+    assert order == ["build", "sync", "build"]
+
+
+def test_an_environment_changed_since_its_sync_is_synced_before_the_build(
+    tmp_path: Path,
+) -> None:
+    """What it holds is not what it held after its last sync (a build installed into it): it
+    is synced first, and built in once."""
+
+    def installed_into(files: dict[PurePosixPath, bytes], env: str) -> None:
+        files[PurePosixPath(env) / ".installed"] += b"something-a-build-installed\n"
+
+    commands_, log = _kept_and_run_again(tmp_path, installed_into, "index-1")
+    order = _syncs_and_builds(commands_)
+    assert order == ["sync", "build"]
+    assert "resolved beside the build" not in log
 
 
 def test_a_held_environment_builds_isolated_and_says_so(tmp_path: Path) -> None:
@@ -150,7 +223,7 @@ def test_a_hook_asking_for_more_syncs_and_builds_again(tmp_path: Path) -> None:
     assert "the backend asks for ['wheel'] beyond [build-system]" in log
     assert commands(tmp_path).count("pip sync --quiet") == 2
     (marker,) = [data for path, data in files.items() if path.name == "manywheel-env.json"]
-    assert json.loads(marker) == {"extra": ["wheel"]}  # the next build's guess
+    assert json.loads(marker)["extra"] == ["wheel"]  # the next build's guess
 
 
 def test_a_failed_build_the_hook_agrees_with_fails(tmp_path: Path) -> None:

@@ -17,6 +17,13 @@ in the hook as in the build: 4 s of one core that now overlap. Beside a build th
 too: the two processes' waits overlap (a one-file edit of markupsafe, 4 wheels in two rounds of
 two on 2 cores: 3.4-3.6 s with the hook first, 3.2-3.4 s beside). Only a new environment for a
 backend that may ask for anything (scikit-build-core: cmake, ninja) asks the hook first.
+
+Nor is the resolution waited for, when the environment is as its last sync left it (``uv pip
+freeze`` says what it said then): it is built in at once while ``uv pip compile`` asks the
+package index again (0.1-0.4 s a job), and the wheel is kept only when the requirements resolve
+to the lock it was synced with; otherwise it is synced with the new one and the wheel built
+again in the hook's copy. The lock has no header and no annotations, which would name the
+job's work dir.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -51,10 +58,18 @@ class KeptEnv:
     python: PurePosixPath
     extra: tuple[str, ...]
     made_now: bool
+    # unchanged since it was synced with ``lock``, it is built in at once while the build
+    # requirements are resolved again (``resolving``: the lock they resolve to now)
+    lock: str = ""
+    resolving: Future[str] | None = None
 
     def holds(self, wanted: Sequence[str]) -> bool:
         """Whether it holds what the hook asks for (``wanted``) beyond ``[build-system]``."""
         return sorted(wanted) == sorted(self.extra)
+
+    def resolves_the_same(self) -> bool:
+        """Whether its requirements resolve to what it holds (waits for the resolution)."""
+        return self.resolving is None or self.resolving.result() == self.lock
 
 
 @contextmanager
@@ -79,20 +94,42 @@ def kept_build_env(ctx: JobContext, uv: str) -> Iterator[KeptEnv | None]:
             ctx.announce(said)
             yield None
             return
-        yield _synced(ctx, uv, root.inside / name, system)
+        resolve_log = ctx.log.with_name(f"{ctx.log.stem}.resolve.log")
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="manywheel-resolve") as pool:
+                quiet = dataclasses.replace(ctx, log=resolve_log)  # its lines after the build's
+
+                def beside(uv: str, python: PurePosixPath, requires: Sequence[str]) -> Future[str]:
+                    return pool.submit(_resolve, quiet, uv, python, requires)
+
+                yield _synced(ctx, uv, root.inside / name, system, beside)
+        finally:
+            _append_log(ctx, resolve_log, "the build requirements, resolved beside the build")
 
 
-def _synced(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> KeptEnv:
+# starts _resolve(uv, python, requires) beside the build, with a log of its own
+_Resolving = Callable[[str, PurePosixPath, Sequence[str]], "Future[str]"]
+
+
+def _synced(
+    ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem, beside: _Resolving
+) -> KeptEnv:
+    """The environment ready to build in: made and synced; or, as it was synced last (what
+    ``uv pip freeze`` says is what it said then), resolved again beside the build."""
     python = env / "bin" / "python"
-    made = _made_for(ctx, env)
-    if made is None:
+    record = _record_of(ctx, env)
+    if record is None:
         ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
         make_venv(ctx, "build", env, use_uv=True)
-    extra = list(made or ())  # the hook's requirements last time: most likely again
-    _sync(ctx, uv, python, [*system.requires, *extra])
-    if made is None:  # made now: whatever the hook says next, it need not be made again
-        ctx.put_text(env / _READY, json.dumps({"extra": extra}))
-    return KeptEnv(env, python, tuple(extra), made_now=made is None)
+        _sync(ctx, uv, env, [*system.requires], [])
+        return KeptEnv(env, python, (), made_now=True)
+    extra = record.extra  # the hook's requirements last time: most likely again
+    requires = [*system.requires, *extra]
+    if record.lock and record.frozen == _freeze(ctx, uv, python):
+        resolving = beside(uv, python, requires)
+        return KeptEnv(env, python, tuple(extra), False, record.lock, resolving)
+    _sync(ctx, uv, env, requires, extra)
+    return KeptEnv(env, python, tuple(extra), made_now=False)
 
 
 def build_in_kept_env(
@@ -135,16 +172,23 @@ def build_in_kept_env(
                 failed = exc
             wanted = asked.result()
     finally:
-        _append_log(ctx, hook_log)
-    if kept.holds(wanted):
+        _append_log(ctx, hook_log, "the backend's hook, beside the build")
+    same = kept.resolves_the_same()
+    if kept.holds(wanted) and same:
         if failed is not None:
             raise failed
         return
-    ctx.note(
-        f"[manywheel] the backend asks for {sorted(wanted)} beyond [build-system], the "
-        f"environment held {sorted(kept.extra)}: synced, and built again in the hook's copy"
-    )
-    _resync(ctx, uv, kept, system, wanted)
+    if same:
+        ctx.note(
+            f"[manywheel] the backend asks for {sorted(wanted)} beyond [build-system], the "
+            f"environment held {sorted(kept.extra)}: synced, and built again in the hook's copy"
+        )
+    else:
+        ctx.note(
+            "[manywheel] the build requirements resolve to other versions than the kept "
+            "environment held: synced, and built again in the hook's copy"
+        )
+    _sync(ctx, uv, kept.path, [*system.requires, *wanted], wanted)
     script = 'rm -rf "$1" "$3" && mv "$2" "$1"'
     ctx.run("build", ["sh", "-c", script, "sh", str(ctx.project), str(copy), str(out)])
     build()
@@ -153,41 +197,83 @@ def build_in_kept_env(
 def _resync(
     ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem, wanted: Sequence[str]
 ) -> None:
-    if not kept.holds(wanted):
-        _sync(ctx, uv, kept.python, [*system.requires, *wanted])
-        ctx.put_text(kept.path / _READY, json.dumps({"extra": list(wanted)}))
+    """Before a build that follows the hook: the environment synced with what it asks for,
+    and with what its requirements resolve to now."""
+    if not kept.holds(wanted) or not kept.resolves_the_same():
+        _sync(ctx, uv, kept.path, [*system.requires, *wanted], wanted)
 
 
-def _append_log(ctx: JobContext, part: Path) -> None:
-    """The hook's lines, written to a log of its own while the build wrote the job's, added
-    after the build's."""
+def _append_log(ctx: JobContext, part: Path, title: str) -> None:
+    """The lines of what ran beside the build, written to a log of its own while the build
+    wrote the job's, added after the build's."""
     try:
         text = part.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return
     with ctx.log.open("a", encoding="utf-8") as fh:
-        fh.write(f"\n[manywheel] build: the backend's hook, beside the build:{text}")
+        fh.write(f"\n[manywheel] build: {title}:{text}")
     part.unlink(missing_ok=True)
 
 
-def _made_for(ctx: JobContext, env: PurePosixPath) -> list[str] | None:
-    """The hook's requirements the environment was last synced with; None: not made yet."""
+@dataclass(frozen=True)
+class _Record:
+    """What the environment was last synced with: the hook's requirements beyond
+    ``[build-system]``, the lock, and what ``uv pip freeze`` said right after."""
+
+    extra: list[str]
+    lock: str
+    frozen: str
+
+
+def _record_of(ctx: JobContext, env: PurePosixPath) -> _Record | None:
+    """The environment's record; None: not made yet."""
     try:
-        extra = json.loads(ctx.read_text(env / _READY))["extra"]
+        data = json.loads(ctx.read_text(env / _READY))
+        extra = data["extra"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return [str(r) for r in extra] if isinstance(extra, list) else None
+    if not isinstance(extra, list):
+        return None
+    lock, frozen = data.get("lock"), data.get("frozen")
+    return _Record(
+        [str(r) for r in extra],
+        lock if isinstance(lock, str) else "",
+        frozen if isinstance(frozen, str) else "",
+    )
 
 
-def _sync(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> None:
-    """Resolve ``requires`` for the environment's Python, and make it hold exactly that."""
+def _freeze(ctx: JobContext, uv: str, python: PurePosixPath) -> str:
+    """What the environment holds, as ``uv pip freeze`` says."""
+    listed = ctx.workdir / "build-env-freeze.txt"
+    script = '"$1" pip freeze --python "$2" > "$3"'
+    ctx.run("build", ["sh", "-c", script, "sh", uv, str(python), str(listed)])
+    return ctx.read_text(listed)
+
+
+def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> str:
+    """The lock ``requires`` resolve to for the environment's Python, now."""
     wanted = ctx.workdir / "build-requirements.in"
     locked = ctx.workdir / "build-requirements.txt"
     ctx.put_text(wanted, "".join(f"{line}\n" for line in requires))
     constraints = [f"--constraint={c}" for c in ctx.env.get("UV_BUILD_CONSTRAINT", "").split()]
-    compile_argv = [uv, "pip", "compile", "--quiet", "--python", str(python), *constraints]
-    ctx.run("build", [*compile_argv, "--output-file", str(locked), str(wanted)])
+    # no header, no annotations: the lock names no path (it is compared with the last one)
+    compile_argv = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"]
+    compile_argv += ["--python", str(python)]
+    ctx.run("build", [*compile_argv, *constraints, "--output-file", str(locked), str(wanted)])
+    return ctx.read_text(locked)
+
+
+def _sync(
+    ctx: JobContext, uv: str, env: PurePosixPath, requires: Sequence[str], extra: Sequence[str]
+) -> None:
+    """Resolve ``requires`` for the environment's Python, make it hold exactly that, and
+    record it (``extra``: what the hook asked for beyond ``[build-system]``)."""
+    python = env / "bin" / "python"
+    lock = _resolve(ctx, uv, python, requires)
+    locked = ctx.workdir / "build-requirements.txt"
     ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
+    record = {"extra": list(extra), "lock": lock, "frozen": _freeze(ctx, uv, python)}
+    ctx.put_text(env / _READY, json.dumps(record))
 
 
 def _warnings_to_log(ctx: JobContext, output: Path) -> None:
