@@ -89,8 +89,13 @@ class Row:
 
 def fetch_sdist(requirement: str) -> Path:
     SDIST_CACHE.mkdir(parents=True, exist_ok=True)
-    name = requirement.split("==", maxsplit=1)[0].lower()
-    found = [p for p in SDIST_CACHE.glob("*.tar.gz") if p.name.lower().startswith(name)]
+    name, _, version = requirement.lower().partition("==")
+    prefix = f"{name}-{version}" if version else name  # the version asked for, not another
+
+    def cached() -> list[Path]:
+        return [p for p in SDIST_CACHE.glob("*.tar.gz") if p.name.lower().startswith(prefix)]
+
+    found = cached()
     if not found:
         subprocess.run(
             [
@@ -108,7 +113,7 @@ def fetch_sdist(requirement: str) -> Path:
             ],
             check=True,
         )
-        found = [p for p in SDIST_CACHE.glob("*.tar.gz") if p.name.lower().startswith(name)]
+        found = cached()
     return found[0]
 
 
@@ -273,10 +278,10 @@ def main() -> None:
     parser.add_argument(
         "--projects",
         nargs="+",
-        default=["markupsafe==3.0.3", "ujson==6.1.0", "lz4==4.4.5", "brotli==1.2.1"],
+        default=["markupsafe==3.0.4", "ujson==6.1.0", "lz4==4.4.5", "brotli==1.2.1"],
     )
     parser.add_argument(
-        "--aarch64-projects", nargs="*", default=["markupsafe==3.0.3", "lz4==4.4.5"]
+        "--aarch64-projects", nargs="*", default=["markupsafe==3.0.4", "lz4==4.4.5"]
     )
     parser.add_argument("--pythons", default="cp310 cp311 cp312 cp313")
     parser.add_argument("--skip-cibuildwheel", action="store_true")
