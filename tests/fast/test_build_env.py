@@ -130,10 +130,12 @@ def test_requirements_that_resolve_to_other_versions_sync_and_build_again(
     tmp_path: Path,
 ) -> None:
     """A release since the last sync: the build that started on what the environment held is
-    not kept; the environment is synced with the new resolution and the wheel built again."""
+    not kept; the environment is synced with the new resolution, the backend asked again in it
+    (its answer came from the old one), and the wheel built again."""
     commands_, log = _kept_and_run_again(tmp_path, lambda files, env: None, "index-2")
     assert "the build requirements resolve to other versions than the kept environment" in log
     assert commands_.count(" build --wheel ") == 2
+    assert _order(log) == ["build", "hook", "hook", "build"]
     order = _syncs_and_builds(commands_)
     assert order == ["build", "sync", "build"]
 

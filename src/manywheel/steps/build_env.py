@@ -141,7 +141,8 @@ def build_in_kept_env(
     turn (ctx.turn) first; a build that would wait for it asks the hook before it waits."""
     system = ctx.build_system
     assert system is not None  # kept_build_env made no environment without one
-    if ctx.turn.ahead():  # held for another job's build: the hook asked meanwhile
+    if ctx.turn.ahead():  # held for another job's build: resolved and the hook asked meanwhile
+        kept = _settled(ctx, uv, kept, system)
         wanted = _hook_requires(ctx, kept.python, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)
         ctx.turn.take(ctx)
@@ -186,20 +187,33 @@ def build_in_kept_env(
     else:
         ctx.note(
             "[manywheel] the build requirements resolve to other versions than the kept "
-            "environment held: synced, and built again in the hook's copy"
+            "environment held: synced, the backend asked again, and built again in the "
+            "hook's copy"
         )
-    _sync(ctx, uv, kept.path, [*system.requires, *wanted], wanted)
+        kept = _settled(ctx, uv, kept, system)  # the hook answered in the old one: again
+        wanted = _hook_requires(ctx, kept.python, system, copy)
+    _resync(ctx, uv, kept, system, wanted)
     script = 'rm -rf "$1" "$3" && mv "$2" "$1"'
     ctx.run("build", ["sh", "-c", script, "sh", str(ctx.project), str(copy), str(out)])
     build()
 
 
+def _settled(ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem) -> KeptEnv:
+    """The environment once its requirements resolved: as it is when they resolve to what it
+    holds, else synced with the new resolution."""
+    if kept.resolves_the_same():
+        return dataclasses.replace(kept, resolving=None)
+    _sync(ctx, uv, kept.path, [*system.requires, *kept.extra], kept.extra)
+    return dataclasses.replace(kept, resolving=None, lock="")
+
+
 def _resync(
     ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem, wanted: Sequence[str]
 ) -> None:
-    """Before a build that follows the hook: the environment synced with what it asks for,
-    and with what its requirements resolve to now."""
-    if not kept.holds(wanted) or not kept.resolves_the_same():
+    """Before a build that follows the hook (in an environment settled: no resolution
+    running): the environment synced with what the hook asks for."""
+    assert kept.resolving is None
+    if not kept.holds(wanted):
         _sync(ctx, uv, kept.path, [*system.requires, *wanted], wanted)
 
 
