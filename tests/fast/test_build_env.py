@@ -140,6 +140,25 @@ def test_requirements_that_resolve_to_other_versions_sync_and_build_again(
     assert order == ["build", "sync", "build"]
 
 
+def test_a_hook_asking_for_more_in_an_unchanged_environment_syncs_and_builds_again(
+    tmp_path: Path,
+) -> None:
+    """The environment as its last sync left it, its requirements resolving the same, but the
+    backend now asks for more (a setup_requires added): synced with that, built again."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    first = run(tmp_path / "1", jobs, backend(root, [], files), build_system=SYSTEM)
+    assert first.status() == {"cp312-manylinux_x86_64": "success"}
+    second = run(tmp_path / "2", jobs, backend(root, ["wheel"], files), build_system=SYSTEM)
+    assert second.status() == {"cp312-manylinux_x86_64": "success"}
+    log = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    assert "the backend asks for ['wheel'] beyond [build-system]" in log
+    assert _syncs_and_builds(commands(tmp_path / "2")) == ["build", "sync", "build"]
+    (marker,) = [data for path, data in files.items() if path.name == "manywheel-env.json"]
+    assert json.loads(marker)["extra"] == ["wheel"]
+
+
 def test_an_environment_changed_since_its_sync_is_synced_before_the_build(
     tmp_path: Path,
 ) -> None:

@@ -190,7 +190,8 @@ def build_in_kept_env(
             "environment held: synced, the backend asked again, and built again in the "
             "hook's copy"
         )
-        kept = _settled(ctx, uv, kept, system)  # the hook answered in the old one: again
+    kept = _settled(ctx, uv, kept, system)
+    if not same:  # the hook answered in the environment as it was: asked again in the new one
         wanted = _hook_requires(ctx, kept.python, system, copy)
     _resync(ctx, uv, kept, system, wanted)
     script = 'rm -rf "$1" "$3" && mv "$2" "$1"'
