@@ -43,6 +43,7 @@ from manywheel.planning.build_system import BuildSystem
 from manywheel.steps.context import JobContext
 from manywheel.steps.venv import make_venv
 
+_LOCKED = "build-requirements.txt"  # in the job's work dir: the lock _resolve writes
 _READY = "manywheel-env.json"  # written into an environment once made: what it was made for
 # backends whose get_requires_for_build_wheel asks for nothing unless the project's setup.py
 # says setup_requires (an old setuptools asks for wheel): the guess for a new environment
@@ -121,14 +122,13 @@ def _synced(
     if record is None:
         ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
         make_venv(ctx, "build", env, use_uv=True)
-        _sync(ctx, uv, env, [*system.requires], [])
+        _sync(ctx, uv, env, system, [])
         return KeptEnv(env, python, (), made_now=True)
     extra = record.extra  # the hook's requirements last time: most likely again
-    requires = [*system.requires, *extra]
     if record.lock and record.frozen == _freeze(ctx, uv, python):
-        resolving = beside(uv, python, requires)
+        resolving = beside(uv, python, [*system.requires, *extra])
         return KeptEnv(env, python, tuple(extra), False, record.lock, resolving)
-    _sync(ctx, uv, env, requires, extra)
+    _sync(ctx, uv, env, system, extra)
     return KeptEnv(env, python, tuple(extra), made_now=False)
 
 
@@ -204,7 +204,7 @@ def _settled(ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem) -> Ke
     holds, else synced with the new resolution."""
     if kept.resolves_the_same():
         return dataclasses.replace(kept, resolving=None)
-    _sync(ctx, uv, kept.path, [*system.requires, *kept.extra], kept.extra)
+    _sync(ctx, uv, kept.path, system, kept.extra)
     return dataclasses.replace(kept, resolving=None, lock="")
 
 
@@ -215,7 +215,7 @@ def _resync(
     running): the environment synced with what the hook asks for."""
     assert kept.resolving is None
     if not kept.holds(wanted):
-        _sync(ctx, uv, kept.path, [*system.requires, *wanted], wanted)
+        _sync(ctx, uv, kept.path, system, wanted)
 
 
 def _append_log(ctx: JobContext, part: Path, title: str) -> None:
@@ -268,7 +268,7 @@ def _freeze(ctx: JobContext, uv: str, python: PurePosixPath) -> str:
 def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> str:
     """The lock ``requires`` resolve to for the environment's Python, now."""
     wanted = ctx.workdir / "build-requirements.in"
-    locked = ctx.workdir / "build-requirements.txt"
+    locked = ctx.workdir / _LOCKED
     ctx.put_text(wanted, "".join(f"{line}\n" for line in requires))
     constraints = [f"--constraint={c}" for c in ctx.env.get("UV_BUILD_CONSTRAINT", "").split()]
     # no header, no annotations: the lock names no path (it is compared with the last one)
@@ -279,13 +279,13 @@ def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence
 
 
 def _sync(
-    ctx: JobContext, uv: str, env: PurePosixPath, requires: Sequence[str], extra: Sequence[str]
+    ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem, extra: Sequence[str]
 ) -> None:
-    """Resolve ``requires`` for the environment's Python, make it hold exactly that, and
-    record it (``extra``: what the hook asked for beyond ``[build-system]``)."""
+    """Resolve ``[build-system]`` and ``extra`` (what the hook asked for beyond it) for the
+    environment's Python, make it hold exactly that, and record it."""
     python = env / "bin" / "python"
-    lock = _resolve(ctx, uv, python, requires)
-    locked = ctx.workdir / "build-requirements.txt"
+    lock = _resolve(ctx, uv, python, [*system.requires, *extra])
+    locked = ctx.workdir / _LOCKED
     ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
     record = {"extra": list(extra), "lock": lock, "frozen": _freeze(ctx, uv, python)}
     ctx.put_text(env / _READY, json.dumps(record))
