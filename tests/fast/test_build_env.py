@@ -6,6 +6,7 @@ isolation in it; held by another run, the build is isolated and the run's output
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -375,3 +376,41 @@ def test_a_held_build_gets_ready_while_its_warmer_builds(tmp_path: Path) -> None
     assert events.index("cp313 hook") < events.index("cp312 build ends")
     assert events.index("cp313 build starts") > events.index("cp312 build ends")
     assert outcome.results["cp313-manylinux_x86_64"].timings["build"] < 0.3
+
+
+def test_a_held_build_that_finds_its_warmer_done_says_so(tmp_path: Path) -> None:
+    """cp313 gets ready more slowly than cp312 builds: its turn comes with nothing left to wait
+    for, and its log says whose objects it builds from."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    cp312_built = threading.Event()
+    asked = backend(root, []).configure
+    assert asked is not None
+
+    def hook(executor: FakeExecutor, call: Call) -> int | None:
+        if " build --wheel " in call.text and "/cp312-" in call.text:
+            cp312_built.set()  # the fake's build ends right after this
+        elif "cp313" in call.text and "_in_process.py" in call.text:
+            assert cp312_built.wait(30)
+            time.sleep(0.3)  # cp312's build step ends meanwhile
+        return None
+
+    def configure(executor: FakeExecutor) -> None:
+        asked(executor)
+        hook_of_backend = executor.on_run
+        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
+
+    jobs = plan(job("cp312-manylinux_x86_64"), job("cp313-manylinux_x86_64"))
+    outcome = run(
+        tmp_path,
+        jobs,
+        FakeBackend(configure=configure),
+        build_system=SYSTEM,
+        share_objects=True,
+        signature=lambda j: "same flags",
+        cores=2,
+    )
+    assert set(outcome.status().values()) == {"success"}
+    log = "".join(p.read_text() for p in (tmp_path / "logs").rglob("cp313-*.log"))
+    said = "cp312-manylinux_x86_64 finished building before this build's turn: it compiles"
+    assert said in log
+    assert "waiting for cp312-manylinux_x86_64" not in log

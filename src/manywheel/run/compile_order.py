@@ -126,6 +126,10 @@ class CacheWarmup:
         """How many jobs' builds wait for a warmer's."""
         return len(self._warmer)
 
+    def planned_warmer(self, job: Job) -> str | None:
+        """The job whose build ``job``'s build was planned to follow, finished or not."""
+        return self._warmer.get(job.name)
+
     def warmer_of(self, job: Job) -> str | None:
         """The job the build of ``job`` waits for, while that one has not finished building."""
         warmer = self._warmer.get(job.name)

@@ -159,6 +159,11 @@ class _Turn(BuildTurn):
             self.warmup.wait(self.job, ctx.cancel_event.is_set)
             ctx.paused += time.monotonic() - start
             ctx.check_cancelled()
+        elif (planned := self.warmup.planned_warmer(self.job)) is not None:
+            ctx.note(  # it got ready while that one compiled: nothing left to wait for
+                f"[manywheel] {planned} finished building before this build's turn: it "
+                "compiles with the same flags, and filled the compiler cache for this build"
+            )
         ctx.build_cores = self.claimed.enter_context(self.slots.claim())
 
 
