@@ -1,6 +1,6 @@
-"""A build that runs alone gets the idle cores (MAKEFLAGS, CMAKE_BUILD_PARALLEL_LEVEL; never
-setuptools' parallel build_ext, which races on sources that extensions share); builds side by
-side share them; the user's own settings win, and none of it reaches the cache key."""
+"""A build that runs alone gets the idle cores (MAKEFLAGS, CMAKE_BUILD_PARALLEL_LEVEL, and the
+setuptools plugin that builds extensions at a time when safe); builds side by side share them;
+the user's own settings win, and none of it reaches the cache key."""
 
 from __future__ import annotations
 
@@ -8,10 +8,18 @@ import threading
 from pathlib import Path, PurePosixPath
 
 from manywheel.caching.wheel_cache import WheelCache
+from manywheel.planning.build_system import BuildSystem
+from manywheel.steps.setuptools_plugin import ENTRY_POINTS
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
 
-VARIABLES = ("MAKEFLAGS", "CMAKE_BUILD_PARALLEL_LEVEL", "DIST_EXTRA_CONFIG")
+VARIABLES = (
+    "MAKEFLAGS",
+    "CMAKE_BUILD_PARALLEL_LEVEL",
+    "MANYWHEEL_BUILD_EXT_JOBS",
+    "PYTHONPATH",
+    "DIST_EXTRA_CONFIG",
+)
 
 
 def is_build(call: Call) -> bool:
@@ -39,9 +47,18 @@ def test_a_lone_build_gets_every_core(tmp_path: Path) -> None:
     assert outcome.status() == {the_job.name: "success"}
     (executor,) = backend.opened
     build = builds(executor)[the_job.name]
-    # not setuptools' parallel build_ext (no DIST_EXTRA_CONFIG): extensions that share a
-    # source file race on its object
-    assert parallelism(build) == {"MAKEFLAGS": "-j4", "CMAKE_BUILD_PARALLEL_LEVEL": "4"}
+    # setuptools' parallel build_ext through the plugin, which checks that it is safe; not
+    # DIST_EXTRA_CONFIG: extensions that share a source file race on its object
+    plugin = executor.workdirs[0] / "setuptools-plugin"
+    assert parallelism(build) == {
+        "MAKEFLAGS": "-j4",
+        "CMAKE_BUILD_PARALLEL_LEVEL": "4",
+        "MANYWHEEL_BUILD_EXT_JOBS": "4",
+        "PYTHONPATH": str(plugin),
+    }
+    entry_points = plugin / "manywheel_setuptools_plugin-1.dist-info" / "entry_points.txt"
+    assert executor.files[entry_points].decode() == ENTRY_POINTS
+    assert b"def finalize(dist" in executor.files[plugin / "manywheel_setuptools_plugin.py"]
     # only the build command: before-build runs as it did
     (before,) = [c for c in executor.calls if "make vendored-lib" in c.text]
     assert parallelism(before) == {}
@@ -89,8 +106,11 @@ def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
     # MAKEFLAGS from the environment option (even empty: make stays serial), a setuptools
     # config of the user's from the environment the build sees (passed as it is); the
     # variable left unset is still given
-    backend = FakeBackend(environ={"DIST_EXTRA_CONFIG": "/home/me/my.cfg"})
-    the_job = job(environment=(("MAKEFLAGS", ""),))
+    # PYTHONPATH after the plugin's; MANYWHEEL_BUILD_EXT_JOBS=1 keeps setuptools serial
+    backend = FakeBackend(
+        environ={"DIST_EXTRA_CONFIG": "/home/me/my.cfg", "MANYWHEEL_BUILD_EXT_JOBS": "1"}
+    )
+    the_job = job(environment=(("MAKEFLAGS", ""), ("PYTHONPATH", "/home/me/lib")))
     outcome = run(tmp_path, plan(the_job), backend, jobs=1, cores=2)
     assert set(outcome.status().values()) == {"success"}
     (executor,) = backend.opened
@@ -98,9 +118,22 @@ def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
     assert parallelism(build) == {
         "MAKEFLAGS": "",
         "CMAKE_BUILD_PARALLEL_LEVEL": "2",
+        "MANYWHEEL_BUILD_EXT_JOBS": "1",
+        "PYTHONPATH": f"{executor.workdirs[0]}/setuptools-plugin:/home/me/lib",
         "DIST_EXTRA_CONFIG": "/home/me/my.cfg",
     }
     assert not any(p.name == "parallel-build.cfg" for p in executor.files)
+
+
+def test_no_setuptools_plugin_for_a_backend_without_setuptools(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    meson = BuildSystem(("meson-python",), "mesonpy")
+    outcome = run(tmp_path, plan(job()), backend, jobs=1, cores=2, build_system=meson)
+    assert set(outcome.status().values()) == {"success"}
+    (executor,) = backend.opened
+    (build,) = builds(executor).values()
+    assert parallelism(build) == {"MAKEFLAGS": "-j2", "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
+    assert not any("setuptools-plugin" in str(path) for path in executor.files)
 
 
 def test_an_abi3_build_gets_the_cores_the_held_jobs_leave(tmp_path: Path) -> None:

@@ -4,43 +4,89 @@ Each build system is reached without touching the project:
 - make (a Makefile a setup.py runs, CMake's Makefile generator) reads ``MAKEFLAGS=-jN``;
 - ``cmake --build`` (scikit-build-core, setup.py's calling CMake) reads
   ``CMAKE_BUILD_PARALLEL_LEVEL``;
-- ninja (meson-python, CMake's Ninja generator) and cargo already use every core.
-
-Not setuptools' parallel ``build_ext`` (``[build_ext] parallel = N``, reachable through the file
-``DIST_EXTRA_CONFIG`` names): it builds N extensions at once, and two extensions that list the
-same source file compile it to the same object path, one writing it while the other links it
-(setuptools#3942, #5196, open). lz4 compiles its bundled library into each of its three
-extensions: a wheel whose ``_version`` module was linked from a half-written object came out
-of it here, and only auditwheel's refusal to read it stopped it. A project known to be safe
-sets it in its own ``setup.cfg``.
+- ninja (meson-python, CMake's Ninja generator) and cargo already use every core;
+- setuptools builds N extensions at a time (``[build_ext] parallel``) when
+  ``MANYWHEEL_BUILD_EXT_JOBS=N`` reaches the plugin put on ``PYTHONPATH``
+  (steps/setuptools_plugin.py), which decides when the extensions are known, and only when it is
+  safe: never when two extensions compile the same source to the same object path, one writing
+  it while the other links it (setuptools#3942, #5196, open; lz4 compiles its bundled library
+  into each of its three extensions, and a wheel linked from a half-written object came out of
+  the plain ``DIST_EXTRA_CONFIG`` setting here).
 
 None of these changes what is compiled, only how many compilers run at once: a wheel's bytes
 are the same, and the variables are given to the build command only, after the cache key was
 taken (caching/key_inputs.py never sees them). With one core to give, nothing is set and every
 tool keeps its own default. A variable the user set (in the environment the build sees, or the
-``environment`` option), even empty, is left as it is: ``MAKEFLAGS=`` keeps make serial.
+``environment`` option), even empty, is left as it is: ``MAKEFLAGS=`` keeps make serial, and
+``MANYWHEEL_BUILD_EXT_JOBS=1`` (or ``[build_ext] parallel = 0`` in the project's setup.cfg)
+setuptools.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 
+from manywheel.planning.build_system import BuildSystem
+from manywheel.steps import setuptools_plugin
 from manywheel.steps.context import JobContext
 
-PARALLEL_VARIABLES = ("MAKEFLAGS", "CMAKE_BUILD_PARALLEL_LEVEL")
+PARALLEL_VARIABLES = ("MAKEFLAGS", "CMAKE_BUILD_PARALLEL_LEVEL", setuptools_plugin.JOBS_VARIABLE)
+PLUGIN_DIR = "setuptools-plugin"  # in the job's work dir
 
 
-def parallel_environment(cores: int, seen: Mapping[str, str]) -> dict[str, str]:
-    """The variables giving a build ``cores`` cores, but those ``seen`` already sets."""
+def parallel_environment(
+    cores: int, seen: Mapping[str, str], plugin: PurePosixPath | None
+) -> dict[str, str]:
+    """The variables giving a build ``cores`` cores, but those ``seen`` already sets;
+    ``plugin``: the directory holding the setuptools plugin, when the build may use it."""
     if cores <= 1:
         return {}
     wanted = {"MAKEFLAGS": f"-j{cores}", "CMAKE_BUILD_PARALLEL_LEVEL": str(cores)}
-    return {name: value for name, value in wanted.items() if name not in seen}
+    if plugin is not None:
+        wanted[setuptools_plugin.JOBS_VARIABLE] = str(cores)
+    env = {name: value for name, value in wanted.items() if name not in seen}
+    if plugin is not None:  # the user's PYTHONPATH after it
+        env["PYTHONPATH"] = ":".join(filter(None, (str(plugin), seen.get("PYTHONPATH"))))
+    return env
+
+
+def may_use_setuptools(system: BuildSystem | None) -> bool:
+    """Whether the build backend may be setuptools: its own, or an in-tree one (they most
+    often wrap it); not a backend known to build without it (meson-python, scikit-build-core,
+    maturin, hatchling...)."""
+    if system is None:
+        return True
+    return system.backend.startswith("setuptools") or bool(system.backend_path)
+
+
+def plugin_files() -> dict[str, str]:
+    """The setuptools plugin's files, by their path in its directory: the module, and the
+    dist-info by which setuptools finds its entry point."""
+    source = Path(setuptools_plugin.__file__).read_text(encoding="utf-8")
+    info = setuptools_plugin.DIST_INFO
+    return {
+        f"{setuptools_plugin.MODULE}.py": source,
+        f"{info}/METADATA": setuptools_plugin.METADATA,
+        f"{info}/entry_points.txt": setuptools_plugin.ENTRY_POINTS,
+    }
+
+
+def put_plugin(ctx: JobContext) -> PurePosixPath:
+    """The setuptools plugin, in the job's work dir: its directory."""
+    directory = ctx.workdir / PLUGIN_DIR
+    for name, text in plugin_files().items():
+        ctx.put_text(directory / name, text)
+    return directory
 
 
 def parallel_build_env(ctx: JobContext) -> dict[str, str]:
     """The variables for the job's build command (ctx.build_cores)."""
-    env = parallel_environment(ctx.build_cores, ctx.seen_by_build())
+    seen = ctx.seen_by_build()
+    plugin = None
+    if ctx.build_cores > 1 and may_use_setuptools(ctx.build_system):
+        plugin = put_plugin(ctx)
+    env = parallel_environment(ctx.build_cores, seen, plugin)
     if env:
         shown = " ".join(f"{name}={value}" for name, value in env.items())
         cores = ctx.build_cores

@@ -1,0 +1,126 @@
+"""The setuptools plugin (steps/setuptools_plugin.py) with real setuptools: build_ext builds the
+extensions N at a time only when it is safe, says why not otherwise, and leaves a setting of
+the project's alone (a real build: tests/integration/test_parallel_extensions.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from setuptools import Extension
+from setuptools.command.build_ext import build_ext
+from setuptools.dist import Distribution
+
+from manywheel.steps import setuptools_plugin
+
+JOBS = setuptools_plugin.JOBS_VARIABLE
+
+
+def decide(tmp_path: Path, extensions: list[Extension], **attrs: Any) -> Any:
+    """The build_ext command of a distribution of ``extensions``, as it is once it has checked
+    its extensions, right before it builds them."""
+    dist = Distribution({"name": "demo", "ext_modules": extensions, **attrs})
+    setuptools_plugin.finalize(dist)
+    cmd = dist.get_command_obj("build_ext")
+    cmd.ensure_finalized()
+    cmd.check_extensions_list(cmd.extensions)
+    return cmd
+
+
+def ext(name: str, *sources: str, **kwargs: Any) -> Extension:
+    return Extension(name, list(sources), **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def two_jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(JOBS, "2")
+    monkeypatch.chdir(tmp_path)
+
+
+def said(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().err
+
+
+def test_extensions_of_their_own_sources_build_two_at_a_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cmd = decide(tmp_path, [ext("a", "src/a.c", "src/util_a.c"), ext("b", "src/b.c")])
+    assert cmd.parallel == 2
+    assert said(capsys) == "[manywheel] setuptools: building its 2 extensions 2 at a time\n"
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        # lz4: its bundled library in each extension, one object path
+        (("b", "b.c", "lib/lz4.c"), "a and b both compile lib/lz4.c"),
+        (("b", "./lib/../lib/lz4.c"), "a and b both compile ./lib/../lib/lz4.c (lib/lz4.c in a)"),
+        # lz4.cpp compiles to lz4.o too
+        (("b", "lib/lz4.cpp"), "a and b both compile lib/lz4.cpp (lib/lz4.c in a)"),
+    ],
+)
+def test_extensions_that_share_an_object_build_one_at_a_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], second: tuple[str, ...], why: str
+) -> None:
+    cmd = decide(tmp_path, [ext("a", "a.c", "lib/lz4.c"), ext(*second)])
+    assert cmd.parallel is None
+    assert said(capsys) == f"[manywheel] setuptools: building extensions one at a time: {why}\n"
+
+
+def test_a_project_build_extension_is_not_run_in_threads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class OwnBuild(build_ext):
+        def build_extension(self, ext: Extension) -> None:
+            os.chdir("somewhere")  # what threads must not do at once
+
+    cmd = decide(tmp_path, [ext("a", "a.c"), ext("b", "b.c")], cmdclass={"build_ext": OwnBuild})
+    assert cmd.parallel is None
+    assert "the project's build_ext builds each extension its own way (" in said(capsys)
+
+
+def test_a_project_build_extensions_around_the_stock_one_is_fine(tmp_path: Path) -> None:
+    class Configuring(build_ext):  # pycryptodome's: it checks the compiler, then calls super()
+        def build_extensions(self) -> None:
+            super().build_extensions()
+
+    cmd = decide(tmp_path, [ext("a", "a.c"), ext("b", "b.c")], cmdclass={"build_ext": Configuring})
+    assert cmd.parallel == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "why"),
+    [
+        (ext("a", "a.pyx"), "Cython compiles a.pyx of a"),
+        (ext("a", "a.c", library_dirs=["build/lib"]), "a links what the build writes (build/lib)"),
+    ],
+)
+def test_builds_that_depend_on_each_other_or_on_cython_are_serial(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first: Extension, why: str
+) -> None:
+    cmd = decide(tmp_path, [first, ext("b", "b.c")], options={"build": {"build_lib": "build/lib"}})
+    assert cmd.parallel is None
+    assert said(capsys) == f"[manywheel] setuptools: building extensions one at a time: {why}\n"
+
+
+def test_the_projects_own_setting_wins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # [build_ext] parallel = 0 in setup.cfg (or DIST_EXTRA_CONFIG) keeps the build serial
+    options = {"build_ext": {"parallel": "0"}}
+    cmd = decide(tmp_path, [ext("a", "a.c"), ext("b", "b.c")], options=options)
+    assert cmd.parallel == 0
+    assert said(capsys) == ""
+
+
+def test_one_extension_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cmd = decide(tmp_path, [ext("a", "a.c")])
+    assert cmd.parallel is None
+    assert said(capsys) == ""
+
+
+def test_without_the_variable_nothing_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(JOBS, "1")
+    assert decide(tmp_path, [ext("a", "a.c"), ext("b", "b.c")]).parallel is None
