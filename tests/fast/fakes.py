@@ -168,8 +168,10 @@ class FakeExecutor:
     def _interpret(self, call: Call) -> None:
         argv = call.argv
         self._interpret_uv_pip(call)
-        if "build" in argv and "--out-dir" in argv:
-            out = PurePosixPath(argv[argv.index("--out-dir") + 1])
+        # uv build --out-dir, python -m build --outdir, pip wheel --wheel-dir
+        flag = next((f for f in ("--out-dir", "--outdir", "--wheel-dir") if f in argv), None)
+        if flag is not None and ("build" in argv or "wheel" in argv):
+            out = PurePosixPath(argv[argv.index(flag) + 1])
             tags = self.wheel_tags(str(out)) if self.built_tags is None else self.built_tags
             name = f"demo-0.1.0-{tags}-linux_{self.group.arch}.whl"
             if tags:

@@ -7,8 +7,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path, PurePosixPath
 
+import pytest
+
 from manywheel.caching.wheel_cache import WheelCache
 from manywheel.planning.build_system import BuildSystem
+from manywheel.planning.plan import Job
 from manywheel.steps.setuptools_plugin import ENTRY_POINTS
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
@@ -125,13 +128,23 @@ def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
     assert not any(p.name == "parallel-build.cfg" for p in executor.files)
 
 
-def test_no_setuptools_plugin_for_a_backend_without_setuptools(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("the_job", "system"),
+    [
+        (job(), BuildSystem(("meson-python",), "mesonpy")),
+        # pypa/build and pip empty PYTHONPATH in their isolated environments
+        (job(build_frontend="build"), None),
+        (job(build_frontend="pip"), None),
+    ],
+)
+def test_no_setuptools_plugin_where_it_would_not_be_seen(
+    tmp_path: Path, the_job: Job, system: BuildSystem | None
+) -> None:
     backend = FakeBackend()
-    meson = BuildSystem(("meson-python",), "mesonpy")
-    outcome = run(tmp_path, plan(job()), backend, jobs=1, cores=2, build_system=meson)
+    outcome = run(tmp_path, plan(the_job), backend, jobs=1, cores=2, build_system=system)
     assert set(outcome.status().values()) == {"success"}
     (executor,) = backend.opened
-    (build,) = builds(executor).values()
+    (build,) = [c for c in executor.calls if c.env.get("MAKEFLAGS")]
     assert parallelism(build) == {"MAKEFLAGS": "-j2", "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
     assert not any("setuptools-plugin" in str(path) for path in executor.files)
 

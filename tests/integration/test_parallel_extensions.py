@@ -1,7 +1,7 @@
 """setuptools builds a lone build's extensions at a time, for real (native, real uv, real
-setuptools finding the plugin by its entry point on PYTHONPATH): the job's log says so and the
-wheel works; extensions that share a source file are built one at a time, and the log says
-why (the object they would both write). In podman, under the image's oldest CPython (3.8) and
+setuptools finding the plugin by its entry point on PYTHONPATH), and each extension's sources
+at a time: the job's log says so and the wheel works; extensions that share a source file are
+built one at a time, and the log says why (the object they would both write). In podman, under the image's oldest CPython (3.8) and
 the setuptools it resolves to."""
 
 from __future__ import annotations
@@ -69,15 +69,23 @@ def test_extensions_of_their_own_sources_build_at_a_time(tmp_path: Path) -> None
     if cores >= 2:  # a lone build: every core
         assert f"MANYWHEEL_BUILD_EXT_JOBS={cores}" in log
         assert f"[manywheel] setuptools: building its 3 extensions {cores} at a time" in log
+        assert (
+            f"[manywheel] setuptools: compiling each extension's sources {cores} at a time" in log
+        )
     else:
         assert "[manywheel] setuptools" not in log
 
 
 def test_extensions_that_share_a_source_build_one_at_a_time(tmp_path: Path) -> None:
     log = build_log(make_project(tmp_path, shared=True), tmp_path, native_env(tmp_path))
-    if usable_cores() >= 2:
+    cores = usable_cores()
+    if cores >= 2:
         why = "ext0 and ext1 both compile common.c"
         assert f"[manywheel] setuptools: building extensions one at a time: {why}" in log
+        # within one extension, each source has an object of its own
+        assert (
+            f"[manywheel] setuptools: compiling each extension's sources {cores} at a time" in log
+        )
     assert "extensions at a time" not in log.replace("extensions one at a time", "")
 
 
@@ -88,5 +96,6 @@ def test_podman_cp38_builds_extensions_at_a_time(tmp_path: Path) -> None:
     log = build_log(project, tmp_path, env)
     if usable_cores() >= 2:
         assert "[manywheel] setuptools: building its 3 extensions " in log
+        assert "[manywheel] setuptools: compiling each extension's sources " in log
     assert "Traceback" not in log
     assert manywheel_containers("podman") == []

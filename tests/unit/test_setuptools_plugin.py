@@ -5,6 +5,10 @@ the project's alone (a real build: tests/integration/test_parallel_extensions.py
 from __future__ import annotations
 
 import os
+import threading
+import time
+from distutils.ccompiler import new_compiler  # setuptools' own (it replaces the stdlib's)
+from distutils.errors import DistutilsExecError
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ import pytest
 from setuptools import Extension
 from setuptools.command.build_ext import build_ext
 from setuptools.dist import Distribution
+from setuptools.errors import CompileError
 
 from manywheel.steps import setuptools_plugin
 
@@ -25,6 +30,7 @@ def decide(tmp_path: Path, extensions: list[Extension], **attrs: Any) -> Any:
     setuptools_plugin.finalize(dist)
     cmd = dist.get_command_obj("build_ext")
     cmd.ensure_finalized()
+    cmd.compiler = new_compiler()  # as build_ext.run makes it, before build_extensions
     cmd.check_extensions_list(cmd.extensions)
     return cmd
 
@@ -48,7 +54,10 @@ def test_extensions_of_their_own_sources_build_two_at_a_time(
 ) -> None:
     cmd = decide(tmp_path, [ext("a", "src/a.c", "src/util_a.c"), ext("b", "src/b.c")])
     assert cmd.parallel == 2
-    assert said(capsys) == "[manywheel] setuptools: building its 2 extensions 2 at a time\n"
+    assert said(capsys) == (
+        "[manywheel] setuptools: building its 2 extensions 2 at a time\n"
+        "[manywheel] setuptools: compiling each extension's sources 2 at a time\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +75,11 @@ def test_extensions_that_share_an_object_build_one_at_a_time(
 ) -> None:
     cmd = decide(tmp_path, [ext("a", "a.c", "lib/lz4.c"), ext(*second)])
     assert cmd.parallel is None
-    assert said(capsys) == f"[manywheel] setuptools: building extensions one at a time: {why}\n"
+    # within one extension, each source is an object of its own
+    assert said(capsys) == (
+        f"[manywheel] setuptools: building extensions one at a time: {why}\n"
+        "[manywheel] setuptools: compiling each extension's sources 2 at a time\n"
+    )
 
 
 def test_a_project_build_extension_is_not_run_in_threads(
@@ -124,3 +137,88 @@ def test_without_the_variable_nothing_changes(
 ) -> None:
     monkeypatch.setenv(JOBS, "1")
     assert decide(tmp_path, [ext("a", "a.c"), ext("b", "b.c")]).parallel is None
+
+
+class Failed(OSError, DistutilsExecError):
+    """A compiler's failure, as each setuptools' _compile catches it (OSError since the
+    compilers moved to compilers/C, DistutilsExecError before)."""
+
+
+class Spawns:
+    """The compiler's commands (spawn, or call since setuptools 80), recorded: each takes a
+    moment, and the most that ran at once is kept (no process is started)."""
+
+    def __init__(self, failing: str = "") -> None:
+        self.argvs: list[list[str]] = []
+        self.running = self.most = 0
+        self.failing = failing
+        self._lock = threading.Lock()
+
+    def __call__(self, argv: list[str], **kwargs: Any) -> None:
+        with self._lock:
+            self.argvs.append(argv)
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self._lock:
+            self.running -= 1
+        if self.failing and self.failing in argv:
+            raise Failed(f"command {argv[0]!r} failed with exit code 1")
+
+
+def test_an_extensions_sources_compile_at_a_time_within_the_slots(tmp_path: Path) -> None:
+    compiler = new_compiler()
+    compiler.set_executables(compiler_so=["cc"])
+    assert setuptools_plugin.compile_in_threads(compiler, 2) is None
+    compiler.spawn = compiler.call = spawns = Spawns()
+    sources = [f"src/f{i}.c" for i in range(5)]
+    objects = compiler.compile(sources, output_dir="build")
+    assert objects == [f"build/src/f{i}.o" for i in range(5)]
+    assert sorted(a[a.index("-o") + 1] for a in spawns.argvs) == objects
+    assert spawns.most == 2  # never more compilers than slots
+
+
+def test_a_failing_source_fails_the_compile(tmp_path: Path) -> None:
+    compiler = new_compiler()
+    compiler.set_executables(compiler_so=["cc"])
+    setuptools_plugin.compile_in_threads(compiler, 2)
+    compiler.spawn = compiler.call = Spawns(failing="src/bad.c")
+    with pytest.raises(CompileError, match="exit code 1"):
+        compiler.compile(["src/good.c", "src/bad.c", "src/other.c"], output_dir="build")
+
+
+def test_a_compiler_the_project_changed_compiles_one_at_a_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the CUDA recipe: _compile set on the compiler object, swapping compiler_so around it
+    class CudaBuild(build_ext):
+        def build_extensions(self) -> None:
+            stock = self.compiler._compile
+
+            def _compile(obj: str, src: str, *args: Any) -> None:
+                self.compiler.compiler_so = ["nvcc"] if src.endswith(".cu") else ["cc"]
+                stock(obj, src, *args)
+
+            self.compiler._compile = _compile
+            super().build_extensions()
+
+    dist = Distribution(
+        {
+            "name": "demo",
+            "ext_modules": [ext("a", "a.c", "k.cu")],
+            "cmdclass": {"build_ext": CudaBuild},
+        }
+    )
+    setuptools_plugin.finalize(dist)
+    cmd = dist.get_command_obj("build_ext")
+    cmd.ensure_finalized()
+    cmd.compiler = new_compiler()
+    cmd.compiler.spawn = cmd.compiler.call = Spawns()
+    cmd.build_extensions = lambda: CudaBuild.build_extensions(cmd)  # up to the check
+    cmd.build_extension = lambda ext: None
+    cmd.build_extensions()
+    assert "compile" not in vars(cmd.compiler)
+    assert said(capsys).startswith(
+        "[manywheel] setuptools: compiling each extension's sources one at a time: the "
+        "compiler's _compile is not distutils' own ("
+    )

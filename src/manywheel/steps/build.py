@@ -72,9 +72,9 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(builder)]
             argv += [*isolation, *settings, *verbosity, str(ctx.project)]
             if kept is None:
-                _run_build(ctx, argv, _build_env(ctx, venv))
+                _run_build(ctx, argv, _build_env(ctx, venv, uv=True))
             else:  # its scripts (cython, cmake, ninja) first, as an isolated build's are
-                env = functools.cache(lambda: _build_env(ctx, venv, kept.python.parent))
+                env = functools.cache(lambda: _build_env(ctx, venv, kept.python.parent, uv=True))
                 build_in_kept_env(ctx, uv, kept, lambda: _run_build(ctx, argv, env()), out)
         return the_built_wheel(ctx, out, " ".join(argv))
     python = python or make_venv(ctx, "build", venv, use_uv=use_uv)  # made above: not lazy
@@ -112,13 +112,17 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     return the_built_wheel(ctx, out, " ".join(argv))
 
 
-def _build_env(ctx: JobContext, venv: PurePosixPath, *first: PurePosixPath) -> dict[str, str]:
+def _build_env(
+    ctx: JobContext, venv: PurePosixPath, *first: PurePosixPath, uv: bool = False
+) -> dict[str, str]:
     """The build command's variables, once it has its turn (its cores): ``first`` on PATH
-    before the build venv and the tools."""
+    before the build venv and the tools; ``uv``: uv builds, which keeps the PYTHONPATH that
+    brings the setuptools plugin (build and pip empty it in their isolated environments)."""
     return {
         "PATH": ctx.path_with(*first, venv / "bin", ctx.executor.tool_path()),
         **ctx.build_env,
-        **parallel_build_env(ctx),  # the build command's only: before-build's as it was
+        # the build command's only: before-build's as it was
+        **parallel_build_env(ctx, with_plugin=uv),
     }
 
 

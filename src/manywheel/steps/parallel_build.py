@@ -5,13 +5,14 @@ Each build system is reached without touching the project:
 - ``cmake --build`` (scikit-build-core, setup.py's calling CMake) reads
   ``CMAKE_BUILD_PARALLEL_LEVEL``;
 - ninja (meson-python, CMake's Ninja generator) and cargo already use every core;
-- setuptools builds N extensions at a time (``[build_ext] parallel``) when
-  ``MANYWHEEL_BUILD_EXT_JOBS=N`` reaches the plugin put on ``PYTHONPATH``
-  (steps/setuptools_plugin.py), which decides when the extensions are known, and only when it is
-  safe: never when two extensions compile the same source to the same object path, one writing
-  it while the other links it (setuptools#3942, #5196, open; lz4 compiles its bundled library
-  into each of its three extensions, and a wheel linked from a half-written object came out of
-  the plain ``DIST_EXTRA_CONFIG`` setting here).
+- setuptools builds N extensions at a time (``[build_ext] parallel``), and compiles N of an
+  extension's sources at a time, when ``MANYWHEEL_BUILD_EXT_JOBS=N`` reaches the plugin put on
+  ``PYTHONPATH`` (steps/setuptools_plugin.py; uv keeps the variable for the backend, pypa/build
+  and pip empty it). The plugin decides when the extensions are known, and only when it is
+  safe: never when two extensions compile the same source to the same object path, one
+  writing it while the other links it (setuptools#3942, #5196, open; lz4 compiles its bundled
+  library into each of its three extensions, and a wheel linked from a half-written object
+  came out of the plain ``DIST_EXTRA_CONFIG`` setting here).
 
 None of these changes what is compiled, only how many compilers run at once: a wheel's bytes
 are the same, and the variables are given to the build command only, after the cache key was
@@ -80,11 +81,13 @@ def put_plugin(ctx: JobContext) -> PurePosixPath:
     return directory
 
 
-def parallel_build_env(ctx: JobContext) -> dict[str, str]:
-    """The variables for the job's build command (ctx.build_cores)."""
+def parallel_build_env(ctx: JobContext, *, with_plugin: bool) -> dict[str, str]:
+    """The variables for the job's build command (ctx.build_cores); ``with_plugin``:
+    whether the frontend lets the backend see the plugin on PYTHONPATH."""
     seen = ctx.seen_by_build()
     plugin = None
-    if ctx.build_cores > 1 and may_use_setuptools(ctx.build_system):
+    wanted = with_plugin and may_use_setuptools(ctx.build_system)
+    if ctx.build_cores > 1 and wanted:
         plugin = put_plugin(ctx)
     env = parallel_environment(ctx.build_cores, seen, plugin)
     if env:

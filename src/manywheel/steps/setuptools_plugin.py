@@ -1,7 +1,9 @@
-"""A setuptools plugin, put on the build command's PYTHONPATH when the build has cores to spare
-(steps/parallel_build.py): setuptools' ``build_ext`` then builds that many extensions at a
-time (its ``parallel`` option, threads), when that is safe. pycryptodome's 59 extensions, and
-any project of many small ones, build on every core instead of one.
+"""A setuptools plugin, put on the build command's PYTHONPATH when the build has N cores to spare
+(steps/parallel_build.py): setuptools' ``build_ext`` then builds N extensions at a time (its
+``parallel`` option, threads), and compiles an extension's sources N at a time (as pybind11's
+``ParallelCompile`` and numpy.distutils did), when that is safe; never more than N compilers
+at once in all. pycryptodome's 53 extensions, and brotli's one extension of 37 files, build on
+every core instead of one.
 
 Python 3.6+ and the standard library only: it runs in the build backend's process, under the
 job's interpreter (never imported by manywheel). setuptools finds it by its entry point in the
@@ -21,11 +23,17 @@ the plugin, when:
 - an extension is a setuptools ``Library``, or links one (setuptools swaps the compiler for
   it), or links what the build writes (its build_temp or build_lib);
 - Cython compiles a source (.pyx, .py) during the build: not known to be safe in threads.
-A line on the build log says which, and why.
+It compiles an extension's sources one at a time, as without the plugin, when ``parallel`` is
+set already, or when the compiler's ``compile`` or ``_compile`` is not distutils' own (the
+project's, or one set on the compiler object: the CUDA recipe that swaps ``compiler_so``
+around each ``_compile``), or when two sources of one extension compile to one object.
+A line on the build log says what it does, and why not.
 """
 
 import os
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 JOBS_VARIABLE = "MANYWHEEL_BUILD_EXT_JOBS"
@@ -46,6 +54,19 @@ _STOCK = (
     "Cython.Distutils.build_ext",
 )
 _CYTHON = (".pyx", ".py")
+# where distutils' own compile and _compile are defined: the standard library's, setuptools'
+# copy (named distutils too once setuptools puts it in its place), which moved them to
+# compilers/C in 2025
+_STOCK_COMPILE = tuple(
+    prefix + name
+    for prefix in ("", "setuptools._")
+    for name in ("distutils.ccompiler", "distutils.compilers.C.base")
+)
+_STOCK_UNIX = tuple(
+    prefix + name
+    for prefix in ("", "setuptools._")
+    for name in ("distutils.unixccompiler", "distutils.compilers.C.unix")
+)
 
 
 def finalize(dist: Any) -> None:
@@ -76,24 +97,83 @@ def _deciding(cmd: Any, check: Callable[[Any], Any], jobs: int) -> Callable[[Any
     said: List[str] = []
     ours: List[bool] = []  # not empty: cmd.parallel is the plugin's, not the project's
 
+    def say(line: str) -> None:
+        # only in the build: the command is finalized for metadata too (egg_info, an isolated
+        # build's get_requires_for_build_wheel), before build_ext.run made the compiler
+        if line and line not in said and cmd.compiler is not None:
+            said.append(line)
+            sys.stderr.write(f"[manywheel] setuptools: {line}\n")
+            sys.stderr.flush()
+
     def check_then_decide(extensions: Any) -> Any:
         result = check(extensions)
         if cmd.parallel is not None and not ours:
             return result
-        why_not = why_serial(cmd, list(extensions or []))
+        extensions = list(extensions or [])
+        why_not = why_serial(cmd, extensions)
         cmd.parallel = None if why_not is not None else jobs
         ours[:] = [True]
         if why_not is None:
-            line = f"building its {len(extensions)} extensions {jobs} at a time"
-        else:
-            line = "building extensions one at a time: " + why_not if why_not else ""
-        if line and line not in said:
-            said.append(line)
-            sys.stderr.write(f"[manywheel] setuptools: {line}\n")
-            sys.stderr.flush()
+            say(f"building its {len(extensions)} extensions {jobs} at a time")
+        elif why_not:
+            say("building extensions one at a time: " + why_not)
+        several = any(len(ext.sources or []) > 1 for ext in extensions)
+        if several and cmd.compiler is not None:
+            why_not = compile_in_threads(cmd.compiler, jobs)
+            if why_not is None:
+                say(f"compiling each extension's sources {jobs} at a time")
+            else:
+                say("compiling each extension's sources one at a time: " + why_not)
         return result
 
     return check_then_decide
+
+
+def compile_in_threads(compiler: Any, jobs: int) -> Optional[str]:
+    """``compiler``'s compile, made to compile ``jobs`` sources at a time (None); or why not.
+    All the threads of a build share ``jobs`` slots, extensions built at a time included."""
+    if getattr(compiler, "_manywheel_threads", False):
+        return None
+    for name, stock in (("compile", _STOCK_COMPILE), ("_compile", _STOCK_UNIX)):
+        method = getattr(type(compiler), name, None)
+        where = getattr(method, "__module__", "")
+        if name in vars(compiler) or where not in stock:
+            return f"the compiler's {name} is not distutils' own ({type(compiler).__name__})"
+    slots = threading.BoundedSemaphore(jobs)
+
+    def compile(  # noqa: PLR0917  distutils' CCompiler.compile, the loop in threads
+        sources: Any,
+        output_dir: Any = None,
+        macros: Any = None,
+        include_dirs: Any = None,
+        debug: Any = 0,
+        extra_preargs: Any = None,
+        extra_postargs: Any = None,
+        depends: Any = None,
+    ) -> Any:
+        macros, objects, extra_postargs, pp_opts, build = compiler._setup_compile(
+            output_dir, macros, include_dirs, sources, depends, extra_postargs
+        )
+        cc_args = compiler._get_cc_args(pp_opts, debug, extra_preargs)
+        todo = [obj for obj in objects if obj in build]
+
+        def one(obj: str) -> None:
+            src, ext = build[obj]
+            with slots:
+                compiler._compile(obj, src, ext, cc_args, extra_postargs, pp_opts)
+
+        if len(todo) < 2 or len(set(todo)) < len(todo):  # one object from two sources: in turn
+            for obj in todo:
+                one(obj)
+            return objects
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for done in [pool.submit(one, obj) for obj in todo]:
+                done.result()  # the first failure, in the sources' order
+        return objects
+
+    compiler.compile = compile
+    compiler._manywheel_threads = True
+    return None
 
 
 def why_serial(cmd: Any, extensions: List[Any]) -> Optional[str]:
