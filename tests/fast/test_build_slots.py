@@ -5,6 +5,7 @@ the user's own settings win, and none of it reaches the cache key."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -56,9 +57,10 @@ def test_a_lone_build_gets_every_core(tmp_path: Path) -> None:
     assert parallelism(build) == {
         "MAKEFLAGS": "-j4",
         "CMAKE_BUILD_PARALLEL_LEVEL": "4",
-        "MANYWHEEL_BUILD_EXT_JOBS": "4",
+        "MANYWHEEL_BUILD_EXT_JOBS": f"4:{plugin}/cores",  # up to 4, as many as the file says
         "PYTHONPATH": str(plugin),
     }
+    assert executor.files[plugin / "cores"] == b"4\n"
     entry_points = plugin / "manywheel_setuptools_plugin-1.dist-info" / "entry_points.txt"
     assert executor.files[entry_points].decode() == ENTRY_POINTS
     assert b"def finalize(dist" in executor.files[plugin / "manywheel_setuptools_plugin.py"]
@@ -93,6 +95,41 @@ def test_builds_side_by_side_share_the_cores(tmp_path: Path) -> None:
     # the first to start was alone and got both cores; the second started beside it: one core,
     # so nothing set (each tool's own default, as before)
     assert shares == ["", "-j2"]
+
+
+def test_a_build_takes_the_cores_another_gives_back(tmp_path: Path) -> None:
+    # cp311 and cp312 build side by side on 2 cores: one each. When cp312's build ends, the
+    # file cp311's setuptools plugin reads says 2, while cp311 still builds
+    both_building = threading.Barrier(2, timeout=30)
+    seen: dict[str, list[bytes]] = {}
+
+    def cores_file(call: Call) -> PurePosixPath:
+        return PurePosixPath(call.env["MANYWHEEL_BUILD_EXT_JOBS"].split(":", 1)[1])
+
+    def meet(executor: FakeExecutor, call: Call) -> int | None:
+        if not is_build(call):
+            return None
+        both_building.wait()
+        if "cp311" in str(cores_file(call)):
+            path = cores_file(call)
+            seen["while both build"] = [executor.files[path]]
+            deadline = time.monotonic() + 10
+            while executor.files[path] != b"2\n" and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen["after cp312's build"] = [executor.files[path]]
+        return None
+
+    backend = FakeBackend(configure=lambda e: setattr(e, "on_run", meet))
+    the_jobs = [job("cp311-manylinux_x86_64"), job("cp312-manylinux_x86_64")]
+    outcome = run(tmp_path, plan(*the_jobs), backend, jobs=2, cores=2)
+    assert set(outcome.status().values()) == {"success"}
+    assert seen == {"while both build": [b"1\n"], "after cp312's build": [b"2\n"]}
+    log = outcome.results["cp311-manylinux_x86_64"].log
+    assert log is not None
+    line = (
+        "[manywheel] 1 core for this build while other builds run (setuptools takes more, up to 2"
+    )
+    assert line in log.read_text() or "[manywheel] 2 cores for this build" in log.read_text()
 
 
 def test_cores_come_back_when_builds_end(tmp_path: Path) -> None:

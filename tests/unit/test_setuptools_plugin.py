@@ -19,6 +19,7 @@ from setuptools.dist import Distribution
 from setuptools.errors import CompileError
 
 from manywheel.steps import setuptools_plugin
+from manywheel.steps.setuptools_plugin import Slots, jobs_setting
 
 JOBS = setuptools_plugin.JOBS_VARIABLE
 
@@ -169,7 +170,7 @@ class Spawns:
 def test_an_extensions_sources_compile_at_a_time_within_the_slots(tmp_path: Path) -> None:
     compiler = new_compiler()
     compiler.set_executables(compiler_so=["cc"])
-    assert setuptools_plugin.compile_in_threads(compiler, 2) is None
+    assert setuptools_plugin.compile_in_threads(compiler, Slots(2, None)) is None
     compiler.spawn = compiler.call = spawns = Spawns()
     sources = [f"src/f{i}.c" for i in range(5)]
     objects = compiler.compile(sources, output_dir="build")
@@ -181,7 +182,7 @@ def test_an_extensions_sources_compile_at_a_time_within_the_slots(tmp_path: Path
 def test_a_failing_source_fails_the_compile(tmp_path: Path) -> None:
     compiler = new_compiler()
     compiler.set_executables(compiler_so=["cc"])
-    setuptools_plugin.compile_in_threads(compiler, 2)
+    setuptools_plugin.compile_in_threads(compiler, Slots(2, None))
     compiler.spawn = compiler.call = Spawns(failing="src/bad.c")
     with pytest.raises(CompileError, match="exit code 1"):
         compiler.compile(["src/good.c", "src/bad.c", "src/other.c"], output_dir="build")
@@ -222,3 +223,32 @@ def test_a_compiler_the_project_changed_compiles_one_at_a_time(
         "[manywheel] setuptools: compiling each extension's sources one at a time: the "
         "compiler's _compile is not distutils' own ("
     )
+
+
+def test_the_setting_is_a_number_or_a_number_and_a_file() -> None:
+    assert jobs_setting("4") == (4, None)
+    assert jobs_setting("2:/tmp/w/setuptools-plugin/cores") == (2, "/tmp/w/setuptools-plugin/cores")
+    assert jobs_setting("") == (0, None)
+    assert jobs_setting("many") == (0, None)
+
+
+def test_the_compilers_at_once_follow_the_file(tmp_path: Path) -> None:
+    # manywheel rewrites the file as other builds start and end: 1 core while another builds,
+    # both once it ended; never more than the most it was given
+    cores = tmp_path / "cores"
+    cores.write_text("1\n")
+    compiler = new_compiler()
+    compiler.set_executables(compiler_so=["cc"])
+    slots = Slots(2, str(cores))
+    setuptools_plugin.compile_in_threads(compiler, slots)
+    compiler.spawn = compiler.call = spawns = Spawns()
+    compiler.compile([f"a{i}.c" for i in range(4)], output_dir="build")
+    assert spawns.most == 1
+    assert slots.at_a_time() == "as many at a time as the build has cores (1 now, up to 2)"
+    cores.write_text("8\n")
+    time.sleep(0.25)  # read again at most every 0.2 s
+    compiler.compile([f"b{i}.c" for i in range(4)], output_dir="build")
+    assert spawns.most == 2
+    cores.write_text("")  # being rewritten: the last number holds
+    time.sleep(0.25)
+    assert slots.now() == 2

@@ -164,7 +164,9 @@ class _Turn(BuildTurn):
                 f"[manywheel] {planned} finished building before this build's turn: it "
                 "compiles with the same flags, and filled the compiler cache for this build"
             )
-        ctx.build_cores = self.claimed.enter_context(self.slots.claim())
+        ctx.core_share.most = self.slots.cores
+        claim = self.slots.claim(on_share=ctx.core_share.set)
+        ctx.build_cores = self.claimed.enter_context(claim)
 
 
 def _announce(reporter: Reporter, name: str, text: str) -> None:

@@ -43,6 +43,30 @@ class BuildTurn:
         taking it again does nothing."""
 
 
+class CoreShare:
+    """The cores the build command may use now: its share changes while it builds, as other
+    builds start and end (run/build_slots.py), and each change is written where the build's
+    tools read it (steps/parallel_build.py), once they are told where."""
+
+    def __init__(self) -> None:
+        self.cores = 1
+        self.most = 1  # the machine's, that builds share
+        self._lock = threading.Lock()
+        self._write: Callable[[int], None] | None = None
+
+    def set(self, cores: int) -> None:
+        with self._lock:
+            self.cores = cores
+            if self._write is not None:
+                self._write(cores)
+
+    def follow(self, write: Callable[[int], None]) -> None:
+        """``write`` the share now, and each new one from now on."""
+        with self._lock:
+            self._write = write
+            write(self.cores)
+
+
 @dataclass
 class JobContext:
     job: Job
@@ -65,6 +89,7 @@ class JobContext:
     sysroot: Sysroot | None = None
     # the cores the build command may use, decided when it takes its turn (run/build_slots.py)
     build_cores: int = 1
+    core_share: CoreShare = field(default_factory=CoreShare)  # build_cores as it is now
     turn: BuildTurn = field(default_factory=BuildTurn)
     paused: float = 0.0  # seconds a step waited for other jobs, left out of its time
     # one line on the run's output, for what the job will not do as asked (a fallback): the

@@ -26,26 +26,30 @@ setuptools.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path, PurePosixPath
 
+from manywheel.errors import Cancelled
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps import setuptools_plugin
 from manywheel.steps.context import JobContext
 
 PARALLEL_VARIABLES = ("MAKEFLAGS", "CMAKE_BUILD_PARALLEL_LEVEL", setuptools_plugin.JOBS_VARIABLE)
 PLUGIN_DIR = "setuptools-plugin"  # in the job's work dir
+CORES_FILE = "cores"  # in it: the build's share of the cores now (steps/setuptools_plugin.py)
 
 
 def parallel_environment(
-    cores: int, seen: Mapping[str, str], plugin: PurePosixPath | None
+    cores: int, seen: Mapping[str, str], plugin: PurePosixPath | None, most: int = 1
 ) -> dict[str, str]:
     """The variables giving a build ``cores`` cores, but those ``seen`` already sets;
-    ``plugin``: the directory holding the setuptools plugin, when the build may use it."""
-    if cores <= 1:
-        return {}
-    wanted = {"MAKEFLAGS": f"-j{cores}", "CMAKE_BUILD_PARALLEL_LEVEL": str(cores)}
+    ``plugin``: the directory holding the setuptools plugin, when the build may use it, with
+    the file of its share of the ``most`` cores builds share (CORES_FILE)."""
+    wanted = {}
+    if cores > 1:
+        wanted = {"MAKEFLAGS": f"-j{cores}", "CMAKE_BUILD_PARALLEL_LEVEL": str(cores)}
     if plugin is not None:
-        wanted[setuptools_plugin.JOBS_VARIABLE] = str(cores)
+        wanted[setuptools_plugin.JOBS_VARIABLE] = f"{most}:{plugin / CORES_FILE}"
     env = {name: value for name, value in wanted.items() if name not in seen}
     if plugin is not None:  # the user's PYTHONPATH after it
         env["PYTHONPATH"] = ":".join(filter(None, (str(plugin), seen.get("PYTHONPATH"))))
@@ -82,16 +86,34 @@ def put_plugin(ctx: JobContext) -> PurePosixPath:
 
 
 def parallel_build_env(ctx: JobContext, *, with_plugin: bool) -> dict[str, str]:
-    """The variables for the job's build command (ctx.build_cores); ``with_plugin``:
-    whether the frontend lets the backend see the plugin on PYTHONPATH."""
+    """The variables for the job's build command (ctx.build_cores, and ctx.core_share as it
+    changes); ``with_plugin``: whether the frontend lets the backend see the plugin on
+    PYTHONPATH."""
     seen = ctx.seen_by_build()
+    share = ctx.core_share
     plugin = None
-    wanted = with_plugin and may_use_setuptools(ctx.build_system)
-    if ctx.build_cores > 1 and wanted:
+    if share.most > 1 and with_plugin and may_use_setuptools(ctx.build_system):
         plugin = put_plugin(ctx)
-    env = parallel_environment(ctx.build_cores, seen, plugin)
+        share.follow(partial(_write_share, ctx, plugin / CORES_FILE))
+    env = parallel_environment(ctx.build_cores, seen, plugin, share.most)
     if env:
         shown = " ".join(f"{name}={value}" for name, value in env.items())
         cores = ctx.build_cores
-        ctx.note(f"[manywheel] {cores} cores for this build (no other build uses them): {shown}")
+        if cores > 1:
+            ctx.note(f"[manywheel] {cores} cores for this build (no other build runs now): {shown}")
+        else:
+            ctx.note(
+                f"[manywheel] 1 core for this build while other builds run (setuptools takes "
+                f"more, up to {share.most}, as they end): {shown}"
+            )
     return env
+
+
+def _write_share(ctx: JobContext, path: PurePosixPath, cores: int) -> None:
+    """The build's share of the cores, where the setuptools plugin reads it. Called from the
+    thread of the build that started or ended: a failure here is no failure of either (the
+    plugin keeps the last number it read)."""
+    try:
+        ctx.put_text(path, f"{cores}\n")
+    except (OSError, Cancelled):
+        pass

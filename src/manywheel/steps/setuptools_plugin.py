@@ -33,6 +33,7 @@ A line on the build log says what it does, and why not.
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -71,67 +72,110 @@ _STOCK_UNIX = tuple(
 
 def finalize(dist: Any) -> None:
     """The entry point: the distribution's build_ext command, once made, decides when it
-    checks its extensions."""
-    jobs = _jobs()
-    if jobs < 2:
+    checks its extensions in the build."""
+    most, path = jobs_setting(os.environ.get(JOBS_VARIABLE, ""))
+    if most < 2:
         return
     made = dist.get_command_obj
 
     def get_command_obj(command: str, create: int = 1) -> Any:
         cmd = made(command, create)
         if command == "build_ext" and cmd is not None and "check_extensions_list" not in vars(cmd):
-            cmd.check_extensions_list = _deciding(cmd, cmd.check_extensions_list, jobs)
+            slots = Slots(most, path)
+            cmd.check_extensions_list = _deciding(cmd, cmd.check_extensions_list, slots)
         return cmd
 
     dist.get_command_obj = get_command_obj
 
 
-def _jobs() -> int:
+def jobs_setting(value: str) -> Tuple[int, Optional[str]]:
+    """``N``: N compilers at once; ``N:path``: up to N, as many as ``path`` says (0: none)."""
+    most, _, path = value.partition(":")
     try:
-        return int(os.environ.get(JOBS_VARIABLE, "") or 0)
+        return int(most or 0), path or None
     except ValueError:
-        return 0
+        return 0, None
 
 
-def _deciding(cmd: Any, check: Callable[[Any], Any], jobs: int) -> Callable[[Any], Any]:
+class Slots:
+    """The compilers a build may run at once: a fixed number, or as many as the cores manywheel
+    gives the build now, which it writes in a file as other builds start and end (read again
+    at most every 0.2 s; the last good number is kept)."""
+
+    def __init__(self, most: int, path: Optional[str]) -> None:
+        self.most, self.path = most, path
+        self.limit = most if path is None else 1
+        self.running = 0
+        self.read_at = -1.0
+        self.changed = threading.Condition()
+
+    def now(self) -> int:
+        if self.path is not None and time.monotonic() - self.read_at >= 0.2:
+            self.read_at = time.monotonic()
+            try:
+                with open(self.path, encoding="ascii") as fh:
+                    self.limit = min(self.most, max(1, int(fh.read().strip())))
+            except (OSError, ValueError):
+                pass
+        return self.limit
+
+    def at_a_time(self) -> str:
+        if self.path is None:
+            return f"{self.most} at a time"
+        return f"as many at a time as the build has cores ({self.now()} now, up to {self.most})"
+
+    def __enter__(self) -> None:
+        with self.changed:
+            while self.running >= self.now():
+                self.changed.wait(0.2)
+            self.running += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.changed:
+            self.running -= 1
+            self.changed.notify_all()
+
+
+def _deciding(cmd: Any, check: Callable[[Any], Any], slots: Slots) -> Callable[[Any], Any]:
     said: List[str] = []
     ours: List[bool] = []  # not empty: cmd.parallel is the plugin's, not the project's
 
     def say(line: str) -> None:
-        # only in the build: the command is finalized for metadata too (egg_info, an isolated
-        # build's get_requires_for_build_wheel), before build_ext.run made the compiler
-        if line and line not in said and cmd.compiler is not None:
+        if line not in said:
             said.append(line)
             sys.stderr.write(f"[manywheel] setuptools: {line}\n")
             sys.stderr.flush()
 
     def check_then_decide(extensions: Any) -> Any:
         result = check(extensions)
-        if cmd.parallel is not None and not ours:
+        # in the build only: the command is finalized for metadata too (egg_info, an isolated
+        # build's get_requires_for_build_wheel), before build_ext.run makes the compiler
+        if (cmd.parallel is not None and not ours) or cmd.compiler is None:
             return result
         extensions = list(extensions or [])
+        gated = compile_in_threads(cmd.compiler, slots)  # None: every compile takes a slot
         why_not = why_serial(cmd, extensions)
-        cmd.parallel = None if why_not is not None else jobs
+        threads = slots.most if gated is None else slots.now()
+        cmd.parallel = threads if why_not is None and threads > 1 else None
         ours[:] = [True]
-        if why_not is None:
-            say(f"building its {len(extensions)} extensions {jobs} at a time")
+        if cmd.parallel:
+            shown = slots.at_a_time() if gated is None else f"{threads} at a time"
+            say(f"building its {len(extensions)} extensions {shown}")
         elif why_not:
             say("building extensions one at a time: " + why_not)
-        several = any(len(ext.sources or []) > 1 for ext in extensions)
-        if several and cmd.compiler is not None:
-            why_not = compile_in_threads(cmd.compiler, jobs)
-            if why_not is None:
-                say(f"compiling each extension's sources {jobs} at a time")
+        if any(len(ext.sources or []) > 1 for ext in extensions):
+            if gated is None:
+                say(f"compiling each extension's sources {slots.at_a_time()}")
             else:
-                say("compiling each extension's sources one at a time: " + why_not)
+                say("compiling each extension's sources one at a time: " + gated)
         return result
 
     return check_then_decide
 
 
-def compile_in_threads(compiler: Any, jobs: int) -> Optional[str]:
-    """``compiler``'s compile, made to compile ``jobs`` sources at a time (None); or why not.
-    All the threads of a build share ``jobs`` slots, extensions built at a time included."""
+def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
+    """``compiler``'s compile, made to compile as many sources at a time as ``slots`` allow
+    (None), the compiles of extensions built at a time included; or why not."""
     if getattr(compiler, "_manywheel_threads", False):
         return None
     for name, stock in (("compile", _STOCK_COMPILE), ("_compile", _STOCK_UNIX)):
@@ -139,7 +183,6 @@ def compile_in_threads(compiler: Any, jobs: int) -> Optional[str]:
         where = getattr(method, "__module__", "")
         if name in vars(compiler) or where not in stock:
             return f"the compiler's {name} is not distutils' own ({type(compiler).__name__})"
-    slots = threading.BoundedSemaphore(jobs)
 
     def compile(  # noqa: PLR0917  distutils' CCompiler.compile, the loop in threads
         sources: Any,
@@ -166,7 +209,7 @@ def compile_in_threads(compiler: Any, jobs: int) -> Optional[str]:
             for obj in todo:
                 one(obj)
             return objects
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        with ThreadPoolExecutor(max_workers=slots.most) as pool:
             for done in [pool.submit(one, obj) for obj in todo]:
                 done.result()  # the first failure, in the sources' order
         return objects
