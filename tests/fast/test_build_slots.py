@@ -163,6 +163,7 @@ def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
         "DIST_EXTRA_CONFIG": "/home/me/my.cfg",
     }
     assert not any(p.name == "parallel-build.cfg" for p in executor.files)
+    assert not any(p.name == "cores" for p in executor.files)  # the user's number holds
 
 
 @pytest.mark.parametrize(

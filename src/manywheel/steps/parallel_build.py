@@ -5,22 +5,24 @@ Each build system is reached without touching the project:
 - ``cmake --build`` (scikit-build-core, setup.py's calling CMake) reads
   ``CMAKE_BUILD_PARALLEL_LEVEL``;
 - ninja (meson-python, CMake's Ninja generator) and cargo already use every core;
-- setuptools builds N extensions at a time (``[build_ext] parallel``), and compiles N of an
-  extension's sources at a time, when ``MANYWHEEL_BUILD_EXT_JOBS=N`` reaches the plugin put on
-  ``PYTHONPATH`` (steps/setuptools_plugin.py; uv keeps the variable for the backend, pypa/build
-  and pip empty it). The plugin decides when the extensions are known, and only when it is
-  safe: never when two extensions compile the same source to the same object path, one
-  writing it while the other links it (setuptools#3942, #5196, open; lz4 compiles its bundled
-  library into each of its three extensions, and a wheel linked from a half-written object
-  came out of the plain ``DIST_EXTRA_CONFIG`` setting here).
+- setuptools builds several extensions at a time (``[build_ext] parallel``), and compiles
+  several of an extension's sources at a time, when ``MANYWHEEL_BUILD_EXT_JOBS=M:file``
+  reaches the plugin put on ``PYTHONPATH`` (steps/setuptools_plugin.py; uv keeps the variable
+  for the backend, pypa/build and pip empty it): up to M compilers, as many as ``file`` says,
+  which is rewritten as the build's share changes (CoreShare, run/build_slots.py). The plugin
+  decides when the extensions are known, and only when it is safe: never when two extensions
+  compile the same source to the same object path, one writing it while the other links it
+  (setuptools#3942, #5196, open; lz4 compiles its bundled library into each of its three
+  extensions, and a wheel linked from a half-written object came out of the plain
+  ``DIST_EXTRA_CONFIG`` setting here).
 
 None of these changes what is compiled, only how many compilers run at once: a wheel's bytes
 are the same, and the variables are given to the build command only, after the cache key was
-taken (caching/key_inputs.py never sees them). With one core to give, nothing is set and every
-tool keeps its own default. A variable the user set (in the environment the build sees, or the
-``environment`` option), even empty, is left as it is: ``MAKEFLAGS=`` keeps make serial, and
-``MANYWHEEL_BUILD_EXT_JOBS=1`` (or ``[build_ext] parallel = 0`` in the project's setup.cfg)
-setuptools.
+taken (caching/key_inputs.py never sees them). On a machine of one core nothing is set, and
+with one core to give only the plugin's variables: every tool keeps its own default. A
+variable the user set (in the environment the build sees, or the ``environment`` option), even
+empty, is left as it is: ``MAKEFLAGS=`` keeps make serial, and ``MANYWHEEL_BUILD_EXT_JOBS=1``
+(or ``[build_ext] parallel = 0`` in the project's setup.cfg) setuptools.
 """
 
 from __future__ import annotations
@@ -94,18 +96,21 @@ def parallel_build_env(ctx: JobContext, *, with_plugin: bool) -> dict[str, str]:
     plugin = None
     if share.most > 1 and with_plugin and may_use_setuptools(ctx.build_system):
         plugin = put_plugin(ctx)
-        share.follow(partial(_write_share, ctx, plugin / CORES_FILE))
+        if setuptools_plugin.JOBS_VARIABLE not in seen:  # else the user's number, as it is
+            share.follow(partial(_write_share, ctx, plugin / CORES_FILE))
     env = parallel_environment(ctx.build_cores, seen, plugin, share.most)
     if env:
         shown = " ".join(f"{name}={value}" for name, value in env.items())
         cores = ctx.build_cores
         if cores > 1:
             ctx.note(f"[manywheel] {cores} cores for this build (no other build runs now): {shown}")
-        else:
+        elif setuptools_plugin.JOBS_VARIABLE in env:
             ctx.note(
                 f"[manywheel] 1 core for this build while other builds run (setuptools takes "
                 f"more, up to {share.most}, as they end): {shown}"
             )
+        else:
+            ctx.note(f"[manywheel] 1 core for this build while other builds run: {shown}")
     return env
 
 

@@ -1,9 +1,10 @@
-"""A setuptools plugin, put on the build command's PYTHONPATH when the build has N cores to spare
-(steps/parallel_build.py): setuptools' ``build_ext`` then builds N extensions at a time (its
-``parallel`` option, threads), and compiles an extension's sources N at a time (as pybind11's
-``ParallelCompile`` and numpy.distutils did), when that is safe; never more than N compilers
-at once in all. pycryptodome's 53 extensions, and brotli's one extension of 37 files, build on
-every core instead of one.
+"""A setuptools plugin, put on the build command's PYTHONPATH on a machine of more than one core
+(steps/parallel_build.py): setuptools' ``build_ext`` then builds several extensions at a time
+(its ``parallel`` option, threads), and compiles several of an extension's sources at a time
+(as pybind11's ``ParallelCompile`` and numpy.distutils did), when that is safe; never more
+compilers at once than the build's share of the cores, which manywheel rewrites in a file as
+other builds start and end (run/build_slots.py). pycryptodome's 53 extensions, and brotli's
+one extension of 37 files, build on every core a lone build has instead of one.
 
 Python 3.6+ and the standard library only: it runs in the build backend's process, under the
 job's interpreter (never imported by manywheel). setuptools finds it by its entry point in the
@@ -150,7 +151,8 @@ def _deciding(cmd: Any, check: Callable[[Any], Any], slots: Slots) -> Callable[[
         result = check(extensions)
         # in the build only: the command is finalized for metadata too (egg_info, an isolated
         # build's get_requires_for_build_wheel), before build_ext.run makes the compiler
-        if (cmd.parallel is not None and not ours) or cmd.compiler is None:
+        made = cmd.compiler is not None and not isinstance(cmd.compiler, str)  # not its name
+        if (cmd.parallel is not None and not ours) or not made:
             return result
         extensions = list(extensions or [])
         gated = compile_in_threads(cmd.compiler, slots)  # None: every compile takes a slot
