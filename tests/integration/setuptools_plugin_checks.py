@@ -1,6 +1,8 @@
 """The setuptools plugin (steps/setuptools_plugin.py) with real setuptools: build_ext builds the
 extensions N at a time only when it is safe, says why not otherwise, and leaves a setting of
-the project's alone (a real build: tests/integration/test_parallel_extensions.py)."""
+the project's alone; an extension's sources compile at a time within the build's share, read
+from its file. Run in an interpreter of its own by test_setuptools_plugin.py (a real build:
+test_parallel_extensions.py). No process is started here."""
 
 from __future__ import annotations
 
