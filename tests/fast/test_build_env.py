@@ -16,7 +16,7 @@ import pytest
 from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.planning.build_system import BuildSystem
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
-from tests.fast.harness import run
+from tests.fast.harness import Outcome, run
 
 SYSTEM = BuildSystem(("setuptools>=61",), "setuptools.build_meta")
 
@@ -332,13 +332,34 @@ def test_the_backends_warnings_go_to_the_job_log_not_the_runs_output(
     assert not [w for w in recwarn if "version of None" in str(w.message)]
 
 
+def run_held_pair(tmp_path: Path, hook: Callable[[FakeExecutor, Call], int | None]) -> Outcome:
+    """cp312 and cp313 on 2 cores, with one compile-flag signature (cp313 is held for cp312's
+    build), in kept environments; ``hook`` sees each command before the backend's fake does."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    asked = backend(root, []).configure
+    assert asked is not None
+
+    def configure(executor: FakeExecutor) -> None:
+        asked(executor)
+        hook_of_backend = executor.on_run
+        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
+
+    return run(
+        tmp_path,
+        plan(job("cp312-manylinux_x86_64"), job("cp313-manylinux_x86_64")),
+        FakeBackend(configure=configure),
+        build_system=SYSTEM,
+        share_objects=True,
+        signature=lambda j: "same flags",
+        cores=2,
+    )
+
+
 def test_a_held_build_gets_ready_while_its_warmer_builds(tmp_path: Path) -> None:
     """cp313 waits for cp312's build (same compile flags: it finds cp312's objects in the
     compiler cache); meanwhile it syncs its environment and asks the backend's hook, so that
     its build command starts as soon as cp312's ended. The wait is not in its build time."""
-    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
     events: list[str] = []
-    asked = backend(root, []).configure
 
     def hook(executor: FakeExecutor, call: Call) -> int | None:
         if " build --wheel " in call.text and "/cp312-" in call.text:
@@ -356,21 +377,7 @@ def test_a_held_build_gets_ready_while_its_warmer_builds(tmp_path: Path) -> None
             events.append("cp313 build starts")
         return None
 
-    def configure(executor: FakeExecutor) -> None:
-        asked(executor)
-        hook_of_backend = executor.on_run
-        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
-
-    jobs = plan(job("cp312-manylinux_x86_64"), job("cp313-manylinux_x86_64"))
-    outcome = run(
-        tmp_path,
-        jobs,
-        FakeBackend(configure=configure),
-        build_system=SYSTEM,
-        share_objects=True,
-        signature=lambda j: "same flags",
-        cores=2,
-    )
+    outcome = run_held_pair(tmp_path, hook)
     assert set(outcome.status().values()) == {"success"}
     assert events.index("cp313 sync") < events.index("cp312 build ends")
     assert events.index("cp313 hook") < events.index("cp312 build ends")
@@ -381,10 +388,7 @@ def test_a_held_build_gets_ready_while_its_warmer_builds(tmp_path: Path) -> None
 def test_a_held_build_that_finds_its_warmer_done_says_so(tmp_path: Path) -> None:
     """cp313 gets ready more slowly than cp312 builds: its turn comes with nothing left to wait
     for, and its log says whose objects it builds from."""
-    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
     cp312_built = threading.Event()
-    asked = backend(root, []).configure
-    assert asked is not None
 
     def hook(executor: FakeExecutor, call: Call) -> int | None:
         if " build --wheel " in call.text and "/cp312-" in call.text:
@@ -394,21 +398,7 @@ def test_a_held_build_that_finds_its_warmer_done_says_so(tmp_path: Path) -> None
             time.sleep(0.3)  # cp312's build step ends meanwhile
         return None
 
-    def configure(executor: FakeExecutor) -> None:
-        asked(executor)
-        hook_of_backend = executor.on_run
-        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
-
-    jobs = plan(job("cp312-manylinux_x86_64"), job("cp313-manylinux_x86_64"))
-    outcome = run(
-        tmp_path,
-        jobs,
-        FakeBackend(configure=configure),
-        build_system=SYSTEM,
-        share_objects=True,
-        signature=lambda j: "same flags",
-        cores=2,
-    )
+    outcome = run_held_pair(tmp_path, hook)
     assert set(outcome.status().values()) == {"success"}
     log = "".join(p.read_text() for p in (tmp_path / "logs").rglob("cp313-*.log"))
     said = "cp312-manylinux_x86_64 finished building before this build's turn: it compiles"
