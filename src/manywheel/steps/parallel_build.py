@@ -28,7 +28,7 @@ empty, is left as it is: ``MAKEFLAGS=`` keeps make serial, and ``MANYWHEEL_BUILD
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
+from functools import cache, partial
 from pathlib import Path, PurePosixPath
 
 from manywheel.errors import Cancelled
@@ -36,7 +36,6 @@ from manywheel.planning.build_system import BuildSystem
 from manywheel.steps import setuptools_plugin
 from manywheel.steps.context import JobContext
 
-PARALLEL_VARIABLES = ("MAKEFLAGS", "CMAKE_BUILD_PARALLEL_LEVEL", setuptools_plugin.JOBS_VARIABLE)
 PLUGIN_DIR = "setuptools-plugin"  # in the job's work dir
 CORES_FILE = "cores"  # in it: the build's share of the cores now (steps/setuptools_plugin.py)
 
@@ -67,9 +66,10 @@ def may_use_setuptools(system: BuildSystem | None) -> bool:
     return system.backend.startswith("setuptools") or bool(system.backend_path)
 
 
+@cache
 def plugin_files() -> dict[str, str]:
     """The setuptools plugin's files, by their path in its directory: the module, and the
-    dist-info by which setuptools finds its entry point."""
+    dist-info by which setuptools finds its entry point (read once per process)."""
     source = Path(setuptools_plugin.__file__).read_text(encoding="utf-8")
     info = setuptools_plugin.DIST_INFO
     return {
