@@ -64,6 +64,15 @@ class Call:
     def text(self) -> str:
         return " ".join(self.argv)
 
+    @property
+    def hook_control(self) -> PurePosixPath | None:
+        """The control dir when this runs pyproject_hooks' script (``<script> <hook>
+        <control dir>``, under the recording script or not): where its output goes."""
+        for i, arg in enumerate(self.argv[:-2]):
+            if arg.endswith("/_in_process.py"):
+                return PurePosixPath(self.argv[i + 2])
+        return None
+
 
 RunHook = Callable[["FakeExecutor", Call], "int | None"]
 

@@ -26,17 +26,21 @@ def backend(
     asks_for: list[str],
     files: dict[PurePosixPath, bytes] | None = None,
     warned: list[dict[str, object]] | None = None,
+    checked: dict[str, object] | None = None,
 ) -> FakeBackend:
     """Executors keeping environments under ``root``, whose backend hook asks for
     ``asks_for`` (the fake writes pyproject_hooks' output file as the hook would), with the
     backend's ``warned`` warnings; ``files``: what they hold, shared across runs as a kept
-    environment is."""
+    environment is; ``checked``: what the check of the hook's record finds (else nothing)."""
 
     def hook(executor: FakeExecutor, call: Call) -> int | None:
-        if call.argv[1:2] and call.argv[1].endswith("/_in_process.py"):
-            output = PurePosixPath(call.argv[3]) / "output.json"
+        if call.hook_control is not None:
+            output = call.hook_control / "output.json"
             answer = {"return_val": asks_for, **({"warnings": warned} if warned else {})}
             executor.files[output] = json.dumps(answer).encode()
+        if call.argv[2:3] == ("verify",) and checked is not None:
+            settings = json.loads(executor.files[PurePosixPath(call.argv[3])])
+            executor.files[PurePosixPath(settings["result"])] = json.dumps(checked).encode()
         return None
 
     def configure(executor: FakeExecutor) -> None:
@@ -228,6 +232,63 @@ def test_a_lone_build_does_not_wait_for_the_hook(tmp_path: Path) -> None:
     assert "the backend's hook, beside the build:" in log
     assert "/hook-project" in commands(tmp_path)  # its own copy of the project
     assert not list((tmp_path / "logs").rglob("*.hook.log"))  # folded into the job's log
+
+
+def test_a_kept_answer_that_holds_is_given_without_asking_the_hook(tmp_path: Path) -> None:
+    """The environment's first build asks the hook (under the recording script); the next
+    checks the record in the job's project, with the hook's PATH, and builds without asking."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    holds = {"holds": True, "why": "12 inputs", "answer": ["wheel"]}
+    first = run(
+        tmp_path / "1",
+        jobs,
+        backend(root, ["wheel"], files, checked=holds),
+        build_system=SYSTEM,
+        cores=2,
+    )
+    assert first.status() == {"cp312-manylinux_x86_64": "success"}
+    log = commands(tmp_path / "1")
+    assert " verify " not in log  # a new environment: nothing recorded yet
+    (asked,) = [line for line in log.splitlines() if "_in_process.py" in line]
+    assert "/hook-inputs/hook_inputs.py record " in asked
+
+    second = run(
+        tmp_path / "2",
+        jobs,
+        backend(root, ["wheel"], files, checked=holds),
+        build_system=SYSTEM,
+        cores=2,
+    )
+    assert second.status() == {"cp312-manylinux_x86_64": "success"}
+    whole = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    assert _order(whole) == ["build"]
+    said = "the backend's hook is not asked again: what it read last time (12 inputs)"
+    assert said in whole
+    assert "its answer was ['wheel']" in whole
+    (check,) = [line for line in commands(tmp_path / "2").splitlines() if " verify " in line]
+    assert "/hook-inputs/hook_inputs.py verify " in check
+    assert "/envs/cp312-manylinux_x86_64-" in check.split()[1]  # the environment's Python
+
+
+def test_a_kept_answer_that_does_not_hold_asks_the_hook(tmp_path: Path) -> None:
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    changed = {"holds": False, "why": "setup.py changed", "answer": None}
+    for name in ("1", "2"):
+        outcome = run(
+            tmp_path / name,
+            jobs,
+            backend(root, [], files, checked=changed),
+            build_system=SYSTEM,
+            cores=2,
+        )
+        assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    whole = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    assert _order(whole) == ["build", "hook"]
+    assert "the backend's hook is asked: setup.py changed" in whole
 
 
 def test_a_hook_asking_for_more_syncs_and_builds_again(tmp_path: Path) -> None:

@@ -83,8 +83,8 @@ def test_held_jobs_start_beside_their_warmers(
     lock = threading.Lock()
 
     def seen(executor: FakeExecutor, call: Call) -> int | None:
-        if call.argv[1:2] and call.argv[1].endswith("/_in_process.py"):  # the backend's hook
-            output = PurePosixPath(call.argv[3]) / "output.json"
+        if call.hook_control is not None:  # the backend's hook
+            output = call.hook_control / "output.json"
             executor.files[output] = json.dumps({"return_val": []}).encode()
         if " pip sync " in call.text:
             with lock:

@@ -59,6 +59,12 @@ def kept_envs(tmp_path: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir())
 
 
+def last_log(tmp_path: Path) -> str:
+    """The newest run's job logs."""
+    newest = max((tmp_path / "logs").iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    return "".join(p.read_text() for p in sorted(newest.rglob("*.log")))
+
+
 def has_six(env: Path) -> bool:
     return any(env.glob("lib/python3*/site-packages/six.py"))
 
@@ -88,6 +94,24 @@ def test_the_kept_environment_holds_what_the_backend_asks_for_and_nothing_left(
         # failed its assertion, and was built again once the hook said six was not wanted
         assert "_in_process.py get_requires_for_build_wheel" in log.split("beside the build:")[1]
         assert "environment held ['six']: synced, and built again in the hook's copy" in log
+
+    # the hook answered in the environment as it was before that sync: asked once more in
+    # this one, its answer is then kept with what it read, and given without asking it while
+    # that is as it was (an edited C source is not among it; the environment, with the test
+    # command's answer in it, is)
+    set_answer(project, 44)
+    build(project, tmp_path, env, 44)
+    assert "get_requires_for_build_wheel" in last_log(tmp_path)
+    set_answer(project, 44, padding=1)
+    build(project, tmp_path, env, 44)
+    log = last_log(tmp_path)
+    assert "get_requires_for_build_wheel" not in log
+    assert "the backend's hook is not asked again: what it read last time (" in log
+    (project / "want-six").write_text("")  # what the backend looks for: asked, and six kept
+    set_answer(project, 44, padding=2)
+    build(project, tmp_path, env, 44)
+    assert "the backend's hook is asked: . lists other names" in last_log(tmp_path)
+    assert has_six(kept)
 
 
 def test_a_kept_environment_another_run_holds_is_not_touched(tmp_path: Path) -> None:

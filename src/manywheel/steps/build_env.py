@@ -41,6 +41,7 @@ from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 from manywheel.errors import StepFailed
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps.context import JobContext
+from manywheel.steps.hook_answers import hook_key, known_answer, recording_argv
 from manywheel.steps.venv import make_venv
 
 _LOCKED = "build-requirements.txt"  # in the job's work dir: the lock _resolve writes
@@ -63,6 +64,7 @@ class KeptEnv:
     # requirements are resolved again (``resolving``: the lock they resolve to now)
     lock: str = ""
     resolving: Future[str] | None = None
+    frozen: str = ""  # what ``uv pip freeze`` said after its last sync: the hook's record's key
 
     def holds(self, wanted: Sequence[str]) -> bool:
         """Whether it holds what the hook asks for (``wanted``) beyond ``[build-system]``."""
@@ -122,14 +124,14 @@ def _synced(
     if record is None:
         ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
         make_venv(ctx, "build", env, use_uv=True)
-        _sync(ctx, uv, env, system, [])
-        return KeptEnv(env, python, (), made_now=True)
+        frozen = _sync(ctx, uv, env, system, [])
+        return KeptEnv(env, python, (), made_now=True, frozen=frozen)
     extra = record.extra  # the hook's requirements last time: most likely again
     if record.lock and record.frozen == _freeze(ctx, uv, python):
         resolving = beside(uv, python, [*system.requires, *extra])
-        return KeptEnv(env, python, tuple(extra), False, record.lock, resolving)
-    _sync(ctx, uv, env, system, extra)
-    return KeptEnv(env, python, tuple(extra), made_now=False)
+        return KeptEnv(env, python, tuple(extra), False, record.lock, resolving, record.frozen)
+    frozen = _sync(ctx, uv, env, system, extra)
+    return KeptEnv(env, python, tuple(extra), made_now=False, frozen=frozen)
 
 
 def build_in_kept_env(
@@ -143,19 +145,23 @@ def build_in_kept_env(
     assert system is not None  # kept_build_env made no environment without one
     if ctx.turn.ahead():  # held for another job's build: resolved and the hook asked meanwhile
         kept = _settled(ctx, uv, kept, system)
-        wanted = _hook_requires(ctx, kept.python, system, ctx.project)
+        wanted = _asked(ctx, kept, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)
         ctx.turn.take(ctx)
         build()
         return
     ctx.turn.take(ctx)
     if kept.made_now and system.backend not in _SETUPTOOLS:  # no guess to build with
-        wanted = _hook_requires(ctx, kept.python, system, ctx.project)
+        wanted = _hook_requires(ctx, kept, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)
         build()
         return
+    # what the hook said last time, when all it read then is as it was (before the build
+    # writes beside the project)
+    known = None if kept.made_now else _known(ctx, kept, system, ctx.project)
     # the hook's own copy, as the build's is now (before-build has run): the two write beside
-    # the project (egg-info, build/) and must not see each other's files
+    # the project (egg-info, build/) and must not see each other's files; a copy to build in
+    # again also when the hook is not asked, should the requirements resolve to others
     copy = ctx.workdir / "hook-project" / ctx.project.name
     ctx.run(
         "build",
@@ -166,7 +172,11 @@ def build_in_kept_env(
     failed: StepFailed | None = None
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="manywheel-hook") as pool:
-            asked = pool.submit(_hook_requires, hook_ctx, kept.python, system, copy)
+            if known is None:
+                asked = pool.submit(_hook_requires, hook_ctx, kept, system, copy)
+            else:
+                asked = Future()
+                asked.set_result(known)
             try:
                 build()
             except StepFailed as exc:  # maybe for want of what the hook asks for
@@ -192,7 +202,7 @@ def build_in_kept_env(
         )
     kept = _settled(ctx, uv, kept, system)
     if not same:  # the hook answered in the environment as it was: asked again in the new one
-        wanted = _hook_requires(ctx, kept.python, system, copy)
+        wanted = _hook_requires(ctx, kept, system, copy)
     _resync(ctx, uv, kept, system, wanted)
     script = 'rm -rf "$1" "$3" && mv "$2" "$1"'
     ctx.run("build", ["sh", "-c", script, "sh", str(ctx.project), str(copy), str(out)])
@@ -204,8 +214,8 @@ def _settled(ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem) -> Ke
     holds, else synced with the new resolution."""
     if kept.resolves_the_same():
         return dataclasses.replace(kept, resolving=None)
-    _sync(ctx, uv, kept.path, system, kept.extra)
-    return dataclasses.replace(kept, resolving=None, lock="")
+    frozen = _sync(ctx, uv, kept.path, system, kept.extra)
+    return dataclasses.replace(kept, resolving=None, lock="", frozen=frozen)
 
 
 def _resync(
@@ -280,15 +290,17 @@ def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence
 
 def _sync(
     ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem, extra: Sequence[str]
-) -> None:
+) -> str:
     """Resolve ``[build-system]`` and ``extra`` (what the hook asked for beyond it) for the
-    environment's Python, make it hold exactly that, and record it."""
+    environment's Python, make it hold exactly that, and record it: what ``uv pip freeze``
+    then says."""
     python = env / "bin" / "python"
     lock = _resolve(ctx, uv, python, [*system.requires, *extra])
     locked = ctx.workdir / _LOCKED
     ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
-    record = {"extra": list(extra), "lock": lock, "frozen": _freeze(ctx, uv, python)}
-    ctx.put_text(env / _READY, json.dumps(record))
+    frozen = _freeze(ctx, uv, python)
+    ctx.put_text(env / _READY, json.dumps({"extra": list(extra), "lock": lock, "frozen": frozen}))
+    return frozen
 
 
 def _warnings_to_log(ctx: JobContext, output: Path) -> None:
@@ -308,12 +320,38 @@ def _warnings_to_log(ctx: JobContext, output: Path) -> None:
     output.write_text(json.dumps(data), encoding="utf-8")
 
 
+def _hook_env(ctx: JobContext, python: PurePosixPath) -> dict[str, str]:
+    """What the hook's command is given on top of the job's environment (pyproject_hooks adds
+    the backend's name and path)."""
+    return {"PATH": ctx.path_with(python.parent, ctx.executor.tool_path())}
+
+
+def _known(
+    ctx: JobContext, kept: KeptEnv, system: BuildSystem, project: PurePosixPath
+) -> list[str] | None:
+    """The hook's answer kept with the environment, when what it read holds (hook_answers.py)."""
+    key = hook_key(ctx, system, kept.frozen)
+    env = _hook_env(ctx, kept.python)
+    return known_answer(ctx, kept.python, kept.path, key, project, env)
+
+
+def _asked(
+    ctx: JobContext, kept: KeptEnv, system: BuildSystem, project: PurePosixPath
+) -> list[str]:
+    """The hook's answer: as kept, or asked now."""
+    known = _known(ctx, kept, system, project)
+    return _hook_requires(ctx, kept, system, project) if known is None else known
+
+
 def _hook_requires(
-    ctx: JobContext, python: PurePosixPath, system: BuildSystem, project: PurePosixPath
+    ctx: JobContext, kept: KeptEnv, system: BuildSystem, project: PurePosixPath
 ) -> list[str]:
     """What the backend's get_requires_for_build_wheel hook asks for, called through
-    pyproject_hooks in the environment's Python, in ``project`` (a copy of the project)."""
+    pyproject_hooks in the environment's Python, in ``project`` (a copy of the project), with
+    what it read recorded and kept with its answer in the environment (hook_answers.py)."""
     control = ctx.workdir / "hook"
+    python = kept.python
+    key = hook_key(ctx, system, kept.frozen)
 
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
@@ -321,9 +359,10 @@ def _hook_requires(
         interpreter, script, hook, host_dir = cmd
         ctx.executor.put_file(Path(script), control / "_in_process.py")
         ctx.executor.put_file(Path(host_dir) / "input.json", control / "input.json")
-        argv = [interpreter, str(control / "_in_process.py"), hook, str(control)]
-        path = ctx.path_with(python.parent, ctx.executor.tool_path())
-        ctx.run("build", argv, cwd=project, env={"PATH": path, **(extra_environ or {})})
+        recording = recording_argv(ctx, kept.path, key, project, control)
+        argv = [interpreter, *recording, str(control / "_in_process.py"), hook, str(control)]
+        env = {**_hook_env(ctx, python), **(extra_environ or {})}
+        ctx.run("build", argv, cwd=project, env=env)
         output = Path(host_dir) / "output.json"
         ctx.executor.copy_out(control / "output.json", output)
         _warnings_to_log(ctx, output)

@@ -1,0 +1,345 @@
+"""What a build backend's hook read, recorded while it ran, and checked again before the next
+build: put in the job's work dir and run by the build environment's Python, never imported by
+manywheel (Python 3.6+, standard library only).
+
+    python hook_inputs.py record SETTINGS IN_PROCESS HOOK CONTROL   # runs pyproject_hooks'
+                                                                    # script, keeps a record
+    python hook_inputs.py verify SETTINGS                           # checks the record
+
+SETTINGS is a JSON file: ``root`` (the project dir the hook runs in), ``work`` (the job's work
+dir and the dir of the run's work dirs: they stand for themselves in the environment's
+values), ``skip`` (dirs whose reads are not
+inputs: the hook's control dir), ``key`` (what else the answer depends on, as the host says
+it: the backend, its settings, the environment's ``uv pip freeze``, this script), ``store``
+(the record's path: the key, the answer and what the hook read), and for ``verify``
+``result`` (where it writes whether the record holds, why not, and the answer).
+
+The record is a manifest, as ccache's: the hook's answer is a function of the files it read,
+the directories it listed, the paths it looked for, its environment variables and the
+interpreter, as long as it ran no other program, opened no socket and loaded no C library by
+hand (then nothing is recorded, and the hook is asked every time). Python's audit hooks
+(3.8+) report the opens, listings and those refusals; ``os.stat``, ``os.lstat`` and
+``os.access`` are wrapped for the paths looked for. Files are hashed as the hook opens them,
+before it rewrites them (egg_info rewrites SOURCES.txt); what the hook made itself is not an
+input. Paths inside the interpreter's and the environment's prefixes are not recorded: the
+kept environment's ``uv pip freeze`` and the interpreter's version are in the record's key.
+A module imported from outside them is recorded by its source file, not its ``.pyc``.
+"""
+
+import hashlib
+import json
+import os
+import stat
+import sys
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+_REFUSED = (
+    "subprocess.Popen",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "os.fork",
+    "os.forkpty",
+    "pty.spawn",
+    "socket.",
+    "ctypes.dlopen",
+    "ctypes.dlsym",
+    "urllib.Request",
+)
+# events that change the tree the hook reads, and the index of the path they make: what
+# they make is the hook's own; what they remove (or rename away) must have been its own too
+_MAKES = {"os.mkdir": 0, "os.truncate": 0, "os.rename": 1, "os.symlink": 1, "os.link": 1}
+_REMOVES = {"os.remove": 0, "os.rmdir": 0, "shutil.rmtree": 0, "os.rename": 0}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# what a shell sets for itself: where it is and was, the last command, its depth
+_SHELL_BOOKKEEPING = frozenset({"PWD", "OLDPWD", "_", "SHLVL"})
+_REAL_STAT = os.stat
+_REAL_LSTAT = os.lstat
+
+
+def _kind(path: str) -> str:
+    try:
+        st = _REAL_STAT(path)
+    except OSError:
+        return "missing"
+    if stat.S_ISDIR(st.st_mode):
+        return "dir"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    return "other"
+
+
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 16), b""):
+                h.update(block)
+    except OSError as exc:
+        return f"unreadable: {exc.__class__.__name__}"
+    return h.hexdigest()
+
+
+def _listing(path: str) -> Any:
+    try:
+        return sorted(os.listdir(path))
+    except OSError as exc:
+        return f"unlistable: {exc.__class__.__name__}"
+
+
+def _value(kind: str, path: str) -> Any:
+    """The recorded value of one input, as it is now."""
+    if kind == "file":
+        found = _kind(path)
+        return _file_digest(path) if found == "file" else found
+    if kind == "dir":
+        return _listing(path)
+    return _kind(path)
+
+
+def environment_digest(work: List[str]) -> str:
+    """The hook's environment, the run's own dirs (``work``: the job's work dir, then the
+    dir of the run's work dirs) standing for themselves; pyproject_hooks' own variables (the
+    backend's name and path) are in the record's key, and a shell's bookkeeping is left
+    out."""
+    h = hashlib.sha256()
+    for key in sorted(os.environ):
+        if key.startswith("_PYPROJECT_HOOKS_") or key in _SHELL_BOOKKEEPING:
+            continue
+        value = os.environ[key]
+        for i, directory in enumerate(work):
+            value = value.replace(directory, f"{{work{i}}}")
+        h.update(f"{key}={value}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def interpreter() -> str:
+    return f"{sys.version}|{os.path.realpath(sys.executable)}"
+
+
+class Recorder:
+    def __init__(self, settings: Dict[str, Any]) -> None:
+        self.root = os.path.abspath(settings["root"])
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        prefixes.update(settings.get("skip", []))
+        self.skipped = tuple(os.path.join(os.path.abspath(p), "") for p in prefixes)
+        # (kind, path) -> its value the first time it was seen
+        self.inputs: Dict[Tuple[str, str], Any] = {}
+        self.made: Set[str] = set()  # paths the hook wrote: not inputs from then on
+        self.created: Set[str] = set()  # those of them it made new: not in a listing next time
+        self.refused = ""
+        self.busy = False
+        # as the hook starts: the backend may set variables of its own
+        self.environment = environment_digest(settings.get("work", []))
+
+    def where(self, path: Any) -> Optional[str]:
+        """The path to record (relative to the root when inside it); None: not an input."""
+        if isinstance(path, int) or path is None:
+            return None
+        try:
+            full = os.path.abspath(os.fsdecode(os.fspath(path)))  # type: str
+        except (TypeError, ValueError):
+            return None
+        if (full + os.sep).startswith(self.skipped):
+            return None
+        if full == self.root:
+            return "."
+        if full.startswith(self.root + os.sep):
+            return os.path.relpath(full, self.root)
+        return full
+
+    def seen(self, kind: str, path: Any) -> None:
+        where = self.where(path)
+        if where is None or where in self.made or (kind, where) in self.inputs:
+            return
+        if kind == "path" and (self.root + os.sep).startswith(where.rstrip(os.sep) + os.sep):
+            return  # the root's own dirs (os.path.realpath looks at each): they are there
+        self.inputs[(kind, where)] = _value(kind, path)
+
+    def wrote(self, path: Any) -> None:
+        where = self.where(path)
+        if where is not None and where not in self.made:
+            if _kind(path) == "missing":
+                self.created.add(where)
+            self.made.add(where)
+
+    def audit(self, event: str, args: Tuple[Any, ...]) -> None:
+        if self.busy or self.refused:
+            return
+        self.busy = True
+        try:
+            self._audit(event, args)
+        finally:
+            self.busy = False
+
+    def _audit(self, event: str, args: Tuple[Any, ...]) -> None:
+        if event.startswith(_REFUSED):
+            self.refused = f"it ran {event}"
+        elif event == "open":
+            path, mode, flags = [*args, None, None, None][:3]
+            writes = bool(flags and flags & _WRITE_FLAGS) or (
+                isinstance(mode, str) and any(c in mode for c in "wax+")
+            )
+            if writes:
+                self.wrote(path)
+            else:
+                self.seen("file", path)
+        elif event in ("os.listdir", "os.scandir"):
+            path = args[0] if args and args[0] is not None else "."
+            where = self.where(path)
+            if where is not None and where not in self.made and ("dir", where) not in self.inputs:
+                listing = _listing(path)
+                if isinstance(listing, list):  # what the hook made is not in it next time
+                    base = "" if where == "." else where + os.sep
+                    listing = [n for n in listing if base + n not in self.created]
+                self.inputs[("dir", where)] = listing
+        else:
+            if event in _REMOVES and len(args) > _REMOVES[event]:
+                where = self.where(args[_REMOVES[event]])
+                if where is not None and where not in self.made:
+                    self.refused = f"it removed {where}, which it did not make"
+            if event in _MAKES and len(args) > _MAKES[event]:
+                self.wrote(args[_MAKES[event]])
+
+    def looked(self, path: Any) -> None:
+        if not self.busy and not self.refused:
+            self.busy = True
+            try:
+                self.seen("path", path)
+            finally:
+                self.busy = False
+
+    def modules(self) -> None:
+        """Modules imported from outside the prefixes, by their source (not their .pyc)."""
+        for module in list(sys.modules.values()):
+            origin = getattr(getattr(module, "__spec__", None), "origin", None)
+            if isinstance(origin, str) and os.path.isabs(origin):
+                self.seen("file", origin)
+
+    def result(self, settings: Dict[str, Any]) -> Dict[str, Any]:
+        if self.refused:
+            return {"refused": self.refused}
+        self.modules()
+        return {
+            "environment": self.environment,
+            "interpreter": interpreter(),
+            "inputs": [[k, p, v] for (k, p), v in sorted(self.inputs.items())],
+        }
+
+
+class _Looking:
+    """``os.stat`` (or lstat, access) that tells the recorder the path looked for. A callable
+    object, not a function: pathlib (3.8-3.11) keeps ``os.stat`` as a class attribute, where a
+    function would be bound as a method."""
+
+    def __init__(self, recorder: Recorder, real: Any) -> None:
+        self.recorder, self.real = recorder, real
+
+    def __call__(self, path: Any, *args: Any, **kwargs: Any) -> Any:
+        if not args and "dir_fd" not in kwargs:
+            self.recorder.looked(path)
+        return self.real(path, *args, **kwargs)
+
+
+def _wrap_stats(recorder: Recorder) -> None:
+    os.stat = _Looking(recorder, os.stat)
+    os.lstat = _Looking(recorder, os.lstat)
+    os.access = _Looking(recorder, os.access)
+
+
+def _answer(control: str) -> Optional[List[str]]:
+    """The hook's answer in pyproject_hooks' output file: a list of strings, else None."""
+    try:
+        with open(os.path.join(control, "output.json")) as fh:
+            out = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(out, dict):
+        return None
+    if out.get("unsupported") or out.get("no_backend") or out.get("hook_missing"):
+        return None
+    answer = out.get("return_val")
+    if isinstance(answer, list) and all(isinstance(a, str) for a in answer):
+        return answer
+    return None
+
+
+def _keep(settings: Dict[str, Any], manifest: Dict[str, Any], answer: Any) -> None:
+    """The record, in place at once (no reader sees half of it); removed when there is none
+    (the hook asked every time)."""
+    store = settings["store"]
+    if manifest.get("refused") or answer is None:
+        try:
+            os.remove(store)
+        except OSError:
+            pass
+        return
+    part = f"{store}.{os.getpid()}.part"
+    with open(part, "w") as fh:
+        json.dump({"key": settings["key"], "answer": answer, "manifest": manifest}, fh)
+    os.replace(part, store)
+
+
+def record(settings: Dict[str, Any], rest: List[str]) -> None:
+    """Run pyproject_hooks' script (``rest``: it, the hook's name, the control dir) as its
+    own ``__main__``, and keep what the hook read with its answer."""
+    import runpy
+
+    recorder = None
+    if hasattr(sys, "addaudithook"):
+        recorder = Recorder(settings)
+        sys.addaudithook(recorder.audit)
+        _wrap_stats(recorder)
+    sys.argv = list(rest)
+    try:
+        runpy.run_path(rest[0], run_name="__main__")
+    finally:
+        if recorder is None:
+            manifest = {"refused": "Python {}.{} has no audit hooks".format(*sys.version_info[:2])}
+        else:
+            recorder.busy = True  # the record's own reads and writes are not the hook's
+            manifest = recorder.result(settings)
+        _keep(settings, manifest, _answer(rest[2]))
+
+
+def check(settings: Dict[str, Any]) -> Tuple[bool, str, Any]:
+    """(whether the record holds, why not, its answer)."""
+    try:
+        with open(settings["store"]) as fh:
+            kept = json.load(fh)
+    except (OSError, ValueError):
+        return False, "no answer of it is recorded", None
+    if not isinstance(kept, dict) or kept.get("key") != settings["key"]:
+        return False, "its record was made for other settings or requirements", None
+    manifest = kept.get("manifest") or {}
+    if manifest.get("interpreter") != interpreter():
+        return False, "the interpreter changed", None
+    if manifest.get("environment") != environment_digest(settings.get("work", [])):
+        return False, "its environment variables changed", None
+    said = {"file": "changed", "dir": "lists other names", "path": "is of another kind"}
+    for kind, where, value in manifest.get("inputs", []):
+        path = where if os.path.isabs(where) else os.path.join(settings["root"], where)
+        if _value(kind, path) != value:
+            return False, f"{where} {said.get(kind, 'changed')}", None
+    return True, f"{len(manifest.get('inputs', []))} inputs", kept.get("answer")
+
+
+def verify(settings: Dict[str, Any]) -> None:
+    holds, why, answer = check(settings)
+    with open(settings["result"], "w") as fh:
+        json.dump({"holds": holds, "why": why, "answer": answer}, fh)
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    with open(sys.argv[2]) as fh:
+        settings = json.load(fh)
+    if mode == "verify":
+        verify(settings)
+    else:
+        record(settings, sys.argv[3:])
+
+
+if __name__ == "__main__":
+    main()
