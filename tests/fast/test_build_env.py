@@ -291,6 +291,25 @@ def test_a_kept_answer_that_does_not_hold_asks_the_hook(tmp_path: Path) -> None:
     assert "the backend's hook is asked: setup.py changed" in whole
 
 
+def test_a_hook_asked_every_time_is_said_on_the_run_s_output(tmp_path: Path) -> None:
+    """The record says the hook ran a program last time: asked again, and the run's output
+    says why, not only the job's log."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    why = "it ran subprocess.Popen: what it reads does not tell what it will answer"
+    refused = {"holds": False, "why": why, "answer": None, "refused": why}
+    for name in ("1", "2"):
+        outcome = run(
+            tmp_path / name, jobs, backend(root, [], files, checked=refused), build_system=SYSTEM
+        )
+        assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    said = f"cp312-manylinux_x86_64: the backend's hook is asked before every build: {why}"
+    assert said in outcome.output
+    whole = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    assert "get_requires_for_build_wheel" in whole
+
+
 def test_a_hook_asking_for_more_syncs_and_builds_again(tmp_path: Path) -> None:
     """The build started on the environment's guess (nothing beyond [build-system]); the hook
     asks for wheel: the environment is synced with it, and the wheel built again in the hook's

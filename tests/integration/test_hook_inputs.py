@@ -101,7 +101,12 @@ def test_an_unchanged_project_holds_and_an_edited_source_does_not_matter(tmp_pat
     assert not any(where.startswith("build") for where in recorded)  # what egg_info made
 
     again = fresh(tmp_path, "again")
-    assert check(tmp_path, again) == {"holds": True, "why": f"{inputs} inputs", "answer": []}
+    assert check(tmp_path, again) == {
+        "holds": True,
+        "why": f"{inputs} inputs",
+        "answer": [],
+        "refused": None,
+    }
     (again / "src" / "speed.c").write_text("int speed(void) { return 2; }\n")  # not read
     assert check(tmp_path, again)["holds"] is True
 
@@ -122,7 +127,7 @@ def test_a_change_to_what_the_hook_read_is_a_miss(tmp_path: Path, change: object
     again = fresh(tmp_path, "again")
     assert callable(change)
     change(again)
-    assert check(tmp_path, again) == {"holds": False, "why": why, "answer": None}
+    assert check(tmp_path, again) == {"holds": False, "why": why, "answer": None, "refused": None}
 
 
 def test_the_answer_follows_what_the_hook_looked_for(tmp_path: Path) -> None:
@@ -138,10 +143,15 @@ def test_other_variables_or_another_key_are_a_miss(tmp_path: Path) -> None:
     ask(tmp_path, fresh(tmp_path, "asked"))
     again = fresh(tmp_path, "again")
     said = check(tmp_path, again, CFLAGS="-O3")
-    assert said == {"holds": False, "why": "its environment variables changed", "answer": None}
+    assert said == {
+        "holds": False,
+        "why": "its environment variables changed",
+        "answer": None,
+        "refused": None,
+    }
     said = check(tmp_path, again, {**KEY, "frozen": "setuptools==y"})
     why = "its record was made for other settings or requirements"
-    assert said == {"holds": False, "why": why, "answer": None}
+    assert said == {"holds": False, "why": why, "answer": None, "refused": None}
     assert check(tmp_path, again)["holds"] is True
 
 
@@ -163,11 +173,13 @@ def test_a_module_of_the_project_counts_by_its_source(tmp_path: Path) -> None:
     assert check(tmp_path, again)["why"] == "helper.py changed"
 
 
-def test_a_hook_that_runs_a_program_is_not_recorded(tmp_path: Path) -> None:
+def test_a_hook_that_runs_a_program_is_asked_every_time(tmp_path: Path) -> None:
     setup_py = "import subprocess\nsubprocess.run(['true'])\n" + SETUP_PY
-    ask(tmp_path, fresh(tmp_path, "first"))  # a record from before: removed
-    assert (tmp_path / "record.json").exists()
+    ask(tmp_path, fresh(tmp_path, "first"))  # an answer from before: replaced
+    assert "answer" in json.loads((tmp_path / "record.json").read_text())
     ask(tmp_path, fresh(tmp_path, "asked", setup_py))
-    assert not (tmp_path / "record.json").exists()
+    record = json.loads((tmp_path / "record.json").read_text())
+    why = "it ran subprocess.Popen: what it reads does not tell what it will answer"
+    assert record == {"key": KEY, "refused": why}
     said = check(tmp_path, fresh(tmp_path, "again", setup_py))
-    assert said == {"holds": False, "why": "no answer of it is recorded", "answer": None}
+    assert said == {"holds": False, "why": why, "answer": None, "refused": why}

@@ -110,7 +110,14 @@ def known_answer(  # noqa: PLR0917 -- each is a path or value of its own
     except (StepFailed, OSError, ValueError) as exc:  # a miss, never the job's failure
         ctx.note(f"[manywheel] build: the backend's hook is asked (its record not checked: {exc})")
         return None
-    answer = said.get("answer") if isinstance(said, dict) else None
+    if not isinstance(said, dict):
+        return None
+    answer = said.get("answer")
+    if said.get("refused"):
+        why = f"the backend's hook is asked before every build: {said['refused']}"
+        ctx.note(f"[manywheel] build: {why}")
+        ctx.announce(why)
+        return None
     if not said.get("holds") or not isinstance(answer, list):
         ctx.note(f"[manywheel] build: the backend's hook is asked: {said.get('why')}")
         return None

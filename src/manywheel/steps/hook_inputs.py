@@ -175,7 +175,7 @@ class Recorder:
 
     def _audit(self, event: str, args: Tuple[Any, ...]) -> None:
         if event.startswith(_REFUSED):
-            self.refused = f"it ran {event}"
+            self.refused = f"it ran {event}: what it reads does not tell what it will answer"
         elif event == "open":
             path, mode, flags = [*args, None, None, None][:3]
             writes = bool(flags and flags & _WRITE_FLAGS) or (
@@ -266,10 +266,14 @@ def _answer(control: str) -> Optional[List[str]]:
 
 
 def _keep(settings: Dict[str, Any], manifest: Dict[str, Any], answer: Any) -> None:
-    """The record, in place at once (no reader sees half of it); removed when there is none
-    (the hook asked every time)."""
+    """The record, in place at once (no reader sees half of it): the answer with what the
+    hook read; or why the hook is asked every time; removed when the hook gave no answer."""
     store = settings["store"]
-    if manifest.get("refused") or answer is None:
+    if manifest.get("refused"):
+        kept = {"key": settings["key"], "refused": manifest["refused"]}
+    elif answer is not None:
+        kept = {"key": settings["key"], "answer": answer, "manifest": manifest}
+    else:
         try:
             os.remove(store)
         except OSError:
@@ -277,7 +281,7 @@ def _keep(settings: Dict[str, Any], manifest: Dict[str, Any], answer: Any) -> No
         return
     part = f"{store}.{os.getpid()}.part"
     with open(part, "w") as fh:
-        json.dump({"key": settings["key"], "answer": answer, "manifest": manifest}, fh)
+        json.dump(kept, fh)
     os.replace(part, store)
 
 
@@ -296,39 +300,47 @@ def record(settings: Dict[str, Any], rest: List[str]) -> None:
         runpy.run_path(rest[0], run_name="__main__")
     finally:
         if recorder is None:
-            manifest = {"refused": "Python {}.{} has no audit hooks".format(*sys.version_info[:2])}
+            manifest = {
+                "refused": "Python {}.{} has no audit hooks to record what it reads".format(
+                    *sys.version_info[:2]
+                )
+            }
         else:
             recorder.busy = True  # the record's own reads and writes are not the hook's
             manifest = recorder.result(settings)
         _keep(settings, manifest, _answer(rest[2]))
 
 
-def check(settings: Dict[str, Any]) -> Tuple[bool, str, Any]:
-    """(whether the record holds, why not, its answer)."""
+def check(settings: Dict[str, Any]) -> Dict[str, Any]:
+    """Whether the record holds (``holds``), why not or what it holds of (``why``), its
+    ``answer``, and ``refused``: why the hook is asked every time."""
+    miss = {"holds": False, "answer": None, "refused": None}
     try:
         with open(settings["store"]) as fh:
             kept = json.load(fh)
     except (OSError, ValueError):
-        return False, "no answer of it is recorded", None
+        return {**miss, "why": "no answer of it is recorded"}
     if not isinstance(kept, dict) or kept.get("key") != settings["key"]:
-        return False, "its record was made for other settings or requirements", None
+        return {**miss, "why": "its record was made for other settings or requirements"}
+    if kept.get("refused"):
+        return {**miss, "why": kept["refused"], "refused": kept["refused"]}
     manifest = kept.get("manifest") or {}
     if manifest.get("interpreter") != interpreter():
-        return False, "the interpreter changed", None
+        return {**miss, "why": "the interpreter changed"}
     if manifest.get("environment") != environment_digest(settings.get("work", [])):
-        return False, "its environment variables changed", None
+        return {**miss, "why": "its environment variables changed"}
     said = {"file": "changed", "dir": "lists other names", "path": "is of another kind"}
     for kind, where, value in manifest.get("inputs", []):
         path = where if os.path.isabs(where) else os.path.join(settings["root"], where)
         if _value(kind, path) != value:
-            return False, f"{where} {said.get(kind, 'changed')}", None
-    return True, f"{len(manifest.get('inputs', []))} inputs", kept.get("answer")
+            return {**miss, "why": f"{where} {said.get(kind, 'changed')}"}
+    inputs = len(manifest.get("inputs", []))
+    return {"holds": True, "why": f"{inputs} inputs", "answer": kept.get("answer"), "refused": None}
 
 
 def verify(settings: Dict[str, Any]) -> None:
-    holds, why, answer = check(settings)
     with open(settings["result"], "w") as fh:
-        json.dump({"holds": holds, "why": why, "answer": answer}, fh)
+        json.dump(check(settings), fh)
 
 
 def main() -> None:
