@@ -16,7 +16,8 @@ had run first. pycryptodome's setup.py tests its compiler for CPU features when 
 in the hook as in the build: 4 s of one core that now overlap. Beside a build that has one core
 too: the two processes' waits overlap (a one-file edit of markupsafe, 4 wheels in two rounds of
 two on 2 cores: 3.4-3.6 s with the hook first, 3.2-3.4 s beside). Only a new environment for a
-backend that may ask for anything (scikit-build-core: cmake, ninja) asks the hook first.
+backend that may ask for anything (scikit-build-core: cmake, ninja) asks the hook first. And
+the hook is not asked at all while what it read last time is as it was (hook_answers.py).
 
 Nor is the resolution waited for, when the environment is as its last sync left it (``uv pip
 freeze`` says what it said then): it is built in at once while ``uv pip compile`` asks the
