@@ -183,3 +183,26 @@ def test_a_hook_that_runs_a_program_is_asked_every_time(tmp_path: Path) -> None:
     assert record == {"key": KEY, "refused": why}
     said = check(tmp_path, fresh(tmp_path, "again", setup_py))
     assert said == {"holds": False, "why": why, "answer": None, "refused": why}
+
+
+def test_what_a_thread_of_the_hook_reads_counts(tmp_path: Path) -> None:
+    """Reads from another thread are recorded too, and a listing asked for by bytes is kept
+    by its names as text."""
+    reader = (
+        "import threading\n"
+        "def read():\n"
+        "    open('conf/README').read()\n"
+        "    os.listdir(b'src')\n"
+        "t = threading.Thread(target=read)\n"
+        "t.start()\n"
+        "t.join()\n"
+    )
+    setup_py = SETUP_PY.replace("wanted = ", reader + "wanted = ")
+    assert ask(tmp_path, fresh(tmp_path, "asked", setup_py)) == []
+    record = json.loads((tmp_path / "record.json").read_text())
+    inputs = {(kind, where): value for kind, where, value in record["manifest"]["inputs"]}
+    assert ("file", "conf/README") in inputs
+    assert inputs[("dir", "src")] == ["speed.c"]
+    again = fresh(tmp_path, "again", setup_py)
+    (again / "conf" / "README").write_text("another\n")
+    assert check(tmp_path, again)["why"] == "conf/README changed"

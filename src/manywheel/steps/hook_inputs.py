@@ -31,6 +31,7 @@ import json
 import os
 import stat
 import sys
+import threading
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 _REFUSED = (
@@ -55,7 +56,6 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 # what a shell sets for itself: where it is and was, the last command, its depth
 _SHELL_BOOKKEEPING = frozenset({"PWD", "OLDPWD", "_", "SHLVL"})
 _REAL_STAT = os.stat
-_REAL_LSTAT = os.lstat
 
 
 def _kind(path: str) -> str:
@@ -129,7 +129,9 @@ class Recorder:
         self.made: Set[str] = set()  # paths the hook wrote: not inputs from then on
         self.created: Set[str] = set()  # those of them it made new: not in a listing next time
         self.refused = ""
-        self.busy = False
+        self.stopped = False
+        self._lock = threading.RLock()  # the hook's threads record one at a time
+        self._local = threading.local()  # busy: the recorder's own calls are not the hook's
         # as the hook starts: the backend may set variables of its own
         self.environment = environment_digest(settings.get("work", []))
 
@@ -165,13 +167,24 @@ class Recorder:
             self.made.add(where)
 
     def audit(self, event: str, args: Tuple[Any, ...]) -> None:
-        if self.busy or self.refused:
+        self._guarded(self._audit, event, args)
+
+    def looked(self, path: Any) -> None:
+        self._guarded(self.seen, "path", path)
+
+    def _guarded(self, call: Any, *args: Any) -> None:
+        """``call`` unless the recorder itself is the caller; an error in it ends the record,
+        never the hook (an audit hook's exception would stop what the hook was doing)."""
+        if self.stopped or self.refused or getattr(self._local, "busy", False):
             return
-        self.busy = True
+        self._local.busy = True
         try:
-            self._audit(event, args)
+            with self._lock:
+                call(*args)
+        except Exception as exc:  # whatever it is: the hook goes on
+            self.refused = f"its record could not be made ({exc.__class__.__name__}: {exc})"
         finally:
-            self.busy = False
+            self._local.busy = False
 
     def _audit(self, event: str, args: Tuple[Any, ...]) -> None:
         if event.startswith(_REFUSED):
@@ -187,6 +200,8 @@ class Recorder:
                 self.seen("file", path)
         elif event in ("os.listdir", "os.scandir"):
             path = args[0] if args and args[0] is not None else "."
+            if isinstance(path, bytes):  # its names as text, as the record keeps them
+                path = os.fsdecode(path)
             where = self.where(path)
             if where is not None and where not in self.made and ("dir", where) not in self.inputs:
                 listing = _listing(path)
@@ -201,14 +216,6 @@ class Recorder:
                     self.refused = f"it removed {where}, which it did not make"
             if event in _MAKES and len(args) > _MAKES[event]:
                 self.wrote(args[_MAKES[event]])
-
-    def looked(self, path: Any) -> None:
-        if not self.busy and not self.refused:
-            self.busy = True
-            try:
-                self.seen("path", path)
-            finally:
-                self.busy = False
 
     def modules(self) -> None:
         """Modules imported from outside the prefixes, by their source (not their .pyc)."""
@@ -265,6 +272,13 @@ def _answer(control: str) -> Optional[List[str]]:
     return None
 
 
+def _drop(store: str) -> None:
+    try:
+        os.remove(store)
+    except OSError:
+        pass
+
+
 def _keep(settings: Dict[str, Any], manifest: Dict[str, Any], answer: Any) -> None:
     """The record, in place at once (no reader sees half of it): the answer with what the
     hook read; or why the hook is asked every time; removed when the hook gave no answer."""
@@ -274,10 +288,7 @@ def _keep(settings: Dict[str, Any], manifest: Dict[str, Any], answer: Any) -> No
     elif answer is not None:
         kept = {"key": settings["key"], "answer": answer, "manifest": manifest}
     else:
-        try:
-            os.remove(store)
-        except OSError:
-            pass
+        _drop(store)
         return
     part = f"{store}.{os.getpid()}.part"
     with open(part, "w") as fh:
@@ -299,16 +310,16 @@ def record(settings: Dict[str, Any], rest: List[str]) -> None:
     try:
         runpy.run_path(rest[0], run_name="__main__")
     finally:
-        if recorder is None:
-            manifest = {
-                "refused": "Python {}.{} has no audit hooks to record what it reads".format(
-                    *sys.version_info[:2]
-                )
-            }
-        else:
-            recorder.busy = True  # the record's own reads and writes are not the hook's
-            manifest = recorder.result(settings)
-        _keep(settings, manifest, _answer(rest[2]))
+        try:
+            if recorder is None:
+                why = "Python {}.{} has no audit hooks to record what it reads"
+                manifest = {"refused": why.format(*sys.version_info[:2])}
+            else:
+                recorder.stopped = True  # the record's own reads and writes are not the hook's
+                manifest = recorder.result(settings)
+            _keep(settings, manifest, _answer(rest[2]))
+        except Exception:  # no record, and the hook's own outcome stands
+            _drop(settings["store"])
 
 
 def check(settings: Dict[str, Any]) -> Dict[str, Any]:
