@@ -101,6 +101,7 @@ def test_a_build_takes_the_cores_another_gives_back(tmp_path: Path) -> None:
     # cp311 and cp312 build side by side on 2 cores: one each. When cp312's build ends, the
     # file cp311's setuptools plugin reads says 2, while cp311 still builds
     both_building = threading.Barrier(2, timeout=30)
+    read_while_both = threading.Event()  # cp312's build ends only after cp311 read its share
     seen: dict[str, list[bytes]] = {}
 
     def cores_file(call: Call) -> PurePosixPath:
@@ -113,10 +114,13 @@ def test_a_build_takes_the_cores_another_gives_back(tmp_path: Path) -> None:
         if "cp311" in str(cores_file(call)):
             path = cores_file(call)
             seen["while both build"] = [executor.files[path]]
+            read_while_both.set()
             deadline = time.monotonic() + 10
             while executor.files[path] != b"2\n" and time.monotonic() < deadline:
                 time.sleep(0.01)
             seen["after cp312's build"] = [executor.files[path]]
+        else:
+            read_while_both.wait(30)
         return None
 
     backend = FakeBackend(configure=lambda e: setattr(e, "on_run", meet))
