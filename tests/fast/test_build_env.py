@@ -19,6 +19,7 @@ from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import Outcome, run
 
 SYSTEM = BuildSystem(("setuptools>=61",), "setuptools.build_meta")
+SETTINGS = {"record.json", "verify.json"}  # what the hook's recording and check are given
 
 
 def backend(
@@ -270,6 +271,27 @@ def test_a_kept_answer_that_holds_is_given_without_asking_the_hook(tmp_path: Pat
     (check,) = [line for line in commands(tmp_path / "2").splitlines() if " verify " in line]
     assert "/hook-inputs/hook_inputs.py verify " in check
     assert "/envs/cp312-manylinux_x86_64-" in check.split()[1]  # the environment's Python
+
+
+def test_the_hook_s_record_keeps_the_config_settings_by_digest(tmp_path: Path) -> None:
+    """The record's key, written into the executor and kept in the cache, names the config
+    settings only by a digest: a value may be a credential."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    files: dict[PurePosixPath, bytes] = {}
+    holds = {"holds": True, "why": "3 inputs", "answer": [], "refused": None}
+    keys = set()
+    for name, value in (("1", "s3cr3t-a"), ("2", "s3cr3t-a"), ("3", "s3cr3t-b")):
+        jobs = plan(job("cp312-manylinux_x86_64", config_settings=(("token", value),)))
+        outcome = run(
+            tmp_path / name, jobs, backend(root, [], files, checked=holds), build_system=SYSTEM
+        )
+        assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+        put = {p: d for p, d in files.items() if p.parent.name == "hook-inputs"}
+        assert put  # the record's settings, or the check's, went in
+        assert not [p for p, d in put.items() if b"s3cr3t" in d]
+        keys |= {json.loads(d)["key"] for p, d in put.items() if p.name in SETTINGS}
+    assert all(len(k) == 64 for k in keys)
+    assert len(keys) == 2  # another value, another key
 
 
 def test_a_kept_answer_that_does_not_hold_asks_the_hook(tmp_path: Path) -> None:

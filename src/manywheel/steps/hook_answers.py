@@ -42,10 +42,11 @@ def _scripts() -> tuple[str, str]:
     return text, digest
 
 
-def hook_key(ctx: JobContext, system: BuildSystem, frozen: str) -> dict[str, object]:
-    """What the hook's answer depends on besides what it reads (hook_inputs.py records that)."""
+def hook_key(ctx: JobContext, system: BuildSystem, frozen: str) -> str:
+    """What the hook's answer depends on besides what it reads (hook_inputs.py records that),
+    as a digest: the config settings may hold what must not be written down."""
     settings = dict([*ctx.job.options.config_settings, *ctx.build_settings])
-    return {
+    key = {
         "format": FORMAT,
         "scripts": _scripts()[1],
         "backend": system.backend,
@@ -53,6 +54,7 @@ def hook_key(ctx: JobContext, system: BuildSystem, frozen: str) -> dict[str, obj
         "settings": settings,
         "frozen": frozen,
     }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
 def _put(ctx: JobContext, name: str, settings: Mapping[str, object]) -> PurePosixPath:
@@ -67,7 +69,7 @@ def _put(ctx: JobContext, name: str, settings: Mapping[str, object]) -> PurePosi
 def recording_argv(
     ctx: JobContext,
     env: PurePosixPath,
-    key: dict[str, object],
+    key: str,
     project: PurePosixPath,
     control: PurePosixPath,
 ) -> list[str]:
@@ -88,7 +90,7 @@ def known_answer(  # noqa: PLR0917 -- each is a path or value of its own
     ctx: JobContext,
     python: PurePosixPath,
     env: PurePosixPath,
-    key: dict[str, object],
+    key: str,
     project: PurePosixPath,
     hook_env: dict[str, str],
 ) -> list[str] | None:
