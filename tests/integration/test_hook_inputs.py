@@ -58,16 +58,19 @@ def env(**more: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **more}
 
 
-def ask(tmp: Path, root: Path) -> list[str]:
-    """The hook's answer, asked under the recording script (which keeps the record)."""
+def ask(tmp: Path, root: Path, python: str = sys.executable, backend: str = "") -> list[str]:
+    """The hook's answer, asked under the recording script (which keeps the record), by
+    ``python``; ``backend``: a backend's module in ``tmp/backends``, outside the project."""
     control = tmp / "control"
     control.mkdir(exist_ok=True)
     shutil.copy(IN_PROCESS, control / "_in_process.py")
     (control / "input.json").write_text(json.dumps({"kwargs": {"config_settings": None}}))
     script = Path(hook_inputs.__file__)
-    argv = [sys.executable, str(script), "record", str(settings(tmp, root, skip=[str(control)]))]
+    argv = [python, str(script), "record", str(settings(tmp, root, skip=[str(control)]))]
     argv += [str(control / "_in_process.py"), "get_requires_for_build_wheel", str(control)]
-    hook_env = env(_PYPROJECT_HOOKS_BUILD_BACKEND="setuptools.build_meta")
+    hook_env = env(_PYPROJECT_HOOKS_BUILD_BACKEND=backend or "setuptools.build_meta")
+    if backend:
+        hook_env["_PYPROJECT_HOOKS_BACKEND_PATH_JSON"] = json.dumps([str(tmp / "backends")])
     subprocess.run(argv, cwd=root, env=hook_env, check=True, capture_output=True)
     answer = json.loads((control / "output.json").read_text())["return_val"]
     assert isinstance(answer, list)
@@ -206,3 +209,32 @@ def test_what_a_thread_of_the_hook_reads_counts(tmp_path: Path) -> None:
     again = fresh(tmp_path, "again", setup_py)
     (again / "conf" / "README").write_text("another\n")
     assert check(tmp_path, again)["why"] == "conf/README changed"
+
+
+def _constant_backend(tmp: Path) -> None:
+    """A backend whose hook reads nothing of the project: always []."""
+    (tmp / "backends").mkdir()
+    (tmp / "backends" / "constant.py").write_text(
+        "def get_requires_for_build_wheel(config_settings=None):\n    return []\n"
+    )
+
+
+def test_a_hook_seen_reading_no_file_of_the_project_is_not_recorded(tmp_path: Path) -> None:
+    """Audit events that did not come look like a hook that read nothing: no record."""
+    asked = fresh(tmp_path, "asked")
+    _constant_backend(tmp_path)
+    assert ask(tmp_path, asked, backend="constant") == []
+    record = json.loads((tmp_path / "record.json").read_text())
+    assert record == {"key": KEY, "refused": "no file of the project was seen read"}
+
+
+def test_under_pypy_nothing_is_recorded(tmp_path: Path) -> None:
+    """PyPy 3.9 has audit hooks, but its events are not relied on: asked every time."""
+    asked = fresh(tmp_path, "asked")
+    _constant_backend(tmp_path)
+    pypy = shutil.which("pypy3")
+    assert pypy is not None, "scripts/setup-test-machine.sh installs pypy3"
+    assert ask(tmp_path, asked, python=pypy, backend="constant") == []
+    refused = json.loads((tmp_path / "record.json").read_text())["refused"]
+    assert refused.startswith("pypy 3.")
+    assert refused.endswith("has no audit hooks relied on to record what it reads")

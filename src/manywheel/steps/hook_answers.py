@@ -9,8 +9,9 @@ the environment (RECORD). Before the next build the same script checks each of t
 job's project; the answer is used only when all hold and the record's key is this one: the
 backend and its path, the config settings, the environment's ``uv pip freeze``, and the
 digests of both scripts that run the hook. A hook that ran another program, opened a socket,
-loaded a C library by hand or removed a file it did not make is asked every time, as is
-every hook under Python 3.7 (no audit hooks). When unsure, it is asked.
+loaded a C library by hand or removed a file it did not make is asked every time, as is one
+seen reading no file of the project, and every hook under Python 3.7 (no audit hooks) or PyPy
+(its events not relied on). When unsure, it is asked.
 """
 
 from __future__ import annotations

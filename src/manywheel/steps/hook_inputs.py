@@ -17,9 +17,10 @@ it: the backend, its settings, the environment's ``uv pip freeze``, this script)
 The record is a manifest, as ccache's: the hook's answer is a function of the files it read,
 the directories it listed, the paths it looked for, its environment variables and the
 interpreter, as long as it ran no other program, opened no socket and loaded no C library by
-hand (then nothing is recorded, and the hook is asked every time). Python's audit hooks
-(3.8+) report the opens, listings and those refusals; ``os.stat``, ``os.lstat`` and
-``os.access`` are wrapped for the paths looked for. Files are hashed as the hook opens them,
+hand (then the record says why, and the hook is asked every time). CPython's audit hooks
+(3.8+; PyPy's are not relied on) report the opens, listings and those refusals; ``os.stat``,
+``os.lstat`` and ``os.access`` are wrapped for the paths looked for. A hook seen reading no
+file of the project is not recorded either: a backend reads pyproject.toml at least. Files are hashed as the hook opens them,
 before it rewrites them (egg_info rewrites SOURCES.txt); what the hook made itself is not an
 input. Paths inside the interpreter's and the environment's prefixes are not recorded: the
 kept environment's ``uv pip freeze`` and the interpreter's version are in the record's key.
@@ -228,6 +229,9 @@ class Recorder:
         if self.refused:
             return {"refused": self.refused}
         self.modules()
+        if not any(kind == "file" and not os.path.isabs(p) for kind, p in self.inputs):
+            # a backend reads pyproject.toml at least: audit events that did not come
+            return {"refused": "no file of the project was seen read"}
         return {
             "environment": self.environment,
             "interpreter": interpreter(),
@@ -302,7 +306,8 @@ def record(settings: Dict[str, Any], rest: List[str]) -> None:
     import runpy
 
     recorder = None
-    if hasattr(sys, "addaudithook"):
+    # CPython's audit events are the ones relied on (PyPy's are not checked here)
+    if hasattr(sys, "addaudithook") and sys.implementation.name == "cpython":
         recorder = Recorder(settings)
         sys.addaudithook(recorder.audit)
         _wrap_stats(recorder)
@@ -312,8 +317,9 @@ def record(settings: Dict[str, Any], rest: List[str]) -> None:
     finally:
         try:
             if recorder is None:
-                why = "Python {}.{} has no audit hooks to record what it reads"
-                manifest = {"refused": why.format(*sys.version_info[:2])}
+                why = "{} {}.{} has no audit hooks relied on to record what it reads"
+                name = sys.implementation.name
+                manifest = {"refused": why.format(name, *sys.version_info[:2])}
             else:
                 recorder.stopped = True  # the record's own reads and writes are not the hook's
                 manifest = recorder.result(settings)
