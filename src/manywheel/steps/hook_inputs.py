@@ -20,11 +20,12 @@ interpreter, as long as it ran no other program, opened no socket and loaded no 
 hand (then the record says why, and the hook is asked every time). CPython's audit hooks
 (3.8+; PyPy's are not relied on) report the opens, listings and those refusals; ``os.stat``,
 ``os.lstat`` and ``os.access`` are wrapped for the paths looked for. A hook seen reading no
-file of the project is not recorded either: a backend reads pyproject.toml at least. Files are hashed as the hook opens them,
-before it rewrites them (egg_info rewrites SOURCES.txt); what the hook made itself is not an
-input. Paths inside the interpreter's and the environment's prefixes are not recorded: the
-kept environment's ``uv pip freeze`` and the interpreter's version are in the record's key.
-A module imported from outside them is recorded by its source file, not its ``.pyc``.
+file of the project is not recorded either: a backend reads pyproject.toml at least. Files
+are hashed as the hook opens them, before it rewrites them (egg_info rewrites SOURCES.txt);
+what the hook made itself is not an input. Paths inside the interpreter's and the
+environment's prefixes are not recorded: the kept environment's ``uv pip freeze`` and the
+interpreter's version are in the record's key. A module imported from outside them is
+recorded by its source file, not its ``.pyc``.
 """
 
 import hashlib
