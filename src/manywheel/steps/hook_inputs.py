@@ -8,11 +8,11 @@ manywheel (Python 3.6+, standard library only).
 
 SETTINGS is a JSON file: ``root`` (the project dir the hook runs in), ``work`` (the job's work
 dir and the dir of the run's work dirs: they stand for themselves in the environment's
-values), ``skip`` (dirs whose reads are not
-inputs: the hook's control dir), ``key`` (what else the answer depends on, as the host says
-it: the backend, its settings, the environment's ``uv pip freeze``, this script), ``store``
-(the record's path: the key, the answer and what the hook read), and for ``verify``
-``result`` (where it writes whether the record holds, why not, and the answer).
+values), ``skip`` (dirs whose reads are not inputs: the hook's control dir), ``key`` (a digest
+of what else the answer depends on, as the host says it: the backend, its settings, the
+environment's ``uv pip freeze``, this script), ``store`` (the record's path: the key, the
+answer and what the hook read), and for ``verify`` ``result`` (where it writes whether the
+record holds, why not, and the answer).
 
 The record is a manifest, as ccache's: the hook's answer is a function of the files it read,
 the directories it listed, the paths it looked for, its environment variables and the
