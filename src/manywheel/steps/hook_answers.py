@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -58,13 +57,25 @@ def hook_key(ctx: JobContext, system: BuildSystem, frozen: str) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-def _put(ctx: JobContext, name: str, settings: Mapping[str, object]) -> PurePosixPath:
-    """The script and ``settings`` in the job's work dir: the settings' path."""
+def _put(
+    ctx: JobContext, mode: str, env: PurePosixPath, key: str, project: PurePosixPath, **more: object
+) -> list[str]:
+    """The script and its settings for ``mode`` (record, verify) in the job's work dir, the
+    settings both modes share (the project, the run's dirs, the key, the record in ``env``)
+    and ``more``: the script's arguments."""
     directory = ctx.workdir / _DIR
-    ctx.put_text(directory / "hook_inputs.py", _scripts()[0])
-    path = directory / f"{name}.json"
+    script = directory / "hook_inputs.py"
+    ctx.put_text(script, _scripts()[0])
+    settings = {
+        "root": str(project),
+        "work": [str(ctx.workdir), str(ctx.workdir.parent)],
+        "key": key,
+        "store": str(env / RECORD),
+        **more,
+    }
+    path = directory / f"{mode}.json"
     ctx.put_text(path, json.dumps(settings))
-    return path
+    return [str(script), mode, str(path)]
 
 
 def recording_argv(
@@ -76,15 +87,7 @@ def recording_argv(
 ) -> list[str]:
     """The arguments before pyproject_hooks' script, its hook and control dir: the hook runs
     under the recording script, which keeps its answer in ``env`` (the kept environment)."""
-    settings = {
-        "root": str(project),
-        "work": [str(ctx.workdir), str(ctx.workdir.parent)],
-        "skip": [str(control), str(ctx.workdir / _DIR)],
-        "key": key,
-        "store": str(env / RECORD),
-    }
-    path = _put(ctx, "record", settings)
-    return [str(path.parent / "hook_inputs.py"), "record", str(path)]
+    return _put(ctx, "record", env, key, project, skip=[str(control), str(ctx.workdir / _DIR)])
 
 
 def known_answer(  # noqa: PLR0917 -- each is a path or value of its own
@@ -98,17 +101,9 @@ def known_answer(  # noqa: PLR0917 -- each is a path or value of its own
     """The recorded answer when everything the hook read holds in ``project`` (checked in the
     environment ``hook_env`` the hook would run in); None: the hook must be asked."""
     result = ctx.workdir / _DIR / "verified.json"
-    settings = {
-        "root": str(project),
-        "work": [str(ctx.workdir), str(ctx.workdir.parent)],
-        "key": key,
-        "store": str(env / RECORD),
-        "result": str(result),
-    }
-    path = _put(ctx, "verify", settings)
-    script = str(path.parent / "hook_inputs.py")
+    argv = _put(ctx, "verify", env, key, project, result=str(result))
     try:
-        ctx.run("build", [str(python), script, "verify", str(path)], cwd=project, env=hook_env)
+        ctx.run("build", [str(python), *argv], cwd=project, env=hook_env)
         said = json.loads(ctx.read_text(result))
     except (StepFailed, OSError, ValueError) as exc:  # a miss, never the job's failure
         ctx.note(f"[manywheel] build: the backend's hook is asked (its record not checked: {exc})")

@@ -226,7 +226,7 @@ class Recorder:
             if isinstance(origin, str) and os.path.isabs(origin):
                 self.seen("file", origin)
 
-    def result(self, settings: Dict[str, Any]) -> Dict[str, Any]:
+    def result(self) -> Dict[str, Any]:
         if self.refused:
             return {"refused": self.refused}
         self.modules()
@@ -323,7 +323,7 @@ def record(settings: Dict[str, Any], rest: List[str]) -> None:
                 manifest = {"refused": why.format(name, *sys.version_info[:2])}
             else:
                 recorder.stopped = True  # the record's own reads and writes are not the hook's
-                manifest = recorder.result(settings)
+                manifest = recorder.result()
             _keep(settings, manifest, _answer(rest[2]))
         except Exception:  # no record, and the hook's own outcome stands
             _drop(settings["store"])
