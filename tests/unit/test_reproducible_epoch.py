@@ -10,10 +10,11 @@ import pytest
 
 from manywheel.errors import ConfigError, DistributionCheckFailed
 from manywheel.planning.project import Project
+from manywheel.release import reproducible
 from manywheel.release.check import check_file
 from manywheel.release.reproducible import ZIP_EPOCH, normalize_wheel, source_date
 from manywheel.run.wheelhouse import Wheelhouse
-from tests.distributions import SO, make_sdist, make_wheel
+from tests.distributions import SO, TAG, make_sdist, make_wheel, wheel_members
 
 
 def _sdist_project(path: Path) -> Project:
@@ -129,3 +130,55 @@ def test_a_symbolic_link_member_stays_one(tmp_path: Path) -> None:
     normalize_wheel(wheel, ZIP_EPOCH)
     with zipfile.ZipFile(wheel) as zf:
         assert zf.getinfo("demo/link.so").external_attr >> 16 == 0o120777
+
+
+def _mixed_wheel(directory: Path) -> Path:
+    """A wheel with a directory entry, a name that is not ASCII, a stored member, and
+    members deflated at zlib's fastest level (not zipfile's default), written streamed."""
+    members = dict(wheel_members("demo", "1.0", (TAG,)))
+    members[SO] *= 50
+    members["demo/data/é.txt"] = "données ".encode() * 400
+    wheel = make_wheel(directory, members=members, streamed=True)
+    with zipfile.ZipFile(wheel) as zf:
+        content = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("demo/data/"), b"")
+        for info, data in content:
+            stored = info.filename.endswith(".txt")
+            kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            zf.writestr(info.filename, data, compress_type=kind, compresslevel=1)
+    return wheel
+
+
+def test_deflated_members_are_copied_not_compressed_again(tmp_path: Path) -> None:
+    wheel = _mixed_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as zf:
+        before = {i.filename: (i.compress_type, i.compress_size, zf.read(i)) for i in zf.infolist()}
+    normalize_wheel(wheel, 1_700_000_000)
+    with zipfile.ZipFile(wheel) as zf:
+        after = {i.filename: (i.compress_type, i.compress_size, zf.read(i)) for i in zf.infolist()}
+    assert after.keys() == before.keys()
+    for name, (kind, size, data) in after.items():
+        assert data == before[name][2]
+        if name.endswith("/"):
+            assert (kind, size) == (zipfile.ZIP_STORED, 0)
+        elif before[name][0] == zipfile.ZIP_DEFLATED:  # zlib's level 1 bytes, kept
+            assert (kind, size) == before[name][:2]
+        else:  # the stored member, deflated
+            assert kind == zipfile.ZIP_DEFLATED
+            assert size < before[name][1]
+    assert check_file(wheel).ok
+
+
+def test_the_copy_writes_what_zipfile_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members deflated at zipfile's default level: copied or compressed again by zipfile
+    (an archive that needs ZIP64), the normalised wheel is the same file."""
+    wheel = _mixed_wheel(tmp_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(reproducible, "copy_members", lambda *args: False)
+        normalize_wheel(wheel, ZIP_EPOCH)  # every member deflated again, at the default level
+    by_zipfile = wheel.read_bytes()
+    normalize_wheel(wheel, ZIP_EPOCH)
+    assert wheel.read_bytes() == by_zipfile

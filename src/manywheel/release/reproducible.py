@@ -24,6 +24,7 @@ from typing import Literal
 
 from manywheel.errors import ConfigError
 from manywheel.planning.project import Project
+from manywheel.release.zip_copy import Member, copy_members
 
 ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z: zip timestamps cannot be older
 _ZIP_LAST = 4354819199  # 2107-12-31T23:59:59Z: nor newer
@@ -88,6 +89,31 @@ def _newest_member(sdist: Path) -> int | None:
     return max(stamps, default=None)
 
 
+def _rewrite(src: zipfile.ZipFile, members: list[Member], tmp: Path) -> None:
+    """What copy_members writes, written by zipfile (each member compressed again)."""
+    with zipfile.ZipFile(tmp, "w") as dst:
+        for member in members:
+            info = member.info
+            out = zipfile.ZipInfo(info.filename, date_time=member.date_time)
+            out.create_system = member.create_system
+            out.external_attr = member.external_attr
+            if info.is_dir():
+                dst.writestr(out, b"")
+                continue
+            out.compress_type = zipfile.ZIP_DEFLATED
+            big = info.file_size >= zipfile.ZIP64_LIMIT
+            with src.open(info) as fin, dst.open(out, "w", force_zip64=big) as fout:
+                shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+def _attributes(info: zipfile.ZipInfo) -> int:
+    """A member's external attributes in the normal form: its mode (_mode), a directory's
+    0755 with the MS-DOS directory bit."""
+    if info.is_dir():
+        return (0o40755 << 16) | 0x10
+    return _mode(info.external_attr >> 16) << 16
+
+
 def _order(name: str) -> tuple[bool, bool, str]:
     """The wheel spec's order: the .dist-info directory last, its RECORD the very last."""
     top = name.split("/", maxsplit=1)[0]
@@ -104,23 +130,17 @@ def _mode(mode: int) -> int:
 def normalize_wheel(wheel: Path, epoch: int) -> None:
     """Rewrite ``wheel`` in place: members sorted (RECORD last), every timestamp the epoch
     (clamped to what a zip can hold), permissions 0644 or 0755, deflate, no extra fields.
-    Member contents are copied unchanged, so RECORD stays valid."""
-    stamp = time.gmtime(min(max(epoch, ZIP_EPOCH), _ZIP_LAST))[:6]
+    Member contents are copied unchanged, so RECORD stays valid; deflated ones as they are
+    (release/zip_copy.py), or by zipfile when the archive needs ZIP64."""
+    when = time.gmtime(min(max(epoch, ZIP_EPOCH), _ZIP_LAST))
+    stamp = (when.tm_year, when.tm_mon, when.tm_mday, when.tm_hour, when.tm_min, when.tm_sec)
     tmp = wheel.with_name(wheel.name + ".normalized")
     try:
-        with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(tmp, "w") as dst:
-            for info in sorted(src.infolist(), key=lambda i: _order(i.filename)):
-                out = zipfile.ZipInfo(info.filename, date_time=stamp)
-                out.create_system = 3  # unix, so the permission bits are read
-                if info.is_dir():
-                    out.external_attr = (0o40755 << 16) | 0x10
-                    dst.writestr(out, b"")
-                    continue
-                out.external_attr = _mode(info.external_attr >> 16) << 16
-                out.compress_type = zipfile.ZIP_DEFLATED
-                big = info.file_size >= zipfile.ZIP64_LIMIT
-                with src.open(info) as fin, dst.open(out, "w", force_zip64=big) as fout:
-                    shutil.copyfileobj(fin, fout, 1 << 20)
+        with zipfile.ZipFile(wheel) as src:
+            infos = sorted(src.infolist(), key=lambda i: _order(i.filename))
+            members = [Member(i, stamp, _attributes(i)) for i in infos]
+            if not copy_members(src, members, tmp):
+                _rewrite(src, members, tmp)
         os.replace(tmp, wheel)
     finally:
         tmp.unlink(missing_ok=True)
