@@ -124,6 +124,9 @@ class FakeExecutor:
             self.workdirs.append(path)
         return path
 
+    def drop_workdir(self, path: PurePosixPath) -> None:
+        self.events.append(f"drop {path}")
+
     def before_all_dir(self) -> PurePosixPath:
         return PurePosixPath("/project/demo")
 

@@ -89,3 +89,18 @@ def test_debug_shell_opens_in_each_failed_job_before_cleanup(tmp_path: Path) -> 
     bad, good = backend.opened if backend.opened[0].group.image == "bad" else backend.opened[::-1]
     assert bad.events[-3:] == ["debug-shell", "debug-shell", "close"]
     assert "debug-shell" not in good.events
+
+
+def test_a_succeeded_jobs_work_dir_is_removed_while_the_run_goes_on(tmp_path: Path) -> None:
+    """Not at the end with the rest (the run's last step): a failed job's stays, for
+    --keep-container and --debug-shell."""
+    backend = FakeBackend(configure=lambda e: setattr(e, "fail_when", {"cp311": 1}))
+    outcome = run(
+        tmp_path, plan(job("cp311-manylinux_x86_64"), job("cp312-manylinux_x86_64")), backend
+    )
+    assert [r.status for r in outcome.results.values()] == ["failed", "success"]
+    (executor,) = backend.opened
+    failed, succeeded = sorted(executor.workdirs)
+    assert f"drop {succeeded}" in executor.events
+    assert f"drop {failed}" not in executor.events
+    assert executor.events[-1] == "close"

@@ -94,6 +94,12 @@ class GroupExecutor(Executor, Protocol):
         """A fresh directory for one job, with an empty ``tmp`` inside; removed by ``close``."""
         ...
 
+    def drop_workdir(self, path: PurePosixPath) -> None:
+        """Remove a job's work dir once the job succeeded, while other jobs still run: what
+        ``close`` would remove at the end of the run (a failed job's stays, for
+        --keep-container). One not removed now is left to ``close``."""
+        ...
+
     def before_all_dir(self) -> PurePosixPath:
         """Where ``before-all`` runs: the copy of the project every job copies from."""
         ...

@@ -165,6 +165,9 @@ class CrossExecutor:
     def make_workdir(self, name: str) -> PurePosixPath:
         return self.builder.make_workdir(name)
 
+    def drop_workdir(self, path: PurePosixPath) -> None:
+        self.builder.drop_workdir(path)  # the tester's dirs are removed with it, by close
+
     def before_all_dir(self) -> PurePosixPath:
         return self.builder.before_all_dir()
 

@@ -118,6 +118,9 @@ class NativeExecutor:
         (path / "tmp").mkdir()
         return PurePosixPath(path)
 
+    def drop_workdir(self, path: PurePosixPath) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
     def prepare_source(self, dest: PurePosixPath) -> PurePosixPath:
         pristine = PurePosixPath(self.before_all_dir())
         target = Path(dest) / pristine.name

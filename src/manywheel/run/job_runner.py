@@ -118,6 +118,8 @@ class JobRunner:
         run_job(ctx, self.wheelhouse, result, job_cache, reusable, build_turn=self._build_turn)
         if result.status == "failed" and self.on_failure is not None:
             self.on_failure(ctx, executor)
+        elif result.status == "success":  # its wheel is out: removed while others still run
+            executor.drop_workdir(ctx.workdir)
         return job_cache
 
     @contextmanager
