@@ -76,12 +76,15 @@ class JobRunner:
         start = time.monotonic()
         self.reporter.job_started(job.name)
         job_cache: JobCache | None = None
+        done: list[Callable[[], None]] = []  # once the jobs held for this one are released
         try:
-            job_cache = self._restore_or_run(job, result, log)
+            job_cache = self._restore_or_run(job, result, log, done)
         except Exception as exc:  # a bug must not lose the other jobs' results
             record_exception(result, exc)
         self.abi3.finished(job, _built(result, job_cache))
         self.warmup.built(job)  # ended without a build step (cache, reuse, failure before)
+        for then in done:
+            then()
         mask_result(job, result)
         if result.status == "failed":
             self.groups.job_failed(job)
@@ -105,8 +108,11 @@ class JobRunner:
 
     # every use of the build cache in a job's run, but the pipeline's own, is in the next
     # two functions: the entry's keys, the restore, and the entry an abi3 wheel is linked to
-    def _restore_or_run(self, job: Job, result: JobResult, log: Path) -> JobCache | None:
-        """Deliver the job's wheel from the cache, or run its steps; the job's cache entry."""
+    def _restore_or_run(
+        self, job: Job, result: JobResult, log: Path, done: list[Callable[[], None]]
+    ) -> JobCache | None:
+        """Deliver the job's wheel from the cache, or run its steps; the job's cache entry.
+        What is left to do once later jobs may go on is added to ``done``."""
         job_cache = self.cache_keys.for_job(job)
         if job_cache is not None and restore_from_cache(job, job_cache, self.wheelhouse, result):
             return job_cache
@@ -119,7 +125,7 @@ class JobRunner:
         if result.status == "failed" and self.on_failure is not None:
             self.on_failure(ctx, executor)
         elif result.status == "success":  # its wheel is out: removed while others still run
-            executor.drop_workdir(ctx.workdir)
+            done.append(partial(executor.drop_workdir, ctx.workdir))
         return job_cache
 
     @contextmanager
