@@ -166,3 +166,17 @@ def test_log_lines_mask_a_secret_split_across_chunks(tmp_path: Path) -> None:
             lines(chunk)
         lines.close()
     assert log.read_text() == "token=***\nnext line ***"
+
+
+def test_a_commands_input(runner: Runner, tmp_path: Path) -> None:
+    """A file's bytes (NULs and newlines too, 3 MB) as a command's input; a command that
+    reads none of it ends all the same; without input it reads nothing."""
+    data = bytes(range(256)) * 12_000 + b"\n\0end"
+    target = tmp_path / "deep" / "file.whl"
+    script = 'mkdir -p "$(dirname "$1")" && cat > "$1"'
+    out: list[bytes] = []
+    code = runner.run(["sh", "-c", script, "sh", str(target)], None, {}, out.append, stdin=data)
+    assert (code, out) == (0, [])
+    assert target.read_bytes() == data
+    assert runner.run(["true"], None, {}, out.append, stdin=data) == 0
+    assert run(runner, ["sh", "-c", "wc -c"]) == (0, "0\n")

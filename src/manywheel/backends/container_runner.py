@@ -56,14 +56,15 @@ class ContainerRunner:
         cwd: PurePosixPath | None,
         env: Mapping[str, str],
         output: Callable[[bytes], object],
+        stdin: bytes | None = None,
     ) -> int | None:
-        """argv's exit status, run by the runner; None: there is no runner (plain execs).
-        Cancelled: cancel() stopped it; OSError: the runner broke off."""
+        """argv's exit status, run by the runner (``stdin`` its input); None: there is no
+        runner (plain execs). Cancelled: cancel() stopped it; OSError: the runner broke off."""
         runner = self._ready()
         if runner is None:
             return None
         try:
-            return runner.run(argv, cwd, env, output)
+            return runner.run(argv, cwd, env, output, stdin)
         except RunnerGone:
             self._drop(runner)
             if self._processes.cancelled:

@@ -9,6 +9,7 @@ travel in the requests on its stdin too, never on a command line.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import struct
@@ -89,9 +90,11 @@ class Runner:
         cwd: PurePosixPath | None,
         env: Mapping[str, str],
         output: Callable[[bytes], object],
+        stdin: bytes | None = None,
     ) -> int:
-        """Run one command; its output goes to ``output`` as it comes (from the reading
-        thread); its exit status. Other threads may run commands at the same time.
+        """Run one command, ``stdin`` its input (else none); its output goes to ``output`` as
+        it comes (from the reading thread); its exit status. Other threads may run commands
+        at the same time.
 
         RunnerGone: the runner ended before the command did."""
         request = _Request(output)
@@ -106,6 +109,8 @@ class Runner:
                 "cwd": str(cwd) if cwd else None,
                 "env": dict(env),
             }
+            if stdin is not None:
+                line["input"] = base64.b64encode(stdin).decode("ascii")
             try:
                 self._stdin.write(json.dumps(line).encode() + b"\n")
                 self._stdin.flush()

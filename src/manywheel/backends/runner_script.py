@@ -7,7 +7,9 @@ Python 3.6+ and the standard library only: it runs under whichever CPython the i
 Any number of commands at once, each watched by a thread of its own:
 
 - request (stdin): one JSON line ``{"id": N, "argv": [...], "cwd": "/dir" or null,
-  "env": {...}}``; ``env`` is added to this process's environment, as ``exec --env`` does
+  "env": {...}}``; ``env`` is added to this process's environment, as ``exec --env`` does;
+  with ``"input": "<base64>"`` those bytes are the command's stdin (else /dev/null): a file put
+  in without an exec of its own
 - answer (stdout): frames of a type byte, the request's id and the payload's length (4-byte
   big-endian each) and the payload: ``H`` ready (id 0, sent once, at start), ``D`` output
   (stdout and stderr merged), ``E`` the exit status (ASCII digits; a command killed by signal
@@ -17,6 +19,7 @@ The end of stdin (the host went away, or cancelled) kills the running commands' 
 groups and ends the runner.
 """
 
+import base64
 import json
 import os
 import select
@@ -39,14 +42,19 @@ def send(out: IO[bytes], kind: bytes, ident: int, payload: bytes) -> None:
 
 
 def read_line(fd: int, buf: bytes) -> Tuple[Optional[bytes], bytes]:
-    """(one line without its newline, or None at end of input; what was read beyond it)"""
-    while b"\n" not in buf:
-        chunk = os.read(fd, 65536)
+    """(one line without its newline, or None at end of input; what was read beyond it); a
+    long line (a file's bytes as input) is read in big chunks, each searched once"""
+    data = bytearray(buf)
+    start = 0
+    while True:
+        end = data.find(b"\n", start)
+        if end >= 0:
+            return bytes(data[:end]), bytes(data[end + 1 :])
+        start = len(data)
+        chunk = os.read(fd, 1 << 20)
         if not chunk:
             return None, b""
-        buf += chunk
-    line, _, rest = buf.partition(b"\n")
-    return line, rest
+        data += chunk
 
 
 def start(
@@ -57,6 +65,7 @@ def start(
     argv = request["argv"]
     env = dict(os.environ)
     env.update(request.get("env") or {})
+    given = request.get("input")
     with _LOCK:
         if _ENDING:
             return 125, b""
@@ -65,7 +74,7 @@ def start(
                 argv,
                 cwd=request.get("cwd") or "/",
                 env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if given is None else subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -77,7 +86,25 @@ def start(
             said = f"manywheel: cannot run {argv[0]}: {exc.strerror}{where}\n".encode()
             return 126 if isinstance(exc, PermissionError) else 127, said
         _CHILDREN[ident] = child
-        return child
+    if given is not None:
+        data = base64.b64decode(given)
+        threading.Thread(target=feed, args=(child, data), daemon=True).start()
+    return child
+
+
+def feed(child: "subprocess.Popen[bytes]", data: bytes) -> None:
+    """The command's input written, then closed (a command that stops reading early ends
+    the write)."""
+    assert child.stdin is not None
+    try:
+        child.stdin.write(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            child.stdin.close()
+        except OSError:
+            pass
 
 
 def run(request: Dict[str, Any], out: IO[bytes]) -> None:
