@@ -8,7 +8,7 @@ and sizes; a stored one is deflated as zipfile would (zlib's default level, raw 
 headers are the ones zipfile writes (no extra fields, no data descriptor, UTF-8 flag for a
 name that is not ASCII, version 2.0): for members deflated by the same zlib at that level, the
 bytes are the ones zipfile would write. An archive that needs ZIP64 (a member or the archive
-of 4 GiB or more, 65,535 members or more), or an encrypted member, is not written
+of 2 GiB or more, 65,535 members or more), or an encrypted member, is not written
 (``copy_members`` says False) and left to zipfile.
 """
 
@@ -28,8 +28,8 @@ _END = struct.Struct("<4s4H2LH")  # structEndArchive
 _VERSION = 20  # 2.0: deflate (zipfile's DEFAULT_VERSION)
 _UTF8 = 0x800
 _ENCRYPTED = 0x1
-_LIMIT = (1 << 32) - 1  # zipfile.ZIP64_LIMIT: from there on, ZIP64 fields
-_COUNT_LIMIT = (1 << 16) - 1  # zipfile.ZIP_FILECOUNT_LIMIT
+_LIMIT = zipfile.ZIP64_LIMIT  # 2 GiB: from there on zipfile writes ZIP64 fields
+_COUNT_LIMIT = zipfile.ZIP_FILECOUNT_LIMIT
 
 
 @dataclass(frozen=True)
