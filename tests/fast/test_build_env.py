@@ -499,3 +499,45 @@ def test_a_held_build_that_finds_its_warmer_done_says_so(tmp_path: Path) -> None
     said = "cp312-manylinux_x86_64 finished building before this build's turn: it compiles"
     assert said in log
     assert "waiting for cp312-manylinux_x86_64" not in log
+
+
+def test_no_more_than_two_commands_of_a_run_ask_the_package_index_at_once(
+    tmp_path: Path,
+) -> None:
+    """Four new environments resolved and synced side by side: two commands at a time ask the
+    index, and the wait for a turn is not in the build step's time."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    asked = backend(root, []).configure
+    assert asked is not None
+    lock = threading.Lock()
+    asking: list[int] = [0]
+    most: list[int] = []
+
+    def index(executor: FakeExecutor, call: Call) -> int | None:
+        if " pip compile " in call.text or " pip sync " in call.text:
+            with lock:
+                asking[0] += 1
+                most.append(asking[0])
+            time.sleep(0.25)
+            with lock:
+                asking[0] -= 1
+        return None
+
+    def configure(executor: FakeExecutor) -> None:
+        asked(executor)
+        hook_of_backend = executor.on_run
+        executor.on_run = lambda e, c: index(e, c) or hook_of_backend(e, c)
+
+    identifiers = [f"cp3{minor}-manylinux_x86_64" for minor in (10, 11, 12, 13)]
+    outcome = run(
+        tmp_path,
+        plan(*(job(i) for i in identifiers)),
+        FakeBackend(configure=configure),
+        build_system=SYSTEM,
+        jobs=4,
+    )
+    assert set(outcome.status().values()) == {"success"}
+    assert len(most) == 8  # each job: resolved, synced
+    assert max(most) == 2
+    # each job asks for 0.5 s; the last ones to get a turn waited about as long again
+    assert all(outcome.results[i].timings["build"] < 0.8 for i in identifiers)

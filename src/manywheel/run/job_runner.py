@@ -28,7 +28,7 @@ from manywheel.run.pipeline import JobCache, restore_from_cache, run_job
 from manywheel.run.reporting import Reporter
 from manywheel.run.results import JobResult
 from manywheel.run.wheelhouse import Wheelhouse
-from manywheel.steps.context import BuildTurn, JobContext
+from manywheel.steps.context import INDEX_AT_ONCE, BuildTurn, JobContext
 
 # told of each failed job's context while its executor is still open (--debug-shell)
 OnFailure = Callable[[JobContext, GroupExecutor], None]
@@ -63,6 +63,7 @@ class JobRunner:
         self.source_date_epoch = source_date_epoch
         self.build_system = build_system
         self.on_failure = on_failure
+        self.index = threading.BoundedSemaphore(INDEX_AT_ONCE)  # the jobs' turns at the index
 
     def run(self, job: Job) -> JobResult:
         """Run one job; never raises for anything the job does (a bug included)."""
@@ -104,6 +105,7 @@ class JobRunner:
             source_date_epoch=self.source_date_epoch,
             build_system=self.build_system,
             announce=partial(_announce, self.reporter, job.name),
+            index=self.index,
         )
 
     # every use of the build cache in a job's run, but the pipeline's own, is in the next

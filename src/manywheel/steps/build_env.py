@@ -285,7 +285,8 @@ def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence
     # no header, no annotations: the lock names no path (it is compared with the last one)
     compile_argv = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"]
     compile_argv += ["--python", str(python)]
-    ctx.run("build", [*compile_argv, *constraints, "--output-file", str(locked), str(wanted)])
+    with ctx.index_turn():
+        ctx.run("build", [*compile_argv, *constraints, "--output-file", str(locked), str(wanted)])
     return ctx.read_text(locked)
 
 
@@ -298,7 +299,8 @@ def _sync(
     python = env / "bin" / "python"
     lock = _resolve(ctx, uv, python, [*system.requires, *extra])
     locked = ctx.workdir / _LOCKED
-    ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
+    with ctx.index_turn():
+        ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
     frozen = _freeze(ctx, uv, python)
     ctx.put_text(env / _READY, json.dumps({"extra": list(extra), "lock": lock, "frozen": frozen}))
     return frozen
