@@ -14,7 +14,7 @@ from manywheel.release import reproducible
 from manywheel.release.check import check_file
 from manywheel.release.reproducible import ZIP_EPOCH, normalize_wheel, source_date
 from manywheel.run.wheelhouse import Wheelhouse
-from tests.distributions import SO, TAG, make_sdist, make_wheel, wheel_members
+from tests.distributions import SO, TAG, _Stream, make_sdist, make_wheel, wheel_members
 
 
 def _sdist_project(path: Path) -> Project:
@@ -133,20 +133,24 @@ def test_a_symbolic_link_member_stays_one(tmp_path: Path) -> None:
 
 
 def _mixed_wheel(directory: Path) -> Path:
-    """A wheel with a directory entry, a name that is not ASCII, a stored member, and
-    members deflated at zlib's fastest level (not zipfile's default), written streamed."""
+    """A wheel with a directory entry, a name that is not ASCII, a stored member, and members
+    deflated at zlib's fastest level (not zipfile's default), written streamed (each member's
+    sizes in a data descriptor after it, none in its local header)."""
     members = dict(wheel_members("demo", "1.0", (TAG,)))
     members[SO] *= 50
     members["demo/data/é.txt"] = "données ".encode() * 400
-    wheel = make_wheel(directory, members=members, streamed=True)
+    wheel = make_wheel(directory, members=members)
     with zipfile.ZipFile(wheel) as zf:
-        content = [(i, zf.read(i)) for i in zf.infolist()]
-    with zipfile.ZipFile(wheel, "w") as zf:
+        content = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    stream = _Stream()
+    with zipfile.ZipFile(stream, "w") as zf:  # type: ignore[arg-type]
         zf.writestr(zipfile.ZipInfo("demo/data/"), b"")
-        for info, data in content:
-            stored = info.filename.endswith(".txt")
-            kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            zf.writestr(info.filename, data, compress_type=kind, compresslevel=1)
+        for name, data in content:
+            kind = zipfile.ZIP_STORED if name.endswith(".txt") else zipfile.ZIP_DEFLATED
+            zf.writestr(name, data, compress_type=kind, compresslevel=1)
+    wheel.write_bytes(stream.buffer.getvalue())
+    with zipfile.ZipFile(wheel) as zf:
+        assert all(i.flag_bits & 0x08 for i in zf.infolist() if not i.is_dir())
     return wheel
 
 
