@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -179,3 +180,86 @@ def test_a_job_waiting_for_the_abi3_wheel_has_its_project_copied_meanwhile(
     assert set(outcome.status().values()) == {"success"}
     assert outcome.results["cp39-manylinux_x86_64"].reused_from == "cp38-manylinux_x86_64"
     assert copied_during_build == [True]
+
+
+def installed_by(executor: FakeExecutor, name: str) -> list[str]:
+    """The wheels job ``name``'s tests installed, in order."""
+    found = []
+    for call in executor.calls:
+        match = re.search(rf"pip install .*?(/work/{name}-\d+/(\w+)/\S*\.whl)", call.text)
+        if match:
+            found.append(match[2])  # where it came from: offered, reused, or its own repaired
+    return found
+
+
+def runs_test(call: Call, name: str) -> bool:
+    return "&& true" in call.text and f"/work/{name}-" in call.text
+
+
+def test_a_held_job_tests_the_abi3_wheel_while_its_builder_tests_it(tmp_path: Path) -> None:
+    """cp39 does not wait for cp38 to test and deliver the abi3 wheel: it tests the repaired
+    wheel at the same time (cp38's test waits here until cp39's ran), and takes the delivered
+    one without testing it again."""
+    both_at_once: list[bool] = []
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.abi3_from, executor.on_run = "cp38", cp38_tests_after_cp39
+
+    def cp38_tests_after_cp39(executor: FakeExecutor, call: Call) -> None:
+        if runs_test(call, "cp38-manylinux_x86_64"):
+            deadline = time.monotonic() + 3
+            while not installed_by(executor, "cp39-manylinux_x86_64"):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            both_at_once.append(bool(installed_by(executor, "cp39-manylinux_x86_64")))
+
+    backend = FakeBackend(configure=configure)
+    outcome = run(tmp_path, plan(*jobs("cp38", "cp39")), backend, jobs=2, limited_api=True)
+    assert set(outcome.status().values()) == {"success"}
+    assert both_at_once == [True]
+    (executor,) = backend.opened
+    assert installed_by(executor, "cp39-manylinux_x86_64") == ["offered"]  # once, early
+    later = outcome.results["cp39-manylinux_x86_64"]
+    assert later.reused_from == "cp38-manylinux_x86_64"
+    assert later.tested
+    assert later.wheel == outcome.wheelhouse / "demo-0.1.0-cp38-abi3-manylinux_2_17_x86_64.whl"
+    assert later.log is not None
+    assert (
+        "cp38-manylinux_x86_64 repaired demo-0.1.0-cp38-abi3-manylinux_2_17_x86_64.whl, that's "
+        "compatible with cp39-manylinux_x86_64: tested here while cp38-manylinux_x86_64 tests "
+        "it too"
+    ) in later.log.read_text()
+    assert count(executor, "uv build") == 1
+
+
+def test_an_offer_is_void_when_its_builder_fails_its_own_test(tmp_path: Path) -> None:
+    """cp38's wheel fails cp38's test after cp39 tested it early: cp38 delivers nothing, so
+    cp39 builds, tests and delivers its own, as when cp38's build fails."""
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.abi3_from, executor.on_run = "cp38", cp38_fails_its_test
+
+    def cp38_fails_its_test(executor: FakeExecutor, call: Call) -> int | None:
+        if runs_test(call, "cp38-manylinux_x86_64"):
+            deadline = time.monotonic() + 3
+            while not installed_by(executor, "cp39-manylinux_x86_64") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return 1
+        return None
+
+    backend = FakeBackend(configure=configure)
+    outcome = run(tmp_path, plan(*jobs("cp38", "cp39")), backend, jobs=2, limited_api=True)
+    assert outcome.status() == {
+        "cp38-manylinux_x86_64": "failed",
+        "cp39-manylinux_x86_64": "success",
+    }
+    (executor,) = backend.opened
+    assert count(executor, "uv build") == 2
+    assert installed_by(executor, "cp39-manylinux_x86_64") == ["offered", "repaired"]
+    later = outcome.results["cp39-manylinux_x86_64"]
+    assert later.reused_from is None
+    assert later.tested
+    assert [p.name for p in outcome.wheelhouse.glob("*.whl")] == [
+        "demo-0.1.0-cp38-abi3-manylinux_2_17_x86_64.whl"  # cp39's build, abi3 from cp38 on
+    ]

@@ -123,7 +123,16 @@ class JobRunner:
             job_cache = self.cache_keys.for_job(job)
         ctx = self._context(job, executor, log)
         reusable = partial(self.abi3.compatible, job, self.cancel_event.is_set)
-        run_job(ctx, self.wheelhouse, result, job_cache, reusable, build_turn=self._build_turn)
+        offer = partial(self.abi3.offer, job)
+        run_job(
+            ctx,
+            self.wheelhouse,
+            result,
+            job_cache,
+            reusable,
+            build_turn=self._build_turn,
+            offer=offer,
+        )
         if result.status == "failed" and self.on_failure is not None:
             self.on_failure(ctx, executor)
         elif result.status == "success":  # its wheel is out: removed while others still run

@@ -14,7 +14,7 @@ from manywheel.caching.manifest import Manifest
 from manywheel.caching.wheel_cache import CacheKeys, WheelCache
 from manywheel.errors import Cancelled, ManywheelError, StepFailed
 from manywheel.planning.plan import Job
-from manywheel.run.abi3_reuse import Reusable, serves
+from manywheel.run.abi3_reuse import EarlyTest, Offered, Reusable, serves
 from manywheel.run.results import JobResult
 from manywheel.run.wheelhouse import AlreadyDelivered, Delivered, Wheelhouse
 from manywheel.steps.audit import audit_wheel
@@ -52,7 +52,9 @@ def restore_from_cache(
     return True
 
 
-FindReusable = Callable[[], "Reusable | None"]
+# waits for a compatible abi3 wheel (abi3_reuse.py), testing an offered one meanwhile
+FindReusable = Callable[["EarlyTest | None"], "Reusable | None"]
+Offer = Callable[[PurePosixPath], None]
 # entered around the build step: gives ctx its turn (steps/context.py BuildTurn, job_runner.py)
 TurnScope = Callable[[JobContext], AbstractContextManager[None]]
 
@@ -69,12 +71,14 @@ def run_job(
     reusable: FindReusable | None = None,
     *,
     build_turn: TurnScope = _no_turn,
+    offer: Offer | None = None,
 ) -> None:
     """Run every step of ctx.job, filling ``result``; never raises for a job failure.
 
     ``reusable`` finds a compatible abi3 wheel an earlier job built (abi3_reuse.py): then the job
-    only tests it. ``build_turn`` is entered around the build step, which takes the turn it
-    gives before it compiles (its wait is not timed)."""
+    only tests it; ``offer`` offers the job's own repaired wheel to the jobs waiting for it.
+    ``build_turn`` is entered around the build step, which takes the turn it gives before it
+    compiles (its wait is not timed)."""
     progress = ["prepare"]  # the step in progress, for failures outside a command
     try:
         _run_steps(
@@ -84,6 +88,7 @@ def run_job(
             cache=cache,
             reusable=reusable,
             build_turn=build_turn,
+            offer=offer,
             progress=progress,
         )
     except Cancelled:
@@ -111,16 +116,20 @@ def _run_steps(
     cache: JobCache | None,
     reusable: FindReusable | None,
     build_turn: TurnScope,
+    offer: Offer | None,
     progress: list[str],
 ) -> None:
     # a full hit was restored before the executor opened (restore_from_cache); an entry
     # here was built before but not tested with this test configuration
     entry = cache.cache.lookup(cache.keys) if cache else None
     split = ctx.executor if isinstance(ctx.executor, SplitExecutor) else None
-    planned = ctx.job  # a cross build's build side runs it with a host interpreter
+    planned = ctx.job  # a cross build's build side runs it with a host interpreter (_build)
     with ctx.timed("prepare"):  # before waiting for an abi3 wheel: copied meanwhile
         ctx.project = ctx.executor.prepare_source(ctx.workdir / "src")
-    reused = reusable() if reusable is not None and entry is None else None
+    reused, early_one = None, None
+    if reusable is not None and entry is None:
+        early = split is None and ctx.job.run_tests
+        reused, early_one = _find_reusable(ctx, result, reusable, early, progress)
     if entry is not None:  # built before, but not tested with this test configuration
         repaired = ctx.workdir / "cached" / entry.wheel.name
         ctx.executor.put_file(entry.wheel, repaired)
@@ -130,25 +139,21 @@ def _run_steps(
             f"[manywheel] Found previously built wheel {reused.wheel.name}, that's compatible "
             f"with {ctx.job.name}. Skipping build step..."
         )
-        repaired = _take(ctx, result, reused, "reused")
+        if early_one is None:
+            repaired = _take(ctx, result, reused, "reused")
+        else:
+            repaired, result.reused_from = early_one, reused.identifier
     else:
-        progress.append("build")
-        with build_turn(ctx), ctx.timed("build"):
-            if split is not None:
-                ctx.turn.take(ctx)
-                planned = prepare_cross_build(ctx, split)
-            built = build_wheel(ctx)
-        progress.append("repair")
-        with ctx.timed("repair"):
-            repaired = repair_wheel(ctx, built)
-        progress.append("audit")
-        audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
+        repaired, planned = _build(ctx, split, build_turn, progress)
+        if offer is not None:  # to the jobs waiting to reuse it, if abi3: they test it now
+            offer(repaired)
     earlier = wheelhouse.delivered_abi3(repaired.name) if reused is None else None
     if earlier is not None and serves(earlier.wheel.name, ctx.job):  # out already: test it
         reused = _adopt(ctx, result, earlier)
         repaired = _take(ctx, result, reused, "delivered")
     test = partial(_test, ctx, result, split=split, planned=planned, progress=progress)
-    test(repaired)
+    if early_one is None:
+        test(repaired)
     ctx.check_cancelled()
     if reused is None:
         try:
@@ -171,12 +176,85 @@ def _run_steps(
         cache.cache.mark_tested(cache.keys, ctx.warnings)
 
 
+def _build(
+    ctx: JobContext, split: SplitExecutor | None, build_turn: TurnScope, progress: list[str]
+) -> tuple[PurePosixPath, Job]:
+    """Build, repair and audit: the repaired wheel, and the job as the build side ran it (a
+    cross build's runs it with a host interpreter)."""
+    planned = ctx.job
+    progress.append("build")
+    with build_turn(ctx), ctx.timed("build"):
+        if split is not None:
+            ctx.turn.take(ctx)
+            planned = prepare_cross_build(ctx, split)
+        built = build_wheel(ctx)
+    progress.append("repair")
+    with ctx.timed("repair"):
+        repaired = repair_wheel(ctx, built)
+    progress.append("audit")
+    audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
+    return repaired, planned
+
+
+def _find_reusable(
+    ctx: JobContext,
+    result: JobResult,
+    reusable: FindReusable,
+    test_early: bool,
+    progress: list[str],
+) -> tuple[Reusable | None, PurePosixPath | None]:
+    """The delivered abi3 wheel the job reuses, if any, and where the job tested it already
+    (None: not tested yet), when ``test_early`` let it test a wheel offered meanwhile."""
+    tested_early: list[tuple[Offered, PurePosixPath]] = []
+
+    def early(offered: Offered) -> None:  # not a split executor: the test runs where it is
+        local = _take_offered(ctx, offered)
+        if local is not None:
+            result.reused_from = offered.identifier
+            _test(ctx, result, local, split=None, planned=ctx.job, progress=progress)
+            tested_early.append((offered, local))  # a failure above is this job's
+
+    reused = reusable(early if test_early else None)
+    # the delivered wheel is the one tested early (the same file, landed): not tested again
+    early_one = next((local for o, local in tested_early if _same(o, reused)), None)
+    if early_one is None and tested_early:  # its job did not deliver it: as if never offered
+        result.reused_from, result.tested = None, False
+    return reused, early_one
+
+
 def _take(ctx: JobContext, result: JobResult, reused: Reusable, where: str) -> PurePosixPath:
     """Put a wheel of the output dir into the job's work dir, to test it there."""
     local = ctx.workdir / where / reused.wheel.name
     ctx.executor.put_file(reused.wheel, local)
     result.reused_from = reused.identifier
     return local
+
+
+def _take_offered(ctx: JobContext, offered: Offered) -> PurePosixPath | None:
+    """Copy a wheel another job offered into this job's work dir, to test it there (that job
+    removes its own once it finished); None when it is gone already."""
+    ctx.note(
+        f"[manywheel] {offered.identifier} repaired {offered.wheel.name}, that's compatible "
+        f"with {ctx.job.name}: tested here while {offered.identifier} tests it too (what "
+        f"counts is that {offered.identifier} delivers it)"
+    )
+    local = ctx.workdir / "offered" / offered.wheel.name
+    script = 'mkdir -p "$(dirname "$2")" && cp "$1" "$2"'
+    try:
+        ctx.run("test", ["sh", "-c", script, "sh", str(offered.wheel), str(local)])
+    except StepFailed:  # delivered and removed meanwhile: the delivered one is tested
+        ctx.note(f"[manywheel] {offered.wheel.name} was gone: the delivered wheel is tested")
+        return None
+    return local
+
+
+def _same(offered: Offered, reused: Reusable | None) -> bool:
+    """Whether the delivered wheel is the one offered: same job, same file name."""
+    return (
+        reused is not None
+        and reused.identifier == offered.identifier
+        and reused.wheel.name == offered.wheel.name
+    )
 
 
 def _adopt(ctx: JobContext, result: JobResult, earlier: Delivered) -> Reusable:
