@@ -243,7 +243,9 @@ def test_an_offer_is_void_when_its_builder_fails_its_own_test(tmp_path: Path) ->
     def cp38_fails_its_test(executor: FakeExecutor, call: Call) -> int | None:
         if runs_test(call, "cp38-manylinux_x86_64"):
             deadline = time.monotonic() + 3
-            while not installed_by(executor, "cp39-manylinux_x86_64") and time.monotonic() < deadline:
+            while (
+                not installed_by(executor, "cp39-manylinux_x86_64") and time.monotonic() < deadline
+            ):
                 time.sleep(0.01)
             return 1
         return None

@@ -14,7 +14,6 @@ from manywheel.backends.container_tools import (
     cache_mounts,
     choose_compiler_cache,
     dirs_to_mount,
-    runner_python,
     tools_to_put_in,
     wants_foreign_uv,
     wants_host_ccache,
@@ -64,12 +63,6 @@ def test_compiler_cache_off_neither_checks_nor_mounts_the_ccache_dir() -> None:
     assert choose_compiler_cache(off, probe("/usr/bin/ccache"), None, image="i", arch="a") == (
         CompilerCacheChoice()
     )
-
-
-def test_the_runner_needs_a_python_and_no_emulation() -> None:
-    assert runner_python(probe(), emulated=False) == "/usr/bin/python3"
-    assert runner_python(probe(), emulated=True) is None
-    assert runner_python(probe(python=None), emulated=False) is None
 
 
 def test_the_images_own_ccache_is_used_and_nothing_searched_on_the_host() -> None:

@@ -76,12 +76,15 @@ class ContainerCommands:
         """The names of the container's own volumes (WORK_VOLUMES), removed after it."""
         return [f"{self.name}-{suffix}" for suffix in WORK_VOLUMES]
 
-    def run_argv(self, mounts: Sequence[str]) -> list[str]:
-        """The command that starts the container (``sleep infinity``), with ``mounts``
-        (``--volume`` args) and its own volumes (``volumes``: ``remove`` removes them)."""
+    def run_argv(self, mounts: Sequence[str], first: Sequence[str] | None = None) -> list[str]:
+        """The command that starts the container, with ``mounts`` (``--volume`` args) and its
+        own volumes (``volumes``: ``remove`` removes them): detached, its first process
+        ``sleep infinity``; or attached to its input and output, its first process ``first``
+        (the command runner: container_runner.py)."""
+        how = ["--detach"] if first is None else ["--interactive"]
         argv = self.engine.command(
             "run",
-            "--detach",
+            *how,
             "--name",
             self.name,
             "--label",
@@ -93,25 +96,34 @@ class ContainerCommands:
         for volume, path in zip(self.volumes, WORK_VOLUMES.values(), strict=True):
             argv += ["--volume", f"{volume}:{path}"]
         argv += platform_args(self.engine, self.image, self.arch, self._emulated)
-        return [*argv, *self.engine.create_args, self.image, *self._prefix, "sleep", "infinity"]
+        command = ["sleep", "infinity"] if first is None else list(first)
+        return [*argv, *self.engine.create_args, self.image, *self._prefix, *command]
+
+    def keyed(self, argv: Sequence[str]) -> None:
+        """``start_key``: what the container started by ``argv`` has in common with one
+        another run starts the same way (the command but for its name)."""
+        self.start_key = json.dumps([a.replace(self.name, "{name}") for a in argv])
 
     def run_detached(self, mounts: Sequence[str]) -> None:
-        """Start the container (``run_argv``). ``start_key`` says how: what it has in common
-        with a container another run starts the same way (the command but for its name)."""
+        """Start the container (``run_argv``), detached, keyed (``keyed``)."""
         argv = self.run_argv(mounts)
-        self.start_key = json.dumps([a.replace(self.name, "{name}") for a in argv])
+        self.keyed(argv)
         try:
             proc = self.processes.capture(argv, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
             proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
         if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
-            raise EnvironmentProblem(
-                f"{self.engine.name} could not start a container from '{self.image}' "
-                f"({lines[-1] if lines else proc.returncode}). Check that the image runs "
-                f"('{self.engine.name} run --rm {self.image} true') and the engine's "
-                "configuration ('manywheel doctor')."
-            )
+            raise self.not_started(proc.stderr.decode(errors="replace"), proc.returncode)
+
+    def not_started(self, said: str, code: int | None) -> EnvironmentProblem:
+        """The error of a container start that failed, saying what the engine said last."""
+        lines = [ln for ln in said.splitlines() if ln.strip()]
+        return EnvironmentProblem(
+            f"{self.engine.name} could not start a container from '{self.image}' "
+            f"({lines[-1] if lines else code}). Check that the image runs "
+            f"('{self.engine.name} run --rm {self.image} true') and the engine's "
+            "configuration ('manywheel doctor')."
+        )
 
     def remove(self) -> None:
         """Remove the container, then its volumes (also when it was removed from outside);

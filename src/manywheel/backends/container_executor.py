@@ -41,7 +41,6 @@ from manywheel.backends.container_tools import (
     cache_mounts,
     choose_compiler_cache,
     dirs_to_mount,
-    runner_python,
     tools_to_put_in,
     wants_foreign_uv,
     wants_host_ccache,
@@ -124,8 +123,7 @@ class ContainerExecutor:
             # the host copy of the project overlaps the container's start-up
             copied = pool.submit(self._host_copy, Path(tmp))
             self._run_container()
-            probe = self._probe()
-            self._runner.start(runner_python(probe, emulated=self._emulated))
+            probe = self._probe()  # through the runner, when it is the first process
             self._base_env, self._uv = dict(probe.env), probe.uv
             uv = self._plan_uv(probe)
             project = copied.result()
@@ -155,9 +153,20 @@ class ContainerExecutor:
         return copy_project(self._project.path, tmp, self._exclude)
 
     def _run_container(self) -> None:
+        """Start the container: with the command runner as its first process; under QEMU
+        (where a Python starts slowly, emulated) detached, every command an exec."""
         mounts = self._cache_mounts()
         self._created = True  # even a failed run may leave a created container behind
-        self._commands.run_detached(mounts)
+        if self._emulated:
+            self._commands.run_detached(mounts)
+            return
+
+        def run_argv(first: list[str]) -> list[str]:
+            argv = self._commands.run_argv(mounts, first)
+            self._commands.keyed(argv)
+            return argv
+
+        self._runner.start_attached(run_argv)
 
     def close(self) -> None:
         if not self._created:
@@ -191,6 +200,7 @@ class ContainerExecutor:
     def cancel(self) -> None:
         for proc in self._processes.cancel():
             proc.send_signal(signal.SIGTERM)
+        self._runner.cancel()  # an attached client passes SIGTERM on to the runner (no end)
         # the commands inside the container stop with it, in close()
 
     def _capture(self, argv: Sequence[str], stdin: bytes | None = None) -> str:
@@ -249,7 +259,7 @@ class ContainerExecutor:
     def _put_start_files(
         self, project: Path, probe: ImageProbe, ccache: CompilerCacheChoice, uv: Path | None
     ) -> None:
-        """The project copy and the tools put in with it: one tar stream, one exec."""
+        """The project copy and the tools put in with it: one tar stream (tar_transfer.py)."""
         self._project_dir = PROJECT_DIR / project.name
         members = tools_to_put_in(
             probe,
@@ -257,7 +267,7 @@ class ContainerExecutor:
             compiler_cache=ccache,
             uv=uv,
         )
-        put_project(self._commands, project, self._project_dir, members)
+        put_project(self._commands, self._runner, project, self._project_dir, members)
 
     # -- the Executor protocol -------------------------------------------------------------
     def base_environment(self) -> Mapping[str, str]:

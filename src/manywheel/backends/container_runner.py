@@ -1,23 +1,38 @@
-"""The command runner of one container (runner.py): one exec for all its jobs' commands.
+"""The command runner of one container (runner.py): it runs every command of the container's
+jobs, side by side.
 
-Started with the container, while the project is still being copied in, it runs every
-command of the container's jobs, side by side. Without a Python for it (or when it cannot
-start) every command is an exec of its own, and ``run`` says so by returning None. A runner
-that breaks off fails the commands it was running; the next command starts another.
+It is the container's first process (``start_attached``): the engine's ``run --interactive``
+starts the container with the runner reading its requests from the run's input, so that no
+exec is needed for it (an exec costs 0.1-0.2 s). Under QEMU there is none (a Python would start
+slowly, emulated). Without a Python for it (or when it cannot start) every command is an exec
+of its own, and ``run`` says so by returning None. A runner that breaks off fails the commands
+it was running; the next command starts another, by an exec.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
 from manywheel.backends.container_commands import ContainerCommands
-from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone, bootstrap
+from manywheel.backends.runner import (
+    SCRIPT,
+    LogLines,
+    Runner,
+    RunnerGone,
+    bootstrap,
+    find_python,
+)
 from manywheel.errors import Cancelled
+
+# the runner's Python: the image's first (runner.find_python), as the image probe finds one
+FIRST_PYTHON = "python3 or /opt/python/cp3*/bin/python3"
 
 
 class ContainerRunner:
@@ -42,9 +57,42 @@ class ContainerRunner:
             if python is not None and self._runner is None:
                 self._runner = self._spawn(python)
 
+    def start_attached(self, run_argv: Callable[[list[str]], list[str]]) -> None:
+        """Start the container with the runner as its first process: ``run_argv(first)`` is
+        the engine's ``run --interactive`` of the first process ``first``. Waits until it
+        runs; EnvironmentProblem saying what the engine said when the container did not start;
+        Cancelled. An image without a Python for it runs ``sleep infinity`` instead, and its
+        commands are execs."""
+        script = SCRIPT.read_bytes()
+        argv = run_argv(find_python(script, then="exec sleep infinity"))
+        proc = self._processes.spawn(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        said = _Tail(proc)
+        runner = Runner(proc, script, attached=True)
+        with self._lock:
+            self._python, self._runner = FIRST_PYTHON, runner
+        if runner.ready():
+            return
+        if not runner.no_python and not self._processes.cancelled:
+            with suppress(subprocess.TimeoutExpired):  # it ends once it said why
+                proc.wait(timeout=60)
+        self._drop(runner)
+        with self._lock:
+            self._python = None
+        if runner.no_python:  # the container runs: commands are execs
+            return
+        if self._processes.cancelled:
+            raise Cancelled("cancelled before it started")
+        raise self._commands.not_started(said.text(), proc.returncode)
+
     def _spawn(self, python: str) -> Runner:
         script = SCRIPT.read_bytes()
-        cmd, _ = self._commands.exec([python, "-c", bootstrap(script)], interactive=True)
+        if python == FIRST_PYTHON:
+            argv = find_python(script, then="exit 0")
+        else:
+            argv = [python, "-c", bootstrap(script)]
+        cmd, _ = self._commands.exec(argv, interactive=True)
         proc = self._processes.spawn(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
@@ -121,6 +169,15 @@ class ContainerRunner:
         self._processes.forget(runner.proc)
         runner.stop()
 
+    def cancel(self) -> None:
+        """Stop waiting for the runner's commands: the client of an attached container is
+        killed (the engine would pass a SIGTERM on to the runner, which as the container's
+        first process ignores it); the commands stop when the container is removed."""
+        with self._lock:
+            runner = self._runner
+        if runner is not None and runner.attached:
+            runner.proc.kill()
+
     def end_input(self) -> None:
         """Tell the runner to end, without waiting for its exec client (stop reaps it)."""
         with self._lock:
@@ -135,3 +192,27 @@ class ContainerRunner:
         if runner is not None:
             self._processes.forget(runner.proc)
             runner.stop()
+
+
+class _Tail:
+    """What a process writes on its stderr, read as it comes (so that it never blocks on a full
+    pipe); the last 8 KiB kept."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._stderr = proc.stderr
+        self._kept = b""
+        self._thread = threading.Thread(target=self._read, name="manywheel-stderr", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        if self._stderr is None:
+            return
+        fd = self._stderr.fileno()
+        with suppress(OSError):
+            while chunk := os.read(fd, 4096):
+                self._kept = (self._kept + chunk)[-8192:]
+
+    def text(self) -> str:
+        """What it said, once it has ended (waits for the end of its stderr)."""
+        self._thread.join(timeout=60)
+        return self._kept.decode(errors="replace")

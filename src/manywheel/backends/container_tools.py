@@ -86,12 +86,6 @@ def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> Cache
     return CacheMounts(tuple(volumes), caches)
 
 
-def runner_python(probe: ImageProbe, *, emulated: bool) -> str | None:
-    """The Python to run the command runner with; None: every command an exec of its own."""
-    # under QEMU a runner's Python would start slowly, emulated: plain execs there
-    return None if emulated else probe.python
-
-
 def wants_host_ccache(caches: ContainerCaches, probe: ImageProbe, *, emulated: bool) -> bool:
     """Whether to look for a static ccache on the host to put in: the compiler cache is on
     and mounted, the image has no ccache, and it runs the host's arch (not emulated)."""

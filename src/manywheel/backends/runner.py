@@ -41,6 +41,28 @@ def bootstrap(script: bytes) -> str:
     )
 
 
+# the frame a runner's first process sends when the image has no Python for it (kind N, id 0,
+# nothing more), in printf's octal escapes
+_NO_PYTHON_FRAME = "N" + "\\000" * 8
+
+
+def find_python(script: bytes, *, then: str) -> list[str]:
+    """A command that runs ``bootstrap(script)`` under the image's first Python (as the image
+    probe finds one), else sends a no-Python frame and runs ``then``. The runner's commands
+    get its environment as an exec's would be (podman's): without the shell's PWD (no command
+    is in its directory), nor the HOSTNAME a container's first process has (the container's
+    random ID: a build's environment would differ in every run)."""
+    return [
+        "sh",
+        "-c",
+        "unset PWD HOSTNAME; for p in python3 /opt/python/cp3*/bin/python3; do "
+        'command -v "$p" >/dev/null 2>&1 && exec "$p" -c "$1"; done; '
+        f"printf '{_NO_PYTHON_FRAME}'; {then}",
+        "sh",
+        bootstrap(script),
+    ]
+
+
 class RunnerGone(Exception):
     """The runner process ended (cancelled, the container went away, or it broke)."""
 
@@ -54,11 +76,14 @@ class _Request:
 
 
 class Runner:
-    """One runner process: ``proc`` is the engine's ``exec -i ... python -c BOOTSTRAP``, its
+    """One runner process: ``proc`` is the engine's ``exec -i ... python -c BOOTSTRAP``, or an
+    ``run --interactive`` whose container's first process is the runner (``attached``), its
     stdin and stdout pipes. Its frames are read by a thread of its own and handed to the
     requests they belong to."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], script: bytes | None = None) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], script: bytes | None = None, *, attached: bool = False
+    ) -> None:
         assert proc.stdin is not None
         assert proc.stdout is not None
         self.proc = proc
@@ -70,6 +95,8 @@ class Runner:
         self._gone = False
         self._hello = threading.Event()
         self._started = False
+        self.no_python = False  # its first frame said the image has no Python for it
+        self.attached = attached
         if script is not None:  # for BOOTSTRAP; a broken pipe shows as the runner gone
             try:
                 self._stdin.write(script)
@@ -128,6 +155,7 @@ class Runner:
         try:
             kind, _, _ = self._frame()
             self._started = kind == b"H"
+            self.no_python = kind == b"N"
             self._hello.set()
             while self._started:
                 kind, ident, payload = self._frame()
@@ -177,8 +205,12 @@ class Runner:
                 pass
 
     def stop(self) -> None:
-        """End the runner (end of its input) and reap its exec client."""
+        """End the runner (end of its input) and reap its exec client. The client of an
+        attached container is killed: it stays as long as the container does (which it does
+        not stop: the container is removed, or kept for inspection)."""
         self.end_input()
+        if self.attached:
+            self.proc.kill()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -16,7 +16,9 @@ Any number of commands at once, each watched by a thread of its own:
   N is 128+N, as a shell says), the request's last frame
 
 The end of stdin (the host went away, or cancelled) kills the running commands' process
-groups and ends the runner.
+groups and ends the runner. A runner that is the container's first process (started by the
+engine's ``run --interactive``, container_runner.py) becomes ``sleep infinity`` then, as
+detached containers start: the container stays until it is removed, or kept for inspection.
 """
 
 import base64
@@ -167,6 +169,11 @@ def main() -> None:
         threading.Thread(target=run, args=(request, out), daemon=True).start()
     end()
     out.flush()
+    if os.getpid() == 1:  # the container's first process: the container stays
+        try:
+            os.execvp("sleep", ["sleep", "infinity"])
+        except OSError:
+            pass
     os._exit(0)  # the watching threads need not finish: their commands are gone
 
 

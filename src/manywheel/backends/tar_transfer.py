@@ -55,12 +55,14 @@ def add_members(tar: tarfile.TarFile, members: Sequence[HostFile | Symlink]) -> 
             tar.addfile(link)
 
 
+_EXTRACT = 'mkdir -p "$1" && tar -x -f - -C "$1"'
+
+
 def put_tar(
     commands: ContainerCommands, dest: PurePosixPath, fill: Callable[[tarfile.TarFile], None]
 ) -> None:
     """Stream a tar archive, its members added by ``fill``, into ``dest``."""
-    script = 'mkdir -p "$1" && tar -x -f - -C "$1"'
-    cmd, _ = commands.exec(["sh", "-c", script, "sh", str(dest)], interactive=True)
+    cmd, _ = commands.exec(["sh", "-c", _EXTRACT, "sh", str(dest)], interactive=True)
     try:
         with commands.processes.started(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -82,18 +84,55 @@ def put_tar(
 
 def put_project(
     commands: ContainerCommands,
+    runner: ContainerRunner,
     project: Path,
     project_dir: PurePosixPath,
     members: Sequence[HostFile | Symlink],
 ) -> None:
-    """The host copy of the project at ``project_dir``, and ``members``: one tar stream, one
-    exec."""
+    """The host copy of the project at ``project_dir``, and ``members``: one tar stream, as
+    the input of a command of the runner (up to 32 MiB), else of an exec of its own."""
 
     def fill(tar: tarfile.TarFile) -> None:
         tar.add(project, arcname=_member_name(project_dir))
         add_members(tar, members)
 
+    data = _tar_bytes(fill, _BY_INPUT) if runner.python is not None else None
+    if data is not None:
+        said: list[bytes] = []
+        argv = ["sh", "-c", _EXTRACT, "sh", "/"]
+        code = runner.run(argv, None, {}, said.append, stdin=data)
+        if code == 0:
+            return
+        if code is not None:
+            message = b"".join(said).decode(errors="replace").strip()[-300:]
+            raise OSError(5, f"copying files into the container failed: {message}")
     put_tar(commands, PurePosixPath("/"), fill)
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _CappedBuffer(io.BytesIO):
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self._cap = cap
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.tell() + len(data) > self._cap:
+            raise _TooBig
+        return super().write(data)
+
+
+def _tar_bytes(fill: Callable[[tarfile.TarFile], None], cap: int) -> bytes | None:
+    """The tar archive ``fill`` makes, in memory; None when it would be over ``cap`` bytes."""
+    buffer = _CappedBuffer(cap)
+    try:
+        with tarfile.open(fileobj=buffer, mode="w|") as tar:
+            fill(tar)
+    except _TooBig:
+        return None
+    return buffer.getvalue()
 
 
 # a small text file goes in as a command's argument, through a runner: an exec of its own (the
