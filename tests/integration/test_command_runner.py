@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone, bootstrap
+from manywheel.backends.runner import SCRIPT, LogLines, Runner, RunnerGone, bootstrap, find_python
 
 pytestmark = pytest.mark.integration
 
@@ -180,3 +180,47 @@ def test_a_commands_input(runner: Runner, tmp_path: Path) -> None:
     assert target.read_bytes() == data
     assert runner.run(["true"], None, {}, out.append, stdin=data) == 0
     assert run(runner, ["sh", "-c", "wc -c"]) == (0, "0\n")
+
+
+def test_as_a_first_process_it_finds_a_python_and_leaves_pwd_and_hostname_out(
+    tmp_path: Path,
+) -> None:
+    """The runner a container starts with (find_python): its commands get no PWD (the
+    shell's) and no HOSTNAME (the container's random ID), as an exec's would."""
+    script = SCRIPT.read_bytes()
+    argv = find_python(script, then="exit 0")
+    bin_dir = tmp_path / "bin"  # python3 itself (pyenv's shim is a shell, which sets PWD)
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(os.path.realpath(sys.executable))
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PWD": str(tmp_path), "HOSTNAME": "a0abe68e4922"}
+    proc = subprocess.Popen(
+        ["/bin/sh", *argv[1:]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    started = Runner(proc, script)
+    assert started.ready()
+    code, out = run(started, ["env"])
+    started.stop()
+    assert code == 0
+    names = {line.partition("=")[0] for line in out.splitlines()}
+    assert "PATH" in names
+    assert not names & {"PWD", "HOSTNAME"}
+
+
+def test_as_a_first_process_without_a_python_it_says_so(tmp_path: Path) -> None:
+    """An image without a Python: a no-Python frame, then ``then`` runs (a container's
+    first process sleeps on; its commands are execs)."""
+    if list(Path("/").glob("opt/python/cp3*/bin/python3")):
+        pytest.skip("this host has /opt/python: the runner would find one")
+    script = SCRIPT.read_bytes()
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    proc = subprocess.Popen(
+        ["/bin/sh", *find_python(script, then="exit 7")[1:]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={"PATH": str(empty)},
+    )
+    started = Runner(proc, script)
+    assert not started.ready()
+    assert started.no_python
+    assert proc.wait(timeout=10) == 7

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -180,3 +181,54 @@ def test_auto_uses_a_working_engine_or_lists_what_it_tried(project: Path, tmp_pa
     assert "docker is not installed (not found on PATH)" in line
     assert "podman is not installed (not found on PATH)" in line
     assert "--platform native" in line
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_kept_container_still_runs_for_inspection(
+    engine: str, project: Path, tmp_path: Path
+) -> None:
+    """--keep-container keeps a failed group's container running after the run (its first
+    process is the command runner, which stays when its input ends), to be entered as the
+    run says; removing it as the run says leaves nothing."""
+    env = image_env(
+        engine, tmp_path, MANYWHEEL_BUILD="cp312-manylinux_x86_64", MANYWHEEL_TEST_COMMAND="false"
+    )
+    out = tmp_path / "wheelhouse"
+    proc = manywheel("build", str(project), "-o", str(out), "--keep-container", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (name,) = manywheel_containers(engine)
+    said = proc.stdout + proc.stderr
+    assert f"kept container {name} for inspection" in " ".join(said.split())
+    try:
+        assert _clients_naming(engine, name) == []  # no client of the run stays behind
+        entered = subprocess.run(
+            [engine, "exec", name, "sh", "-c", "ls /tmp/manywheel"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert entered.returncode == 0, entered.stderr
+        assert "cp312-manylinux_x86_64" in entered.stdout  # the failed job's work dir
+    finally:
+        subprocess.run([engine, "rm", "-f", name], capture_output=True, check=False)
+        subprocess.run(
+            [engine, "volume", "rm", f"{name}-project", f"{name}-work"],
+            capture_output=True,
+            check=False,
+        )
+    _assert_nothing_left(engine, tmp_path, out)
+
+
+def _clients_naming(engine: str, name: str) -> list[str]:
+    """The command lines of the engine's clients (``podman run``, ``podman exec``; not the
+    engine's own monitor of the container) that name the container ``name``."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            words = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # ended meanwhile
+        line = b" ".join(words).decode(errors="replace")
+        if name in line and Path(words[0].decode(errors="replace")).name == engine:
+            found.append(line)
+    return found

@@ -182,6 +182,8 @@ class ContainerExecutor:
 
     def keep(self) -> str | None:
         self._created = False  # close() leaves it alone now
+        # the runner's client goes (the runner, the container's first process, stays)
+        self._runner.stop()
         engine = self.engine.name
         return (
             f"kept container {self.name} for inspection: enter it with "

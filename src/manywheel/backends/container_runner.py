@@ -26,7 +26,6 @@ from manywheel.backends.runner import (
     LogLines,
     Runner,
     RunnerGone,
-    bootstrap,
     find_python,
 )
 from manywheel.errors import Cancelled
@@ -36,7 +35,8 @@ FIRST_PYTHON = "python3 or /opt/python/cp3*/bin/python3"
 
 
 class ContainerRunner:
-    """The runner in the container of ``commands``, started with ``python`` (see start())."""
+    """The runner in the container of ``commands``: its first process (start_attached), or,
+    once that one broke off, one started by an exec."""
 
     def __init__(self, commands: ContainerCommands) -> None:
         self._commands = commands
@@ -49,13 +49,6 @@ class ContainerRunner:
     def python(self) -> str | None:
         """The Python the runner runs under; None: there is no runner."""
         return self._python
-
-    def start(self, python: str | None) -> None:
-        """Start the runner with ``python``, not waiting for it; None: no runner."""
-        with self._lock:
-            self._python = python
-            if python is not None and self._runner is None:
-                self._runner = self._spawn(python)
 
     def start_attached(self, run_argv: Callable[[list[str]], list[str]]) -> None:
         """Start the container with the runner as its first process: ``run_argv(first)`` is
@@ -86,13 +79,10 @@ class ContainerRunner:
             raise Cancelled("cancelled before it started")
         raise self._commands.not_started(said.text(), proc.returncode)
 
-    def _spawn(self, python: str) -> Runner:
+    def _spawn(self) -> Runner:
+        """A runner started by an exec, under the Python the first one found."""
         script = SCRIPT.read_bytes()
-        if python == FIRST_PYTHON:
-            argv = find_python(script, then="exit 0")
-        else:
-            argv = [python, "-c", bootstrap(script)]
-        cmd, _ = self._commands.exec(argv, interactive=True)
+        cmd, _ = self._commands.exec(find_python(script, then="exit 0"), interactive=True)
         proc = self._processes.spawn(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
@@ -151,7 +141,7 @@ class ContainerRunner:
             if self._python is None:
                 return None
             if self._runner is None:
-                self._runner = self._spawn(self._python)
+                self._runner = self._spawn()
             runner = self._runner
         if runner.ready():
             return runner

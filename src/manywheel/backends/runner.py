@@ -1,10 +1,11 @@
-"""The host side of the in-container command runner (runner_script.py): one engine ``exec``
-starts a runner, which then runs any number of commands, side by side, each for ~1 ms instead
-of an exec's ~0.3 s. A container executor starts one with its container (container_runner.py).
+"""The host side of the in-container command runner (runner_script.py): started as a
+container's first process (the engine's ``run --interactive``, container_runner.py), or by an
+``exec``, it runs any number of commands, side by side, each for ~1 ms instead of an exec's
+0.1-0.3 s.
 
 The runner's text goes in on its stdin (``BOOTSTRAP`` reads it), so that it needs no file in
-the container and starts while the project is still being copied in. Environment values
-travel in the requests on its stdin too, never on a command line.
+the container. Environment values travel in the requests on its stdin too, never on a command
+line.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Runs inside a container: one long-lived process that runs the commands the host sends it,
-so that all the commands of a container's jobs cost one ``exec`` in all instead of one each
-(an exec costs ~0.3 s with podman, and a runner started by one ~0.13 s of a core).
+so that the commands of a container's jobs cost no ``exec`` each (an exec costs 0.1-0.3 s with
+podman); it is the container's first process (runner.py, container_runner.py).
 
 Python 3.6+ and the standard library only: it runs under whichever CPython the image has
 (the host sends its text on stdin first, see runner.py; it is never imported by manywheel).
