@@ -10,7 +10,6 @@ line.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import struct
@@ -137,10 +136,12 @@ class Runner:
                 "cwd": str(cwd) if cwd else None,
                 "env": dict(env),
             }
-            if stdin is not None:
-                line["input"] = base64.b64encode(stdin).decode("ascii")
+            if stdin is not None:  # its bytes follow the line, as they are
+                line["input"] = len(stdin)
             try:
                 self._stdin.write(json.dumps(line).encode() + b"\n")
+                if stdin is not None:
+                    self._stdin.write(stdin)
                 self._stdin.flush()
             except (OSError, ValueError):  # ValueError: its input was closed (stop())
                 del self._requests[ident]

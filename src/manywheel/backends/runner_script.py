@@ -8,8 +8,8 @@ Any number of commands at once, each watched by a thread of its own:
 
 - request (stdin): one JSON line ``{"id": N, "argv": [...], "cwd": "/dir" or null,
   "env": {...}}``; ``env`` is added to this process's environment, as ``exec --env`` does;
-  with ``"input": "<base64>"`` those bytes are the command's stdin (else /dev/null): a file put
-  in without an exec of its own
+  with ``"input": SIZE`` the SIZE bytes after the line are the command's stdin (else
+  /dev/null): a file, or the project's tar stream, put in without an exec of its own
 - answer (stdout): frames of a type byte, the request's id and the payload's length (4-byte
   big-endian each) and the payload: ``H`` ready (id 0, sent once, at start), ``D`` output
   (stdout and stderr merged), ``E`` the exit status (ASCII digits; a command killed by signal
@@ -21,7 +21,6 @@ engine's ``run --interactive``, container_runner.py) becomes ``sleep infinity`` 
 detached containers start: the container stays until it is removed, or kept for inspection.
 """
 
-import base64
 import json
 import os
 import select
@@ -43,9 +42,19 @@ def send(out: IO[bytes], kind: bytes, ident: int, payload: bytes) -> None:
         out.flush()
 
 
+def read_exactly(fd: int, size: int, buf: bytes) -> Tuple[Optional[bytes], bytes]:
+    """(``size`` bytes, or None at end of input; what was read beyond them)"""
+    data = bytearray(buf)
+    while len(data) < size:
+        chunk = os.read(fd, max(size - len(data), 1 << 16))
+        if not chunk:
+            return None, b""
+        data += chunk
+    return bytes(data[:size]), bytes(data[size:])
+
+
 def read_line(fd: int, buf: bytes) -> Tuple[Optional[bytes], bytes]:
-    """(one line without its newline, or None at end of input; what was read beyond it); a
-    long line (a file's bytes as input) is read in big chunks, each searched once"""
+    """(one line without its newline, or None at end of input; what was read beyond it)"""
     data = bytearray(buf)
     start = 0
     while True:
@@ -67,7 +76,7 @@ def start(
     argv = request["argv"]
     env = dict(os.environ)
     env.update(request.get("env") or {})
-    given = request.get("input")
+    given = request.get("_input")
     with _LOCK:
         if _ENDING:
             return 125, b""
@@ -89,8 +98,7 @@ def start(
             return 126 if isinstance(exc, PermissionError) else 127, said
         _CHILDREN[ident] = child
     if given is not None:
-        data = base64.b64decode(given)
-        threading.Thread(target=feed, args=(child, data), daemon=True).start()
+        threading.Thread(target=feed, args=(child, given), daemon=True).start()
     return child
 
 
@@ -166,6 +174,10 @@ def main() -> None:
         if line is None:
             break
         request = json.loads(line.decode("utf-8"))
+        if request.get("input") is not None:
+            request["_input"], buf = read_exactly(fd, int(request["input"]), buf)
+            if request["_input"] is None:
+                break
         threading.Thread(target=run, args=(request, out), daemon=True).start()
     end()
     out.flush()

@@ -139,8 +139,9 @@ def _tar_bytes(fill: Callable[[tarfile.TarFile], None], cap: int) -> bytes | Non
 # tar stream's) costs a sixth of a second, and the steps put several such files in per job
 _BY_ARGUMENT = 64 * 1024
 _WRITE = 'mkdir -p "$(dirname "$1")" && printf %s "$2" > "$1"'
-# other files up to this size go in as a command's input (base64 in the runner's request: an
-# abi3 wheel a later CPython tests, 0.17 s by a tar stream of its own, 0.07 s so)
+# other files up to this size, and the project's tar stream, go in as a command's input (its
+# bytes after the runner's request, held in memory here: an abi3 wheel a later CPython tests,
+# 0.17 s by a tar stream of its own, 0.07 s so)
 _BY_INPUT = 32 * 1024 * 1024
 _WRITE_INPUT = 'mkdir -p "$(dirname "$1")" && cat > "$1"'
 
