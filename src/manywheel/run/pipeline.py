@@ -139,10 +139,8 @@ def _run_steps(
             f"[manywheel] Found previously built wheel {reused.wheel.name}, that's compatible "
             f"with {ctx.job.name}. Skipping build step..."
         )
-        if early_one is None:
-            repaired = _take(ctx, result, reused, "reused")
-        else:
-            repaired, result.reused_from = early_one, reused.identifier
+        # tested early: reused_from names its job already (_find_reusable)
+        repaired = _take(ctx, result, reused, "reused") if early_one is None else early_one
     else:
         repaired, planned = _build(ctx, split, build_turn, progress)
         if offer is not None:  # to the jobs waiting to reuse it, if abi3: they test it now
