@@ -13,6 +13,8 @@ import pytest
 
 from tests.integration.containers import (
     ENGINES,
+    IMAGES,
+    SESSION_LABEL,
     image_env,
     manywheel_containers,
     new_volumes,
@@ -232,3 +234,29 @@ def _clients_naming(engine: str, name: str) -> list[str]:
         if name in line and Path(words[0].decode(errors="replace")).name == engine:
             found.append(line)
     return found
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_container_that_cannot_start_says_what_the_engine_said(
+    engine: str, project: Path, tmp_path: Path
+) -> None:
+    """The engine refuses the container (a bad create-arg): the run's error names the image
+    and quotes the engine, exit 4, nothing left behind. The runner's start reads the engine's
+    words from the client it attached to."""
+    env = image_env(
+        engine,
+        tmp_path,
+        MANYWHEEL_BUILD="cp312-manylinux_x86_64",
+        MANYWHEEL_CONTAINER_ENGINE=(
+            f"{engine}; create_args: --label {SESSION_LABEL} --ulimit nofile=bogus"
+        ),
+    )
+    out = tmp_path / "wheelhouse"
+    proc = manywheel("build", str(project), "-o", str(out), env=env)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    line = error_line(proc.stderr)
+    assert f"{engine} could not start a container from '{IMAGES['x86_64']}' (" in line
+    assert "nofile=bogus" in line  # the engine's own words
+    assert "Check that the image runs" in line
+    out.mkdir(exist_ok=True)
+    _assert_nothing_left(engine, tmp_path, out)

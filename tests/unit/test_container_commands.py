@@ -77,3 +77,16 @@ def test_volumes_that_cannot_be_removed_say_how(monkeypatch: pytest.MonkeyPatch)
         f"could not remove the volumes of the container {c.name} (no such container); remove "
         f"them with 'podman volume rm --force {c.volumes[0]} {c.volumes[1]}'."
     )
+
+
+def test_a_failed_start_quotes_the_engines_error_not_its_usage_text() -> None:
+    said = (
+        'invalid argument "nofile=bogus" for "--ulimit" flag: strconv.ParseInt: parsing '
+        '"bogus": invalid syntax\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n'
+        "Run 'docker run --help' for more information\n"
+    )
+    error = commands().not_started(said, 125)
+    assert error.message.startswith(
+        "podman could not start a container from 'img' (invalid argument \"nofile=bogus\" "
+        'for "--ulimit" flag: strconv.ParseInt: parsing "bogus": invalid syntax). '
+    )

@@ -56,6 +56,10 @@ def exec_env(env: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     return args, client
 
 
+# how long a container's start may take, detached or with the runner as its first process
+START_SECONDS = 300
+
+
 class ContainerCommands:
     """Engine commands for the container ``name``, run from ``image`` for ``arch``."""
 
@@ -109,15 +113,16 @@ class ContainerCommands:
         argv = self.run_argv(mounts)
         self.keyed(argv)
         try:
-            proc = self.processes.capture(argv, timeout=300)
+            proc = self.processes.capture(argv, timeout=START_SECONDS)
         except (OSError, subprocess.TimeoutExpired) as exc:
             proc = subprocess.CompletedProcess(argv, 1, b"", str(exc).encode())
         if proc.returncode != 0:
             raise self.not_started(proc.stderr.decode(errors="replace"), proc.returncode)
 
     def not_started(self, said: str, code: int | None) -> EnvironmentProblem:
-        """The error of a container start that failed, saying what the engine said last."""
-        lines = [ln for ln in said.splitlines() if ln.strip()]
+        """The error of a container start that failed, saying what the engine said last (not
+        docker's usage lines after a bad argument: "Usage: ...", "Run '... --help' ...")."""
+        lines = [ln for ln in said.splitlines() if ln.strip() and not _usage_hint(ln)]
         return EnvironmentProblem(
             f"{self.engine.name} could not start a container from '{self.image}' "
             f"({lines[-1] if lines else code}). Check that the image runs "
@@ -204,6 +209,12 @@ class ContainerCommands:
         proc = self.processes.capture(cmd, stdin=stdin, timeout=600)
         out, err = (b.decode(errors="replace") for b in (proc.stdout, proc.stderr))
         return proc.returncode, out, err
+
+
+def _usage_hint(line: str) -> bool:
+    """A line of docker's usage text, which follows the error of a bad argument."""
+    text = line.strip()
+    return text.startswith("Usage:") or (text.startswith("Run '") and "--help'" in text)
 
 
 def _removal_problem(argv: Sequence[str]) -> str:

@@ -20,7 +20,7 @@ from contextlib import suppress
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Mask
-from manywheel.backends.container_commands import ContainerCommands
+from manywheel.backends.container_commands import START_SECONDS, ContainerCommands
 from manywheel.backends.runner import (
     SCRIPT,
     LogLines,
@@ -58,14 +58,17 @@ class ContainerRunner:
         commands are execs."""
         script = SCRIPT.read_bytes()
         argv = run_argv(find_python(script, then="exec sleep infinity"))
-        proc = self._processes.spawn(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
+        try:
+            proc = self._processes.spawn(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except OSError as exc:  # as a detached start says it (ContainerCommands.run_detached)
+            raise self._commands.not_started(str(exc), None) from None
         said = _Tail(proc)
         runner = Runner(proc, script, attached=True)
         with self._lock:
             self._python, self._runner = FIRST_PYTHON, runner
-        if runner.ready():
+        if runner.ready(timeout=START_SECONDS):
             return
         if not runner.no_python and not self._processes.cancelled:
             with suppress(subprocess.TimeoutExpired):  # it ends once it said why
@@ -77,7 +80,8 @@ class ContainerRunner:
             return
         if self._processes.cancelled:
             raise Cancelled("cancelled before it started")
-        raise self._commands.not_started(said.text(), proc.returncode)
+        why = said.text() or f"it did not start within {START_SECONDS} s"
+        raise self._commands.not_started(why, proc.returncode)
 
     def _spawn(self) -> Runner:
         """A runner started by an exec, under the Python the first one found."""

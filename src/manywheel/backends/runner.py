@@ -106,9 +106,10 @@ class Runner:
         self._reader = threading.Thread(target=self._read, name="manywheel-runner", daemon=True)
         self._reader.start()
 
-    def ready(self) -> bool:
-        """Whether the runner started (its hello frame arrived); waits for it."""
-        self._hello.wait()
+    def ready(self, timeout: float | None = None) -> bool:
+        """Whether the runner started (its hello frame arrived); waits for it, at most
+        ``timeout`` seconds when given (False then, if it has not)."""
+        self._hello.wait(timeout)
         return self._started
 
     def run(
