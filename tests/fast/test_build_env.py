@@ -480,6 +480,21 @@ def test_a_held_build_gets_ready_while_its_warmer_builds(tmp_path: Path) -> None
     assert outcome.results["cp313-manylinux_x86_64"].timings["build"] < 0.3
 
 
+def test_a_new_environment_whose_build_others_wait_for_asks_the_hook_first(
+    tmp_path: Path,
+) -> None:
+    """cp312 fills the compiler cache for cp313: other builds keep the cores busy, so its
+    hook runs before its build, in the job's project (not beside it in a copy, where both
+    would compile the new environment's modules to bytecode at once). cp313 asks while it
+    waits, as before. A lone build asks beside (test_a_lone_build_does_not_wait_for_the_hook)."""
+    outcome = run_held_pair(tmp_path, lambda executor, call: None)
+    assert set(outcome.status().values()) == {"success"}
+    for name in ("cp312", "cp313"):
+        log = "".join(p.read_text() for p in (tmp_path / "logs").rglob(f"{name}-*.log"))
+        assert _order(log) == ["hook", "build"], name
+        assert "/hook-project" not in log, name
+
+
 def test_a_held_build_that_finds_its_warmer_done_says_so(tmp_path: Path) -> None:
     """cp313 gets ready more slowly than cp312 builds: its turn comes with nothing left to wait
     for, and its log says whose objects it builds from."""

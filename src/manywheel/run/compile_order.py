@@ -130,6 +130,10 @@ class CacheWarmup:
         """The job whose build ``job``'s build was planned to follow, finished or not."""
         return self._warmer.get(job.name)
 
+    def warms_others(self, job: Job) -> bool:
+        """Whether the builds of other jobs wait for the build of ``job``."""
+        return job.name in self._warmer.values()
+
     def warmer_of(self, job: Job) -> str | None:
         """The job the build of ``job`` waits for, while that one has not finished building."""
         warmer = self._warmer.get(job.name)

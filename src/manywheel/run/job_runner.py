@@ -164,6 +164,9 @@ class _Turn(BuildTurn):
     def ahead(self) -> bool:
         return not self.taken and self.warmup.warmer_of(self.job) is not None
 
+    def awaited(self) -> bool:
+        return self.warmup.warms_others(self.job)
+
     def take(self, ctx: JobContext) -> None:
         if self.taken:
             return

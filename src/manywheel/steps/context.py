@@ -46,6 +46,11 @@ class BuildTurn:
         """Whether taking the turn would wait."""
         return False
 
+    def awaited(self) -> bool:
+        """Whether other jobs' builds wait for this one's (it fills the compiler cache for
+        them): the run has more builds than this one to keep the cores busy."""
+        return False
+
     def take(self, ctx: JobContext) -> None:
         """Wait for the turn (left out of the step's time: ctx.paused), set ctx.build_cores;
         taking it again does nothing."""
