@@ -7,6 +7,7 @@ wrong, where it came from and how to fix it. Only ``cli.main`` prints them.
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 
 
 class ExitCode(enum.IntEnum):
@@ -55,11 +56,25 @@ class EnvironmentProblem(ManywheelError):
 class StepFailed(ManywheelError):
     """A command of a job's step exited non-zero."""
 
-    def __init__(self, message: str, *, step: str, command: str, returncode: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: str,
+        command: str,
+        returncode: int,
+        log: Path | None = None,
+        log_end: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.step = step
         self.command = command
         self.returncode = returncode
+        # the log the command wrote, and its length when the command's lines ended: what is
+        # added later (the lines of a backend's hook that ran beside a build) is not the
+        # failure's, and the summary's tail of the log ends there
+        self.log = log
+        self.log_end = log_end
 
 
 class Cancelled(ManywheelError):

@@ -5,6 +5,7 @@ isolation in it; held by another run, the build is isolated and the run's output
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pytest
+from rich.console import Console
 
 from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.planning.build_system import BuildSystem
+from manywheel.run.reporting import print_summary
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import Outcome, run
 
@@ -233,6 +236,35 @@ def test_a_lone_build_does_not_wait_for_the_hook(tmp_path: Path) -> None:
     assert "the backend's hook, beside the build:" in log
     assert "/hook-project" in commands(tmp_path)  # its own copy of the project
     assert not list((tmp_path / "logs").rglob("*.hook.log"))  # folded into the job's log
+
+
+def test_a_failed_build_s_summary_ends_with_its_own_lines_not_the_hook_s(tmp_path: Path) -> None:
+    """The hook's lines go into the job's log after the build's (it ran beside the build);
+    when the build fails, the summary's tail of the log ends with the build's last lines (a
+    compiler's error), not with what the hook said after it."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    asked = backend(root, []).configure
+    assert asked is not None
+
+    def configure(executor: FakeExecutor) -> None:
+        asked(executor)
+        hook_of_backend = executor.on_run
+        fails = lambda e, c: 1 if " build --wheel " in c.text else None  # noqa: E731
+        executor.on_run = lambda e, c: fails(e, c) or hook_of_backend(e, c)
+
+    outcome = run(
+        tmp_path, plan(job()), FakeBackend(configure=configure), build_system=SYSTEM, cores=2
+    )
+    (result,) = outcome.results.values()
+    assert result.status == "failed"
+    assert result.log is not None
+    assert "the backend's hook, beside the build:" in result.log.read_text()
+    out = io.StringIO()
+    print_summary(Console(file=out, width=400), [result])
+    shown = out.getvalue().split("last ", 1)[1].split("full log:", 1)[0].splitlines()
+    assert " build --wheel " in shown[-2]
+    assert shown[-1].strip().startswith("[manywheel] build: exit 1 after ")
+    assert "_in_process.py" not in "\n".join(shown)
 
 
 def test_a_kept_answer_that_holds_is_given_without_asking_the_hook(tmp_path: Path) -> None:

@@ -31,9 +31,10 @@ class RunLogs:
         return path
 
 
-def tail(path: Path, lines: int = 30) -> list[str]:
+def tail(path: Path, lines: int = 30, end: int | None = None) -> list[str]:
+    """The last ``lines`` lines of the log, of its first ``end`` bytes when given."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError:
         return []
-    return text.splitlines()[-lines:]
+    return data[:end].decode("utf-8", errors="replace").splitlines()[-lines:]

@@ -96,6 +96,8 @@ def run_job(
     except StepFailed as exc:
         result.status, result.failed_step = "failed", exc.step
         result.failed_command, result.error = exc.command, exc.message
+        if exc.log is not None and exc.log == result.log:  # not a hook's own log
+            result.log_end = exc.log_end
     except ManywheelError as exc:
         result.status, result.failed_step, result.error = "failed", progress[-1], exc.message
     except OSError as exc:

@@ -92,7 +92,7 @@ def print_summary(console: Console, results: Sequence[JobResult], tail_lines: in
         if result.failed_command:
             console.print(f"command: {result.failed_command}", markup=False, highlight=False)
         if result.log is not None:
-            lines = tail(result.log, tail_lines)
+            lines = tail(result.log, tail_lines, end=result.log_end)
             if lines:
                 console.print(f"last {len(lines)} lines of the log:", highlight=False)
                 console.print(

@@ -21,6 +21,7 @@ class JobResult:
     wheel: Path | None = None
     seconds: float = 0.0
     log: Path | None = None
+    log_end: int | None = None  # where the failed command's lines end in it (StepFailed.log_end)
     failed_step: str | None = None
     failed_command: str | None = None
     error: str | None = None

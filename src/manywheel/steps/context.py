@@ -229,6 +229,8 @@ class JobContext:
                 step=step,
                 command=shown,
                 returncode=code,
+                log=self.log,
+                log_end=_length(self.log),
             )
 
     def shell(
@@ -265,3 +267,10 @@ class _Timer:
     def __exit__(self, *exc: object) -> None:
         waited = self.ctx.paused - self.paused
         self.ctx.timings[self.step] = round(time.monotonic() - self.start - waited, 3)
+
+
+def _length(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
