@@ -70,7 +70,10 @@ def prefetch_pip_config(python: str = sys.executable) -> None:
         _prefetched[python] = future
 
     def read() -> None:
-        future.set_result(read_pip_config(python))
+        try:
+            future.set_result(read_pip_config(python))
+        except BaseException as exc:  # raised again by pip_config: its caller must not wait
+            future.set_exception(exc)
 
     threading.Thread(target=read, name="pip-config", daemon=True).start()
 
