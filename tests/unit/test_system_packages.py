@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from manywheel.planning.system_packages import install_script, package_names
+from manywheel.planning.system_packages import PACKAGES, install_script, package_names
 
 
 def test_known_names_map_per_manager() -> None:
     assert package_names(["libffi", "libyaml"], "yum") == ["libffi-devel", "libyaml-devel"]
     assert package_names(["libffi", "libyaml"], "apt-get") == ["libffi-dev", "libyaml-dev"]
     assert package_names(["libffi", "libyaml"], "apk") == ["libffi-dev", "yaml-dev"]
+
+
+def test_a_managers_own_name_of_a_known_library_maps_to_the_others() -> None:
+    """cibuildwheel scripts name yum's packages (``yum install -y libffi-devel``): the same
+    name installs apt's and apk's package in a Debian or Alpine image, and the reverse."""
+    assert package_names(["libffi-devel", "openssl-devel"], "apt-get") == [
+        "libffi-dev",
+        "libssl-dev",
+    ]
+    assert package_names(["libffi-devel"], "apk") == ["libffi-dev"]
+    assert package_names(["libssl-dev", "zlib1g-dev"], "yum") == ["openssl-devel", "zlib-devel"]
+    assert package_names(["yaml-dev"], "apt-get") == ["libyaml-dev"]
+
+
+def test_no_manager_name_belongs_to_two_libraries() -> None:
+    owners: dict[str, set[str]] = {}
+    for library, names in PACKAGES.items():
+        for name in names:
+            owners.setdefault(name, set()).add(library)
+    assert {name: libs for name, libs in owners.items() if len(libs) > 1} == {}
+    # nor is a manager's name another library's own name
+    assert [n for n, libs in owners.items() if n in PACKAGES and libs != {n}] == []
 
 
 def test_unknown_names_pass_through() -> None:

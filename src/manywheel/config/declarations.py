@@ -272,8 +272,9 @@ _OPTIONS: list[Option] = [
         "system-packages",
         p.words,
         (),
-        "System libraries to install before building "
-        "(containers), e.g. libffi libyaml; mapped to the image's package manager.",
+        "System libraries to install before building (containers), e.g. libffi libyaml (or "
+        "a package manager's own name of one, libffi-devel); mapped to the image's package "
+        "manager.",
     ),
 ]
 _EXAMPLES = {"manylinux": "manylinux2014, manylinux_2_28", "musllinux": "musllinux_1_2"}

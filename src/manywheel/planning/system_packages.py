@@ -1,4 +1,8 @@
-"""``system-packages``: library names mapped to each package manager's development packages."""
+"""``system-packages``: library names mapped to each package manager's development packages.
+
+A known library may be named as any of the managers names it (``libffi-devel``, as a
+cibuildwheel script's ``yum install`` has it, or ``libffi-dev``): each is the library, and is
+installed under the image's manager's own name."""
 
 from __future__ import annotations
 
@@ -32,6 +36,10 @@ PACKAGES: dict[str, tuple[str, str, str]] = {
     "cmake": ("cmake", "cmake", "cmake"),
     "pkg-config": ("pkgconfig", "pkg-config", "pkgconf"),
 }
+# each manager's name of a known library -> the library (no name is two libraries': tested)
+_ALIASES: dict[str, str] = {
+    name: library for library, names in PACKAGES.items() for name in names if name != library
+}
 MANAGERS = ("dnf", "yum", "apt-get", "apk")
 # musl images: only apk has packages built against musl; a Debian or Fedora package manager in
 # a musl image would install glibc libraries and headers that musl builds cannot use.
@@ -39,9 +47,11 @@ MUSL_MANAGERS = ("apk",)
 
 
 def package_names(names: Sequence[str], manager: str) -> list[str]:
-    """Map known names for ``manager``; unknown names pass through unchanged."""
+    """Map known names (a library's, or any manager's name of it) for ``manager``; unknown
+    names pass through unchanged."""
     column = {"dnf": 0, "yum": 0, "apt-get": 1, "apk": 2}[manager]
-    return [PACKAGES[n][column] if n in PACKAGES else n for n in names]
+    libraries = [n if n in PACKAGES else _ALIASES.get(n, n) for n in names]
+    return [PACKAGES[n][column] if n in PACKAGES else n for n in libraries]
 
 
 def install_script(names: Sequence[str], kind: PlatformKind = "manylinux") -> str:
