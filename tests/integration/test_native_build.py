@@ -149,3 +149,30 @@ def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> Non
         for wheel in wheels:
             assert "manylinux" in wheel.name
         assert proc.stderr.count("(tested,") == expected
+
+
+def test_cibuildwheel_settings_are_said_to_be_unread(tmp_path: Path) -> None:
+    """A project set up for cibuildwheel only ([tool.cibuildwheel], no [tool.manywheel]) and
+    CIBW_* variables: the build says on its output that it reads neither, and how to translate
+    them; their test command does not run."""
+    project = make_c_project(tmp_path)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text().replace("\n[tool.manywheel]\n", "\n")
+    pyproject.write_text(text + '\n[tool.cibuildwheel]\ntest-command = "python -c 1"\n')
+    proc = manywheel(
+        "build",
+        str(project),
+        "-o",
+        str(tmp_path / "out"),
+        MANYWHEEL_BUILD="cp312-*",
+        CIBW_BUILD="cp312-*",
+        CIBW_TEST_REQUIRES="pytest",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = [ln for ln in proc.stderr.splitlines() if "not read (cibuildwheel's settings)" in ln]
+    assert [ln.split("] ", 1)[1] for ln in said] == [
+        "not read (cibuildwheel's settings): [tool.cibuildwheel] test-command; CIBW_BUILD; "
+        "CIBW_TEST_REQUIRES. manywheel reads [tool.manywheel] and MANYWHEEL_* variables; "
+        "'manywheel migrate PROJECT_DIR' prints their equivalent"
+    ]
+    assert "not tested" in proc.stderr

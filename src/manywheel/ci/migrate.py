@@ -144,3 +144,21 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
     # what we write must load: fail here, not in the user's next build
     load_config({"tool": {"manywheel": table}}, "migrated configuration", {}, {})
     return result
+
+
+def unread_settings(document: Mapping[str, Any] | None, environ: Mapping[str, str]) -> str | None:
+    """The line a build says when the project is set up for cibuildwheel and not for manywheel
+    (a ``[tool.cibuildwheel]`` table and no ``[tool.manywheel]``), or ``CIBW_*`` variables are
+    set: manywheel reads none of them. None when there is nothing unread."""
+    tool = (document or {}).get("tool", {})
+    table = tool.get("cibuildwheel") if isinstance(tool, dict) else None
+    keys = sorted(table) if isinstance(table, dict) and "manywheel" not in tool else []
+    variables = sorted(v for v in environ if v.startswith("CIBW_"))
+    unread = ([f"[tool.cibuildwheel] {', '.join(keys)}"] if keys else []) + variables
+    if not unread:
+        return None
+    shown = "; ".join(unread[:4]) + (f" and {len(unread) - 4} more" if len(unread) > 4 else "")
+    return (
+        f"not read (cibuildwheel's settings): {shown}. manywheel reads [tool.manywheel] and "
+        "MANYWHEEL_* variables; 'manywheel migrate PROJECT_DIR' prints their equivalent"
+    )

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from manywheel import api
 from manywheel.backends.pip_config import prefetch_pip_config
+from manywheel.ci.migrate import unread_settings
 from manywheel.commands.common import add_project_arguments, load_session
 from manywheel.errors import Cancelled, ConfigError, ExitCode, ManywheelError
 from manywheel.planning.in_container import detect
@@ -102,6 +103,9 @@ def _announce(reporter: Reporter, session: api.Session, plan: Plan) -> None:
     image = detect(session.environ) if plan.platform == "native" else None
     if image is not None:
         reporter.line(image.note)
+    unread = unread_settings(session.project.pyproject, session.environ)
+    if unread is not None:
+        reporter.line(unread)
 
 
 def execute(args: argparse.Namespace) -> int:
