@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from manywheel.backends import pip_config
+from manywheel.backends.forwarding import forward_environment
 from manywheel.backends.pip_config import read_pip_config
 
 pytestmark = pytest.mark.integration
@@ -101,3 +102,68 @@ def test_another_path_to_the_same_interpreter_is_another_pip(tmp_path: Path) -> 
     other.symlink_to(os.path.realpath(sys.executable))
     assert pip_config._Asked(str(other), {}, tmp_path).pip_init() is None
     assert pip_config._Asked(sys.executable, {}, tmp_path).pip_init() is not None
+
+
+def test_pip_s_own_reading_here_says_what_its_processes_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process's own environment, pip's configuration is read by pip's code here: the
+    same files and values as `pip config list` and `debug` print; a key two files set has the
+    value pip itself uses (`pip config get`: the user's file over the system's), which newer
+    pips' `list` prints in the order of the files' names. A value of several lines comes back
+    as pip holds it, by both ways."""
+    system = tmp_path / "zsys" / "pip" / "pip.conf"  # XDG_CONFIG_DIRS: a global file
+    _write(system, "[global]\ntimeout = 5\n[install]\nno-compile = true\n")
+    user = tmp_path / "xdg" / "pip" / "pip.conf"
+    text = "[global]\nindex-url = https://one.example/simple\nfind-links =\n  /a\n  /b\n"
+    _write(user, text + "timeout = 9\n")
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "zsys"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PIP_CONFIG_FILE", raising=False)
+    monkeypatch.setenv("PIP_RETRIES", "3")  # the environment's own: not part of the answer
+    monkeypatch.chdir(tmp_path)
+    asked = pip_config._Asked(sys.executable, os.environ, tmp_path)
+    here = pip_config._read_here(asked)
+    assert here is not None
+    settings, files = here
+    said, listed = pip_config._ask_pip(asked)
+    assert listed is not None
+    assert sorted(files) == sorted(listed)
+    assert {str(user), str(system)} <= set(files)
+    assert settings["global.find-links"] == said["global.find-links"] == "\n/a\n/b"
+    assert settings["install.no-compile"] == said["install.no-compile"] == "true"
+    assert not any(key.startswith(":env:") for key in settings)
+    used = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.timeout"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert settings["global.timeout"] == used == "9"
+    assert {k: v for k, v in settings.items() if k != "global.timeout"} == {
+        k: v for k, v in said.items() if k != "global.timeout"
+    }
+    # another environment than this process's: pip's processes answer, not this reading
+    other = pip_config._Asked(sys.executable, dict(os.environ), tmp_path)
+    assert pip_config._read_here(other) is None
+
+
+def test_an_index_list_of_several_lines_reaches_the_container(tmp_path: Path) -> None:
+    """pip.conf's usual way to name two extra indexes, one a line: `pip config list` prints
+    the value escaped (its repr); both indexes are forwarded, for pip and for uv. (Read as
+    the text between the quotes, the value was one word with a backslash in it, no URL, and
+    no extra index reached the container.)"""
+    config = tmp_path / "xdg" / "pip" / "pip.conf"
+    lines = "  https://one.example/simple\n  https://two.example/simple\n"
+    _write(config, "[global]\nextra-index-url =\n" + lines)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(config.parents[1]),
+    }
+    settings = read_pip_config(sys.executable, env, tmp_path)  # pip's processes: another env
+    forwarded = forward_environment({}, [], settings).env
+    both = "https://one.example/simple https://two.example/simple"
+    assert forwarded["PIP_EXTRA_INDEX_URL"] == both
+    assert forwarded["UV_EXTRA_INDEX_URL"] == both
