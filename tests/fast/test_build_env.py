@@ -56,6 +56,21 @@ def backend(
     return FakeBackend(configure=configure)
 
 
+def with_hook(root: BuildEnvRoot, hook: Callable[[FakeExecutor, Call], int | None]) -> FakeBackend:
+    """``backend(root, [])``, whose executors show each command to ``hook`` first (a status
+    it returns is the command's)."""
+    asked = backend(root, []).configure
+    assert asked is not None
+
+    def configure(executor: FakeExecutor) -> None:
+        asked(executor)
+        hook_of_backend = executor.on_run
+        assert hook_of_backend is not None
+        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
+
+    return FakeBackend(configure=configure)
+
+
 def commands(outcome_dir: Path) -> str:
     """The commands the fake executor ran, one a line, from the job logs."""
     logs = "".join(p.read_text() for p in (outcome_dir / "logs").rglob("*.log"))
@@ -243,18 +258,8 @@ def test_a_failed_build_s_summary_ends_with_its_own_lines_not_the_hook_s(tmp_pat
     when the build fails, the summary's tail of the log ends with the build's last lines (a
     compiler's error), not with what the hook said after it."""
     root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
-    asked = backend(root, []).configure
-    assert asked is not None
-
-    def configure(executor: FakeExecutor) -> None:
-        asked(executor)
-        hook_of_backend = executor.on_run
-        fails = lambda e, c: 1 if " build --wheel " in c.text else None  # noqa: E731
-        executor.on_run = lambda e, c: fails(e, c) or hook_of_backend(e, c)
-
-    outcome = run(
-        tmp_path, plan(job()), FakeBackend(configure=configure), build_system=SYSTEM, cores=2
-    )
+    fails = with_hook(root, lambda e, c: 1 if " build --wheel " in c.text else None)
+    outcome = run(tmp_path, plan(job()), fails, build_system=SYSTEM, cores=2)
     (result,) = outcome.results.values()
     assert result.status == "failed"
     assert result.log is not None
@@ -463,18 +468,10 @@ def run_held_pair(tmp_path: Path, hook: Callable[[FakeExecutor, Call], int | Non
     """cp312 and cp313 on 2 cores, with one compile-flag signature (cp313 is held for cp312's
     build), in kept environments; ``hook`` sees each command before the backend's fake does."""
     root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
-    asked = backend(root, []).configure
-    assert asked is not None
-
-    def configure(executor: FakeExecutor) -> None:
-        asked(executor)
-        hook_of_backend = executor.on_run
-        executor.on_run = lambda e, c: hook(e, c) or hook_of_backend(e, c)
-
     return run(
         tmp_path,
         plan(job("cp312-manylinux_x86_64"), job("cp313-manylinux_x86_64")),
-        FakeBackend(configure=configure),
+        with_hook(root, hook),
         build_system=SYSTEM,
         share_objects=True,
         signature=lambda j: "same flags",
