@@ -36,9 +36,10 @@ PACKAGES: dict[str, tuple[str, str, str]] = {
     "cmake": ("cmake", "cmake", "cmake"),
     "pkg-config": ("pkgconfig", "pkg-config", "pkgconf"),
 }
-# each manager's name of a known library -> the library (no name is two libraries': tested)
-_ALIASES: dict[str, str] = {
-    name: library for library, names in PACKAGES.items() for name in names if name != library
+# a known library's name, and each manager's name of it -> the library (no name is two
+# libraries': tested)
+_LIBRARY: dict[str, str] = {
+    name: library for library, names in PACKAGES.items() for name in (library, *names)
 }
 MANAGERS = ("dnf", "yum", "apt-get", "apk")
 # musl images: only apk has packages built against musl; a Debian or Fedora package manager in
@@ -50,8 +51,7 @@ def package_names(names: Sequence[str], manager: str) -> list[str]:
     """Map known names (a library's, or any manager's name of it) for ``manager``; unknown
     names pass through unchanged."""
     column = {"dnf": 0, "yum": 0, "apt-get": 1, "apk": 2}[manager]
-    libraries = [n if n in PACKAGES else _ALIASES.get(n, n) for n in names]
-    return [PACKAGES[n][column] if n in PACKAGES else n for n in libraries]
+    return [PACKAGES[_LIBRARY[n]][column] if n in _LIBRARY else n for n in names]
 
 
 def install_script(names: Sequence[str], kind: PlatformKind = "manylinux") -> str:
