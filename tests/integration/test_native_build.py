@@ -176,3 +176,42 @@ def test_cibuildwheel_settings_are_said_to_be_unread(tmp_path: Path) -> None:
         "'manywheel migrate PROJECT_DIR' prints their equivalent"
     ]
     assert "not tested" in proc.stderr
+
+
+def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) -> None:
+    """A project that builds its wheel without its extension when the extension does not
+    compile (as PyYAML without libyaml does): the build exits 0, auditwheel finds nothing to
+    repair, and the failure says why, with the compiler's own error from the build's log."""
+    project = tmp_path / "optional"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '\n[project]\nname = "optional"\nversion = "0.1.0"\n'
+    )
+    (project / "setup.py").write_text(
+        "from setuptools import Extension, setup\n"
+        "from setuptools.command.build_ext import build_ext\n\n"
+        "class Optional(build_ext):\n"
+        "    def run(self):\n"
+        "        try:\n"
+        "            super().run()\n"
+        "        except Exception:\n"
+        "            print('Error compiling module, falling back to pure Python')\n\n"
+        "setup(cmdclass={'build_ext': Optional}, py_modules=['slow'],\n"
+        "      ext_modules=[Extension('fast', ['fast.c'])])\n"
+    )
+    (project / "fast.c").write_text("#include <nowhere.h>\n")
+    (project / "slow.py").write_text("ANSWER = 42\n")
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), MANYWHEEL_BUILD="cp312-*")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    said = " ".join(proc.stdout.split())  # the summary; the console folds long lines
+    assert (
+        "optional-0.1.0-cp312-cp312-linux_x86_64.whl holds no compiled code (no extension "
+        "module, no shared library), though the build tagged it cp312-cp312-linux_x86_64: the "
+        "build left the project's extension out. Some projects build a wheel without their "
+        "extension when it does not compile. The build's log has this compile error: "
+        "'fast.c:1:10: fatal error: nowhere.h: No such file or directory'. Give the compile "
+        "what it needs (a library's headers: the system-packages option; a tool: before-all) "
+        "and build again."
+    ) in said, proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

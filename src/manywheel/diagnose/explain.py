@@ -49,6 +49,11 @@ FIX_SYMBOL = (
 FIX_ISA = "compile for the arch's baseline instruction set (drop -march=native, -mavx2, ...)"
 
 
+class NoCompiledCode(ConfigError):
+    """The wheel holds no ELF file (extension module or shared library): auditwheel has
+    nothing to check or repair in it, whatever its tags say."""
+
+
 @dataclass(frozen=True)
 class Violation:
     kind: Kind
@@ -84,8 +89,9 @@ def _analyze(wheel: Path, allow_graft: bool) -> Any:
             None, None, wheel, frozenset(), disable_isa_ext_check=False, allow_graft=allow_graft
         )
     except NonPlatformWheelError:
-        raise ConfigError(
-            f"{wheel.name} is a pure-Python wheel: no manylinux policy applies to it."
+        raise NoCompiledCode(
+            f"{wheel.name} holds no compiled code (no extension module, no shared library): "
+            "no manylinux policy applies to it."
         ) from None
     except Exception as exc:  # auditwheel's own errors (InvalidLibcError, ...) and its bugs
         raise ToolError(f"auditwheel cannot analyse {wheel.name}", exc) from None

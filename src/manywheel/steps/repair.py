@@ -9,11 +9,12 @@ from pathlib import Path, PurePosixPath
 
 from manywheel.config.expansion import fill
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
-from manywheel.diagnose.explain import explain, render
+from manywheel.diagnose.compile_errors import compile_errors
+from manywheel.diagnose.explain import NoCompiledCode, explain, render
 from manywheel.errors import ManywheelError, StepFailed
 from manywheel.planning.interpreters import host_arch
 from manywheel.steps.context import JobContext
-from manywheel.steps.wheel_tags import expected_tags, shown_tags
+from manywheel.steps.wheel_tags import expected_tags, shown_tags, wheel_tags
 from manywheel.toolchains.zig import policy_glibc
 
 
@@ -110,7 +111,28 @@ def _explanation(ctx: JobContext, wheel: PurePosixPath) -> str:
         try:
             ctx.executor.copy_out(wheel, local)
             return render(explain(local))
+        except NoCompiledCode:
+            return _no_compiled_code(ctx, wheel)
         except ManywheelError as exc:  # e.g. auditwheel cannot analyse it: say so, as its error
             return f"(no explanation: {exc.message})"
         except OSError:
             return ""
+
+
+def _no_compiled_code(ctx: JobContext, wheel: PurePosixPath) -> str:
+    """Why a wheel tagged for this platform holds nothing compiled: the build left the
+    extension out (diagnose/compile_errors.py), with the compiler's words when its log has
+    them."""
+    errors = compile_errors(ctx.log)
+    said = ""
+    if errors:
+        which = "this compile error" if len(errors) == 1 else "these compile errors"
+        said = f" The build's log has {which}: {'; '.join(repr(e) for e in errors)}."
+    tagged = ".".join(sorted(str(t) for t in wheel_tags(wheel.name)))
+    return (
+        f"{wheel.name} holds no compiled code (no extension module, no shared library), though "
+        f"the build tagged it {tagged}: the build left the project's extension "
+        "out. Some projects build a wheel without their extension when it does not compile."
+        f"{said} Give the compile what it needs (a library's headers: the system-packages "
+        "option; a tool: before-all) and build again."
+    )
