@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from manywheel.planning.system_packages import PACKAGES, install_script, package_names
 
 
@@ -54,3 +56,9 @@ def test_musllinux_script_uses_apk_only() -> None:
     for other in ("apt-get", "yum", "dnf"):
         assert other not in script
     assert "no package manager found (tried apk)" in script
+
+
+def test_the_platforms_page_lists_every_known_library() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "platforms.md").read_text(encoding="utf-8")
+    listed = page.split("The known libraries: ", 1)[1].split(". ", 1)[0]
+    assert [n.strip("`,") for n in listed.split()] == list(PACKAGES)

@@ -8,6 +8,7 @@ from typing import Any
 
 import tomli_w
 
+from manywheel.ci.package_installs import system_packages
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
 from manywheel.config.resolve import load_config
@@ -19,6 +20,7 @@ SELECTOR_KEYS = ("build", "skip", "test-skip")
 CIBUILDWHEEL_GROUPS = [g for g in ENABLE_GROUPS if g != "cpython-eol"]
 NOT_LINUX = ("macos", "windows", "ios", "android", "pyodide")
 _KNOWN = [str(i) for i in universe()]
+_BEFORE_ALL = ("before-all", "system-packages")  # what cibuildwheel's before-all becomes
 
 
 @dataclass
@@ -106,15 +108,34 @@ def _translate(
             continue
         converted = _value(key, value, f"{where}.{key}", notes)
         if converted is not None:
-            out[key] = converted
+            out.update([_portable(key, converted)])
     return out
+
+
+def _portable(key: str, value: Any) -> tuple[str, Any]:
+    """A before-all that only installs known libraries as system-packages, which installs
+    them with whichever package manager the image has (ci/package_installs.py); any other
+    option as it is."""
+    packages = system_packages(value) if key == "before-all" else None
+    return ("system-packages", packages) if packages else (key, value)
+
+
+def _layer(table: dict[str, Any], later: Mapping[str, Any]) -> None:
+    """``later``'s values over ``table``'s (the linux table's, then the variables'): a
+    before-all read as system-packages replaces the earlier before-all too, as the later
+    before-all would."""
+    for key, value in later.items():
+        if key in _BEFORE_ALL:
+            for earlier in _BEFORE_ALL:
+                table.pop(earlier, None)
+        table[key] = value
 
 
 def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migration:
     result = Migration()
     cibw = document.get("tool", {}).get("cibuildwheel", {})
     table = _translate(cibw, "tool.cibuildwheel", result.notes)
-    table.update(_translate(cibw.get("linux", {}), "tool.cibuildwheel.linux", result.notes))
+    _layer(table, _translate(cibw.get("linux", {}), "tool.cibuildwheel.linux", result.notes))
     for platform in NOT_LINUX:
         if platform in cibw:
             result.notes.append(f"tool.cibuildwheel.{platform} (another platform)")
@@ -124,7 +145,7 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
             var = "CIBW_" + name.upper().replace("-", "_") + suffix
             if var in environ:
                 env_table[name] = _value(name, environ[var], var, result.notes)
-    table.update({k: v for k, v in env_table.items() if v is not None})
+    _layer(table, dict(_portable(k, v) for k, v in env_table.items() if v is not None))
     overrides = []
     for i, raw in enumerate(cibw.get("overrides", [])):
         where = f"tool.cibuildwheel.overrides[{i}]"

@@ -47,6 +47,11 @@ MANAGERS = ("dnf", "yum", "apt-get", "apk")
 MUSL_MANAGERS = ("apk",)
 
 
+def is_known(name: str) -> bool:
+    """Whether ``name`` is a known library's, or a manager's name of one."""
+    return name in _LIBRARY
+
+
 def package_names(names: Sequence[str], manager: str) -> list[str]:
     """Map known names (a library's, or any manager's name of it) for ``manager``; unknown
     names pass through unchanged."""

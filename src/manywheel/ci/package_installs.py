@@ -1,0 +1,71 @@
+"""A cibuildwheel ``before-all`` that only installs known libraries with the image's package
+manager (``yum install -y libffi-devel``), read as manywheel's ``system-packages``: the same
+libraries, installed under each image's manager's own names (planning/system_packages.py), so
+the configuration also works in an image whose manager is not the one the script names.
+
+Only a plain list of install commands is read: any other command, a shell construct, an
+option that changes what is installed (``--enablerepo=...``) or a package that is not a known
+library's keeps the ``before-all`` as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from manywheel.planning.system_packages import is_known
+
+# what an install command may say besides its packages: options that only make it quiet,
+# non-interactive or lean, never which packages or from where
+_HARMLESS = frozenset(
+    {"-y", "--yes", "--assumeyes", "-q", "-qq", "--quiet", "--no-cache", "--no-install-recommends"}
+)
+# (the manager, the verb that installs); apt-get's update is a step of its install
+_INSTALL = {
+    "yum": "install",
+    "dnf": "install",
+    "apt-get": "install",
+    "apt": "install",
+    "apk": "add",
+}
+_SHELL = re.compile(r"[|<>$`\"'\\(){}*?#=]")
+
+
+def system_packages(before_all: Any) -> list[str] | None:
+    """The known libraries ``before_all`` (a command, or a list of them) installs, when that
+    is all it does; None otherwise."""
+    commands = before_all if isinstance(before_all, list) else [before_all]
+    text = "\n".join(str(c) for c in commands)
+    if _SHELL.search(text):
+        return None
+    names: list[str] = []
+    for part in re.split(r"&&|;|\n", text):
+        words = part.split()
+        if words[:1] == ["sudo"]:
+            words = words[1:]
+        if not words:
+            continue
+        installed = _installed(words)
+        if installed is None:
+            return None
+        names += installed
+    if not names or not all(is_known(n) for n in names):
+        return None
+    return list(dict.fromkeys(names))
+
+
+def _installed(words: Sequence[str]) -> list[str] | None:
+    """The packages one command installs ([] for apt-get update); None: not only that."""
+    verb = _INSTALL.get(words[0])
+    if verb is None:
+        return None
+    flags = [w for w in words[1:] if w.startswith("-")]
+    rest = [w for w in words[1:] if not w.startswith("-")]
+    if not set(flags) <= _HARMLESS:
+        return None
+    if words[0] in ("apt-get", "apt") and rest == ["update"]:
+        return []
+    if rest[:1] != [verb] or len(rest) < 2:
+        return None
+    return rest[1:]
