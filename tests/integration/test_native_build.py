@@ -132,6 +132,33 @@ def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
     assert tree_digest(project) == before
 
 
+def test_installs_run_in_the_project_and_before_test_first(tmp_path: Path) -> None:
+    """As in cibuildwheel: relative paths in test-requires and in the user's PIP_CONSTRAINT are
+    the project's (its installs run in the project copy), before-test runs before the wheel
+    and test-requires are installed, and a before-test that runs pip finds it in the test venv
+    (which uv makes without pip)."""
+    project = make_c_project(
+        tmp_path,
+        manywheel_config="""
+        build-frontend = "build"
+        environment = { PIP_CONSTRAINT = "requirements/constraints.txt" }
+        test-requires = ["-r requirements/test.txt"]
+        before-test = "python -I -c 'import importlib.util as u; assert u.find_spec(\\"six\\") is None and u.find_spec(\\"demo\\") is None' && python -m pip --version && touch {project}/before-test-ran"
+        test-command = "python -c 'import demo, six, sys, os; assert os.path.isfile(sys.argv[1])' {project}/before-test-ran"
+    """,
+    )
+    (project / "requirements").mkdir()
+    (project / "requirements" / "test.txt").write_text("six\n")
+    (project / "requirements" / "constraints.txt").write_text("setuptools>=40\n")
+    before = tree_digest(project)
+    proc = manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp312-manylinux_x86_64"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(tested," in proc.stderr
+    assert tree_digest(project) == before
+
+
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
     checks = {
         "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",

@@ -240,7 +240,13 @@ _OPTIONS: list[Option] = [
         "{abi3_wheel} (run only for abi3 wheels) or {wheel} names the wheel; a list or "
         "'a && b' gives several. An empty string skips the audit.",
     ),
-    Option("test-requires", p.words, (), "Requirements installed in the test venv."),
+    Option(
+        "test-requires",
+        p.words,
+        (),
+        "Requirements installed in the test venv, with the wheel (relative paths, as in "
+        "-r requirements/test.txt, are the project's).",
+    ),
     Option("test-extras", p.words, (), "Extras of the wheel installed for testing."),
     Option(
         "test-sources",
@@ -249,7 +255,13 @@ _OPTIONS: list[Option] = [
         "Paths, relative to the project, copied into the test directory before testing.",
     ),
     Option("test-environment", p.env_table, (), "Extra environment for the test step."),
-    Option("before-test", p.command, "", "Command run in the test venv before the tests."),
+    Option(
+        "before-test",
+        p.command,
+        "",
+        "Command run in the test venv before the wheel and test-requires are installed, as in "
+        "cibuildwheel.",
+    ),
     Option(
         "test-command",
         p.command,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import PurePosixPath
 
@@ -11,24 +12,33 @@ from manywheel.steps.context import JobContext
 from manywheel.steps.gil import check_gil
 from manywheel.steps.venv import make_venv, pip_install
 
+# a command that runs pip (``pip install``, ``python -m pip``, ``pip3``), not pipx or pip-audit
+_PIP = re.compile(r"(?<![\w.-])pip3?(?![\w.-])")
+
 
 def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     options = ctx.job.options
     use_uv = ctx.executor.uv() is not None
     venv = ctx.workdir / "testenv"
-    python = make_venv(ctx, "test", venv, use_uv=use_uv)
-    target = str(wheel)
-    if options.test_extras:
-        target += "[" + ",".join(options.test_extras) + "]"
-    pip_install(ctx, "test", python, [target, *options.test_requires], use_uv=use_uv)
+    # a venv uv makes has no pip: given one when before-test or the test command runs pip, as
+    # cibuildwheel's configurations do (its own test venv has pip)
+    pip = any(_PIP.search(c) for c in (options.before_test, options.test_command))
+    python = make_venv(ctx, "test", venv, use_uv=use_uv, pip=pip)
     env = {
         "VIRTUAL_ENV": str(venv),
         "PATH": ctx.path_with(venv / "bin"),
         **evaluate(options.test_environment, {**ctx.executor.base_environment(), **ctx.env}),
     }
     placeholders = {"project": str(ctx.project), "package": str(ctx.project), "wheel": str(wheel)}
+    # before the wheel and test-requires are installed, as in cibuildwheel (a before-test may
+    # prepare what their install needs)
     if options.before_test:
         ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
+    target = str(wheel)
+    if options.test_extras:
+        target += "[" + ",".join(options.test_extras) + "]"
+    # with the test's environment, as cibuildwheel installs them
+    pip_install(ctx, "test", python, [target, *options.test_requires], use_uv=use_uv, env=env)
     test_cwd = ctx.workdir / "test-cwd"
     for source in options.test_sources:
         script = 'mkdir -p "$(dirname "$2")" && cp -a "$1" "$2"'

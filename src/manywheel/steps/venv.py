@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 from manywheel.steps.context import JobContext
@@ -28,19 +28,33 @@ if found:
 """
 
 
-def make_venv(ctx: JobContext, step: str, path: PurePosixPath, *, use_uv: bool) -> PurePosixPath:
-    """Create a venv from the job's interpreter; return its python."""
+def make_venv(
+    ctx: JobContext, step: str, path: PurePosixPath, *, use_uv: bool, pip: bool = False
+) -> PurePosixPath:
+    """Create a venv from the job's interpreter; return its python. ``pip``: with pip in it
+    also when uv makes it (``uv venv --seed``; venv's own has pip anyway)."""
     uv = ctx.executor.uv()
     if use_uv and uv:
-        ctx.run(step, [uv, "venv", "--quiet", "--python", ctx.job.python, str(path)])
+        seed = ["--seed"] if pip else []
+        ctx.run(step, [uv, "venv", "--quiet", *seed, "--python", ctx.job.python, str(path)])
     else:
         ctx.run(step, [ctx.job.python, "-c", _VENV_WITH_PIP, str(path)])
     return path / "bin" / "python"
 
 
 def pip_install(
-    ctx: JobContext, step: str, python: PurePosixPath, requirements: Sequence[str], *, use_uv: bool
+    ctx: JobContext,
+    step: str,
+    python: PurePosixPath,
+    requirements: Sequence[str],
+    *,
+    use_uv: bool,
+    env: Mapping[str, str] | None = None,
 ) -> None:
+    """Install ``requirements`` into the venv of ``python``, in the project copy, where
+    cibuildwheel runs every command: a relative path in them (``-r requirements/test.txt``)
+    or in the user's environment (``PIP_CONSTRAINT=requirements/cython.txt``) is the
+    project's. ``env``: the step's variables on top of the job's (the test's environment)."""
     if not requirements:
         return
     uv = ctx.executor.uv()
@@ -51,4 +65,4 @@ def pip_install(
         # round trip): both cost seconds under QEMU
         argv = [str(python), "-m", "pip", "install", "--quiet", "--no-compile"]
         argv += ["--disable-pip-version-check", *requirements]
-    ctx.run(step, argv)
+    ctx.run(step, argv, cwd=ctx.project, env=env)
