@@ -159,6 +159,23 @@ def test_installs_run_in_the_project_and_before_test_first(tmp_path: Path) -> No
     assert tree_digest(project) == before
 
 
+def test_the_user_s_pip_constraint_constrains_a_uv_build(tmp_path: Path) -> None:
+    """PIP_CONSTRAINT in the environment option pins the build requirements with the default
+    (uv) frontend too, as pip's isolated builds (cibuildwheel's default frontend) obey it: the
+    wheel is made by the setuptools it names."""
+    project = make_c_project(
+        tmp_path, manywheel_config='environment = { PIP_CONSTRAINT = "constraints.txt" }\n'
+    )
+    (project / "constraints.txt").write_text("setuptools==75.8.0\n")
+    out = tmp_path / "out"
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read("demo-0.1.0.dist-info/WHEEL").decode()
+    assert "Generator: setuptools (75.8.0)" in text, text
+
+
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
     checks = {
         "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",

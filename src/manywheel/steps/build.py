@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
-from manywheel.steps.build_env import build_in_kept_env, kept_build_env
+from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept_build_env
 from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
@@ -59,6 +59,11 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     verbosity = _verbosity_flags(options.build_verbosity)
     config_settings = [*options.config_settings, *ctx.build_settings]
     if frontend == "uv" and uv:
+        if "UV_BUILD_CONSTRAINT" not in ctx.env and ctx.env.get("PIP_CONSTRAINT"):
+            ctx.note(
+                f"[manywheel] build: PIP_CONSTRAINT ({ctx.env['PIP_CONSTRAINT']}) constrains the "
+                "build requirements, as in pip's isolated builds (uv reads UV_BUILD_CONSTRAINT)"
+            )
         with kept_build_env(ctx, uv) as kept:
             settings = [f"--config-setting={k}={v}" for k, v in config_settings]
             # in the kept environment, made ready: its path, on the compile line, is the same
@@ -118,11 +123,14 @@ def _build_env(
     """The build command's variables, once it has its turn (its cores): ``first`` on PATH
     before the build venv and the tools; ``uv``: uv builds, which keeps the PYTHONPATH that
     brings the setuptools plugin (build and pip empty it in their isolated environments)."""
+    constraints = build_constraints(ctx) if uv else ""
     return {
         "PATH": ctx.path_with(*first, venv / "bin", ctx.executor.tool_path()),
         **ctx.build_env,
         # the build command's only: before-build's as it was
         **parallel_build_env(ctx, with_plugin=uv),
+        # an isolated uv build obeys the user's PIP_CONSTRAINT, as pip's would
+        **({"UV_BUILD_CONSTRAINT": constraints} if constraints else {}),
     }
 
 

@@ -283,17 +283,25 @@ def _freeze(ctx: JobContext, uv: str, python: PurePosixPath) -> str:
     return ctx.read_text(listed)
 
 
+def build_constraints(ctx: JobContext) -> str:
+    """The constraint files of the build requirements, for uv (space-separated, relative to
+    the project copy): ``UV_BUILD_CONSTRAINT``; else the user's ``PIP_CONSTRAINT``, which pip's
+    isolated builds obey (cibuildwheel's default frontend) and uv does not read."""
+    return ctx.env.get("UV_BUILD_CONSTRAINT") or ctx.env.get("PIP_CONSTRAINT", "")
+
+
 def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> str:
     """The lock ``requires`` resolve to for the environment's Python, now."""
     wanted = ctx.workdir / "build-requirements.in"
     locked = ctx.workdir / _LOCKED
     ctx.put_text(wanted, "".join(f"{line}\n" for line in requires))
-    constraints = [f"--constraint={c}" for c in ctx.env.get("UV_BUILD_CONSTRAINT", "").split()]
+    constraints = [f"--constraint={c}" for c in build_constraints(ctx).split()]
     # no header, no annotations: the lock names no path (it is compared with the last one)
     compile_argv = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"]
     compile_argv += ["--python", str(python)]
-    with ctx.index_turn():
-        ctx.run("build", [*compile_argv, *constraints, "--output-file", str(locked), str(wanted)])
+    argv = [*compile_argv, *constraints, "--output-file", str(locked), str(wanted)]
+    with ctx.index_turn():  # in the project copy: the constraints' paths are the project's
+        ctx.run("build", argv, cwd=ctx.project)
     return ctx.read_text(locked)
 
 
