@@ -48,3 +48,10 @@ def test_pypy_selectors_are_kept_and_graalpy_ones_dropped() -> None:
     assert result.table["build"] == "cp312-* pp311-*"
     assert result.table["skip"] == "pp310-*"
     assert any(n.startswith("tool.cibuildwheel.skip: gp* (GraalPy") for n in result.notes)
+
+
+def test_cibuildwheel_2_s_free_threaded_support_becomes_its_group() -> None:
+    result = migrate(cibuildwheel({"free-threaded-support": True, "enable": ["pypy"]}), {})
+    assert result.table["enable"] == ["pypy", "cpython-freethreading"]
+    assert result.notes == []
+    assert "enable" not in migrate(cibuildwheel({"free-threaded-support": False}), {}).table

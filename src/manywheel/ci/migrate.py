@@ -97,8 +97,13 @@ def _translate(
     table: Mapping[str, Any], where: str, notes: list[str], override: bool = False
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    free_threaded = False
     for key, value in table.items():
         if key in ("overrides", "select", *NOT_LINUX, "linux"):
+            continue
+        if key == "free-threaded-support" and not override:
+            # cibuildwheel 2.x's switch for what its 3.x and manywheel enable as a group
+            free_threaded = value is True or str(value).strip().lower() == "true"
             continue
         option = OPTIONS.get(key)
         if option is None or (override and option.scope == "run"):
@@ -109,6 +114,8 @@ def _translate(
         converted = _value(key, value, f"{where}.{key}", notes)
         if converted is not None:
             out.update([_portable(key, converted)])
+    if free_threaded:
+        out["enable"] = list(dict.fromkeys([*out.get("enable", []), "cpython-freethreading"]))
     return out
 
 

@@ -3,9 +3,11 @@ manager (``yum install -y libffi-devel``), read as manywheel's ``system-packages
 libraries, installed under each image's manager's own names (planning/system_packages.py), so
 the configuration also works in an image whose manager is not the one the script names.
 
-Only a plain list of install commands is read: any other command, a shell construct, an
-option that changes what is installed (``--enablerepo=...``) or a package that is not a known
-library's keeps the ``before-all`` as it is.
+Only a plain list of install commands is read, and alternatives of them that install the
+same libraries with other managers (``yum install -y libffi-devel || apk add libffi-dev``, what
+system-packages does by itself): any other command, another shell construct, an option that
+changes what is installed (``--enablerepo=...``) or a package that is not a known library's
+keeps the ``before-all`` as it is.
 """
 
 from __future__ import annotations
@@ -14,12 +16,23 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from manywheel.planning.system_packages import is_known
+from manywheel.planning.system_packages import is_known, library
 
 # what an install command may say besides its packages: options that only make it quiet,
 # non-interactive or lean, never which packages or from where
 _HARMLESS = frozenset(
-    {"-y", "--yes", "--assumeyes", "-q", "-qq", "--quiet", "--no-cache", "--no-install-recommends"}
+    {
+        "-y",
+        "--yes",
+        "--assumeyes",
+        "-q",
+        "-qq",
+        "--quiet",
+        "--no-cache",
+        "--no-install-recommends",
+        "--upgrade",
+        "-U",
+    }
 )
 # (the manager, the verb that installs); apt-get's update is a step of its install
 _INSTALL = {
@@ -37,22 +50,35 @@ def system_packages(before_all: Any) -> list[str] | None:
     is all it does; None otherwise."""
     commands = before_all if isinstance(before_all, list) else [before_all]
     text = "\n".join(str(c) for c in commands)
-    if _SHELL.search(text):
+    if _SHELL.search(text.replace("||", "")):
         return None
     names: list[str] = []
     for part in re.split(r"&&|;|\n", text):
-        words = part.split()
-        if words[:1] == ["sudo"]:
-            words = words[1:]
-        if not words:
-            continue
-        installed = _installed(words)
+        installed = _alternatives(part.split("||"))
         if installed is None:
             return None
         names += installed
-    if not names or not all(is_known(n) for n in names):
+    if not names:
         return None
     return list(dict.fromkeys(names))
+
+
+def _alternatives(commands: Sequence[str]) -> list[str] | None:
+    """The known libraries the first of ``commands`` installs, when each installs the same
+    libraries (by another manager's names; [] for nothing to run); None otherwise."""
+    first: list[str] | None = None
+    for command in commands:
+        words = command.split()
+        if words[:1] == ["sudo"]:
+            words = words[1:]
+        installed = _installed(words) if words else []
+        if installed is None or not all(is_known(n) for n in installed):
+            return None
+        if first is None:
+            first = installed
+        elif sorted({library(n) for n in installed}) != sorted({library(n) for n in first}):
+            return None
+    return first if first is not None else []
 
 
 def _installed(words: Sequence[str]) -> list[str] | None:

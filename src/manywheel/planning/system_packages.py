@@ -52,6 +52,11 @@ def is_known(name: str) -> bool:
     return name in _LIBRARY
 
 
+def library(name: str) -> str:
+    """The known library ``name`` names (``libffi-devel`` -> ``libffi``)."""
+    return _LIBRARY[name]
+
+
 def package_names(names: Sequence[str], manager: str) -> list[str]:
     """Map known names (a library's, or any manager's name of it) for ``manager``; unknown
     names pass through unchanged."""
