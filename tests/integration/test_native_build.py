@@ -176,6 +176,21 @@ def test_the_user_s_pip_constraint_constrains_a_uv_build(tmp_path: Path) -> None
     assert "Generator: setuptools (75.8.0)" in text, text
 
 
+def test_a_before_build_that_runs_pip_finds_it_in_the_build_venv(tmp_path: Path) -> None:
+    """cibuildwheel's 'before-build = "pip install cython"', with the default (uv) frontend:
+    the build venv uv makes has pip in it then, and what pip installs goes there."""
+    project = make_c_project(
+        tmp_path,
+        manywheel_config="""
+        before-build = "python -m pip install --quiet six && python -c 'import six'"
+    """,
+    )
+    proc = manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp312-manylinux_x86_64"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
     checks = {
         "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",

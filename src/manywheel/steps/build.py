@@ -11,7 +11,7 @@ from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept
 from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
-from manywheel.steps.venv import make_venv, pip_install
+from manywheel.steps.venv import make_venv, pip_install, runs_pip
 from manywheel.steps.wheel_tags import expected_tags, shown_tags
 
 
@@ -53,7 +53,9 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     lazy = frontend == "uv" and uv is not None and not options.before_build
     if not lazy:  # before-build may compile too: the turn comes first
         ctx.turn.take(ctx)
-    python = None if lazy else make_venv(ctx, "build", venv, use_uv=use_uv)
+    # with pip when before-build runs it (a venv uv makes has none; cibuildwheel's has)
+    pip = runs_pip(options.before_build)
+    python = None if lazy else make_venv(ctx, "build", venv, use_uv=use_uv, pip=pip)
     before_build(ctx, venv / "bin")
     out = ctx.workdir / "built"
     verbosity = _verbosity_flags(options.build_verbosity)

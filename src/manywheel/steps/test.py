@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import PurePosixPath
 
@@ -10,10 +9,7 @@ from manywheel.config.expansion import evaluate, fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 from manywheel.steps.gil import check_gil
-from manywheel.steps.venv import make_venv, pip_install
-
-# a command that runs pip (``pip install``, ``python -m pip``, ``pip3``), not pipx or pip-audit
-_PIP = re.compile(r"(?<![\w.-])pip3?(?![\w.-])")
+from manywheel.steps.venv import make_venv, pip_install, runs_pip
 
 
 def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
@@ -22,7 +18,7 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     venv = ctx.workdir / "testenv"
     # a venv uv makes has no pip: given one when before-test or the test command runs pip, as
     # cibuildwheel's configurations do (its own test venv has pip)
-    pip = any(_PIP.search(c) for c in (options.before_test, options.test_command))
+    pip = runs_pip(options.before_test, options.test_command)
     python = make_venv(ctx, "test", venv, use_uv=use_uv, pip=pip)
     env = {
         "VIRTUAL_ENV": str(venv),

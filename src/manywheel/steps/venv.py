@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
@@ -26,6 +27,16 @@ if found:
     (site,) = glob.glob(os.path.join(dest, "lib", "*", "site-packages"))  # python3.X, pypy3.X
     zipfile.ZipFile(sorted(found)[-1]).extractall(site)
 """
+
+
+# a command that runs pip (``pip install``, ``python -m pip``, ``pip3``), not pipx, pip-audit
+# or ``uv pip``
+_PIP = re.compile(r"(?<![\w.-])(?<!uv )pip3?(?![\w.-])")
+
+
+def runs_pip(*commands: str) -> bool:
+    """Whether a user's command runs pip: the venv it runs in then needs pip in it."""
+    return any(_PIP.search(c) for c in commands)
 
 
 def make_venv(
