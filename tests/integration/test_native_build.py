@@ -191,6 +191,28 @@ def test_a_before_build_that_runs_pip_finds_it_in_the_build_venv(tmp_path: Path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_test_groups_are_installed_for_the_tests(tmp_path: Path) -> None:
+    """test-groups names the project's dependency groups (PEP 735): their requirements, and
+    those of the groups they include, are in the test venv."""
+    project = make_c_project(
+        tmp_path,
+        manywheel_config="""
+        test-groups = ["test"]
+        test-command = "python -c 'import demo, six'"
+    """,
+    )
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[dependency-groups]\ntest = [{ include-group = "compat" }]\ncompat = ["six"]\n'
+    )
+    proc = manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp312-manylinux_x86_64"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(tested," in proc.stderr
+
+
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
     checks = {
         "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",

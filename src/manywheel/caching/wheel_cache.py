@@ -35,6 +35,7 @@ from manywheel.files import atomic_write_text, sha256_file
 TEST_FIELDS = (
     "test_command",
     "test_requires",
+    "test_groups",
     "test_extras",
     "test_sources",
     "test_environment",

@@ -241,6 +241,13 @@ _OPTIONS: list[Option] = [
         "'a && b' gives several. An empty string skips the audit.",
     ),
     Option(
+        "test-groups",
+        p.words,
+        (),
+        "Dependency groups of the project's pyproject.toml ([dependency-groups], PEP 735) "
+        "installed in the test venv with test-requires.",
+    ),
+    Option(
         "test-requires",
         p.words,
         (),

@@ -49,6 +49,7 @@ class Options:
     audit_requires: tuple[str, ...] = ("abi3audit",)
     audit_command: str = DEFAULT_AUDIT_COMMAND
     test_requires: tuple[str, ...] = ()
+    test_groups: tuple[str, ...] = ()
     test_extras: tuple[str, ...] = ()
     test_sources: tuple[str, ...] = ()
     test_environment: EnvPairs = ()

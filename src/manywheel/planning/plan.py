@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from manywheel.config.identifiers import ARCHS, Identifier, universe
@@ -11,6 +11,7 @@ from manywheel.config.model import EnvPairs, Options
 from manywheel.config.resolve import OptionsResolver
 from manywheel.config.selectors import BuildSelection, Selector
 from manywheel.errors import ConfigError, NothingToBuildError
+from manywheel.planning.dependency_groups import test_group_requirements
 from manywheel.planning.project import Project
 
 _AUTO32 = {"x86_64": "i686", "aarch64": "armv7l"}
@@ -217,6 +218,11 @@ def make_plan(
     for cand in sorted(chosen, key=lambda c: (c.identifier.arch, c.identifier)):
         options = resolver.for_identifier(cand.identifier)
         run_tests = bool(options.test_command) and not test_skip.matches(cand.identifier)
+        if options.test_groups:  # installed with test-requires, as in cibuildwheel
+            groups = test_group_requirements(
+                project, options.test_groups, resolver.source_of("test-groups")
+            )
+            options = replace(options, test_requires=(*options.test_requires, *groups))
         jobs.append(
             Job(
                 cand.identifier,
