@@ -213,6 +213,24 @@ def test_test_groups_are_installed_for_the_tests(tmp_path: Path) -> None:
     assert "(tested," in proc.stderr
 
 
+def test_a_test_script_that_wants_pip_is_told_why_it_has_none(tmp_path: Path) -> None:
+    """A test command that runs pip through a script (not seen in the command): the venv uv
+    made has no pip, and the failure says so and what to do."""
+    project = make_c_project(tmp_path, manywheel_config='test-command = "sh {project}/checks.sh"\n')
+    (project / "checks.sh").write_text("python -m pip --version\n")
+    proc = manywheel(
+        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp312-manylinux_x86_64"
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    said = " ".join(proc.stdout.split())  # the summary; the console folds long lines
+    assert (
+        "failed in step test: test failed: the command exited with status 1. The venv it ran "
+        "in has no pip: uv makes venvs without it, and manywheel adds pip only when the command "
+        "itself runs it. Run pip in the command (python -m pip ...), or install with 'uv pip "
+        "install'"
+    ) in said, proc.stdout
+
+
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
     checks = {
         "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",

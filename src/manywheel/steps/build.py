@@ -11,7 +11,7 @@ from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept
 from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
 from manywheel.steps.parallel_build import parallel_build_env
-from manywheel.steps.venv import make_venv, pip_install, runs_pip
+from manywheel.steps.venv import make_venv, missing_pip_said, pip_install, runs_pip
 from manywheel.steps.wheel_tags import expected_tags, shown_tags
 
 
@@ -34,11 +34,13 @@ def _verbosity_flags(level: int) -> list[str]:
     return []
 
 
-def before_build(ctx: JobContext, venv_bin: PurePosixPath) -> None:
+def before_build(ctx: JobContext, venv_bin: PurePosixPath, *, pipless: bool = False) -> None:
     command = ctx.job.options.before_build
     if command:
         filled = fill(command, project=str(ctx.project), package=str(ctx.project))
-        ctx.shell("before-build", filled, cwd=ctx.project, env={"PATH": ctx.path_with(venv_bin)})
+        env = {"PATH": ctx.path_with(venv_bin)}
+        with missing_pip_said(pipless):
+            ctx.shell("before-build", filled, cwd=ctx.project, env=env)
 
 
 def build_wheel(ctx: JobContext) -> PurePosixPath:
@@ -56,7 +58,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     # with pip when before-build runs it (a venv uv makes has none; cibuildwheel's has)
     pip = runs_pip(options.before_build)
     python = None if lazy else make_venv(ctx, "build", venv, use_uv=use_uv, pip=pip)
-    before_build(ctx, venv / "bin")
+    before_build(ctx, venv / "bin", pipless=bool(use_uv and uv) and not pip)
     out = ctx.workdir / "built"
     verbosity = _verbosity_flags(options.build_verbosity)
     config_settings = [*options.config_settings, *ctx.build_settings]

@@ -9,7 +9,7 @@ from manywheel.config.expansion import evaluate, fill
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 from manywheel.steps.gil import check_gil
-from manywheel.steps.venv import make_venv, pip_install, runs_pip
+from manywheel.steps.venv import make_venv, missing_pip_said, pip_install, runs_pip
 
 
 def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
@@ -28,8 +28,10 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     placeholders = {"project": str(ctx.project), "package": str(ctx.project), "wheel": str(wheel)}
     # before the wheel and test-requires are installed, as in cibuildwheel (a before-test may
     # prepare what their install needs)
+    pipless = use_uv and not pip
     if options.before_test:
-        ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
+        with missing_pip_said(pipless):
+            ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
     target = str(wheel)
     if options.test_extras:
         target += "[" + ",".join(options.test_extras) + "]"
@@ -53,5 +55,6 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     # process: each command in a container costs an exec round trip)
     cwd = shlex.quote(str(test_cwd))
     command = fill(options.test_command, **placeholders)
-    ctx.shell("test", f"mkdir -p {cwd} && cd {cwd} && {command}", cwd=ctx.workdir, env=env)
+    with missing_pip_said(pipless):
+        ctx.shell("test", f"mkdir -p {cwd} && cd {cwd} && {command}", cwd=ctx.workdir, env=env)
     check_gil(ctx, wheel, python)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 
+from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 
 # Without uv: a venv without pip, and pip's own wheel (the one ensurepip would install, from
@@ -37,6 +39,36 @@ _PIP = re.compile(r"(?<![\w.-])(?<!uv )pip3?(?![\w.-])")
 def runs_pip(*commands: str) -> bool:
     """Whether a user's command runs pip: the venv it runs in then needs pip in it."""
     return any(_PIP.search(c) for c in commands)
+
+
+_NO_PIP = ("pip: not found", "pip: command not found", "No module named pip")
+
+
+@contextmanager
+def missing_pip_said(pipless: bool) -> Iterator[None]:
+    """A user's command that failed for want of pip in a venv uv made without it (``pipless``)
+    says so, and how to have it: runs_pip did not see pip in the command (a script runs it)."""
+    try:
+        yield
+    except StepFailed as exc:
+        if (
+            pipless
+            and exc.log is not None
+            and any(s in _tail(exc.log, exc.log_end) for s in _NO_PIP)
+        ):
+            exc.message += (
+                ". The venv it ran in has no pip: uv makes venvs without it, and manywheel adds "
+                "pip only when the command itself runs it. Run pip in the command (python -m "
+                "pip ...), or install with 'uv pip install'"
+            )
+        raise
+
+
+def _tail(log: Path, end: int | None) -> str:
+    try:
+        return log.read_bytes()[:end][-4096:].decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def make_venv(
