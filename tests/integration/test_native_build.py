@@ -231,6 +231,34 @@ def test_a_test_script_that_wants_pip_is_told_why_it_has_none(tmp_path: Path) ->
     ) in said, proc.stdout
 
 
+def test_environment_values_that_run_a_command_run_in_the_project(tmp_path: Path) -> None:
+    """As cibuildwheel's: $(...) and backticks in environment and test-environment run in a
+    shell where the build runs, in the project copy, with the variables before them; one that
+    cannot run fails the job saying which."""
+    project = make_c_project(
+        tmp_path,
+        manywheel_config="""
+        environment = { TOOLS = "$(pwd)/tools", STAMP = "`echo x`-$TOOLS" }
+        before-build = 'test "$TOOLS" = "$(pwd)/tools" && test "$STAMP" = "x-$(pwd)/tools"'
+        test-environment = { WHERE = "$(pwd)" }
+        test-command = "python -c 'import os, sys; assert os.environ[\\"WHERE\\"] == sys.argv[1]' {project}"
+    """,
+    )
+    out = tmp_path / "out"
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(tested," in proc.stderr
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"`echo x`-$TOOLS"', '"$(exit 3"'))
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    said = " ".join(proc.stdout.split())
+    assert (
+        "failed in step environment: STAMP='$(exit 3' (environment or test-environment) could "
+        "not be evaluated: the shell exited with status 2"
+    ) in said, proc.stdout
+
+
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
     checks = {
         "markupsafe": "python -c \"import markupsafe; from markupsafe import _speedups; assert markupsafe.escape('<') == '&lt;'\"",

@@ -1,59 +1,40 @@
-"""Environment values that run a command ($(...), backticks): cibuildwheel runs it in the
-container; manywheel does not, and says so instead of passing the characters to the build."""
+"""Environment values that run a command ($(...), backticks) go to a shell where the build
+runs, as cibuildwheel's do; the others expand $VAR and ${VAR} here."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Mapping
 
 from manywheel.ci.migrate import migrate
-from manywheel.config.resolve import load_config
-from manywheel.errors import ConfigError
+from manywheel.config.expansion import evaluate, substitutes
 
 
-@pytest.mark.parametrize(
-    ("table", "said"),
-    [
-        (
-            {"environment": {"PATH": "$(pwd)/bin:$PATH"}},
-            "pyproject.toml: tool.manywheel.environment: PATH = '$(pwd)/bin:$PATH' runs a "
-            "command ($(...) or backticks), which manywheel does not do in environment values: "
-            'only $VAR and ${VAR} expand. Write the value itself (PATH = "/opt/tool/bin:$PATH"); '
-            "a value that only a command can tell is not supported yet.",
-        ),
-        (
-            {"test-environment": "A=1 STAMP=`date`"},
-            "pyproject.toml: tool.manywheel.test-environment: STAMP = '`date`' runs a command "
-            "($(...) or backticks), which manywheel does not do in environment values: only "
-            '$VAR and ${VAR} expand. Write the value itself (STAMP = "/opt/tool/bin:$PATH"); a '
-            "value that only a command can tell is not supported yet.",
-        ),
-    ],
-)
-def test_a_value_that_runs_a_command_is_refused(table: dict[str, object], said: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        load_config({"tool": {"manywheel": table}}, "pyproject.toml", {}, {})
-    assert caught.value.message == said
+def test_only_values_that_run_a_command_go_to_the_shell() -> None:
+    asked: list[tuple[str, str, dict[str, str]]] = []
 
+    def shell(name: str, value: str, env: Mapping[str, str]) -> str:
+        asked.append((name, value, dict(env)))
+        return "/project/tools"
 
-def test_plain_variables_still_expand_later() -> None:
-    sources = load_config(
-        {"tool": {"manywheel": {"environment": {"PATH": "/opt/x/bin:$PATH"}}}},
-        "pyproject.toml",
-        {},
-        {},
+    result = evaluate(
+        (("A", "$HOME/a"), ("TOOLS", "$(pwd)/tools"), ("B", "$TOOLS:$A")),
+        {"HOME": "/root"},
+        shell,
     )
-    assert sources.file_values["environment"] == (("PATH", "/opt/x/bin:$PATH"),)
+    assert result == {"A": "/root/a", "TOOLS": "/project/tools", "B": "/project/tools:/root/a"}
+    # the shell sees the variables before the value, not those after it
+    assert asked == [("TOOLS", "$(pwd)/tools", {"HOME": "/root", "A": "/root/a"})]
 
 
-def test_migrate_leaves_such_a_value_out_with_a_note() -> None:
-    document = {
-        "tool": {"cibuildwheel": {"environment": {"CFLAGS": "-O2", "PATH": "$(pwd)/bin:$PATH"}}}
-    }
-    result = migrate(document, {"CIBW_TEST_ENVIRONMENT": 'STAMP="$(date)"'})
-    assert result.table["environment"] == {"CFLAGS": "-O2"}
-    assert "test-environment" not in result.table
-    assert result.notes == [
-        "tool.cibuildwheel.environment.PATH = '$(pwd)/bin:$PATH' (runs a command: not "
-        "supported yet)",
-        "CIBW_TEST_ENVIRONMENT.STAMP = '$(date)' (runs a command: not supported yet)",
-    ]
+def test_what_runs_a_command() -> None:
+    assert substitutes("$(pwd)/bin")
+    assert substitutes("`date`")
+    assert not substitutes("$PATH:${HOME}/bin")
+    assert not substitutes("a (b) $")
+
+
+def test_migrate_keeps_such_a_value() -> None:
+    document = {"tool": {"cibuildwheel": {"environment": {"PATH": "$(pwd)/bin:$PATH"}}}}
+    result = migrate(document, {})
+    assert result.table["environment"] == {"PATH": "$(pwd)/bin:$PATH"}
+    assert result.notes == []

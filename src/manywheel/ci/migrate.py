@@ -11,7 +11,6 @@ import tomli_w
 from manywheel.ci.package_installs import system_packages
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
-from manywheel.config.parsers import environment_pairs, substitutes
 from manywheel.config.resolve import load_config
 from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
 
@@ -69,25 +68,11 @@ def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
         return name.strip()
     if key == "enable":
         return _enable(_words(value), where, notes)
-    if key in ("environment", "test-environment"):
-        return _environment(value, where, notes)
     if key == "build-verbosity":
         return int(value) if str(value).strip() else None
     if key == "archs":
         return " ".join(_words(value))
     return value
-
-
-def _environment(value: Any, where: str, notes: list[str]) -> dict[str, str] | None:
-    """The assignments, but those that run a command ($(...), backticks: cibuildwheel runs it
-    in the container, manywheel expands $VAR only), each listed as not migrated."""
-    kept = {}
-    for key, assigned in environment_pairs(value, where):
-        if substitutes(assigned):
-            notes.append(f"{where}.{key} = {assigned!r} (runs a command: not supported yet)")
-        else:
-            kept[key] = assigned
-    return kept or None
 
 
 def _enable(groups: list[str], where: str, notes: list[str]) -> list[str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 
@@ -19,12 +19,32 @@ def references(value: str) -> list[str]:
     return [m["braced"] or m["plain"] for m in _VAR.finditer(value)]
 
 
-def evaluate(assignments: tuple[tuple[str, str], ...], base: Mapping[str, str]) -> dict[str, str]:
-    """Apply assignments in order; each may refer to the base env and to earlier ones."""
+# runs a value that runs a command ($(...), backticks) through a shell where the build runs:
+# (name, value, the environment so far) -> what the shell made of it
+Substitute = Callable[[str, str, Mapping[str, str]], str]
+
+
+def substitutes(value: str) -> bool:
+    """Whether ``value`` runs a command (``$(...)`` or backticks), as a shell would."""
+    return "$(" in value or "`" in value
+
+
+def evaluate(
+    assignments: tuple[tuple[str, str], ...],
+    base: Mapping[str, str],
+    substitute: Substitute | None = None,
+) -> dict[str, str]:
+    """Apply assignments in order; each may refer to the base env and to earlier ones. A value
+    that runs a command goes to ``substitute`` (a shell where the build runs, as cibuildwheel
+    evaluates its environment option); without one, only its $VAR expand."""
     current = dict(base)
     result: dict[str, str] = {}
     for name, value in assignments:
-        current[name] = result[name] = expand(value, current)
+        if substitute is not None and substitutes(value):
+            made = substitute(name, value, current)
+        else:
+            made = expand(value, current)
+        current[name] = result[name] = made
     return result
 
 

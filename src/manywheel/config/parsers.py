@@ -140,11 +140,6 @@ def _pairs_from_string(value: str, source: str, what: str) -> list[tuple[str, st
 
 def env_table(value: Any, source: str) -> tuple[tuple[str, str], ...]:
     """Environment assignments: a TOML table or a string ``A=1 B="two words"``."""
-    return _no_substitution(environment_pairs(value, source), source)
-
-
-def environment_pairs(value: Any, source: str) -> tuple[tuple[str, str], ...]:
-    """The assignments of a TOML table or a string ``A=1 B="two words"``, as written."""
     if isinstance(value, dict):
         bad = [k for k, v in value.items() if not isinstance(v, (str, int, float, bool))]
         if bad:
@@ -157,27 +152,6 @@ def environment_pairs(value: Any, source: str) -> tuple[tuple[str, str], ...]:
                 raise ConfigError(f"{source}: {key!r} is not a valid environment variable name.")
         return tuple(pairs)
     raise _bad(source, value, "a table of NAME = value or a string 'NAME=value ...'")
-
-
-def substitutes(value: str) -> bool:
-    """Whether ``value`` runs a command (``$(...)`` or backticks), as a shell would."""
-    return "$(" in value or "`" in value
-
-
-def _no_substitution(
-    pairs: tuple[tuple[str, str], ...], source: str
-) -> tuple[tuple[str, str], ...]:
-    """The pairs, when none runs a command: manywheel expands $VAR and ${VAR} only, and a
-    value such as '$(pwd)/bin' would reach the build as those very characters."""
-    for key, value in pairs:
-        if substitutes(value):
-            raise ConfigError(
-                f"{source}: {key} = {value!r} runs a command ($(...) or backticks), which "
-                "manywheel does not do in environment values: only $VAR and ${VAR} expand. "
-                f'Write the value itself ({key} = "/opt/tool/bin:$PATH"); a value that only a '
-                "command can tell is not supported yet."
-            )
-    return pairs
 
 
 def config_settings(value: Any, source: str) -> tuple[tuple[str, str], ...]:

@@ -135,11 +135,37 @@ class JobContext:
             self._env = {
                 "TMPDIR": str(self.workdir / "tmp"),
                 **self._toolchain_env(),
-                **evaluate(self.job.options.environment, self.executor.base_environment()),
+                **evaluate(
+                    self.job.options.environment,
+                    self.executor.base_environment(),
+                    self.shell_value,
+                ),
             }
             if self.source_date_epoch is not None:
                 self._env.update(self._reproducible_env(self._env, self.source_date_epoch))
         return self._env
+
+    def shell_value(self, name: str, value: str, env: Mapping[str, str]) -> str:
+        """``value`` as a shell makes it between double quotes ($VAR, $(command), backticks),
+        run where the job runs, in the project copy, with ``env``: cibuildwheel evaluates its
+        environment option so, in /project. (Not through run(): that asks for self.env.)"""
+        out = self.workdir / f"environment-{name}.txt"
+        script = 'eval "manywheel_value=\\"$1\\"" && printf %s "$manywheel_value" > "$2"'
+        self.note(f"\n[manywheel] environment: {name}={value} (run by a shell in the project)")
+        argv = ["sh", "-c", script, "sh", value, str(out)]
+        code = self.executor.run(argv, cwd=self.project, env=env, log=self.log, mask=self.mask)
+        if code != 0:
+            raise StepFailed(
+                f"{name}={value!r} (environment or test-environment) could not be evaluated: "
+                f"the shell exited with status {code} (its words are in the log). Check the "
+                "command in it.",
+                step="environment",
+                command=shlex.join(argv),
+                returncode=code,
+                log=self.log,
+                log_end=_length(self.log),
+            )
+        return self.read_text(out)
 
     def _reproducible_env(self, env: Mapping[str, str], epoch: int) -> dict[str, str]:
         """SOURCE_DATE_EPOCH (the user's own value wins), and compiler flags that keep this

@@ -23,7 +23,11 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     env = {
         "VIRTUAL_ENV": str(venv),
         "PATH": ctx.path_with(venv / "bin"),
-        **evaluate(options.test_environment, {**ctx.executor.base_environment(), **ctx.env}),
+        **evaluate(
+            options.test_environment,
+            {**ctx.executor.base_environment(), **ctx.env},
+            ctx.shell_value,
+        ),
     }
     placeholders = {"project": str(ctx.project), "package": str(ctx.project), "wheel": str(wheel)}
     # before the wheel and test-requires are installed, as in cibuildwheel (a before-test may
