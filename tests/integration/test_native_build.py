@@ -38,6 +38,15 @@ def check_in_fresh_venv(python: str, wheel: Path, code: str, where: Path) -> Non
     subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, cwd=where)
 
 
+def assert_fails_saying(project: Path, out: Path, expected: str) -> None:
+    """A cp312 build of ``project`` fails (exit 1), and its summary says ``expected``."""
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    said = " ".join(proc.stdout.split())  # the console folds long lines
+    assert expected in said, said
+
+
 def test_every_host_cpython_builds_repairs_and_tests(tmp_path: Path) -> None:
     assert {"cp38", "cp39", "cp310", "cp311", "cp312", "cp313"} <= set(HOST_PYTHONS)
     project = make_c_project(
@@ -218,17 +227,14 @@ def test_a_test_script_that_wants_pip_is_told_why_it_has_none(tmp_path: Path) ->
     made has no pip, and the failure says so and what to do."""
     project = make_c_project(tmp_path, manywheel_config='test-command = "sh {project}/checks.sh"\n')
     (project / "checks.sh").write_text("python -m pip --version\n")
-    proc = manywheel(
-        "build", str(project), "-o", str(tmp_path / "out"), "--only", "cp312-manylinux_x86_64"
-    )
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    said = " ".join(proc.stdout.split())  # the summary; the console folds long lines
-    assert (
+    assert_fails_saying(
+        project,
+        tmp_path / "out",
         "failed in step test: test failed: the command exited with status 1. The venv it ran "
         "in has no pip: uv makes venvs without it, and manywheel adds pip only when the command "
         "itself runs it. Run pip in the command (python -m pip ...), or install with 'uv pip "
-        "install'"
-    ) in said, proc.stdout
+        "install'",
+    )
 
 
 def test_environment_values_that_run_a_command_run_in_the_project(tmp_path: Path) -> None:
@@ -250,13 +256,12 @@ def test_environment_values_that_run_a_command_run_in_the_project(tmp_path: Path
     assert "(tested," in proc.stderr
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"`echo x`-$TOOLS"', '"$(exit 3"'))
-    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    said = " ".join(proc.stdout.split())
-    assert (
+    assert_fails_saying(
+        project,
+        out,
         "failed in step environment: STAMP='$(exit 3' (environment or test-environment) could "
-        "not be evaluated: the shell exited with status 2"
-    ) in said, proc.stdout
+        "not be evaluated: the shell exited with status 2",
+    )
 
 
 def test_real_sdists_markupsafe_and_msgpack(sdists: Path, tmp_path: Path) -> None:
@@ -329,16 +334,14 @@ def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) ->
     )
     (project / "fast.c").write_text("#include <nowhere.h>\n")
     (project / "slow.py").write_text("ANSWER = 42\n")
-    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), MANYWHEEL_BUILD="cp312-*")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    said = " ".join(proc.stdout.split())  # the summary; the console folds long lines
-    assert (
+    assert_fails_saying(
+        project,
+        tmp_path / "out",
         "optional-0.1.0-cp312-cp312-linux_x86_64.whl holds no compiled code (no extension "
         "module, no shared library), though the build tagged it cp312-cp312-linux_x86_64: the "
         "build left the project's extension out. Some projects build a wheel without their "
         "extension when it does not compile. The build's log has this compile error: "
         "'fast.c:1:10: fatal error: nowhere.h: No such file or directory'. Give the compile "
         "what it needs (a library's headers: the system-packages option; a tool: before-all) "
-        "and build again."
-    ) in said, proc.stdout
-    assert "Traceback" not in proc.stdout + proc.stderr
+        "and build again.",
+    )
