@@ -55,3 +55,13 @@ def test_cibuildwheel_2_s_free_threaded_support_becomes_its_group() -> None:
     assert result.table["enable"] == ["pypy", "cpython-freethreading"]
     assert result.notes == []
     assert "enable" not in migrate(cibuildwheel({"free-threaded-support": False}), {}).table
+
+
+def test_dependency_versions_is_left_out_saying_why() -> None:
+    result = migrate(cibuildwheel({"dependency-versions": "pinned"}), {})
+    assert result.table == {}
+    assert result.notes == [
+        "tool.cibuildwheel.dependency-versions (on Linux cibuildwheel pins only its own tools "
+        "with it; manywheel's are its own dependencies, and the build requirements follow "
+        "PIP_CONSTRAINT or UV_BUILD_CONSTRAINT in environment)"
+    ]

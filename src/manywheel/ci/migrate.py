@@ -21,6 +21,15 @@ CIBUILDWHEEL_GROUPS = [g for g in ENABLE_GROUPS if g != "cpython-eol"]
 NOT_LINUX = ("macos", "windows", "ios", "android", "pyodide")
 _KNOWN = [str(i) for i in universe()]
 _BEFORE_ALL = ("before-all", "system-packages")  # what cibuildwheel's before-all becomes
+# cibuildwheel options that are not migrated for a reason more telling than "no equivalent"
+_WHY_NOT = {
+    # cibuildwheel 4.3.5's platforms/linux.py uses it only to install virtualenv in the image
+    "dependency-versions": (
+        "on Linux cibuildwheel pins only its own tools with it; manywheel's are its own "
+        "dependencies, and the build requirements follow PIP_CONSTRAINT or UV_BUILD_CONSTRAINT "
+        "in environment"
+    ),
+}
 
 
 @dataclass
@@ -107,9 +116,8 @@ def _translate(
             continue
         option = OPTIONS.get(key)
         if option is None or (override and option.scope == "run"):
-            notes.append(
-                f"{where}.{key} (no manywheel equivalent{' in overrides' if option else ''})"
-            )
+            why = _WHY_NOT.get(key, f"no manywheel equivalent{' in overrides' if option else ''}")
+            notes.append(f"{where}.{key} ({why})")
             continue
         converted = _value(key, value, f"{where}.{key}", notes)
         if converted is not None:
