@@ -151,20 +151,15 @@ class JobContext:
         environment option so, in /project. (Not through run(): that asks for self.env.)"""
         out = self.workdir / f"environment-{name}.txt"
         script = 'eval "manywheel_value=\\"$1\\"" && printf %s "$manywheel_value" > "$2"'
-        self.note(f"\n[manywheel] environment: {name}={value} (run by a shell in the project)")
-        argv = ["sh", "-c", script, "sh", value, str(out)]
-        code = self.executor.run(argv, cwd=self.project, env=env, log=self.log, mask=self.mask)
-        if code != 0:
-            raise StepFailed(
+        try:
+            self._run("environment", ["sh", "-c", script, "sh", value, str(out)], self.project, env)
+        except StepFailed as exc:
+            exc.message = (
                 f"{name}={value!r} (environment or test-environment) could not be evaluated: "
-                f"the shell exited with status {code} (its words are in the log). Check the "
-                "command in it.",
-                step="environment",
-                command=shlex.join(argv),
-                returncode=code,
-                log=self.log,
-                log_end=_length(self.log),
+                f"the shell exited with status {exc.returncode} (its words are in the log). "
+                "Check the command in it."
             )
+            raise
         return self.read_text(out)
 
     def _reproducible_env(self, env: Mapping[str, str], epoch: int) -> dict[str, str]:
@@ -239,13 +234,17 @@ class JobContext:
         cwd: PurePosixPath | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
+        self._run(step, argv, cwd, {**self.env, **(env or {})})
+
+    def _run(
+        self, step: str, argv: Sequence[str], cwd: PurePosixPath | None, env: Mapping[str, str]
+    ) -> None:
+        """run() with the command's whole environment given (not the job's plus ``env``)."""
         self.check_cancelled()
         shown = shlex.join(argv)
         self.note(f"\n[manywheel] {step}: $ {shown}")
         started = time.monotonic()
-        code = self.executor.run(
-            argv, cwd=cwd, env={**self.env, **(env or {})}, log=self.log, mask=self.mask
-        )
+        code = self.executor.run(argv, cwd=cwd, env=env, log=self.log, mask=self.mask)
         self.note(f"[manywheel] {step}: exit {code} after {time.monotonic() - started:.2f} s")
         if self.cancel_event.is_set():
             raise Cancelled("cancelled before it finished")
