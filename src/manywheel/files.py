@@ -1,5 +1,5 @@
 """File helpers used everywhere: atomic writes (a file appears whole or not at all: written
-under a hidden temporary name, then renamed) and sha256 digests."""
+under a hidden temporary name, then renamed), sha256 digests, and a log's last lines."""
 
 from __future__ import annotations
 
@@ -32,3 +32,12 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def tail(path: Path, lines: int = 30, end: int | None = None) -> list[str]:
+    """The last ``lines`` lines of a log, of its first ``end`` bytes when given ([]: no file)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    return data[:end].decode("utf-8", errors="replace").splitlines()[-lines:]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from manywheel.backends.base import Backend, GroupExecutor
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
+from manywheel.files import tail
 from manywheel.planning.plan import GroupSpec, Job, group_of
 from manywheel.planning.system_packages import install_script
-from manywheel.run.logs import tail
 from manywheel.run.reporting import Reporter
 from manywheel.steps.context import JobContext
 

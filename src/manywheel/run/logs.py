@@ -29,12 +29,3 @@ class RunLogs:
         path = self.dir / f"{name}.log"
         path.touch()
         return path
-
-
-def tail(path: Path, lines: int = 30, end: int | None = None) -> list[str]:
-    """The last ``lines`` lines of the log, of its first ``end`` bytes when given."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    return data[:end].decode("utf-8", errors="replace").splitlines()[-lines:]

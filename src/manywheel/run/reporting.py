@@ -16,11 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from manywheel import __version__
-from manywheel.files import atomic_write_text, sha256_file
+from manywheel.files import atomic_write_text, sha256_file, tail
 from manywheel.planning.plan import Unavailable
 from manywheel.release.reproducible import SourceDate
 from manywheel.release.vendored import vendored_libraries
-from manywheel.run.logs import tail
 from manywheel.run.results import JobResult
 
 REPORT_SCHEMA_VERSION = 1

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from manywheel.errors import StepFailed
+from manywheel.files import tail
 from manywheel.steps.context import JobContext
 
 # Without uv: a venv without pip, and pip's own wheel (the one ensurepip would install, from
@@ -51,24 +52,14 @@ def missing_pip_said(pipless: bool) -> Iterator[None]:
     try:
         yield
     except StepFailed as exc:
-        if (
-            pipless
-            and exc.log is not None
-            and any(s in _tail(exc.log, exc.log_end) for s in _NO_PIP)
-        ):
+        said = "\n".join(tail(exc.log, end=exc.log_end)) if exc.log is not None else ""
+        if pipless and any(s in said for s in _NO_PIP):
             exc.message += (
                 ". The venv it ran in has no pip: uv makes venvs without it, and manywheel adds "
                 "pip only when the command itself runs it. Run pip in the command (python -m "
                 "pip ...), or install with 'uv pip install'"
             )
         raise
-
-
-def _tail(log: Path, end: int | None) -> str:
-    try:
-        return log.read_bytes()[:end][-4096:].decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def make_venv(
