@@ -16,6 +16,7 @@ import pytest
 from rich.console import Console
 
 from manywheel.caching.kept_envs import BuildEnvRoot
+from manywheel.config.model import BuildFrontend
 from manywheel.planning.build_system import BuildSystem
 from manywheel.run.reporting import print_summary
 from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
@@ -224,6 +225,33 @@ def test_without_a_build_system_or_kept_environments_builds_are_isolated(
         log = commands(tmp_path / name)
         assert " build --wheel " in log
         assert "--no-build-isolation" not in log
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("uv", " build --wheel "),
+        ("pip", " -m pip wheel --no-deps "),
+        ("build", " -m build --wheel "),
+    ],
+)
+def test_the_users_frontend_arguments_go_to_the_frontend_in_the_jobs_own_environment(
+    tmp_path: Path, name: str, command: str
+) -> None:
+    """cibuildwheel's ``pip; args: --no-build-isolation``: the build then uses what
+    before-build installed into the job's build venv, never a kept environment."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    frontend = BuildFrontend(name, ("--no-build-isolation", "--flag=a b"))
+    jobs = plan(job("cp312-manylinux_x86_64", build_frontend=frontend, before_build="true"))
+    fake = backend(root, [])
+    outcome = run(tmp_path, jobs, fake, build_system=SYSTEM)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    (executor,) = fake.opened
+    (build,) = [c.argv for c in executor.calls if command in " ".join(c.argv)]
+    assert "/envs/" not in commands(tmp_path)
+    assert any(word.endswith("/buildenv/bin/python") for word in build)
+    assert build[-3:-1] == ("--no-build-isolation", "--flag=a b")
+    assert build[-1].endswith("/src/demo")
 
 
 def _order(log: str) -> list[str]:

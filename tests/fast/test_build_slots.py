@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from manywheel.caching.wheel_cache import WheelCache
+from manywheel.config.model import BuildFrontend
 from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Job
 from manywheel.steps.setuptools_plugin import ENTRY_POINTS
@@ -175,8 +176,8 @@ def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
     [
         (job(), BuildSystem(("meson-python",), "mesonpy")),
         # pypa/build and pip empty PYTHONPATH in their isolated environments
-        (job(build_frontend="build"), None),
-        (job(build_frontend="pip"), None),
+        (job(build_frontend=BuildFrontend("build")), None),
+        (job(build_frontend=BuildFrontend("pip")), None),
     ],
 )
 def test_no_setuptools_plugin_where_it_would_not_be_seen(

@@ -114,6 +114,42 @@ def test_sdist_input_and_frontends(tmp_path: Path) -> None:
             assert any(n.startswith("demo.cpython-312") for n in zf.namelist())
 
 
+@pytest.mark.parametrize("frontend", ["pip", "uv"])
+def test_frontend_arguments_build_with_what_before_build_installed(
+    tmp_path: Path, frontend: str
+) -> None:
+    """cibuildwheel's ``pip; args: --no-build-isolation``: the build runs in the job's build
+    venv, where before-build installed what setup.py imports; isolated, it cannot."""
+    marker = "import pathlib, sysconfig; pathlib.Path(sysconfig.get_path('purelib'), 'mw_marker.py').write_text('')"
+    project = make_c_project(
+        tmp_path,
+        manywheel_config=f"""
+        build-frontend = "{frontend}; args: --no-build-isolation"
+        before-build = "python -m pip install setuptools && python -c \\"{marker}\\""
+        test-command = "python -c 'import demo; assert demo.answer() == 42'"
+    """,
+    )
+    (project / "setup.py").write_text(
+        "import mw_marker  # only before-build's environment has it\n"
+        "from setuptools import setup\n\nsetup()\n"
+    )
+    only = ("--only", "cp312-manylinux_x86_64", "--no-cache")
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), *only)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = (tmp_path / "out").glob("*.whl")
+    assert wheel.name.startswith("demo-0.1.0-cp312-cp312-manylinux")
+    isolated = manywheel(
+        "build",
+        str(project),
+        "-o",
+        str(tmp_path / "isolated"),
+        *only,
+        MANYWHEEL_BUILD_FRONTEND=frontend,
+    )
+    assert isolated.returncode == 1
+    assert "No module named 'mw_marker'" in isolated.stdout, isolated.stdout
+
+
 def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
     project = make_c_project(
         tmp_path,

@@ -80,6 +80,23 @@ def test_config_settings() -> None:
     assert r.run.config_settings == (("setup-args", "-Da=1"), ("setup-args", "-Db=2"), ("k", "v"))
 
 
+def test_build_frontend_with_arguments_in_both_of_cibuildwheels_forms() -> None:
+    plain = resolver({"build-frontend": "build[uv]"}).run.build_frontend
+    assert (plain.name, plain.args) == ("build[uv]", ())
+    text = "pip; args: --no-build-isolation --config-settings 'a=b c'"
+    given = resolver({"build-frontend": text}).run.build_frontend
+    assert (given.name, given.args) == (
+        "pip",
+        ("--no-build-isolation", "--config-settings", "a=b c"),
+    )
+    table = {"name": "build", "args": ["--no-isolation", "-x"]}
+    assert resolver({"build-frontend": table}).run.build_frontend.args == ("--no-isolation", "-x")
+    env = {"MANYWHEEL_BUILD_FRONTEND": "uv ; args: --no-build-isolation"}
+    from_env = resolver(env=env).run.build_frontend
+    assert (from_env.name, from_env.args) == ("uv", ("--no-build-isolation",))
+    assert str(from_env) == "uv; args: --no-build-isolation"
+
+
 def test_overrides_apply_to_matching_identifiers_only() -> None:
     r = resolver(
         {
@@ -146,7 +163,7 @@ def test_credentials_variables_are_not_options() -> None:
         ),
         (
             {"build-frontend": "poetry"},
-            "pyproject.toml: tool.manywheel.build-frontend: 'poetry' is not valid; expected one of 'default', 'build', 'build[uv]', 'uv', 'pip'.",
+            "pyproject.toml: tool.manywheel.build-frontend: 'poetry' is not valid; expected one of 'default', 'build', 'build[uv]', 'uv', 'pip', optionally followed by '; args: ARGS' (or a table {name = ..., args = [...]}).",
         ),
         (
             {"archs": "x86_64 sparc"},
@@ -163,6 +180,22 @@ def test_credentials_variables_are_not_options() -> None:
         (
             {"test-command": "pytest 'unclosed"},
             'pyproject.toml: tool.manywheel.test-command: the command "pytest \'unclosed" cannot be parsed as a shell command (No closing quotation). Check that every quote is closed.',
+        ),
+        (
+            {"build-frontend": "pip; arg: -v"},
+            "pyproject.toml: tool.manywheel.build-frontend: 'pip; arg: -v' is not valid; expected one of",
+        ),
+        (
+            {"build-frontend": {"name": "pip", "args": "'--no-build-isolation"}},
+            'pyproject.toml: tool.manywheel.build-frontend.args: cannot parse "\'--no-build-isolation" (No closing quotation); check the quotes.',
+        ),
+        (
+            {"build-frontend": {"name": "pip", "flags": ["-v"]}},
+            "pyproject.toml: tool.manywheel.build-frontend: {'name': 'pip', 'flags': ['-v']} is not valid; expected one of",
+        ),
+        (
+            {"container-engine": "docker; create_args: --label 'x"},
+            'pyproject.toml: tool.manywheel.container-engine: cannot parse "--label \'x" (No closing quotation); check the quotes.',
         ),
         (
             {"container-engine": "lxc"},

@@ -11,6 +11,7 @@ import tomli_w
 from manywheel.ci.package_installs import system_packages
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
+from manywheel.config.parsers import frontend
 from manywheel.config.resolve import load_config
 from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
 
@@ -70,11 +71,8 @@ def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
     """The manywheel value for a cibuildwheel key, or None to leave it out."""
     if key in SELECTOR_KEYS:
         return _selector(value, where, notes) or None
-    if key == "build-frontend":
-        name, _, args = str(value).partition(";")
-        if args.strip():
-            notes.append(f"{where}: frontend arguments '{args.strip()}' (not supported)")
-        return name.strip()
+    if key == "build-frontend":  # the same two forms, the same names
+        return str(frontend(value, where))
     if key == "enable":
         return _enable(_words(value), where, notes)
     if key == "build-verbosity":

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from manywheel.config import parsers as p
 from manywheel.config.identifiers import ARCHS, GRAALPY_UNSUPPORTED, PLATFORM_KINDS
-from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
+from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND, BuildFrontend
 from manywheel.config.selectors import ENABLE_GROUPS
 
 Scope = Literal["run", "identifier"]
@@ -188,11 +188,14 @@ _OPTIONS: list[Option] = [
     ),
     Option(
         "build-frontend",
-        p.choice("default", "build", "build[uv]", "uv", "pip"),
-        "default",
+        p.frontend,
+        BuildFrontend(),
         "PEP 517 frontend: uv (uv build), build, build[uv] (build with uv installing), pip; "
         "default: uv when uv is available, else build. uv, with the compiler cache on, builds "
-        "in a kept build environment; the others always isolate.",
+        "in a kept build environment; the others always isolate. Arguments for the frontend's "
+        "command follow '; args:', as in 'pip; args: --no-build-isolation' (or a table "
+        '{name = "pip", args = ["--no-build-isolation"]}); with arguments, uv builds '
+        "in the job's own build environment.",
     ),
     Option(
         "config-settings",

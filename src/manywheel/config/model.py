@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 EnvPairs = tuple[tuple[str, str], ...]
 
 DEFAULT_REPAIR_COMMAND = "auditwheel repair -w {dest_dir} {wheel}"
 DEFAULT_AUDIT_COMMAND = "abi3audit --strict --report {abi3_wheel}"  # as cibuildwheel 4
+
+
+@dataclass(frozen=True)
+class BuildFrontend:
+    """The build-frontend option: the frontend's name and extra arguments for its command
+    (cibuildwheel's ``pip; args: --no-build-isolation``)."""
+
+    name: str = "default"
+    args: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.name}; args: {shlex.join(self.args)}" if self.args else self.name
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,7 @@ class Options:
     toolchain: str = "default"
     manylinux_policy: str = ""
     # per identifier
-    build_frontend: str = "default"
+    build_frontend: BuildFrontend = BuildFrontend()
     config_settings: EnvPairs = ()
     environment: EnvPairs = ()
     environment_pass: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from manywheel.config.model import BuildFrontend
 from manywheel.errors import ConfigError
 
 Parser = Callable[[Any, str], Any]
@@ -190,11 +191,52 @@ def parse_engine(value: str, source: str) -> tuple[str, tuple[str, ...]]:
             raise ConfigError(
                 f"{source}: expected '; create_args: ARGS' after the engine name, got '{rest}'."
             )
-        args = tuple(shlex.split(text))
+        args = _shell_words(text, source)
     return name, args
+
+
+def _shell_words(text: str, source: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{source}: cannot parse {text.strip()!r} ({exc}); check the quotes."
+        ) from None
 
 
 def engine(value: Any, source: str) -> str:
     """``docker``, ``podman`` or ``auto``, optionally ``; create_args: ...``."""
     parse_engine(string(value, source), source)
     return str(value)
+
+
+FRONTENDS = ("default", "build", "build[uv]", "uv", "pip")
+
+
+def frontend(value: Any, source: str) -> BuildFrontend:
+    """A frontend name, optionally with arguments for its command: ``pip; args:
+    --no-build-isolation`` or a table ``{name = "pip", args = ["--no-build-isolation"]}``
+    (cibuildwheel's two forms)."""
+    expected = (
+        "one of " + ", ".join(repr(f) for f in FRONTENDS) + ", optionally followed by "
+        "'; args: ARGS' (or a table {name = ..., args = [...]})"
+    )
+    if isinstance(value, dict):
+        name, args = value.get("name"), value.get("args", [])
+        if isinstance(args, str):
+            args = list(_shell_words(args, f"{source}.args"))
+        unknown = sorted(set(value) - {"name", "args"})
+        if unknown or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise _bad(source, value, expected)
+        words = tuple(args)
+    elif isinstance(value, str):
+        name, _, rest = value.partition(";")
+        key, sep, text = rest.partition(":")
+        if rest.strip() and (key.strip() != "args" or not sep):
+            raise _bad(source, value, expected)
+        words = _shell_words(text, source)
+    else:
+        raise _bad(source, value, expected)
+    if not isinstance(name, str) or name.strip() not in FRONTENDS:
+        raise _bad(source, value, expected)
+    return BuildFrontend(name.strip(), words)

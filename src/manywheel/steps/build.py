@@ -16,7 +16,7 @@ from manywheel.steps.wheel_tags import expected_tags, shown_tags
 
 
 def frontend_for(ctx: JobContext) -> str:
-    wanted = ctx.job.options.build_frontend
+    wanted = ctx.job.options.build_frontend.name
     if ctx.build_env and ctx.executor.uv():
         # a cross build's variables must reach the backend, not the frontend's installers:
         # uv build runs its installs in processes of its own (see toolchains/target.py)
@@ -52,6 +52,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
     uv = ctx.executor.uv()
     # the build venv: where before-build runs (as cibuildwheel's does) and what builds; a
     # build in a kept environment without before-build does not need it
+    extra = options.build_frontend.args  # the user's, for the frontend's command
     lazy = frontend == "uv" and uv is not None and not options.before_build
     if not lazy:  # before-build may compile too: the turn comes first
         ctx.turn.take(ctx)
@@ -68,7 +69,9 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
                 f"[manywheel] build: PIP_CONSTRAINT ({ctx.env['PIP_CONSTRAINT']}) constrains the "
                 "build requirements, as in pip's isolated builds (uv reads UV_BUILD_CONSTRAINT)"
             )
-        with kept_build_env(ctx, uv) as kept:
+        # arguments the user gives uv build (--no-build-isolation: before-build's venv) are
+        # for the job's own environment
+        with kept_build_env(ctx, uv, wanted=not extra) as kept:
             settings = [f"--config-setting={k}={v}" for k, v in config_settings]
             # in the kept environment, made ready: its path, on the compile line, is the same
             # in every run (caching/kept_envs.py)
@@ -79,7 +82,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
                 ctx.turn.take(ctx)
                 builder = python or make_venv(ctx, "build", venv, use_uv=use_uv)
             argv = [uv, "build", "--wheel", "--out-dir", str(out), "--python", str(builder)]
-            argv += [*isolation, *settings, *verbosity, str(ctx.project)]
+            argv += [*isolation, *settings, *verbosity, *extra, str(ctx.project)]
             if kept is None:
                 _run_build(ctx, argv, _build_env(ctx, venv, uv=True))
             else:  # its scripts (cython, cmake, ninja) first, as an isolated build's are
@@ -99,6 +102,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             str(out),
             *settings,
             *verbosity,
+            *extra,
             str(ctx.project),
         ]
     else:
@@ -115,6 +119,7 @@ def build_wheel(ctx: JobContext) -> PurePosixPath:
             *installer,
             *settings,
             *verbosity,
+            *extra,
             str(ctx.project),
         ]
     _run_build(ctx, argv, _build_env(ctx, venv))

@@ -82,14 +82,14 @@ class KeptEnv:
 
 
 @contextmanager
-def kept_build_env(ctx: JobContext, uv: str) -> Iterator[KeptEnv | None]:
+def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator[KeptEnv | None]:
     """The job's kept build environment, synced with what it held (build_in_kept_env asks the
     backend's hook and builds), held until the block ends; None when the build should be
-    isolated: the executor keeps none (no compiler cache), the build system is not known, a
-    cross build, or another run holds it."""
+    isolated: not ``wanted``, the executor keeps none (no compiler cache), the build system is
+    not known, a cross build, or another run holds it."""
     root = ctx.executor.build_envs()
     system = ctx.build_system
-    if root is None or system is None or ctx.build_env:
+    if not wanted or root is None or system is None or ctx.build_env:
         yield None
         return
     name = root.name(ctx.job.name, ctx.job.python, system.requires, system.backend)
