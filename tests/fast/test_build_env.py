@@ -544,7 +544,20 @@ def test_a_new_environment_whose_build_others_wait_for_asks_the_hook_first(
     hook runs before its build, in the job's project (not beside it in a copy, where both
     would compile the new environment's modules to bytecode at once). cp313 asks while it
     waits, as before. A lone build asks beside (test_a_lone_build_does_not_wait_for_the_hook)."""
-    outcome = run_held_pair(tmp_path, lambda executor, call: None)
+    asked: list[str] = []
+
+    def hook(executor: FakeExecutor, call: Call) -> int | None:
+        if "_in_process.py" in call.text and "/cp313-" in call.text:
+            asked.append("cp313")
+        elif " build --wheel " in call.text and "/cp312-" in call.text:
+            # cp313 asks while it waits: a build of cp312 that ended first would let cp313
+            # go on unheld, and ask beside its own build (a slow machine's order)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not asked:
+                time.sleep(0.01)
+        return None
+
+    outcome = run_held_pair(tmp_path, hook)
     assert set(outcome.status().values()) == {"success"}
     for name in ("cp312", "cp313"):
         log = "".join(p.read_text() for p in (tmp_path / "logs").rglob(f"{name}-*.log"))
