@@ -155,7 +155,7 @@ def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
         tmp_path,
         manywheel_config="""
         before-all = "touch before-all-ran"
-        before-build = "test -f {project}/before-all-ran && echo built > {project}/marker"
+        before-build = "test -f {project}/before-all-ran && test $CIBUILDWHEEL = 1 && echo built > {project}/marker"
         test-sources = ["checks"]
         test-requires = ["six"]
         test-environment = { DEMO_EXPECT = "42" }
@@ -167,6 +167,7 @@ def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
         "import os, sys, demo, six\n"
         "assert demo.answer() == int(os.environ['DEMO_EXPECT'])\n"
         "assert os.path.isfile(os.path.join(sys.argv[1], 'marker'))\n"
+        "assert os.environ['CIBUILDWHEEL_BUILD_IDENTIFIER'] == 'cp311-manylinux_x86_64'\n"
         "assert not os.getcwd().startswith(sys.argv[1])  # tests run outside the source\n"
     )
     before = tree_digest(project)

@@ -93,7 +93,7 @@ class GroupRegistry:
             return
         workdir = executor.make_workdir("before-all")
         ctx = JobContext(job, executor, log, workdir, self.cancel_event, self.reporter.step)
-        ctx.project = executor.before_all_dir()
+        ctx.project, ctx.one_build = executor.before_all_dir(), False
         try:
             if spec.system_packages and executor.kind == "native":
                 ctx.note(

@@ -80,6 +80,13 @@ class CoreShare:
             write(self.cores)
 
 
+# What cibuildwheel sets for build code, which projects read (a setup.py that makes a failed
+# extension fatal under CIBUILDWHEEL=1, a test script that then tests the installed wheel):
+# they behave as they do under cibuildwheel. CIBUILDWHEEL_BUILD_IDENTIFIER is the job's
+# identifier, for one build's steps only.
+COMPATIBLE_ENV = (("CIBUILDWHEEL", "1"),)
+
+
 @dataclass
 class JobContext:
     job: Job
@@ -89,6 +96,9 @@ class JobContext:
     cancel_event: threading.Event
     on_step: StepListener
     project: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
+    # one identifier's steps (before-build, build, repair, test), not a group's before-all:
+    # CIBUILDWHEEL_BUILD_IDENTIFIER is set (COMPATIBLE_ENV)
+    one_build: bool = True
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH for reproducible builds
     # the project's [build-system]: a kept build environment is made for it (steps/build_env.py)
     build_system: BuildSystem | None = None
@@ -132,15 +142,19 @@ class JobContext:
         """The build environment: the 'environment' option evaluated against the executor's."""
         if self._env is None:
             # tools' temp files (uv's locks, compilers') stay in the job's dir, removed with it
+            compatible = dict(COMPATIBLE_ENV)
             self._env = {
                 "TMPDIR": str(self.workdir / "tmp"),
+                **compatible,
                 **self._toolchain_env(),
                 **evaluate(
                     self.job.options.environment,
-                    self.executor.base_environment(),
+                    {**self.executor.base_environment(), **compatible},
                     self.shell_value,
                 ),
             }
+            if self.one_build:  # after the user's, as cibuildwheel sets it
+                self._env["CIBUILDWHEEL_BUILD_IDENTIFIER"] = str(self.job.identifier)
             if self.source_date_epoch is not None:
                 self._env.update(self._reproducible_env(self._env, self.source_date_epoch))
         return self._env
