@@ -33,6 +33,18 @@ def test_an_override_of_before_all_makes_its_own_group(tmp_path: Path) -> None:
     assert ran == ["echo base", "echo cp39"]
 
 
+def test_before_all_fills_project_and_package_with_its_project_copy(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    the_job = job("cp312-manylinux_x86_64", before_all="echo {project} {package} ${HOME}")
+    outcome = run(tmp_path, plan(the_job), backend)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    (executor,) = backend.opened
+    (call,) = [c for c in executor.calls if c.argv[-1].startswith("echo")]
+    project = executor.before_all_dir()
+    assert call.argv[-1] == f"echo {project} {project} ${{HOME}}"
+    assert call.cwd == project
+
+
 def test_each_group_runs_before_all_and_system_packages_once(tmp_path: Path) -> None:
     jobs = [
         job(f"cp3{minor}-manylinux_x86_64", before_all="echo once", system_packages=("libffi",))

@@ -154,7 +154,7 @@ def test_hooks_placeholders_and_test_sources(tmp_path: Path) -> None:
     project = make_c_project(
         tmp_path,
         manywheel_config="""
-        before-all = "touch before-all-ran"
+        before-all = "touch {project}/before-all-ran"
         before-build = "test -f {project}/before-all-ran && test $CIBUILDWHEEL = 1 && echo built > {project}/marker"
         test-sources = ["checks"]
         test-requires = ["six"]

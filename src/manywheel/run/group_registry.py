@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from manywheel.backends.base import Backend, GroupExecutor
+from manywheel.config.expansion import fill
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
 from manywheel.files import tail
 from manywheel.planning.plan import GroupSpec, Job, group_of
@@ -106,7 +107,9 @@ class GroupRegistry:
                 ctx.shell("system-packages", script)
             if spec.before_all:
                 self.reporter.step(job.name, "before-all")
-                ctx.shell("before-all", spec.before_all, cwd=ctx.project)
+                project = str(ctx.project)  # cibuildwheel's two placeholders, as before-build's
+                command = fill(spec.before_all, project=project, package=project)
+                ctx.shell("before-all", command, cwd=ctx.project)
         except StepFailed as exc:
             raise GroupNotStarted(
                 f"{exc.step} failed for {spec.describe()} ({_setup_detail(exc, log)}); see {log}"
