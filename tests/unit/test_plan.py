@@ -74,6 +74,29 @@ def test_nothing_selected_says_why() -> None:
     assert plan_ids({"build": "cp314-*", "allow-empty": True}) == []
 
 
+def test_project_requires_python_replaces_the_projects() -> None:
+    env = {"MANYWHEEL_PROJECT_REQUIRES_PYTHON": ">=3.12"}
+    assert plan_ids(env=env, requires=">=3.8") == [
+        "cp312-manylinux_x86_64",
+        "cp313-manylinux_x86_64",
+    ]
+    assert plan_ids({"project-requires-python": "<3.10"}, requires=">=3.11") == [
+        "cp38-manylinux_x86_64",
+        "cp39-manylinux_x86_64",
+    ]
+    with pytest.raises(NothingToBuildError) as err:
+        plan_ids(env={"MANYWHEEL_PROJECT_REQUIRES_PYTHON": ">=3.14"}, requires=">=3.8")
+    assert "project-requires-python = '>=3.14' (MANYWHEEL_PROJECT_REQUIRES_PYTHON)" in str(
+        err.value
+    )
+    with pytest.raises(ConfigError) as bad:
+        plan_ids(env={"MANYWHEEL_PROJECT_REQUIRES_PYTHON": "3.10+"})
+    assert str(bad.value) == (
+        "MANYWHEEL_PROJECT_REQUIRES_PYTHON: '3.10+' is not valid; expected a version "
+        "specifier (PEP 440) such as '>=3.10'."
+    )
+
+
 def test_test_skip_and_test_command_decide_tests() -> None:
     document = {"tool": {"manywheel": {"test-command": "pytest", "test-skip": "cp38-*"}}}
     resolver = OptionsResolver(load_config(document, "pyproject.toml", {}, {}))

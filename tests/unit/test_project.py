@@ -38,6 +38,42 @@ def test_setup_cfg_python_requires(tmp_path: Path) -> None:
     assert str(load_project(tmp_path).requires_python) == ">=3.9"
 
 
+@pytest.mark.parametrize(
+    ("setup_py", "expected"),
+    [
+        ("from setuptools import setup\nsetup(name='d', python_requires='>=3.10')\n", ">=3.10"),
+        (
+            "import setuptools\nif __name__ == '__main__':\n"
+            "    setuptools.setup(python_requires='>=3.9,<4')\n",
+            "<4,>=3.9",
+        ),
+        ("if '__main__' == __name__:\n    setup(python_requires='>=3.11')\n", ">=3.11"),
+        # computed, nested in a function, or not a string: not read (as cibuildwheel)
+        ("setup(python_requires='>=' + '3.10')\n", "None"),
+        ("def main():\n    setup(python_requires='>=3.10')\nmain()\n", "None"),
+        ("setup(python_requires=3)\n", "None"),
+        ("setup(python_requires='>=3.10'\n", "None"),  # does not parse
+    ],
+)
+def test_setup_py_python_requires(tmp_path: Path, setup_py: str, expected: str) -> None:
+    (tmp_path / "setup.py").write_text(setup_py)
+    assert str(load_project(tmp_path).requires_python) == expected
+
+
+def test_setup_cfg_comes_before_setup_py_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text("setup(python_requires='>=3.12')\n")
+    (tmp_path / "setup.cfg").write_text("[options]\npython_requires = >=3.9\n")
+    assert str(load_project(tmp_path).requires_python) == ">=3.9"
+    (tmp_path / "setup.cfg").unlink()
+    (tmp_path / "setup.py").write_text("setup(python_requires='3.10+')\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert str(info.value) == (
+        "setup.py: python_requires: requires-python '3.10+' is not a valid version specifier "
+        "(PEP 440), e.g. '>=3.9'."
+    )
+
+
 def test_sdist_metadata(tmp_path: Path) -> None:
     sdist = _sdist(
         tmp_path / "demo-1.0.tar.gz",

@@ -53,6 +53,7 @@ _NOT_BUILD_INPUTS = {
     "jobs",
     "fail_fast",
     "allow_empty",
+    "project_requires_python",
     "keep_container",
     "cache",
     "cache_size",

@@ -154,6 +154,16 @@ _OPTIONS: list[Option] = [
         "--fail-fast",
     ),
     Option(
+        "project-requires-python",
+        p.specifier,
+        "",
+        "The Python versions the project supports (a PEP 440 specifier such as '>=3.10'), "
+        "instead of what the project says: pyproject.toml's project.requires-python, "
+        "setup.cfg's options.python_requires or a literal python_requires in setup.py (an "
+        "sdist's PKG-INFO); identifiers outside it are not built.",
+        "run",
+    ),
+    Option(
         "allow-empty",
         p.boolean,
         False,

@@ -47,6 +47,7 @@ class Options:
     log_dir: str = ""
     jobs: int = 0
     fail_fast: bool = False
+    project_requires_python: str = ""
     allow_empty: bool = False
     interpreters: tuple[str, ...] = ()
     toolchain: str = "default"

@@ -10,6 +10,8 @@ import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from manywheel.config.model import BuildFrontend
 from manywheel.errors import ConfigError
 
@@ -24,6 +26,16 @@ def string(value: Any, source: str) -> str:
     if isinstance(value, str):
         return value
     raise _bad(source, value, "a string")
+
+
+def specifier(value: Any, source: str) -> str:
+    """A PEP 440 version specifier (``>=3.10``), or empty for none."""
+    text = string(value, source).strip()
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        raise _bad(source, value, "a version specifier (PEP 440) such as '>=3.10'") from None
+    return text
 
 
 def command(value: Any, source: str) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from packaging.specifiers import SpecifierSet
+
 from manywheel.config.identifiers import ARCHS, Identifier, universe
 from manywheel.config.model import EnvPairs, Options
 from manywheel.config.resolve import OptionsResolver
@@ -199,7 +201,12 @@ def make_plan(
         build.validate()
         if skip.text:
             skip.validate()
-        selection = BuildSelection(build, skip, project.requires_python, frozenset(run.enable))
+        requires = (
+            SpecifierSet(run.project_requires_python)
+            if run.project_requires_python
+            else project.requires_python
+        )
+        selection = BuildSelection(build, skip, requires, frozenset(run.enable))
         archs = resolve_archs(
             run.archs, host, run.platform, resolver.source_of("archs"), cross=run.toolchain == "zig"
         )
@@ -292,7 +299,10 @@ def _why_nothing(
     if run.skip:
         parts.append(f"skip = {run.skip!r} ({resolver.source_of('skip')})")
     parts.append(f"archs = {' '.join(sorted(archs))}")
-    if project.requires_python is not None:
+    if run.project_requires_python:
+        source = resolver.source_of("project-requires-python")
+        parts.append(f"project-requires-python = '{run.project_requires_python}' ({source})")
+    elif project.requires_python is not None:
         parts.append(f"requires-python = '{project.requires_python}' (from the project)")
     parts += _groups_needed(candidates, archs, selection)
     line = describe_unavailable(unavailable)

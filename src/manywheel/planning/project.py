@@ -15,6 +15,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from manywheel.errors import ConfigError
 from manywheel.planning.cargo import CARGO_TOML, ReadFile, rust_abi3
+from manywheel.planning.setup_py import setup_py_python_requires
 from manywheel.planning.source_copy import check_member, check_tar_member
 
 if sys.version_info >= (3, 11):
@@ -129,6 +130,10 @@ def _load_directory(path: Path) -> Project:
             text = None
         if text:
             requires = _parse_specifier(text.strip(), "setup.cfg: options.python_requires")
+    if requires is None and (path / "setup.py").is_file():
+        text = setup_py_python_requires(_read_file(path / "setup.py") or b"")
+        if text:
+            requires = _parse_specifier(text.strip(), "setup.py: python_requires")
     build_files = {n: (path / n).read_bytes() for n in BUILD_FILES if (path / n).is_file()}
     return Project(
         path,
