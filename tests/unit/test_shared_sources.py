@@ -55,6 +55,40 @@ def test_files_that_include_python_are_not(tmp_path: Path, sdist: bool) -> None:
     assert not has_shared_sources(project(tmp_path, files, sdist=sdist))
 
 
+@pytest.mark.parametrize("sdist", [False, True], ids=["directory", "sdist"])
+def test_tests_benchmarks_and_examples_are_not_built(tmp_path: Path, sdist: bool) -> None:
+    """kiwisolver 1.4.8: cppy modules, and a benchmark no build compiles."""
+    files = {
+        "py/src/solver.cpp": b"#include <mutex>\n#include <cppy/cppy.h>\n",
+        "benchmarks/enaml_like_benchmark.cpp": VENDORED_C,
+        "Tests/unit/check.c": VENDORED_C,
+        "docs/example.c": VENDORED_C,
+        "src/examples/demo.c": VENDORED_C,
+        "boost_mod.cpp": b"#include <boost/python.hpp>\n",
+    }
+    assert not has_shared_sources(project(tmp_path, files, sdist=sdist))
+    files["lib/testing_helpers.c"] = VENDORED_C  # a file name is not a directory
+    assert has_shared_sources(project(tmp_path / "more", files, sdist=sdist))
+
+
+@pytest.mark.parametrize("sdist", [False, True], ids=["directory", "sdist"])
+def test_the_projects_own_headers_are_followed(tmp_path: Path, sdist: bool) -> None:
+    """contourpy 1.3.2: each module includes pybind11 through its own headers."""
+    files = {
+        "src/util.cpp": b'#include "util.h"\n#include <cmath>\n',
+        "src/util.h": b'#ifndef U\n#include "common.h"\n#endif\n',
+        "src/common.h": b"#include <pybind11/pybind11.h>\n",
+        # a cycle ends, and an angled include of a project header is followed too
+        "src/a.cpp": b'#include "a.h"\n',
+        "src/a.h": b'#include "b.h"\n',
+        "src/b.h": b'#include "a.h"\n#include <contour/base.h>\n',
+        "include/contour/base.h": b'#include "../../src/common.h"\n',
+    }
+    assert not has_shared_sources(project(tmp_path, files, sdist=sdist))
+    files["include/contour/base.h"] = b"#include <vector>\n"
+    assert has_shared_sources(project(tmp_path / "shared", files, sdist=sdist))
+
+
 def test_build_products_and_virtualenvs_are_not_the_project(tmp_path: Path) -> None:
     files = {
         "one.c": PYTHON_C,
