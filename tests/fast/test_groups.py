@@ -59,6 +59,26 @@ def test_each_group_runs_before_all_and_system_packages_once(tmp_path: Path) -> 
     assert sum("libffi" in c.text for c in executor.calls) == 1
 
 
+def test_system_packages_the_native_backend_does_not_install_are_said_on_the_run(
+    tmp_path: Path,
+) -> None:
+    def native(executor: FakeExecutor) -> None:
+        executor.kind = "native"
+
+    backend = FakeBackend(configure=native)
+    jobs = plan(job("cp312-manylinux_x86_64", system_packages=("libffi-devel", "zlib-devel")))
+    outcome = run(tmp_path, jobs, backend)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    said = (
+        "system-packages are installed in containers only; the native backend does not "
+        "install libffi-devel zlib-devel (install them on the host, or build with --platform "
+        "podman or docker)"
+    )
+    assert said in outcome.output
+    (executor,) = backend.opened
+    assert not [c for c in executor.calls if "libffi" in c.text]
+
+
 def test_group_keys_cover_what_runs_once() -> None:
     plain = job("cp39-manylinux_x86_64")
     assert group_of(plain) == group_of(job("cp310-manylinux_x86_64"))

@@ -97,10 +97,13 @@ class GroupRegistry:
         ctx.project, ctx.one_build = executor.before_all_dir(), False
         try:
             if spec.system_packages and executor.kind == "native":
-                ctx.note(
-                    "[manywheel] system-packages are installed in containers only; the "
-                    f"native backend ignores them: {' '.join(spec.system_packages)}"
+                said = (
+                    "system-packages are installed in containers only; the native backend "
+                    f"does not install {' '.join(spec.system_packages)} (install them on the "
+                    "host, or build with --platform podman or docker)"
                 )
+                ctx.note(f"[manywheel] {said}")
+                self.reporter.line(said)  # the run's output: a successful job's log is not read
             elif spec.system_packages:
                 self.reporter.step(job.name, "system-packages")
                 script = install_script(spec.system_packages, job.identifier.kind)
