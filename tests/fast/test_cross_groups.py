@@ -118,6 +118,7 @@ def test_without_a_test_side_the_test_is_skipped_with_a_note(tmp_path: Path) -> 
     assert not result.tested
     assert result.log is not None
     assert "[manywheel] test skipped: no image to run aarch64 in" in result.log.read_text()
+    assert f"{AARCH64}: test skipped: no image to run aarch64 in" in outcome.output
 
 
 def cross_executor(builder: FakeExecutor, tester: FakeExecutor | None) -> CrossExecutor:

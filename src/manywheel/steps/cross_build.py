@@ -72,7 +72,9 @@ def test_on_target(
     log) when there is no test side."""
     tester = split.started_tester()
     if tester is None:
-        ctx.note(f"[manywheel] test skipped: {split.no_test_reason()}")
+        said = f"test skipped: {split.no_test_reason()}"
+        ctx.note(f"[manywheel] {said}")
+        ctx.announce(said)  # the run's output: "not tested" alone does not say why
         return False
     workdir = tester.make_workdir(planned.name)
     moved = workdir / "wheel" / wheel.name
