@@ -603,7 +603,7 @@ def test_no_more_than_two_commands_of_a_run_ask_the_package_index_at_once(
             with lock:
                 asking[0] += 1
                 most.append(asking[0])
-            time.sleep(0.25)
+            time.sleep(0.5)
             with lock:
                 asking[0] -= 1
         return None
@@ -624,5 +624,6 @@ def test_no_more_than_two_commands_of_a_run_ask_the_package_index_at_once(
     assert set(outcome.status().values()) == {"success"}
     assert len(most) == 8  # each job: resolved, synced
     assert max(most) == 2
-    # each job asks for 0.5 s; the last ones to get a turn waited about as long again
-    assert all(outcome.results[i].timings["build"] < 0.8 for i in identifiers)
+    # each job asks for 1 s; the last ones to get a turn waited about as long again (the
+    # margin either way is wide: a loaded machine's threads start late)
+    assert all(outcome.results[i].timings["build"] < 1.5 for i in identifiers)
