@@ -24,6 +24,15 @@ _KNOWN = [str(i) for i in universe()]
 _BEFORE_ALL = ("before-all", "system-packages")  # what cibuildwheel's before-all becomes
 # cibuildwheel options that are not migrated for a reason more telling than "no equivalent"
 _WHY_NOT = {
+    **{
+        f"manylinux-pypy_{arch}-image": (
+            f"manywheel builds PyPy in the manylinux-{arch}-image, as cibuildwheel 3 does"
+        )
+        for arch in ("x86_64", "i686", "aarch64")
+    },
+    "xbuild-tools": "iOS only",
+    "test-runtime": "Android, iOS and Pyodide only",
+    "pyodide-version": "Pyodide only",
     # cibuildwheel 4.3.5's platforms/linux.py uses it only to install virtualenv in the image
     "dependency-versions": (
         "on Linux cibuildwheel pins only its own tools with it; manywheel's are its own "
