@@ -16,6 +16,8 @@ from manywheel.config.model import BuildFrontend
 from manywheel.errors import ConfigError
 
 Parser = Callable[[Any, str], Any]
+# the JSON schema of what a parser made by a factory below accepts (config/toml_schema.py)
+SCHEMAS: dict[Parser, dict[str, Any]] = {}
 
 
 def _bad(source: str, value: object, expected: str) -> ConfigError:
@@ -106,6 +108,8 @@ def integer(low: int, high: int) -> Parser:
             raise _bad(source, raw, f"a whole number from {low} to {high}")
         return value
 
+    number = {"type": "integer", "minimum": low, "maximum": high}
+    SCHEMAS[parse] = {"oneOf": [number, {"type": "string", "pattern": r"^\s*\d+\s*$"}]}
     return parse
 
 
@@ -115,6 +119,7 @@ def choice(*allowed: str) -> Parser:
             return value
         raise _bad(source, value, "one of " + ", ".join(repr(a) for a in allowed))
 
+    SCHEMAS[parse] = {"enum": list(allowed)}
     return parse
 
 
@@ -131,6 +136,9 @@ def choices(*allowed: str, unsupported: Mapping[str, str] | None = None) -> Pars
                 raise _bad(source, item, "one of " + ", ".join(repr(a) for a in allowed))
         return items
 
+    SCHEMAS[parse] = {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"enum": list(allowed)}}]
+    }
     return parse
 
 
