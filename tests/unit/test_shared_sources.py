@@ -89,6 +89,13 @@ def test_the_projects_own_headers_are_followed(tmp_path: Path, sdist: bool) -> N
     assert has_shared_sources(project(tmp_path / "shared", files, sdist=sdist))
 
 
+def test_a_chain_of_headers_longer_than_any_recursion_is_followed(tmp_path: Path) -> None:
+    files = {f"inc/h{i}.h": f'#include "h{i + 1}.h"\n'.encode() for i in range(3000)}
+    files["inc/h3000.h"] = b"#include <Python.h>\n"
+    files["module.c"] = b'#include "inc/h0.h"\n'
+    assert not has_shared_sources(project(tmp_path, files))
+
+
 def test_build_products_and_virtualenvs_are_not_the_project(tmp_path: Path) -> None:
     files = {
         "one.c": PYTHON_C,

@@ -29,26 +29,43 @@ def includes(content: bytes) -> list[str]:
 
 
 class IncludeScan:
-    """The project's C/C++ files and headers (by path, ``/``-separated), asked per file."""
+    """The project's C/C++ files and headers (by path, ``/``-separated), asked per file.
+    Walked once, without recursion: the files that include a Python header, then whatever
+    includes one of those, and so on (a deep or circular include chain is no problem)."""
 
     def __init__(self, files: Mapping[str, bytes]) -> None:
-        self._files = files
-        self._known: dict[str, bool] = {}
+        by_name: dict[str, list[str]] = {}
+        for path in files:
+            by_name.setdefault(posixpath.basename(path), []).append(path)
+        included_by: dict[str, set[str]] = {}
+        self._reaching: set[str] = set()
+        for name, content in files.items():
+            for wanted in includes(content):
+                if _PYTHON_HEADER.match(wanted):
+                    self._reaching.add(name)
+                for found in _found(name, wanted, files, by_name):
+                    included_by.setdefault(found, set()).add(name)
+        todo = list(self._reaching)
+        while todo:
+            for parent in included_by.get(todo.pop(), ()):
+                if parent not in self._reaching:
+                    self._reaching.add(parent)
+                    todo.append(parent)
 
     def reaches_python(self, name: str) -> bool:
         """Whether ``name`` includes a Python header, itself or through project headers."""
-        if name not in self._known:
-            self._known[name] = False  # an include cycle ends here
-            self._known[name] = any(
-                _PYTHON_HEADER.match(wanted) is not None
-                or any(self.reaches_python(found) for found in self._found(name, wanted))
-                for wanted in includes(self._files[name])
-            )
-        return self._known[name]
+        return name in self._reaching
 
-    def _found(self, including: str, wanted: str) -> list[str]:
-        beside = posixpath.normpath(posixpath.join(posixpath.dirname(including), wanted))
-        if beside in self._files:
-            return [beside]
-        tail = "/" + wanted.lstrip("./")
-        return [path for path in self._files if path.endswith(tail) or path == wanted]
+
+def _found(
+    including: str, wanted: str, files: Mapping[str, bytes], by_name: Mapping[str, list[str]]
+) -> list[str]:
+    """The project files an include of ``wanted`` may mean: the one beside the including file,
+    else each whose path ends so (as an -I directory would find it)."""
+    beside = posixpath.normpath(posixpath.join(posixpath.dirname(including), wanted))
+    if beside in files:
+        return [beside]
+    plain = posixpath.normpath(wanted).lstrip("/")
+    tail = "/" + plain
+    candidates = by_name.get(posixpath.basename(plain), [])
+    return [path for path in candidates if path == plain or path.endswith(tail)]
