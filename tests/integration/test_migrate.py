@@ -3,14 +3,17 @@ the package index): the result loads, and plans what cibuildwheel would build.""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from manywheel.config.identifiers import Identifier
 from manywheel.planning.image_table import pypy_versions, python_versions
@@ -102,3 +105,51 @@ def test_migrated_config_plans_what_cibuildwheel_would(requirement: str, tmp_pat
     plan = manywheel("plan", str(migrated), "--platform", "docker")
     assert plan.returncode == 0, plan.stderr
     assert set(plan.stdout.split()) == reference
+
+
+def test_write_appends_the_table_and_leaves_the_rest_as_it_was(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    project.mkdir()
+    pyproject = project / "pyproject.toml"
+    original = (
+        '[project]\nname = "demo"  # keep this comment\nversion = "1"\n\n'
+        '[tool.cibuildwheel]\nbuild = "cp312-*"\nbefore-all = "yum install -y libffi-devel"\n'
+        'test-command = "pytest {project}/tests"\n[tool.cibuildwheel.macos]\narchs = "arm64"\n'
+    )
+    pyproject.write_text(original)
+    pyproject.chmod(0o640)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIBW_")}
+    proc = manywheel("migrate", "--write", str(project), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert f"manywheel: migrate: [tool.manywheel] appended to {pyproject}" in proc.stderr
+    assert "not migrated: tool.cibuildwheel.macos (another platform)" in proc.stderr
+    text = pyproject.read_text()
+    assert text.startswith(original + "\n# not migrated: tool.cibuildwheel.macos")
+    assert tomllib.loads(text)["tool"]["manywheel"] == {
+        "build": "cp312-*",
+        "system-packages": ["libffi-devel"],
+        "test-command": "pytest {project}/tests",
+    }
+    assert stat.S_IMODE(pyproject.stat().st_mode) == 0o640
+    assert sorted(p.name for p in project.iterdir()) == ["pyproject.toml"]  # no partial file
+
+    again = manywheel("migrate", "--write", str(project), env=env)
+    assert again.returncode == 2
+    assert again.stderr.strip() == (
+        f"manywheel: error: {pyproject} has a [tool.manywheel] table already; migrate --write "
+        "adds one only to a file without. Run 'manywheel migrate' without --write and merge "
+        "what it prints."
+    )
+    assert pyproject.read_text() == text
+
+    inline = tmp_path / "inline"
+    inline.mkdir()
+    (inline / "pyproject.toml").write_text('tool = { cibuildwheel = { build = "cp312-*" } }\n')
+    refused = manywheel("migrate", "--write", str(inline), env=env)
+    assert refused.returncode == 2
+    assert "would not be valid TOML" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (inline / "pyproject.toml").read_text() == (
+        'tool = { cibuildwheel = { build = "cp312-*" } }\n'
+    )
