@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manywheel.ci.migrate import migrate
+from manywheel.ci.migrate import Migration, migrate
 from manywheel.commands.common import add_output_arguments, add_path_argument
 from manywheel.config.resolve import read_toml
 from manywheel.errors import ConfigError, ExitCode
@@ -51,7 +51,7 @@ def execute(args: argparse.Namespace) -> int:
     document = read_toml(path, str(path))
     result = migrate(document, os.environ)
     if args.write:
-        _append(path, document, result.toml(), bool(result.table))
+        _append(path, document, result)
         print(f"manywheel: migrate: [tool.manywheel] appended to {path}", file=sys.stderr)
     else:
         print(result.toml(), end="")
@@ -60,8 +60,8 @@ def execute(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _append(path: Path, document: dict[str, Any], table: str, anything: bool) -> None:
-    """``table`` at the end of ``path``, the rest of the file byte for byte as it was (its
+def _append(path: Path, document: dict[str, Any], result: Migration) -> None:
+    """``result``'s table at the end of ``path``, the rest of the file byte for byte as it was (its
     mode too); nothing is written when the file has a [tool.manywheel] table, when there is
     nothing to write, or when the result would not parse."""
     tool = document.get("tool")
@@ -70,13 +70,13 @@ def _append(path: Path, document: dict[str, Any], table: str, anything: bool) ->
             f"{path} has a [tool.manywheel] table already; migrate --write adds one only to a "
             "file without. Run 'manywheel migrate' without --write and merge what it prints."
         )
-    if not anything:
+    if not result.table:
         raise ConfigError(
             f"{path}: nothing to migrate: no [tool.cibuildwheel] setting and no CIBW_* "
             "variable has a manywheel equivalent; nothing was written."
         )
     text = path.read_text(encoding="utf-8")
-    new = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + table
+    new = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + result.toml()
     try:
         tomllib.loads(new)
     except tomllib.TOMLDecodeError as exc:

@@ -196,23 +196,28 @@ ENGINES = ("docker", "podman")
 
 def parse_engine(value: str, source: str) -> tuple[str, tuple[str, ...]]:
     """``podman`` or ``docker; create_args: --gpus all`` (cibuildwheel's syntax)."""
-    name, _, rest = value.partition(";")
-    name = name.strip()
+    name, rest, text = _name_and_args(value, "create_args")
     if name not in (*ENGINES, "auto"):
         raise ConfigError(
             f"{source}: unknown container engine '{name}'; use docker, podman "
             "or auto, optionally followed by '; create_args: ...'."
         )
-    args: tuple[str, ...] = ()
+    if text is None:
+        raise ConfigError(
+            f"{source}: expected '; create_args: ARGS' after the engine name, got '{rest}'."
+        )
+    return name, _shell_words(text, source)
+
+
+def _name_and_args(value: str, key: str) -> tuple[str, str, str | None]:
+    """cibuildwheel's ``NAME`` or ``NAME; KEY: ARGS``: the name, what follows the ``;``, and
+    the ARGS text ("" when nothing follows; None when it is not ``KEY: ...``), all stripped."""
+    name, _, rest = value.partition(";")
     rest = rest.strip()
-    if rest:
-        key, sep, text = rest.partition(":")
-        if key.strip() != "create_args" or not sep:
-            raise ConfigError(
-                f"{source}: expected '; create_args: ARGS' after the engine name, got '{rest}'."
-            )
-        args = _shell_words(text, source)
-    return name, args
+    found, sep, text = rest.partition(":")
+    if rest and (found.strip() != key or not sep):
+        return name.strip(), rest, None
+    return name.strip(), rest, text.strip()
 
 
 def _shell_words(text: str, source: str) -> tuple[str, ...]:
@@ -250,9 +255,8 @@ def frontend(value: Any, source: str) -> BuildFrontend:
             raise _bad(source, value, expected)
         words = tuple(args)
     elif isinstance(value, str):
-        name, _, rest = value.partition(";")
-        key, sep, text = rest.partition(":")
-        if rest.strip() and (key.strip() != "args" or not sep):
+        name, _, text = _name_and_args(value, "args")
+        if text is None:
             raise _bad(source, value, expected)
         words = _shell_words(text, source)
     else:

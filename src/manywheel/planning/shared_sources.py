@@ -64,10 +64,10 @@ def shared_sources_digest(project: Project) -> str | None:
         files = dict(read(project.path))
         scan = IncludeScan(files)
         for name, content in sorted(files.items()):
-            # an sdist's names start with its top directory
-            parts = name.split("/")[1 if project.is_sdist else 0 : -1]
             if not name.lower().endswith(SOURCE_SUFFIXES):
                 continue
+            # an sdist's names start with its top directory
+            parts = name.split("/")[1 if project.is_sdist else 0 : -1]
             if _NOT_BUILT.intersection(p.lower() for p in parts):
                 continue
             if not scan.reaches_python(name):
