@@ -3,8 +3,13 @@ the version (setuptools-scm) also in a worktree, whose ``.git`` is a file."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
+from manywheel.caching import code_digest
 from manywheel.caching.code_digest import package_digest
 from manywheel.caching.project_digest import project_digest
 from manywheel.planning.source_copy import copy_project
@@ -111,3 +116,36 @@ def test_a_cache_directory_is_neither_hashed_nor_copied(tmp_path: Path) -> None:
     copy = copy_project(project, tmp_path / "copy")
     assert (copy / "src" / "x.c").is_file()
     assert not (copy / "target").exists()
+
+
+def test_package_digest_leaves_out_nested_bytecode_and_keeps_data_files(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    (package / "sub" / "b.py").write_text("B = 1\n")
+    before = package_digest(package)
+    (package / "sub" / "__pycache__" / "b.cpython-312.pyc").write_bytes(b"\0")
+    (package / "sub" / "stray.pyc").write_bytes(b"\0")
+    assert package_digest(package) == before
+    (package / "sub" / "data.txt").write_text("x\n")
+    assert package_digest(package) != before
+
+
+def test_manywheel_digest_is_computed_once_when_jobs_ask_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+
+    def slow(root: Path) -> str:
+        calls.append(root)
+        time.sleep(0.05)  # long enough for the other threads to ask meanwhile
+        return "digest"
+
+    code_digest._manywheel_digest.cache_clear()
+    monkeypatch.setattr(code_digest, "package_digest", slow)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: code_digest.manywheel_digest(), range(4)))
+    finally:
+        code_digest._manywheel_digest.cache_clear()
+    assert answers == ["digest"] * 4
+    assert len(calls) == 1
