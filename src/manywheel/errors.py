@@ -76,6 +76,17 @@ class StepFailed(ManywheelError):
         self.log = log
         self.log_end = log_end
 
+    def with_message(self, message: str) -> StepFailed:
+        """The same failure, said as ``message``."""
+        return StepFailed(
+            message,
+            step=self.step,
+            command=self.command,
+            returncode=self.returncode,
+            log=self.log,
+            log_end=self.log_end,
+        )
+
 
 class Cancelled(ManywheelError):
     """The run was interrupted (Ctrl-C, SIGTERM, or --fail-fast after another job failed)."""

@@ -34,6 +34,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def log_length(path: Path) -> int | None:
+    """The log's size in bytes now (None: no file)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
 def tail(path: Path, lines: int = 30, end: int | None = None) -> list[str]:
     """The last ``lines`` lines of a log, of its first ``end`` bytes when given ([]: no file)."""
     try:

@@ -87,6 +87,55 @@ def test_sdist_with_a_system_library_is_repaired_with_it_vendored(
     assert manywheel_containers(engine) == []
 
 
+def test_a_missing_header_names_the_system_package_and_that_package_fixes_it(
+    tmp_path: Path,
+) -> None:
+    """The commonest first failure (the image lacks libffi-devel): the build's error says which
+    system-packages entry gives the header, and with it the same build passes, libffi
+    vendored."""
+    project = tmp_path / "useffi"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '\n[project]\nname = "useffi"\nversion = "0.1.0"\n'
+    )
+    (project / "setup.py").write_text(
+        "from setuptools import Extension, setup\n"
+        "setup(ext_modules=[Extension('useffi', ['useffi.c'], libraries=['ffi'])])\n"
+    )
+    (project / "useffi.c").write_text(
+        "#include <Python.h>\n#include <ffi.h>\n"
+        "static PyObject *size(PyObject *m, PyObject *a) {\n"
+        "    return PyLong_FromSize_t(ffi_type_sint32.size);\n}\n"
+        'static PyMethodDef methods[] = {{"size", size, METH_NOARGS, ""}, {0}};\n'
+        'static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "useffi", 0, -1, methods};\n'
+        "PyMODINIT_FUNC PyInit_useffi(void) { return PyModule_Create(&mod); }\n"
+    )
+    env = image_env(
+        "podman",
+        tmp_path,
+        MANYWHEEL_BUILD="cp312-manylinux_x86_64",
+        MANYWHEEL_TEST_COMMAND='python -c "import useffi; assert useffi.size() == 4"',
+    )
+    failed = manywheel("build", str(project), "-o", str(tmp_path / "out1"), env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    said = " ".join(failed.stdout.split())  # the summary; the console wraps long lines
+    assert (
+        "cp312-manylinux_x86_64 failed in step build: build failed: the command exited with "
+        "status 2. The build did not find ffi.h: the image lacks the development files. Add "
+        'system-packages = ["libffi"] to [tool.manywheel] (or MANYWHEEL_SYSTEM_PACKAGES=libffi): '
+        "manywheel installs libffi-devel (yum, dnf), libffi-dev (apt-get, apk) with the image's "
+        "own package manager before the builds."
+    ) in said
+    env["MANYWHEEL_SYSTEM_PACKAGES"] = "libffi"
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out2"), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = (tmp_path / "out2").glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert any(n.startswith("useffi.libs/libffi") for n in zf.namelist()), zf.namelist()
+    assert manywheel_containers("podman") == []
+
+
 def test_i686_image_yields_i686_wheels(tmp_path: Path) -> None:
     project = tmp_path / "spam"
     shutil.copytree(EXAMPLE, project)

@@ -378,7 +378,6 @@ def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) ->
         "module, no shared library), though the build tagged it cp312-cp312-linux_x86_64: the "
         "build left the project's extension out. Some projects build a wheel without their "
         "extension when it does not compile. The build's log has this compile error: "
-        "'fast.c:1:10: fatal error: nowhere.h: No such file or directory'. Give the compile "
-        "what it needs (a library's headers: the system-packages option; a tool: before-all) "
-        "and build again.",
+        "'fast.c:1:10: fatal error: nowhere.h: No such file or directory'. The build did not "
+        "find nowhere.h: install the development package that has it on this host.",
     )

@@ -17,6 +17,7 @@ from manywheel.caching.compiler_stats import CompilerStats
 from manywheel.config.expansion import evaluate
 from manywheel.config.secrets import Masker
 from manywheel.errors import Cancelled, StepFailed
+from manywheel.files import log_length
 from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Job
 from manywheel.release.build_paths import c_remap, rust_remap
@@ -187,10 +188,15 @@ class JobContext:
             **rust_remap(env, base, self.workdir),
         }
 
+    @property
+    def on_host(self) -> bool:
+        """Whether the job's commands run on the host (native, cross), not in a container."""
+        return getattr(self.executor, "kind", "native") == "native"
+
     def _toolchain_env(self) -> dict[str, str]:
         options = self.job.options
         # zig compiles on the host; in a container (e.g. a cross build's test) it has no part
-        if options.toolchain != "zig" or getattr(self.executor, "kind", "native") != "native":
+        if options.toolchain != "zig" or not self.on_host:
             return {}
         from manywheel.toolchains.zig import policy_glibc, write_wrappers, zig_binary
         from manywheel.toolchains.zig_rust import rust_zig_env
@@ -269,7 +275,7 @@ class JobContext:
                 command=shown,
                 returncode=code,
                 log=self.log,
-                log_end=_length(self.log),
+                log_end=log_length(self.log),
             )
 
     def shell(
@@ -306,10 +312,3 @@ class _Timer:
     def __exit__(self, *exc: object) -> None:
         waited = self.ctx.paused - self.paused
         self.ctx.timings[self.step] = round(time.monotonic() - self.start - waited, 3)
-
-
-def _length(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None

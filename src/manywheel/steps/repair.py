@@ -11,6 +11,7 @@ from manywheel.config.expansion import fill
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.diagnose.compile_errors import compile_errors
 from manywheel.diagnose.explain import NoCompiledCode, explain, render
+from manywheel.diagnose.missing_files import advice, missing_files
 from manywheel.errors import ManywheelError, StepFailed
 from manywheel.planning.interpreters import host_arch
 from manywheel.steps.context import JobContext
@@ -129,10 +130,19 @@ def _no_compiled_code(ctx: JobContext, wheel: PurePosixPath) -> str:
         which = "this compile error" if len(errors) == 1 else "these compile errors"
         said = f" The build's log has {which}: {'; '.join(repr(e) for e in errors)}."
     tagged = ".".join(sorted(str(t) for t in wheel_tags(wheel.name)))
+    system_packages = ctx.job.options.system_packages
+    found = advice(missing_files(ctx.log), native=ctx.on_host, system_packages=system_packages)
+    fix = (
+        f" {found}"
+        if found
+        else (
+            " Give the compile what it needs (a library's headers: the system-packages "
+            "option; a tool: before-all) and build again."
+        )
+    )
     return (
         f"{wheel.name} holds no compiled code (no extension module, no shared library), though "
         f"the build tagged it {tagged}: the build left the project's extension "
-        "out. Some projects build a wheel without their extension when it does not compile."
-        f"{said} Give the compile what it needs (a library's headers: the system-packages "
-        "option; a tool: before-all) and build again."
+        f"out. Some projects build a wheel without their extension when it does not compile."
+        f"{said}{fix}"
     )

@@ -1,0 +1,94 @@
+"""A failed build's missing header or library, read from its log, and what to install."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from manywheel.diagnose.missing_files import HEADERS, LIBRARIES, Missing, advice, missing_files
+from manywheel.planning.system_packages import PACKAGES
+
+
+def _log(tmp_path: Path, text: str) -> Path:
+    log = tmp_path / "job.log"
+    log.write_text(text)
+    return log
+
+
+def test_gcc_clang_and_linker_words_are_read_once_each_in_order(tmp_path: Path) -> None:
+    log = _log(
+        tmp_path,
+        "running build_ext\n"
+        "src/c/_cffi_backend.c:15:10: fatal error: ffi.h: No such file or directory\n"
+        "   15 | #include <ffi.h>\n"
+        "x.c:2:10: fatal error: 'openssl/ssl.h' file not found\n"
+        "/usr/bin/ld: cannot find -lyaml: No such file or directory\n"
+        "ld.lld: error: unable to find library -lnotalib\n"
+        "y.c:1:10: fatal error: ffi.h: No such file or directory\n"
+        "cc1: fatal error: missing.c: No such file or directory\n",  # a source, not a header
+    )
+    assert missing_files(log) == [
+        Missing("ffi.h", "libffi"),
+        Missing("openssl/ssl.h", "openssl"),
+        Missing("-lyaml", "libyaml"),
+        Missing("-lnotalib", None),
+    ]
+
+
+def test_only_the_given_part_of_the_log_is_read(tmp_path: Path) -> None:
+    before = "a.c:1:10: fatal error: yaml.h: No such file or directory\n"
+    log = _log(tmp_path, before + "b.c:1:10: fatal error: zlib.h: No such file or directory\n")
+    assert missing_files(log, start=len(before)) == [Missing("zlib.h", "zlib")]
+    assert missing_files(log, end=len(before)) == [Missing("yaml.h", "libyaml")]
+    assert missing_files(tmp_path / "no-such.log") == []
+
+
+def test_every_header_and_library_names_a_known_system_package() -> None:
+    assert set(HEADERS.values()) | set(LIBRARIES.values()) <= set(PACKAGES)
+
+
+def test_container_advice_names_the_option_and_each_managers_package() -> None:
+    said = advice([Missing("ffi.h", "libffi")], native=False)
+    assert said == (
+        "The build did not find ffi.h: the image lacks the development files. Add "
+        'system-packages = ["libffi"] to [tool.manywheel] (or MANYWHEEL_SYSTEM_PACKAGES=libffi): '
+        "manywheel installs libffi-devel (yum, dnf), libffi-dev (apt-get, apk) with the image's "
+        "own package manager before the builds."
+    )
+
+
+def test_container_advice_for_an_unknown_header_and_for_one_already_installed() -> None:
+    said = advice([Missing("-lyaml", "libyaml"), Missing("gsl/gsl_math.h", None)], native=False)
+    assert 'system-packages = ["libyaml"]' in said
+    assert said.endswith(
+        "For gsl/gsl_math.h, name the image's development package in system-packages (its "
+        "package manager's name), or install it in before-all."
+    )
+    given = advice([Missing("yaml.h", "libyaml")], native=False, system_packages=["yaml-dev"])
+    assert given == (
+        "The build did not find yaml.h: the image lacks the development files. "
+        "system-packages installs libyaml, yet the compile did not see it: check the include "
+        "and library paths the build is given."
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "expected"),
+    [
+        (
+            [Missing("ffi.h", "libffi")],
+            "The build did not find ffi.h: install the development files on this host "
+            "(libffi: libffi-dev (Debian, Ubuntu) or libffi-devel (Fedora, RHEL)), or build in "
+            'a container with --platform podman or docker and system-packages = ["libffi"].',
+        ),
+        (
+            [Missing("nowhere.h", None)],
+            "The build did not find nowhere.h: install the development package that has it on "
+            "this host.",
+        ),
+    ],
+)
+def test_host_advice_names_the_hosts_packages(missing: list[Missing], expected: str) -> None:
+    assert advice(missing, native=True) == expected
+    assert advice([], native=True) == ""
