@@ -122,7 +122,7 @@ def test_a_missing_header_names_the_system_package_and_that_package_fixes_it(
     said = " ".join(failed.stdout.split())  # the summary; the console wraps long lines
     assert (
         "cp312-manylinux_x86_64 failed in step build: build failed: the command exited with "
-        "status 2. The build did not find ffi.h: the image lacks the development files. Add "
+        "status 2. The build did not find ffi.h: the image does not have it. Add "
         'system-packages = ["libffi"] to [tool.manywheel] (or MANYWHEEL_SYSTEM_PACKAGES=libffi): '
         "manywheel installs libffi-devel (yum, dnf), libffi-dev (apt-get, apk) with the image's "
         "own package manager before the builds."

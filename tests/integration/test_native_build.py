@@ -379,5 +379,5 @@ def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) ->
         "build left the project's extension out. Some projects build a wheel without their "
         "extension when it does not compile. The build's log has this compile error: "
         "'fast.c:1:10: fatal error: nowhere.h: No such file or directory'. The build did not "
-        "find nowhere.h: install the development package that has it on this host.",
+        "find nowhere.h: install the package that has it on this host.",
     )

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.diagnose.missing_files import HEADERS, LIBRARIES, Missing, advice, missing_files
+from manywheel.diagnose.missing_files import (
+    HEADERS,
+    LIBRARIES,
+    TOOLS,
+    Missing,
+    advice,
+    missing_files,
+)
 from manywheel.planning.system_packages import PACKAGES
 
 
@@ -44,14 +51,39 @@ def test_only_the_given_part_of_the_log_is_read(tmp_path: Path) -> None:
     assert missing_files(tmp_path / "no-such.log") == []
 
 
-def test_every_header_and_library_names_a_known_system_package() -> None:
-    assert set(HEADERS.values()) | set(LIBRARIES.values()) <= set(PACKAGES)
+def test_every_header_library_and_tool_names_a_known_system_package() -> None:
+    tools = {t for t in TOOLS.values() if t is not None}
+    assert set(HEADERS.values()) | set(LIBRARIES.values()) | tools <= set(PACKAGES)
+
+
+def test_a_build_tool_that_is_not_there_is_read_and_a_missing_data_file_is_not(
+    tmp_path: Path,
+) -> None:
+    log = _log(
+        tmp_path,
+        "running cmake '--version'\n"
+        "error: [Errno 2] No such file or directory: 'cmake'\n"
+        "sh: 1: swig: not found\n"
+        "bash: line 1: ninja: command not found\n"
+        "FileNotFoundError: [Errno 2] No such file or directory: 'README'\n",
+    )
+    assert missing_files(log) == [
+        Missing("cmake", "cmake"),
+        Missing("swig", "swig"),
+        Missing("ninja", None),
+    ]
+    said = advice(missing_files(log), native=False)
+    assert said.startswith(
+        "The build did not find cmake, swig, ninja: the image does not have them. Add "
+        'system-packages = ["cmake", "swig"]'
+    )
+    assert "For ninja, name the image's package in system-packages" in said
 
 
 def test_container_advice_names_the_option_and_each_managers_package() -> None:
     said = advice([Missing("ffi.h", "libffi")], native=False)
     assert said == (
-        "The build did not find ffi.h: the image lacks the development files. Add "
+        "The build did not find ffi.h: the image does not have it. Add "
         'system-packages = ["libffi"] to [tool.manywheel] (or MANYWHEEL_SYSTEM_PACKAGES=libffi): '
         "manywheel installs libffi-devel (yum, dnf), libffi-dev (apt-get, apk) with the image's "
         "own package manager before the builds."
@@ -62,12 +94,12 @@ def test_container_advice_for_an_unknown_header_and_for_one_already_installed() 
     said = advice([Missing("-lyaml", "libyaml"), Missing("gsl/gsl_math.h", None)], native=False)
     assert 'system-packages = ["libyaml"]' in said
     assert said.endswith(
-        "For gsl/gsl_math.h, name the image's development package in system-packages (its "
-        "package manager's name), or install it in before-all."
+        "For gsl/gsl_math.h, name the image's package in system-packages (its package "
+        "manager's name), or install it in before-all."
     )
     given = advice([Missing("yaml.h", "libyaml")], native=False, system_packages=["yaml-dev"])
     assert given == (
-        "The build did not find yaml.h: the image lacks the development files. "
+        "The build did not find yaml.h: the image does not have it. "
         "system-packages installs libyaml, yet the compile did not see it: check the include "
         "and library paths the build is given."
     )
@@ -78,14 +110,13 @@ def test_container_advice_for_an_unknown_header_and_for_one_already_installed() 
     [
         (
             [Missing("ffi.h", "libffi")],
-            "The build did not find ffi.h: install the development files on this host "
-            "(libffi: libffi-dev (Debian, Ubuntu) or libffi-devel (Fedora, RHEL)), or build in "
-            'a container with --platform podman or docker and system-packages = ["libffi"].',
+            "The build did not find ffi.h: install it on this host (libffi: libffi-dev (Debian, "
+            "Ubuntu) or libffi-devel (Fedora, RHEL)), or build in a container with --platform "
+            'podman or docker and system-packages = ["libffi"].',
         ),
         (
             [Missing("nowhere.h", None)],
-            "The build did not find nowhere.h: install the development package that has it on "
-            "this host.",
+            "The build did not find nowhere.h: install the package that has it on this host.",
         ),
     ],
 )

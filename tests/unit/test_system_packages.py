@@ -60,5 +60,5 @@ def test_musllinux_script_uses_apk_only() -> None:
 
 def test_the_platforms_page_lists_every_known_library() -> None:
     page = (Path(__file__).parents[2] / "docs" / "platforms.md").read_text(encoding="utf-8")
-    listed = page.split("The known libraries: ", 1)[1].split(". ", 1)[0]
+    listed = page.split("The known libraries and tools: ", 1)[1].split(". ", 1)[0]
     assert [n.strip("`,") for n in listed.split()] == list(PACKAGES)

@@ -237,7 +237,8 @@ _OPTIONS: list[Option] = [
         "repair-wheel-command",
         p.command,
         DEFAULT_REPAIR_COMMAND,
-        "Repair command; {wheel} and {dest_dir} expand. An empty string skips repair.",
+        "Repair command, run in the project copy; {wheel} and {dest_dir} expand. An empty "
+        "string skips repair.",
     ),
     Option(
         "audit-requires",

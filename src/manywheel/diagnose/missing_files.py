@@ -1,7 +1,7 @@
-"""A header the compiler did not find, or a library the linker did not, read from a build's
-log, and the ``system-packages`` library that has it: the commonest failure of a first
-container build (``fatal error: ffi.h: No such file or directory``: the image lacks
-libffi-devel).
+"""A header the compiler did not find, a library the linker did not, or a build tool the build
+did not, read from a build's log, and the ``system-packages`` entry that has it: the commonest
+failure of a first container build (``fatal error: ffi.h: No such file or directory``: the
+image lacks libffi-devel; ``No such file or directory: 'cmake'``: a custom image lacks cmake).
 """
 
 from __future__ import annotations
@@ -23,6 +23,32 @@ _HEADER = re.compile(
 # GNU ld and lld: ``/usr/bin/ld: cannot find -lffi`` / ``ld.lld: error: unable to find
 # library -lffi``
 _LIBRARY = re.compile(r"\bld(?:\.\w+)?: (?:cannot find|error: unable to find library) -l([^\s:]+)")
+
+# a tool the build ran that is not there: Python's subprocess (``[Errno 2] No such file or
+# directory: 'cmake'``), dash (``sh: 1: cmake: not found``), bash (``cmake: command not
+# found``); only the names of build tools are taken (a missing data file says the same)
+_TOOL = re.compile(
+    r"No such file or directory: '([\w.+-]+)'"
+    r"|\bsh: \d+: ([\w.+-]+): not found"
+    r"|\b([\w.+-]+): command not found"
+)
+# build tools -> the system-packages entry with each (None: none known; build requirements
+# from PyPI have cmake, ninja, meson and swig too)
+TOOLS: dict[str, str | None] = {
+    "cmake": "cmake",
+    "pkg-config": "pkg-config",
+    "swig": "swig",
+    "nasm": "nasm",
+    "make": "make",
+    "gfortran": "gfortran",
+    "bison": "bison",
+    "flex": "flex",
+    "autoconf": "autoconf",
+    "automake": "automake",
+    "libtool": "libtool",
+    "ninja": None,
+    "meson": None,
+}
 
 # a header (or the directory its name starts with) -> the system-packages library with it
 HEADERS: dict[str, str] = {
@@ -102,6 +128,11 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
         if library:
             name = f"-l{library.group(1)}"
             found.setdefault(name, Missing(name, LIBRARIES.get(library.group(1))))
+        tool = _TOOL.search(line)
+        if tool:
+            name = next(g for g in tool.groups() if g)
+            if name in TOOLS:
+                found.setdefault(name, Missing(name, TOOLS[name]))
     return list(found.values())
 
 
@@ -124,18 +155,17 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
     unknown = [m.name for m in missing if m.library is None]
     if native:
         if not libraries:
-            return f"{what}: install the development package that has it on this host."
+            return f"{what}: install the package that has it on this host."
         packages = "; ".join(
             f"{lib}: {PACKAGES[lib][1]} (Debian, Ubuntu) or {PACKAGES[lib][0]} (Fedora, RHEL)"
             for lib in libraries
         )
         return (
-            f"{what}: install the development files on this host ({packages}), or build in a "
-            f"container with --platform podman or docker and system-packages = "
-            f"{_toml_list(libraries)}."
+            f"{what}: install it on this host ({packages}), or build in a container with "
+            f"--platform podman or docker and system-packages = {_toml_list(libraries)}."
         )
     wanted = [lib for lib in libraries if lib not in installed]
-    said = [what + ": the image lacks the development files."]
+    said = [f"{what}: the image does not have {'it' if len(missing) == 1 else 'them'}."]
     if wanted:
         said.append(
             f"Add system-packages = {_toml_list(wanted)} to [tool.manywheel] (or "
@@ -144,8 +174,8 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
         )
     if unknown:
         said.append(
-            f"For {', '.join(unknown)}, name the image's development package in "
-            "system-packages (its package manager's name), or install it in before-all."
+            f"For {', '.join(unknown)}, name the image's package in system-packages (its "
+            "package manager's name), or install it in before-all."
         )
     if not wanted and not unknown:
         said.append(

@@ -35,6 +35,15 @@ PACKAGES: dict[str, tuple[str, str, str]] = {
     "postgresql": ("libpq-devel", "libpq-dev", "libpq-dev"),
     "cmake": ("cmake", "cmake", "cmake"),
     "pkg-config": ("pkgconfig", "pkg-config", "pkgconf"),
+    "swig": ("swig", "swig", "swig"),
+    "nasm": ("nasm", "nasm", "nasm"),
+    "make": ("make", "make", "make"),
+    "gfortran": ("gcc-gfortran", "gfortran", "gfortran"),
+    "bison": ("bison", "bison", "bison"),
+    "flex": ("flex", "flex", "flex"),
+    "autoconf": ("autoconf", "autoconf", "autoconf"),
+    "automake": ("automake", "automake", "automake"),
+    "libtool": ("libtool", "libtool", "libtool"),
 }
 # a known library's name, and each manager's name of it -> the library (no name is two
 # libraries': tested)

@@ -84,7 +84,8 @@ class CoreShare:
 # What cibuildwheel sets for build code, which projects read (a setup.py that makes a failed
 # extension fatal under CIBUILDWHEEL=1, a test script that then tests the installed wheel):
 # they behave as they do under cibuildwheel. CIBUILDWHEEL_BUILD_IDENTIFIER is the job's
-# identifier, for one build's steps only.
+# identifier, for one build's steps only. AUDITWHEEL_ARCH, which pypa's images set, is the
+# job's arch where the image (or the host) does not set it.
 COMPATIBLE_ENV = (("CIBUILDWHEEL", "1"),)
 
 
@@ -143,22 +144,27 @@ class JobContext:
         """The build environment: the 'environment' option evaluated against the executor's."""
         if self._env is None:
             # tools' temp files (uv's locks, compilers') stay in the job's dir, removed with it
-            compatible = dict(COMPATIBLE_ENV)
+            base = self.executor.base_environment()
+            compatible = {**dict(COMPATIBLE_ENV), **self._image_defaults(base)}
             self._env = {
                 "TMPDIR": str(self.workdir / "tmp"),
                 **compatible,
                 **self._toolchain_env(),
-                **evaluate(
-                    self.job.options.environment,
-                    {**self.executor.base_environment(), **compatible},
-                    self.shell_value,
-                ),
+                **evaluate(self.job.options.environment, {**base, **compatible}, self.shell_value),
             }
             if self.one_build:  # after the user's, as cibuildwheel sets it
                 self._env["CIBUILDWHEEL_BUILD_IDENTIFIER"] = str(self.job.identifier)
             if self.source_date_epoch is not None:
                 self._env.update(self._reproducible_env(self._env, self.source_date_epoch))
         return self._env
+
+    def _image_defaults(self, base: Mapping[str, str]) -> dict[str, str]:
+        """What pypa's images set and cibuildwheel settings refer to (``AUDITWHEEL_PLAT =
+        "manylinux2014_${AUDITWHEEL_ARCH}"``), for a host or an image that does not: the
+        job's arch."""
+        if "AUDITWHEEL_ARCH" in base:
+            return {}
+        return {"AUDITWHEEL_ARCH": self.job.identifier.arch}
 
     def shell_value(self, name: str, value: str, env: Mapping[str, str]) -> str:
         """``value`` as a shell makes it between double quotes ($VAR, $(command), backticks),

@@ -43,12 +43,13 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         project=str(ctx.project),
         package=str(ctx.project),
     )
-    # one process: each command in a container costs an exec round trip
+    # one process: each command in a container costs an exec round trip; in the project copy,
+    # as cibuildwheel runs it (a second command's "python tools/embed_sbom.py {dest_dir}")
     try:
         ctx.shell(
             "repair",
             f"mkdir -p {shlex.quote(str(dest))} && {filled}",
-            cwd=ctx.workdir,
+            cwd=ctx.project,
             env={"PATH": ctx.path_with(ctx.executor.tool_path())},
         )
     except StepFailed as exc:
