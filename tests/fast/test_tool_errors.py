@@ -47,3 +47,22 @@ def test_failed_repair_shows_auditwheels_error_not_a_bug(tmp_path: Path) -> None
     assert "internal error" not in result.error
     assert "(no explanation: auditwheel cannot analyse" in result.error
     assert "couldn't detect libc" in result.error
+
+
+def test_a_repair_command_whose_program_is_not_there_says_so_not_why_the_wheel_fails(
+    tmp_path: Path,
+) -> None:
+    """Exit 127 from the repair (pybase64's second command runs python3.14, which a custom
+    image may not have): the program is named, and no policy explanation of a wheel that
+    auditwheel repaired well is shown."""
+    ident = "cp312-manylinux_x86_64"
+    command = "auditwheel repair -w {dest_dir} {wheel} && echo sh: 1: python3.14: not found"
+    backend = FakeBackend(configure=lambda e: setattr(e, "fail_when", {"python3.14": 127}))
+    outcome = run(tmp_path, plan(job(ident, repair_wheel_command=command)), backend)
+    result = outcome.results[ident]
+    assert (result.status, result.failed_step) == ("failed", "repair")
+    assert result.error == (
+        "repair failed: the command exited with status 127: it ran python3.14, which is not in "
+        "the image. Install it in the image (system-packages or before-all), or change "
+        "repair-wheel-command"
+    )

@@ -32,6 +32,7 @@ _TOOL = re.compile(
     r"|\bsh: \d+: ([\w.+-]+): not found"
     r"|\b([\w.+-]+): command not found"
 )
+_NOT_FOUND = re.compile(r"\bsh: \d+: ([^\s:]+): not found|\b([^\s:]+): command not found")
 # build tools -> the system-packages entry with each (None: none known; build requirements
 # from PyPI have cmake, ninja, meson and swig too)
 TOOLS: dict[str, str | None] = {
@@ -134,6 +135,21 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
             if name in TOOLS:
                 found.setdefault(name, Missing(name, TOOLS[name]))
     return list(found.values())
+
+
+def commands_not_found(log: Path, start: int = 0, end: int | None = None) -> list[str]:
+    """The commands a shell said it did not find (``sh: 1: python3.14: not found``, exit
+    status 127), in the log's bytes ``start`` to ``end``: any name, not only build tools'."""
+    try:
+        text = log.read_bytes()[start:end].decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    found: dict[str, None] = {}
+    for line in text.splitlines():
+        said = _NOT_FOUND.search(line)
+        if said:
+            found.setdefault(next(g for g in said.groups() if g), None)
+    return list(found)
 
 
 def _header_library(name: str) -> str | None:

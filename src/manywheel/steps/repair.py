@@ -11,8 +11,9 @@ from manywheel.config.expansion import fill
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.diagnose.compile_errors import compile_errors
 from manywheel.diagnose.explain import NoCompiledCode, explain, render
-from manywheel.diagnose.missing_files import advice, missing_files
+from manywheel.diagnose.missing_files import advice, commands_not_found, missing_files
 from manywheel.errors import ManywheelError, StepFailed
+from manywheel.files import log_length
 from manywheel.planning.interpreters import host_arch
 from manywheel.steps.context import JobContext
 from manywheel.steps.wheel_tags import expected_tags, shown_tags, wheel_tags
@@ -45,6 +46,7 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
     )
     # one process: each command in a container costs an exec round trip; in the project copy,
     # as cibuildwheel runs it (a second command's "python tools/embed_sbom.py {dest_dir}")
+    start = log_length(ctx.log) or 0
     try:
         ctx.shell(
             "repair",
@@ -56,6 +58,10 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         missing = _missing_library_note(ctx)
         if missing:  # the cross repair said which library and how to provide it
             exc.message += f": {missing.removeprefix('manywheel: ')}"
+            raise
+        absent = commands_not_found(ctx.log, start, exc.log_end) if exc.returncode == 127 else []
+        if absent:  # a program of the command is not there: nothing the wheel could explain
+            exc.message += _not_found(absent, on_host=ctx.on_host)
             raise
         why = _explanation(ctx, wheel)
         if why:
@@ -83,6 +89,17 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
             returncode=0,
         )
     return wheels[0]
+
+
+def _not_found(commands: list[str], *, on_host: bool) -> str:
+    """Why a repair command exited 127: the programs it ran that are not there."""
+    one = len(commands) == 1
+    where = "on this host's PATH" if on_host else "in the image"
+    install = "on this host" if on_host else "in the image (system-packages or before-all)"
+    return (
+        f": it ran {', '.join(commands)}, which {'is' if one else 'are'} not {where}. Install "
+        f"{'it' if one else 'them'} {install}, or change repair-wheel-command"
+    )
 
 
 def _note_file(ctx: JobContext) -> Path:
