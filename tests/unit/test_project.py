@@ -48,6 +48,14 @@ def test_setup_cfg_python_requires(tmp_path: Path) -> None:
             "<4,>=3.9",
         ),
         ("if '__main__' == __name__:\n    setup(python_requires='>=3.11')\n", ">=3.11"),
+        # coverage 7.17's: a module-level statement's call, given to setup() later
+        (
+            "setup_args = dict(name='c', python_requires='>=3.11')\n"
+            "def main():\n    setup(**setup_args)\nif __name__ == '__main__':\n    main()\n",
+            ">=3.11",
+        ),
+        ("setup(python_requires='>=3.8')\nsetup(python_requires='>=3.10')\n", ">=3.10"),
+        ("args = [dict(python_requires='>=3.10')]\n", "None"),  # not the statement's own call
         # computed, nested in a function, or not a string: not read (as cibuildwheel)
         ("setup(python_requires='>=' + '3.10')\n", "None"),
         ("def main():\n    setup(python_requires='>=3.10')\nmain()\n", "None"),

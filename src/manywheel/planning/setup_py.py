@@ -7,21 +7,25 @@ import ast
 
 def setup_py_python_requires(source: bytes) -> str | None:
     """The ``python_requires="..."`` of a setup.py, as cibuildwheel reads it: a string literal
-    given to a call that is a statement of the module, or of its ``if __name__ ==
-    "__main__":`` block; nothing from a setup.py that computes it or does not parse."""
+    given to a call that is part of a statement of the module (``setup(...)``, or coverage's
+    ``setup_args = dict(...)``), or of its ``if __name__ == "__main__":`` block, the last such
+    one; nothing from a setup.py that computes it or does not parse."""
     try:
         module = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    statements = list(module.body)
-    statements += [s for node in module.body for s in _main_block(node)]
-    for statement in statements:
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            for keyword in statement.value.keywords:
-                value = keyword.value
-                if keyword.arg == "python_requires" and isinstance(value, ast.Constant):
-                    return value.value if isinstance(value.value, str) else None
-    return None
+    found = None
+    for statement in module.body:
+        for inner in [statement, *_main_block(statement)]:
+            for call in ast.iter_child_nodes(inner):
+                if not isinstance(call, ast.Call):
+                    continue
+                for keyword in call.keywords:
+                    value = keyword.value
+                    text = value.value if isinstance(value, ast.Constant) else None
+                    if keyword.arg == "python_requires" and isinstance(text, str):
+                        found = text
+    return found or None  # an empty one says nothing (as cibuildwheel reads it)
 
 
 def _main_block(node: ast.stmt) -> list[ast.stmt]:
