@@ -347,6 +347,39 @@ def test_cibuildwheel_settings_are_said_to_be_unread(tmp_path: Path) -> None:
     assert "not tested" in proc.stderr
 
 
+def test_an_extension_that_links_no_c_library_is_repaired_for_the_oldest_policy(
+    tmp_path: Path,
+) -> None:
+    """tornado's speedups.abi3.so calls the Python API only: it needs no library, and auditwheel
+    alone cannot tell glibc from musl ("couldn't detect libc for python extension"). The repair
+    is run again for the oldest policy of the job's libc and arch, as 'auto' would give, and
+    the run says so."""
+    project = make_c_project(
+        tmp_path,
+        "pure",
+        limited_api="cp38",
+        sources=("pure.c",),
+        manywheel_config='test-command = "python -c \\"import pure; assert pure.seven() == 7\\""\n',
+    )
+    (project / "pure.c").write_text(
+        "#define Py_LIMITED_API 0x03080000\n#include <Python.h>\n"
+        "static PyObject *seven(PyObject *m, PyObject *a) { return PyLong_FromLong(7); }\n"
+        'static PyMethodDef methods[] = {{"seven", seven, METH_NOARGS, ""}, {0}};\n'
+        'static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "pure", 0, -1, methods};\n'
+        "PyMODINIT_FUNC PyInit_pure(void) { return PyModule_Create(&mod); }\n"
+    )
+    out = tmp_path / "out"
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name == "pure-0.1.0-cp38-abi3-manylinux1_x86_64.manylinux_2_5_x86_64.whl"
+    assert (
+        "cp312-manylinux_x86_64: auditwheel could not tell the wheel's C library (its extensions "
+        "link none): repairing for manylinux_2_5_x86_64, the oldest policy of the job's libc and "
+        "arch, which is what 'auto' gives such a wheel"
+    ) in " ".join(proc.stderr.split())
+
+
 def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) -> None:
     """A project that builds its wheel without its extension when the extension does not
     compile (as PyYAML without libyaml does): the build exits 0, auditwheel finds nothing to

@@ -37,37 +37,7 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
         script = 'mkdir -p "$1" && cp "$2" "$1/"'
         ctx.run("repair", ["sh", "-c", script, "sh", str(dest), str(wheel)])
         return dest / wheel.name
-    filled = fill(
-        command,
-        wheel=str(wheel),
-        dest_dir=str(dest),
-        project=str(ctx.project),
-        package=str(ctx.project),
-    )
-    # one process: each command in a container costs an exec round trip; in the project copy,
-    # as cibuildwheel runs it (a second command's "python tools/embed_sbom.py {dest_dir}")
-    start = log_length(ctx.log) or 0
-    try:
-        ctx.shell(
-            "repair",
-            f"mkdir -p {shlex.quote(str(dest))} && {filled}",
-            cwd=ctx.project,
-            env={"PATH": ctx.path_with(ctx.executor.tool_path())},
-        )
-    except StepFailed as exc:
-        missing = _missing_library_note(ctx)
-        if missing:  # the cross repair said which library and how to provide it
-            exc.message += f": {missing.removeprefix('manywheel: ')}"
-            raise
-        absent = commands_not_found(ctx.log, start, exc.log_end) if exc.returncode == 127 else []
-        if absent:  # a program of the command is not there: nothing the wheel could explain
-            exc.message += _not_found(absent, on_host=ctx.on_host)
-            raise
-        why = _explanation(ctx, wheel)
-        if why:
-            exc.message += f". Why the wheel cannot be repaired:\n{why}"
-            ctx.note(why)
-        raise
+    filled = _repair(ctx, command, wheel, dest)
     wheels = ctx.executor.list_files(dest, ".whl")
     if len(wheels) != 1:
         raise StepFailed(
@@ -89,6 +59,88 @@ def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
             returncode=0,
         )
     return wheels[0]
+
+
+# auditwheel's words for a wheel whose extensions link no C library (tornado's speedups.abi3.so):
+# without --plat (AUDITWHEEL_PLAT, which pypa's images set) it cannot tell glibc from musl
+_LIBC_UNKNOWN = "couldn't detect libc for python extension"
+
+
+def _repair(ctx: JobContext, command: str, wheel: PurePosixPath, dest: PurePosixPath) -> str:
+    """Run the repair command (filled); a failure says why as well as it can be told."""
+    filled = fill(
+        command,
+        wheel=str(wheel),
+        dest_dir=str(dest),
+        project=str(ctx.project),
+        package=str(ctx.project),
+    )
+    # one process: each command in a container costs an exec round trip; in the project copy,
+    # as cibuildwheel runs it (a second command's "python tools/embed_sbom.py {dest_dir}")
+    start = log_length(ctx.log) or 0
+    try:
+        ctx.shell(
+            "repair",
+            f"mkdir -p {shlex.quote(str(dest))} && {filled}",
+            cwd=ctx.project,
+            env={"PATH": ctx.path_with(ctx.executor.tool_path())},
+        )
+    except StepFailed as exc:
+        said = _said(ctx.log, start, exc.log_end)
+        if command == DEFAULT_REPAIR_COMMAND and _LIBC_UNKNOWN in said:
+            plat = _oldest_policy(ctx)
+            ctx.announce(
+                "auditwheel could not tell the wheel's C library (its extensions link none): "
+                f"repairing for {plat}, the oldest policy of the job's libc and arch, which is "
+                "what 'auto' gives such a wheel"
+            )
+            retry = f"auditwheel repair --plat {plat} -w {{dest_dir}} {{wheel}}"
+            return _repair(ctx, retry, wheel, dest)
+        _say_why(ctx, exc, wheel, start)
+        raise
+    return filled
+
+
+def _said(log: Path, start: int, end: int | None) -> str:
+    try:
+        return log.read_bytes()[start:end].decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _oldest_policy(ctx: JobContext) -> str:
+    """The policy auditwheel's 'auto' picks for a wheel that needs nothing of the C library:
+    the oldest of the job's libc and arch (manylinux_2_5_x86_64, manylinux_2_17_aarch64,
+    musllinux_1_2_x86_64)."""
+    from auditwheel.architecture import Architecture
+    from auditwheel.libc import Libc
+    from auditwheel.policy import WheelPolicies
+
+    ident = ctx.job.identifier
+    musl = ident.kind == "musllinux"
+    policies = WheelPolicies(
+        libc=Libc.MUSL if musl else Libc.GLIBC,
+        arch=Architecture(ident.arch),
+        musl_policy="musllinux_1_2" if musl else None,  # pypa's musllinux images'
+    )
+    return str(policies.highest.name)
+
+
+def _say_why(ctx: JobContext, exc: StepFailed, wheel: PurePosixPath, start: int) -> None:
+    """Add to the failure why the repair failed: the library a cross repair did not find, a
+    program the command ran that is not there, or auditwheel's explanation of the wheel."""
+    missing = _missing_library_note(ctx)
+    if missing:  # the cross repair said which library and how to provide it
+        exc.message += f": {missing.removeprefix('manywheel: ')}"
+        return
+    absent = commands_not_found(ctx.log, start, exc.log_end) if exc.returncode == 127 else []
+    if absent:  # a program of the command is not there: nothing the wheel could explain
+        exc.message += _not_found(absent, on_host=ctx.on_host)
+        return
+    why = _explanation(ctx, wheel)
+    if why:
+        exc.message += f". Why the wheel cannot be repaired:\n{why}"
+        ctx.note(why)
 
 
 def _not_found(commands: list[str], *, on_host: bool) -> str:
