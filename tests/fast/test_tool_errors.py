@@ -8,7 +8,7 @@ import pytest
 
 from manywheel.diagnose import explain as explain_module
 from manywheel.errors import ToolError
-from tests.fast.fakes import FakeBackend, job, plan, wheel_bytes
+from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan, wheel_bytes
 from tests.fast.harness import run
 
 
@@ -65,4 +65,30 @@ def test_a_repair_command_whose_program_is_not_there_says_so_not_why_the_wheel_f
         "repair failed: the command exited with status 127: it ran python3.14, which is not in "
         "the image. Install it in the image (system-packages or before-all), or change "
         "repair-wheel-command"
+    )
+
+
+def test_a_repair_command_that_fails_after_auditwheel_wrote_the_wheel_says_so(
+    tmp_path: Path,
+) -> None:
+    """A second command of the repair (an SBOM script) fails after auditwheel repaired the
+    wheel: the failure is the command's own, and auditwheel's explanation of a wheel it
+    repaired well would mislead."""
+    ident = "cp312-manylinux_x86_64"
+    command = "auditwheel repair -w {dest_dir} {wheel} && python embed_sbom.py {dest_dir}"
+
+    def sbom_fails(executor: FakeExecutor, call: Call) -> int | None:
+        if "embed_sbom.py" not in call.text:
+            return None
+        executor._interpret(call)  # auditwheel's part: the repaired wheel is written
+        return 1
+
+    backend = FakeBackend(configure=lambda e: setattr(e, "on_run", sbom_fails))
+    outcome = run(tmp_path, plan(job(ident, repair_wheel_command=command)), backend)
+    result = outcome.results[ident]
+    assert (result.status, result.failed_step) == ("failed", "repair")
+    assert result.error == (
+        "repair failed: the command exited with status 1: it wrote "
+        "demo-0.1.0-cp312-cp312-manylinux_2_17_x86_64.whl to {dest_dir} before it failed, so "
+        "the wheel was repaired and the failure is the command's own (its output is in the log)"
     )

@@ -96,7 +96,7 @@ def _repair(ctx: JobContext, command: str, wheel: PurePosixPath, dest: PurePosix
             )
             retry = f"auditwheel repair --plat {plat} -w {{dest_dir}} {{wheel}}"
             return _repair(ctx, retry, wheel, dest)
-        _say_why(ctx, exc, wheel, start)
+        _say_why(ctx, exc, wheel, start, dest)
         raise
     return filled
 
@@ -126,9 +126,12 @@ def _oldest_policy(ctx: JobContext) -> str:
     return str(policies.highest.name)
 
 
-def _say_why(ctx: JobContext, exc: StepFailed, wheel: PurePosixPath, start: int) -> None:
+def _say_why(
+    ctx: JobContext, exc: StepFailed, wheel: PurePosixPath, start: int, dest: PurePosixPath
+) -> None:
     """Add to the failure why the repair failed: the library a cross repair did not find, a
-    program the command ran that is not there, or auditwheel's explanation of the wheel."""
+    program the command ran that is not there, that a repaired wheel was written before the
+    command failed (the failure is the command's own), or auditwheel's explanation."""
     missing = _missing_library_note(ctx)
     if missing:  # the cross repair said which library and how to provide it
         exc.message += f": {missing.removeprefix('manywheel: ')}"
@@ -136,6 +139,14 @@ def _say_why(ctx: JobContext, exc: StepFailed, wheel: PurePosixPath, start: int)
     absent = commands_not_found(ctx.log, start, exc.log_end) if exc.returncode == 127 else []
     if absent:  # a program of the command is not there: nothing the wheel could explain
         exc.message += _not_found(absent, on_host=ctx.on_host)
+        return
+    written = ctx.executor.list_files(dest, ".whl")
+    if written:  # auditwheel did its part; what came after it failed
+        exc.message += (
+            f": it wrote {', '.join(w.name for w in written)} to {{dest_dir}} before it failed, "
+            "so the wheel was repaired and the failure is the command's own (its output is in "
+            "the log)"
+        )
         return
     why = _explanation(ctx, wheel)
     if why:
