@@ -42,10 +42,14 @@ def log_length(path: Path) -> int | None:
         return None
 
 
+def log_text(path: Path, start: int = 0, end: int | None = None) -> str:
+    """A log's bytes ``start`` to ``end`` as text ("" when it cannot be read)."""
+    try:
+        return path.read_bytes()[start:end].decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def tail(path: Path, lines: int = 30, end: int | None = None) -> list[str]:
     """The last ``lines`` lines of a log, of its first ``end`` bytes when given ([]: no file)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    return data[:end].decode("utf-8", errors="replace").splitlines()[-lines:]
+    return log_text(path, end=end).splitlines()[-lines:]

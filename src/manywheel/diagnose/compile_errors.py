@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from manywheel.files import log_text
+
 # gcc's and clang's diagnostics (``file:line:col: fatal error: ...``) and the linker's missing
 # library (``/usr/bin/ld: cannot find -lyaml``)
 _ERROR = re.compile(r"^\S+:\d+(?::\d+)?: (?:fatal )?error: .+|^\S*\bld(?:\.\w+)?: cannot find .+")
@@ -17,10 +19,7 @@ _ERROR = re.compile(r"^\S+:\d+(?::\d+)?: (?:fatal )?error: .+|^\S*\bld(?:\.\w+)?
 
 def compile_errors(log: Path, limit: int = 3, end: int | None = None) -> list[str]:
     """The first ``limit`` distinct compile errors in the log (of its first ``end`` bytes)."""
-    try:
-        text = log.read_bytes()[:end].decode("utf-8", errors="replace")
-    except OSError:
-        return []
+    text = log_text(log, end=end)
     found: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()

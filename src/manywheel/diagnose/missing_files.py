@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from manywheel.files import log_text
 from manywheel.planning.system_packages import PACKAGES, is_known, library
 
 # gcc: ``x.c:1:10: fatal error: ffi.h: No such file or directory``; clang: ``fatal error:
@@ -115,10 +116,7 @@ class Missing:
 def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Missing]:
     """Headers and libraries the log (its bytes ``start`` to ``end``) says were not found, in
     the order it first says them."""
-    try:
-        text = log.read_bytes()[start:end].decode("utf-8", errors="replace")
-    except OSError:
-        return []
+    text = log_text(log, start, end)
     found: dict[str, Missing] = {}
     for line in text.splitlines():
         header = _HEADER.search(line)
@@ -140,10 +138,7 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
 def commands_not_found(log: Path, start: int = 0, end: int | None = None) -> list[str]:
     """The commands a shell said it did not find (``sh: 1: python3.14: not found``, exit
     status 127), in the log's bytes ``start`` to ``end``: any name, not only build tools'."""
-    try:
-        text = log.read_bytes()[start:end].decode("utf-8", errors="replace")
-    except OSError:
-        return []
+    text = log_text(log, start, end)
     found: dict[str, None] = {}
     for line in text.splitlines():
         said = _NOT_FOUND.search(line)

@@ -13,7 +13,7 @@ from manywheel.diagnose.compile_errors import compile_errors
 from manywheel.diagnose.explain import NoCompiledCode, explain, render
 from manywheel.diagnose.missing_files import advice, commands_not_found, missing_files
 from manywheel.errors import ManywheelError, StepFailed
-from manywheel.files import log_length
+from manywheel.files import log_length, log_text
 from manywheel.planning.interpreters import host_arch
 from manywheel.steps.context import JobContext
 from manywheel.steps.wheel_tags import expected_tags, shown_tags, wheel_tags
@@ -86,7 +86,7 @@ def _repair(ctx: JobContext, command: str, wheel: PurePosixPath, dest: PurePosix
             env={"PATH": ctx.path_with(ctx.executor.tool_path())},
         )
     except StepFailed as exc:
-        said = _said(ctx.log, start, exc.log_end)
+        said = log_text(ctx.log, start, exc.log_end)
         if command == DEFAULT_REPAIR_COMMAND and _LIBC_UNKNOWN in said:
             plat = _oldest_policy(ctx)
             ctx.announce(
@@ -99,13 +99,6 @@ def _repair(ctx: JobContext, command: str, wheel: PurePosixPath, dest: PurePosix
         _say_why(ctx, exc, wheel, start, dest)
         raise
     return filled
-
-
-def _said(log: Path, start: int, end: int | None) -> str:
-    try:
-        return log.read_bytes()[start:end].decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def _oldest_policy(ctx: JobContext) -> str:
