@@ -91,6 +91,22 @@ def make_c_project(
     return project
 
 
+def make_no_libc_project(root: Path, manywheel_config: str = "") -> Path:
+    """An abi3 project ``pure`` whose extension calls the Python API only and links no C
+    library (as tornado's speedups.abi3.so): ``pure.seven() == 7``."""
+    project = make_c_project(
+        root, "pure", limited_api="cp38", sources=("pure.c",), manywheel_config=manywheel_config
+    )
+    (project / "pure.c").write_text(
+        "#define Py_LIMITED_API 0x03080000\n#include <Python.h>\n"
+        "static PyObject *seven(PyObject *m, PyObject *a) { return PyLong_FromLong(7); }\n"
+        'static PyMethodDef methods[] = {{"seven", seven, METH_NOARGS, ""}, {0}};\n'
+        'static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "pure", 0, -1, methods};\n'
+        "PyMODINIT_FUNC PyInit_pure(void) { return PyModule_Create(&mod); }\n"
+    )
+    return project
+
+
 _CPP_TEMPLATE = """\
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

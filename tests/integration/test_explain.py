@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.projects import make_c_project
+from tests.projects import make_c_project, make_no_libc_project
 from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
@@ -94,3 +94,24 @@ def test_explain_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("manywheel: error: ")
     assert "does not exist" in proc.stderr
+
+
+def test_a_wheel_that_links_no_c_library_is_explained_as_glibcs(tmp_path: Path) -> None:
+    """auditwheel alone cannot tell its libc ("couldn't detect libc for python extension"):
+    explain reads it as glibc's and says why."""
+    project = make_no_libc_project(tmp_path, manywheel_config='repair-wheel-command = ""\n')
+    out = tmp_path / "out"
+    proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name == "pure-0.1.0-cp38-abi3-linux_x86_64.whl"
+    proc = manywheel("explain", str(wheel))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[2:5] == [
+        "  as built it satisfies: manylinux_2_5_x86_64 and newer policies",
+        "  after auditwheel repair: manylinux_2_5_x86_64 and newer policies",
+        "  links no C library: read as glibc's (a musl build is as good); auditwheel repair "
+        "needs --plat to tell, as manywheel build gives it",
+    ]
+    data = json.loads(manywheel("explain", "--json", str(wheel)).stdout)
+    assert data["links_no_libc"] is True

@@ -14,7 +14,7 @@ from packaging.utils import parse_wheel_filename
 from manywheel.planning.interpreters import discover
 from tests.elf import auditwheel_show
 from tests.integration.containers import tree_digest
-from tests.projects import make_c_project
+from tests.projects import make_c_project, make_no_libc_project
 from tests.running import manywheel
 
 pytestmark = pytest.mark.integration
@@ -354,19 +354,9 @@ def test_an_extension_that_links_no_c_library_is_repaired_for_the_oldest_policy(
     alone cannot tell glibc from musl ("couldn't detect libc for python extension"). The repair
     is run again for the oldest policy of the job's libc and arch, as 'auto' would give, and
     the run says so."""
-    project = make_c_project(
+    project = make_no_libc_project(
         tmp_path,
-        "pure",
-        limited_api="cp38",
-        sources=("pure.c",),
         manywheel_config='test-command = "python -c \\"import pure; assert pure.seven() == 7\\""\n',
-    )
-    (project / "pure.c").write_text(
-        "#define Py_LIMITED_API 0x03080000\n#include <Python.h>\n"
-        "static PyObject *seven(PyObject *m, PyObject *a) { return PyLong_FromLong(7); }\n"
-        'static PyMethodDef methods[] = {{"seven", seven, METH_NOARGS, ""}, {0}};\n'
-        'static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "pure", 0, -1, methods};\n'
-        "PyMODINIT_FUNC PyInit_pure(void) { return PyModule_Create(&mod); }\n"
     )
     out = tmp_path / "out"
     proc = manywheel("build", str(project), "-o", str(out), "--only", "cp312-manylinux_x86_64")

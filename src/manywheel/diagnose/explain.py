@@ -78,16 +78,22 @@ class Explanation:
     verdicts: tuple[Verdict, ...] = field(default_factory=tuple)
     vendored: tuple[Vendored, ...] = ()  # libraries already grafted in (a repaired wheel)
     python: str = ""  # the interpreters its tags name: "PyPy 3.9 (pp39-pypy39_pp73)"
+    # its extensions link no C library: read as glibc's, and repaired only with --plat
+    links_no_libc: bool = False
 
 
-def _analyze(wheel: Path, allow_graft: bool) -> Any:
-    from auditwheel.error import NonPlatformWheelError
+def _analyze(wheel: Path, allow_graft: bool, libc: Any = None) -> Any:
+    from auditwheel.error import InvalidLibcError, NonPlatformWheelError
     from auditwheel.wheel_abi import analyze_wheel_abi
 
     try:
         return analyze_wheel_abi(
-            None, None, wheel, frozenset(), disable_isa_ext_check=False, allow_graft=allow_graft
+            libc, None, wheel, frozenset(), disable_isa_ext_check=False, allow_graft=allow_graft
         )
+    except InvalidLibcError as exc:
+        if libc is not None:
+            raise ToolError(f"auditwheel cannot analyse {wheel.name}", exc) from None
+        raise _NoLibc from None
     except NonPlatformWheelError:
         raise NoCompiledCode(
             f"{wheel.name} holds no compiled code (no extension module, no shared library): "
@@ -228,11 +234,22 @@ def _verdict(
     )
 
 
+class _NoLibc(Exception):
+    """auditwheel could not tell the wheel's libc: its extensions link no C library."""
+
+
 def explain(wheel: Path) -> Explanation:
     if not wheel.is_file():
         raise ConfigError(f"'{wheel}' does not exist; give the path of a .whl file.")
-    built = _analyze(wheel, allow_graft=False)
-    repaired = _analyze(wheel, allow_graft=True)
+    libc = None
+    try:
+        built = _analyze(wheel, allow_graft=False)
+    except _NoLibc:  # tornado's speedups.abi3.so: glibc's policies, as a repair --plat gives
+        from auditwheel.libc import Libc
+
+        libc = Libc.GLIBC
+        built = _analyze(wheel, allow_graft=False, libc=libc)
+    repaired = _analyze(wheel, allow_graft=True, libc=libc)
     linked = {
         lib: path
         for ref in built.external_refs.values()
@@ -258,6 +275,7 @@ def explain(wheel: Path) -> Explanation:
         ),
         vendored_libraries(wheel),
         python_of(wheel.name),
+        links_no_libc=libc is not None,
     )
 
 
@@ -297,6 +315,11 @@ def render(explanation: Explanation) -> str:
         f"  as built it satisfies: {explanation.best_as_built} and newer policies",
         f"  after auditwheel repair: {explanation.best_after_repair} and newer policies",
     ]
+    if explanation.links_no_libc:
+        lines.append(
+            "  links no C library: read as glibc's (a musl build is as good); auditwheel repair "
+            "needs --plat to tell, as manywheel build gives it"
+        )
     if explanation.vendored:
         where = "from its SBOM" if explanation.vendored[0].source == "sbom" else "no SBOM"
         shown = ", ".join(v.shown() for v in explanation.vendored)
