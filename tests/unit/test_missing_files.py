@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from manywheel.diagnose.missing_files import (
-    HEADERS,
-    LIBRARIES,
-    TOOLS,
-    Missing,
-    advice,
-    missing_files,
-)
+from manywheel.diagnose.missing_files import Missing, advice, missing_files
+from manywheel.diagnose.package_names import CMAKE, HEADERS, LIBRARIES, PKG_CONFIG, TOOLS
 from manywheel.planning.system_packages import PACKAGES
 
 
@@ -51,9 +45,33 @@ def test_only_the_given_part_of_the_log_is_read(tmp_path: Path) -> None:
     assert missing_files(tmp_path / "no-such.log") == []
 
 
-def test_every_header_library_and_tool_names_a_known_system_package() -> None:
+def test_every_name_maps_to_a_known_system_package() -> None:
     tools = {t for t in TOOLS.values() if t is not None}
-    assert set(HEADERS.values()) | set(LIBRARIES.values()) | tools <= set(PACKAGES)
+    named = set(HEADERS.values()) | set(LIBRARIES.values()) | set(PKG_CONFIG.values())
+    assert named | set(CMAKE.values()) | tools <= set(PACKAGES)
+
+
+def test_pkg_config_meson_cmake_and_a_config_script_are_read(tmp_path: Path) -> None:
+    log = _log(
+        tmp_path,
+        "Package libffi was not found in the pkg-config search path.\n"
+        "Package 'libxml-2.0', required by 'virtual:world', not found\n"
+        'meson.build:5:6: ERROR: Dependency "yaml-0.1" not found, tried pkgconfig and cmake\n'
+        "Run-time dependency gsl found: NO (tried pkgconfig and cmake)\n"
+        "CMake Error: Could NOT find ZLIB (missing: ZLIB_LIBRARY ZLIB_INCLUDE_DIR)\n"
+        "Error: pg_config executable not found.\n"
+        "OSError: mysql_config not found\n"
+        "Package was not found, but nothing names it\n",
+    )
+    assert missing_files(log) == [
+        Missing("libffi (pkg-config)", "libffi"),
+        Missing("libxml-2.0 (pkg-config)", "libxml2"),
+        Missing("yaml-0.1 (pkg-config)", "libyaml"),
+        Missing("gsl (pkg-config)", None),
+        Missing("ZLIB (CMake)", "zlib"),
+        Missing("pg_config", "postgresql"),
+        Missing("mysql_config", None),
+    ]
 
 
 def test_a_build_tool_that_is_not_there_is_read_and_a_missing_data_file_is_not(

@@ -1,17 +1,21 @@
-"""A header the compiler did not find, a library the linker did not, or a build tool the build
-did not, read from a build's log, and the ``system-packages`` entry that has it: the commonest
-failure of a first container build (``fatal error: ffi.h: No such file or directory``: the
-image lacks libffi-devel; ``No such file or directory: 'cmake'``: a custom image lacks cmake).
+"""A header the compiler did not find, a library the linker did not, a build tool, a
+pkg-config module or a CMake package the build did not, read from a build's log, and the
+``system-packages`` entry that has it (diagnose/package_names.py): the commonest failure of a
+first container build (``fatal error: ffi.h: No such file or directory``: the image lacks
+libffi-devel; ``No such file or directory: 'cmake'``: a custom image lacks cmake).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from manywheel.files import log_text
+from manywheel.diagnose.package_names import CMAKE, HEADERS, LIBRARIES, PKG_CONFIG, TOOLS
+from manywheel.errors import StepFailed
+from manywheel.files import log_length, log_text
 from manywheel.planning.system_packages import PACKAGES, is_known, library
 
 # gcc: ``x.c:1:10: fatal error: ffi.h: No such file or directory``; clang: ``fatal error:
@@ -33,78 +37,18 @@ _TOOL = re.compile(
     r"|\bsh: \d+: ([\w.+-]+): not found"
     r"|\b([\w.+-]+): command not found"
 )
+# psycopg2's "Error: pg_config executable not found.", mysqlclient's "mysql_config not found"
+_TOOL_SAID = re.compile(r"\b([\w.+-]+)(?: executable)? not found\b")
+# pkg-config (``Package libffi was not found in the pkg-config search path``, ``Package
+# 'libffi', required by 'virtual:world', not found``), meson (``Dependency "libffi" not
+# found``, ``Run-time dependency libffi found: NO``), CMake (``Could NOT find ZLIB``)
+_PKG_CONFIG = re.compile(
+    r"Package '?([\w.+-]+)'?(?: was not found in the pkg-config search path|, required by .*"
+    r" not found)"
+    r"|[Dd]ependency \"?([\w.+-]+)\"? (?:not found|found: NO)"
+)
+_CMAKE = re.compile(r"Could NOT find (\w+)")
 _NOT_FOUND = re.compile(r"\bsh: \d+: ([^\s:]+): not found|\b([^\s:]+): command not found")
-# build tools -> the system-packages entry with each (None: none known; build requirements
-# from PyPI have cmake, ninja, meson and swig too)
-TOOLS: dict[str, str | None] = {
-    "cmake": "cmake",
-    "pkg-config": "pkg-config",
-    "swig": "swig",
-    "nasm": "nasm",
-    "make": "make",
-    "gfortran": "gfortran",
-    "bison": "bison",
-    "flex": "flex",
-    "autoconf": "autoconf",
-    "automake": "automake",
-    "libtool": "libtool",
-    "ninja": None,
-    "meson": None,
-}
-
-# a header (or the directory its name starts with) -> the system-packages library with it
-HEADERS: dict[str, str] = {
-    "ffi.h": "libffi",
-    "yaml.h": "libyaml",
-    "openssl/": "openssl",
-    "zlib.h": "zlib",
-    "bzlib.h": "bzip2",
-    "lzma.h": "xz",
-    "sqlite3.h": "sqlite",
-    "libxml/": "libxml2",
-    "libxslt/": "libxslt",
-    "libexslt/": "libxslt",
-    "jpeglib.h": "libjpeg",
-    "png.h": "libpng",
-    "ft2build.h": "freetype",
-    "freetype/": "freetype",
-    "curl/": "libcurl",
-    "readline/": "readline",
-    "ncurses.h": "ncurses",
-    "curses.h": "ncurses",
-    "gmp.h": "gmp",
-    "mpfr.h": "mpfr",
-    "cblas.h": "openblas",
-    "hdf5.h": "hdf5",
-    "libpq-fe.h": "postgresql",
-}
-# a library's -l name -> the system-packages library with it
-LIBRARIES: dict[str, str] = {
-    "ffi": "libffi",
-    "yaml": "libyaml",
-    "ssl": "openssl",
-    "crypto": "openssl",
-    "z": "zlib",
-    "bz2": "bzip2",
-    "lzma": "xz",
-    "sqlite3": "sqlite",
-    "xml2": "libxml2",
-    "xslt": "libxslt",
-    "exslt": "libxslt",
-    "jpeg": "libjpeg",
-    "png": "libpng",
-    "png16": "libpng",
-    "freetype": "freetype",
-    "curl": "libcurl",
-    "readline": "readline",
-    "ncurses": "ncurses",
-    "ncursesw": "ncurses",
-    "gmp": "gmp",
-    "mpfr": "mpfr",
-    "openblas": "openblas",
-    "hdf5": "hdf5",
-    "pq": "postgresql",
-}
 
 
 @dataclass(frozen=True)
@@ -127,11 +71,19 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
         if library:
             name = f"-l{library.group(1)}"
             found.setdefault(name, Missing(name, LIBRARIES.get(library.group(1))))
-        tool = _TOOL.search(line)
-        if tool:
-            name = next(g for g in tool.groups() if g)
+        for tool in (_TOOL.search(line), _TOOL_SAID.search(line)):
+            name = next((g for g in tool.groups() if g), "") if tool else ""
             if name in TOOLS:
                 found.setdefault(name, Missing(name, TOOLS[name]))
+        module = _PKG_CONFIG.search(line)
+        if module:
+            name = next(g for g in module.groups() if g)
+            said = f"{name} (pkg-config)"
+            found.setdefault(said, Missing(said, PKG_CONFIG.get(name)))
+        package = _CMAKE.search(line)
+        if package:
+            said = f"{package.group(1)} (CMake)"
+            found.setdefault(said, Missing(said, CMAKE.get(package.group(1))))
     return list(found.values())
 
 
@@ -210,3 +162,19 @@ def _each_manager(libraries: Sequence[str]) -> str:
             names.setdefault(name, []).append(manager)
         parts.append(", ".join(f"{n} ({', '.join(m)})" for n, m in names.items()))
     return "; ".join(parts)
+
+
+@contextmanager
+def advised(log: Path, *, native: bool, system_packages: Sequence[str]) -> Iterator[None]:
+    """A step's failure inside says, after its own words, what to install for what the log
+    (what was written to it inside) says was not found."""
+    start = log_length(log) or 0
+    try:
+        yield
+    except StepFailed as exc:
+        said = advice(
+            missing_files(log, start, exc.log_end), native=native, system_packages=system_packages
+        )
+        if not said:
+            raise
+        raise exc.with_message(f"{exc.message}. {said}") from None

@@ -6,9 +6,7 @@ import functools
 from pathlib import PurePosixPath
 
 from manywheel.config.expansion import fill
-from manywheel.diagnose.missing_files import advice, missing_files
 from manywheel.errors import StepFailed
-from manywheel.files import log_length
 from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept_build_env
 from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
@@ -148,19 +146,8 @@ def _build_env(
 def _run_build(ctx: JobContext, argv: list[str], env: dict[str, str]) -> None:
     """The build command, with ccache's per-compile log around it (steps/ccache_stats_log.py);
     its failure says which system package has a header or library the build did not find."""
-    start = log_length(ctx.log) or 0
-    try:
-        with ccache_stats_log(ctx) as stats_env:
-            ctx.run("build", argv, cwd=ctx.project, env={**env, **stats_env})
-    except StepFailed as exc:
-        said = advice(
-            missing_files(ctx.log, start, exc.log_end),
-            native=ctx.on_host,
-            system_packages=ctx.job.options.system_packages,
-        )
-        if not said:
-            raise
-        raise exc.with_message(f"{exc.message}. {said}") from None
+    with ctx.advised(), ccache_stats_log(ctx) as stats_env:
+        ctx.run("build", argv, cwd=ctx.project, env={**env, **stats_env})
 
 
 def the_built_wheel(ctx: JobContext, out: PurePosixPath, command: str) -> PurePosixPath:

@@ -380,7 +380,8 @@ def _hook_requires(
         recording = recording_argv(ctx, kept.path, key, project, control)
         argv = [interpreter, *recording, str(control / "_in_process.py"), hook, str(control)]
         env = {**_hook_env(ctx, python), **(extra_environ or {})}
-        ctx.run("build", argv, cwd=project, env=env)
+        with ctx.advised():  # setup.py runs here first: psycopg2's pg_config
+            ctx.run("build", argv, cwd=project, env=env)
         output = Path(host_dir) / "output.json"
         ctx.executor.copy_out(control / "output.json", output)
         _warnings_to_log(ctx, output)

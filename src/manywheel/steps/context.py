@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,6 +16,7 @@ from manywheel.backends.base import Executor
 from manywheel.caching.compiler_stats import CompilerStats
 from manywheel.config.expansion import evaluate
 from manywheel.config.secrets import Masker
+from manywheel.diagnose.missing_files import advised
 from manywheel.errors import Cancelled, StepFailed
 from manywheel.files import log_length
 from manywheel.planning.build_system import BuildSystem
@@ -193,6 +194,12 @@ class JobContext:
             "CPPFLAGS": c_remap(env, base, self.workdir),
             **rust_remap(env, base, self.workdir),
         }
+
+    def advised(self) -> AbstractContextManager[None]:
+        """A build command's failure inside names what to install for what it did not find
+        (diagnose/missing_files.py)."""
+        options = self.job.options
+        return advised(self.log, native=self.on_host, system_packages=options.system_packages)
 
     @property
     def on_host(self) -> bool:
