@@ -57,8 +57,11 @@ def test_pkg_config_meson_cmake_and_a_config_script_are_read(tmp_path: Path) -> 
         "Package libffi was not found in the pkg-config search path.\n"
         "Package 'libxml-2.0', required by 'virtual:world', not found\n"
         'meson.build:5:6: ERROR: Dependency "yaml-0.1" not found, tried pkgconfig and cmake\n'
-        "Run-time dependency gsl found: NO (tried pkgconfig and cmake)\n"
-        "CMake Error: Could NOT find ZLIB (missing: ZLIB_LIBRARY ZLIB_INCLUDE_DIR)\n"
+        "Run-time dependency openmp found: NO (tried system)\n"  # optional: not counted
+        "-- Could NOT find PkgConfig (missing: PKG_CONFIG_EXECUTABLE)\n"  # a status line
+        'meson.build:7:6: ERROR: Dependency "gsl" not found, tried pkgconfig\n'
+        "CMake Error at /usr/share/cmake/Modules/FindPackageHandleStandardArgs.cmake:230:\n"
+        "  Could NOT find ZLIB (missing: ZLIB_LIBRARY ZLIB_INCLUDE_DIR)\n"
         "Error: pg_config executable not found.\n"
         "OSError: mysql_config not found\n"
         "Package was not found, but nothing names it\n",

@@ -40,14 +40,16 @@ _TOOL = re.compile(
 # psycopg2's "Error: pg_config executable not found.", mysqlclient's "mysql_config not found"
 _TOOL_SAID = re.compile(r"\b([\w.+-]+)(?: executable)? not found\b")
 # pkg-config (``Package libffi was not found in the pkg-config search path``, ``Package
-# 'libffi', required by 'virtual:world', not found``), meson (``Dependency "libffi" not
-# found``, ``Run-time dependency libffi found: NO``), CMake (``Could NOT find ZLIB``)
+# 'libffi', required by 'virtual:world', not found``) and meson's error (``ERROR: Dependency
+# "libffi" not found``); not meson's "Run-time dependency X found: NO", said of optional ones
 _PKG_CONFIG = re.compile(
     r"Package '?([\w.+-]+)'?(?: was not found in the pkg-config search path|, required by .*"
     r" not found)"
-    r"|[Dd]ependency \"?([\w.+-]+)\"? (?:not found|found: NO)"
+    r"|ERROR: Dependency \"?([\w.+-]+)\"? not found"
 )
-_CMAKE = re.compile(r"Could NOT find (\w+)")
+# CMake's error (``  Could NOT find ZLIB (missing: ...)`` in a "CMake Error" block), not its
+# status line (``-- Could NOT find PkgConfig``), said of optional packages
+_CMAKE = re.compile(r"^(?!-- )\s*Could NOT find (\w+)")
 _NOT_FOUND = re.compile(r"\bsh: \d+: ([^\s:]+): not found|\b([^\s:]+): command not found")
 
 
