@@ -14,7 +14,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from tests.integration.containers import ENGINES, image_env, manywheel_containers, new_volumes
-from tests.projects import CPP_CHECK, make_cpp_project, real_sdist
+from tests.projects import CPP_CHECK, make_c_project, make_cpp_project, real_sdist
 from tests.running import manywheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
@@ -93,29 +93,17 @@ def test_a_missing_header_names_the_system_package_and_that_package_fixes_it(
     """The commonest first failure (the image lacks libffi-devel): the build's error says which
     system-packages entry gives the header, and with it the same build passes, libffi
     vendored."""
-    project = tmp_path / "useffi"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
-        '\n[project]\nname = "useffi"\nversion = "0.1.0"\n'
-    )
-    (project / "setup.py").write_text(
-        "from setuptools import Extension, setup\n"
-        "setup(ext_modules=[Extension('useffi', ['useffi.c'], libraries=['ffi'])])\n"
-    )
-    (project / "useffi.c").write_text(
-        "#include <Python.h>\n#include <ffi.h>\n"
-        "static PyObject *size(PyObject *m, PyObject *a) {\n"
-        "    return PyLong_FromSize_t(ffi_type_sint32.size);\n}\n"
-        'static PyMethodDef methods[] = {{"size", size, METH_NOARGS, ""}, {0}};\n'
-        'static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "useffi", 0, -1, methods};\n'
-        "PyMODINIT_FUNC PyInit_useffi(void) { return PyModule_Create(&mod); }\n"
+    project = make_c_project(
+        tmp_path,
+        "useffi",
+        libraries=("ffi",),
+        extra_c="#include <ffi.h>\nsize_t useffi_int_size(void) { return ffi_type_sint32.size; }\n",
     )
     env = image_env(
         "podman",
         tmp_path,
         MANYWHEEL_BUILD="cp312-manylinux_x86_64",
-        MANYWHEEL_TEST_COMMAND='python -c "import useffi; assert useffi.size() == 4"',
+        MANYWHEEL_TEST_COMMAND='python -c "import useffi; assert useffi.answer() == 42"',
     )
     failed = manywheel("build", str(project), "-o", str(tmp_path / "out1"), env=env)
     assert failed.returncode == 1, failed.stdout + failed.stderr
