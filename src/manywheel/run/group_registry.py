@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from manywheel.backends.base import Backend, GroupExecutor
-from manywheel.config.expansion import fill
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
 from manywheel.files import tail
 from manywheel.planning.plan import GroupSpec, Job, group_of
@@ -110,8 +109,7 @@ class GroupRegistry:
                 ctx.shell("system-packages", script)
             if spec.before_all:
                 self.reporter.step(job.name, "before-all")
-                project = str(ctx.project)  # cibuildwheel's two placeholders, as before-build's
-                command = fill(spec.before_all, project=project, package=project)
+                command = ctx.fill(spec.before_all)  # as before-build's
                 ctx.shell("before-all", command, cwd=ctx.project)
         except StepFailed as exc:
             raise GroupNotStarted(

@@ -18,7 +18,6 @@ from pathlib import Path, PurePosixPath
 from packaging.utils import parse_wheel_filename
 
 from manywheel.config.credentials import without_credentials
-from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.planning.interpreters import uv_binary
 from manywheel.steps.context import JobContext
@@ -54,13 +53,7 @@ def audit_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
         _make_audit_venv(ctx, venv, options.audit_requires, cwd=Path(tmp))
         env = {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
         for template in commands:
-            command = fill(
-                template,
-                abi3_wheel=str(local),
-                wheel=str(local),
-                project=str(ctx.project),
-                package=str(ctx.project),
-            )
+            command = ctx.fill(template, abi3_wheel=str(local), wheel=str(local))
             code, output = _host_run(ctx, ["sh", "-c", command], cwd=local.parent, env=env)
             if code != 0:
                 raise StepFailed(

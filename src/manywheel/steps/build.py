@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from pathlib import PurePosixPath
 
-from manywheel.config.expansion import fill
 from manywheel.errors import StepFailed
 from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept_build_env
 from manywheel.steps.ccache_stats_log import ccache_stats_log
@@ -37,7 +36,7 @@ def _verbosity_flags(level: int) -> list[str]:
 def before_build(ctx: JobContext, venv_bin: PurePosixPath, *, pipless: bool = False) -> None:
     command = ctx.job.options.before_build
     if command:
-        filled = fill(command, project=str(ctx.project), package=str(ctx.project))
+        filled = ctx.fill(command)
         env = {"PATH": ctx.path_with(venv_bin)}
         with missing_pip_said(pipless):
             ctx.shell("before-build", filled, cwd=ctx.project, env=env)

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from manywheel.backends.base import Executor
 from manywheel.caching.compiler_stats import CompilerStats
-from manywheel.config.expansion import evaluate
+from manywheel.config.expansion import evaluate, fill
 from manywheel.config.secrets import Masker
 from manywheel.diagnose.missing_files import advised
 from manywheel.errors import Cancelled, StepFailed
@@ -194,6 +194,12 @@ class JobContext:
             "CPPFLAGS": c_remap(env, base, self.workdir),
             **rust_remap(env, base, self.workdir),
         }
+
+    def fill(self, command: str, **more: str) -> str:
+        """``command`` with cibuildwheel's ``{project}`` and ``{package}`` (both the project
+        copy: manywheel builds the project at its root) and ``more`` filled in."""
+        project = str(self.project)
+        return fill(command, project=project, package=project, **more)
 
     def advised(self) -> AbstractContextManager[None]:
         """A build command's failure inside names what to install for what it did not find

@@ -7,7 +7,6 @@ import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from manywheel.config.expansion import fill
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.diagnose.compile_errors import compile_errors
 from manywheel.diagnose.explain import NoCompiledCode, explain, render
@@ -68,13 +67,7 @@ _LIBC_UNKNOWN = "couldn't detect libc for python extension"
 
 def _repair(ctx: JobContext, command: str, wheel: PurePosixPath, dest: PurePosixPath) -> str:
     """Run the repair command (filled); a failure says why as well as it can be told."""
-    filled = fill(
-        command,
-        wheel=str(wheel),
-        dest_dir=str(dest),
-        project=str(ctx.project),
-        package=str(ctx.project),
-    )
+    filled = ctx.fill(command, wheel=str(wheel), dest_dir=str(dest))
     # one process: each command in a container costs an exec round trip; in the project copy,
     # as cibuildwheel runs it (a second command's "python tools/embed_sbom.py {dest_dir}")
     start = log_length(ctx.log) or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import PurePosixPath
 
-from manywheel.config.expansion import evaluate, fill
+from manywheel.config.expansion import evaluate
 from manywheel.errors import StepFailed
 from manywheel.steps.context import JobContext
 from manywheel.steps.gil import check_gil
@@ -29,13 +29,14 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
             ctx.shell_value,
         ),
     }
-    placeholders = {"project": str(ctx.project), "package": str(ctx.project), "wheel": str(wheel)}
     # before the wheel and test-requires are installed, as in cibuildwheel (a before-test may
     # prepare what their install needs)
     pipless = use_uv and not pip
     if options.before_test:
         with missing_pip_said(pipless):
-            ctx.shell("test", fill(options.before_test, **placeholders), cwd=ctx.project, env=env)
+            ctx.shell(
+                "test", ctx.fill(options.before_test, wheel=str(wheel)), cwd=ctx.project, env=env
+            )
     target = str(wheel)
     if options.test_extras:
         target += "[" + ",".join(options.test_extras) + "]"
@@ -58,7 +59,7 @@ def test_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
     # the test runs in an empty directory outside the source tree (created in the same
     # process: each command in a container costs an exec round trip)
     cwd = shlex.quote(str(test_cwd))
-    command = fill(options.test_command, **placeholders)
+    command = ctx.fill(options.test_command, wheel=str(wheel))
     with missing_pip_said(pipless):
         ctx.shell("test", f"mkdir -p {cwd} && cd {cwd} && {command}", cwd=ctx.workdir, env=env)
     check_gil(ctx, wheel, python)
