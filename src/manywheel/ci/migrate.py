@@ -48,8 +48,19 @@ class Migration:
     notes: list[str] = field(default_factory=list)
 
     def toml(self) -> str:
+        """The table as TOML, each override as a ``[[tool.manywheel.overrides]]`` of its own
+        (as cibuildwheel's documentation writes them), never an inline table."""
         header = "".join(f"# not migrated: {note}\n" for note in self.notes)
-        return header + tomli_w.dumps({"tool": {"manywheel": self.table}})
+        table = {k: v for k, v in self.table.items() if k != "overrides"}
+        text = tomli_w.dumps({"tool": {"manywheel": table}}) if table else ""
+        for override in self.table.get("overrides", []):
+            plain = {k: v for k, v in override.items() if not isinstance(v, dict)}
+            text += ("\n" if text else "") + "[[tool.manywheel.overrides]]\n"
+            text += tomli_w.dumps(plain)
+            for key, value in override.items():
+                if isinstance(value, dict):
+                    text += f"\n[tool.manywheel.overrides.{key}]\n" + tomli_w.dumps(value)
+        return header + text
 
 
 def _words(value: Any) -> list[str]:
