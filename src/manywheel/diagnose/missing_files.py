@@ -92,7 +92,11 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
 def commands_not_found(log: Path, start: int = 0, end: int | None = None) -> list[str]:
     """The commands a shell said it did not find (``sh: 1: python3.14: not found``, exit
     status 127), in the log's bytes ``start`` to ``end``: any name, not only build tools'."""
-    text = log_text(log, start, end)
+    return commands_not_found_in(log_text(log, start, end))
+
+
+def commands_not_found_in(text: str) -> list[str]:
+    """commands_not_found() of a text."""
     found: dict[str, None] = {}
     for line in text.splitlines():
         said = _NOT_FOUND.search(line)

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from manywheel.backends.base import Backend, GroupExecutor
+from manywheel.diagnose.missing_files import commands_not_found_in
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
-from manywheel.files import tail
+from manywheel.files import log_length, log_text
 from manywheel.planning.plan import GroupSpec, Job, group_of
 from manywheel.planning.system_packages import install_script
 from manywheel.run.reporting import Reporter
@@ -94,6 +95,7 @@ class GroupRegistry:
         workdir = executor.make_workdir("before-all")
         ctx = JobContext(job, executor, log, workdir, self.cancel_event, self.reporter.step)
         ctx.project, ctx.one_build = executor.before_all_dir(), False
+        start = log_length(log) or 0
         try:
             if spec.system_packages and executor.kind == "native":
                 said = (
@@ -113,7 +115,8 @@ class GroupRegistry:
                 ctx.shell("before-all", command, cwd=ctx.project)
         except StepFailed as exc:
             raise GroupNotStarted(
-                f"{exc.step} failed for {spec.describe()} ({_setup_detail(exc, log)}); see {log}"
+                f"{exc.step} failed for {spec.describe()} "
+                f"({_setup_detail(exc, log_text(log, start, exc.log_end))}); see {log}"
             ) from None
 
     # -- what the run learns -------------------------------------------------------------------
@@ -159,7 +162,25 @@ class GroupRegistry:
             self.reporter.line(f"warning: cleaning up {group.spec.describe()}: {message}")
 
 
-def _setup_detail(exc: StepFailed, log: Path) -> str:
-    """What went wrong in a group's set-up: the install script's own words if it said any."""
-    said = [ln for ln in tail(log, 50) if ln.startswith("manywheel: system-packages")]
-    return said[-1].removeprefix("manywheel: ") if said else f"exit status {exc.returncode}"
+# the package managers a cibuildwheel before-all calls for pypa's images (yum, dnf, apk)
+_MANAGERS = frozenset({"yum", "dnf", "apt-get", "apt", "apk", "microdnf"})
+
+
+def _setup_detail(exc: StepFailed, said: str) -> str:
+    """What went wrong in a group's set-up (``said``: what its commands wrote): the install
+    script's own words if it said any; a package manager the image does not have; else the
+    exit status and the command's last line."""
+    lines = said.splitlines()
+    mine = [ln for ln in lines if ln.startswith("manywheel: system-packages")]
+    if mine:
+        return mine[-1].removeprefix("manywheel: ")
+    managers = [c for c in commands_not_found_in(said) if c in _MANAGERS]
+    if exc.returncode == 127 and managers:
+        return (
+            f"the image has no {managers[0]}; system-packages installs libraries with the "
+            "package manager the image has (yum, dnf, apt-get or apk), under that manager's "
+            "names: name them there instead"
+        )
+    words = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("[manywheel]")]
+    last = f": {words[-1]}" if words else ""  # its own last line, the error as a rule
+    return f"exit status {exc.returncode}{last}"
