@@ -121,8 +121,8 @@ def test_container_advice_for_an_unknown_header_and_for_one_already_installed() 
     given = advice([Missing("yaml.h", "libyaml")], native=False, system_packages=["yaml-dev"])
     assert given == (
         "The build did not find yaml.h: the image does not have it. "
-        "system-packages installs libyaml, yet the compile did not see it: check the include "
-        "and library paths the build is given."
+        "system-packages installs libyaml, yet the build did not find it: check the paths "
+        "the build is given (include, library, PATH)."
     )
 
 
@@ -144,3 +144,13 @@ def test_container_advice_for_an_unknown_header_and_for_one_already_installed() 
 def test_host_advice_names_the_hosts_packages(missing: list[Missing], expected: str) -> None:
     assert advice(missing, native=True) == expected
     assert advice([], native=True) == ""
+
+
+def test_host_advice_for_a_known_and_an_unknown_one_names_both() -> None:
+    said = advice([Missing("ffi.h", "libffi"), Missing("gsl/gsl_math.h", None)], native=True)
+    assert said == (
+        "The build did not find ffi.h, gsl/gsl_math.h: install them on this host (libffi: "
+        "libffi-dev (Debian, Ubuntu) or libffi-devel (Fedora, RHEL); for gsl/gsl_math.h, the "
+        "package that has it), or build in a container with --platform podman or docker and "
+        'system-packages = ["libffi"].'
+    )

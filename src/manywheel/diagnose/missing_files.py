@@ -60,8 +60,8 @@ class Missing:
 
 
 def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Missing]:
-    """Headers and libraries the log (its bytes ``start`` to ``end``) says were not found, in
-    the order it first says them."""
+    """Headers, libraries, build tools, pkg-config modules and CMake packages the log (its
+    bytes ``start`` to ``end``) says were not found, in the order it first says them."""
     text = log_text(log, start, end)
     found: dict[str, Missing] = {}
     for line in text.splitlines():
@@ -122,19 +122,21 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
     what = f"The build did not find {names}"
     libraries = list(dict.fromkeys(m.library for m in missing if m.library))
     unknown = [m.name for m in missing if m.library is None]
+    it = "it" if len(missing) == 1 else "them"
     if native:
         if not libraries:
-            return f"{what}: install the package that has it on this host."
+            return f"{what}: install the package that has {it} on this host."
         packages = "; ".join(
             f"{lib}: {PACKAGES[lib][1]} (Debian, Ubuntu) or {PACKAGES[lib][0]} (Fedora, RHEL)"
             for lib in libraries
         )
+        others = f"; for {', '.join(unknown)}, the package that has it" if unknown else ""
         return (
-            f"{what}: install it on this host ({packages}), or build in a container with "
-            f"--platform podman or docker and system-packages = {_toml_list(libraries)}."
+            f"{what}: install {it} on this host ({packages}{others}), or build in a container "
+            f"with --platform podman or docker and system-packages = {_toml_list(libraries)}."
         )
     wanted = [lib for lib in libraries if lib not in installed]
-    said = [f"{what}: the image does not have {'it' if len(missing) == 1 else 'them'}."]
+    said = [f"{what}: the image does not have {it}."]
     if wanted:
         said.append(
             f"Add system-packages = {_toml_list(wanted)} to [tool.manywheel] (or "
@@ -148,8 +150,8 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
         )
     if not wanted and not unknown:
         said.append(
-            f"system-packages installs {' '.join(libraries)}, yet the compile did not see it: "
-            "check the include and library paths the build is given."
+            f"system-packages installs {' '.join(libraries)}, yet the build did not find it: "
+            "check the paths the build is given (include, library, PATH)."
         )
     return " ".join(said)
 
