@@ -84,6 +84,8 @@ class FakeExecutor:
     start_error: Exception | None = None
     close_error: BaseException | None = None
     fail_when: dict[str, int] = field(default_factory=dict)  # command substring -> status
+    # programs a ``sh -c`` command runs that are not there: status 127, as dash says it
+    missing: frozenset[str] = frozenset()
     on_run: RunHook | None = None
     on_start: Callable[[FakeExecutor], None] | None = None
     on_close: Callable[[FakeExecutor], None] | None = None
@@ -164,9 +166,14 @@ class FakeExecutor:
         call = Call(tuple(argv), cwd, {**self.base_environment(), **env})
         with self._lock:
             self.calls.append(call)
+        absent = self._absent(call)
         with log.open("a") as fh:
             fh.write((mask or str)(f"fake: {call.text}\n"))
             fh.write((mask or str)(_echoed(call)))
+            if absent:  # as dash says it, with its status
+                fh.write(f"sh: 1: {absent}: not found\n")
+        if absent:
+            return 127
         if self.on_run is not None:
             status = self.on_run(self, call)
             if status is not None:
@@ -176,6 +183,16 @@ class FakeExecutor:
                 return status
         self._interpret(call)
         return 0
+
+    def _absent(self, call: Call) -> str:
+        """The first program of a ``sh -c`` command that ``missing`` names ("": none)."""
+        if call.argv[:2] != ("sh", "-c"):
+            return ""
+        for part in re.split(r"&&|\|\||;", call.argv[2]):
+            words = part.split()
+            if words and words[0] in self.missing:
+                return words[0]
+        return ""
 
     def _interpret(self, call: Call) -> None:
         argv = call.argv

@@ -112,29 +112,38 @@ def test_the_first_group_in_plan_order_gives_the_exit_code(tmp_path: Path, slow:
 
 
 @pytest.mark.parametrize(
-    ("before_all", "status", "detail"),
+    ("before_all", "detail"),
     [
         # a cibuildwheel before-all written for pypa's images, in an image without yum
         (
-            "true && echo sh: 1: yum: not found",
-            127,
-            "(own before-all/system-packages) (the image has no yum; system-packages installs libraries with the package "
-            "manager the image has (yum, dnf, apt-get or apk), under that manager's names: "
-            "name them there instead)",
+            "yum install -y libffi-devel --enablerepo=x",  # not read as libraries: an option
+            "(own before-all/system-packages) (the image has no yum; system-packages installs "
+            "libraries with the package manager the image has (yum, dnf, apt-get or apk), under "
+            "that manager's names: name them there instead)",
         ),
-        # another failure: the command's last words
+        # one that only installs known libraries: the system-packages it amounts to
+        (
+            "yum install -y libffi-devel",
+            "(own before-all/system-packages) (the image has no yum; system-packages = "
+            '["libffi-devel"] installs the same with the package manager the image has (yum, '
+            "dnf, apt-get or apk): use it instead of this before-all)",
+        ),
+        # another failure: the command's last line (echoed by the fake, failed by fail_when)
         (
             "true && echo sh: 0: cannot open tools/install_yajl.sh: No such file",
-            2,
             "(own before-all/system-packages) (exit status 2: sh: 0: cannot open "
             "tools/install_yajl.sh: No such file)",
         ),
     ],
 )
 def test_a_failed_before_all_says_why_in_its_error(
-    tmp_path: Path, before_all: str, status: int, detail: str
+    tmp_path: Path, before_all: str, detail: str
 ) -> None:
-    backend = FakeBackend(configure=lambda e: setattr(e, "fail_when", {"true &&": status}))
+    def configure(executor: FakeExecutor) -> None:
+        executor.missing = frozenset({"yum"})
+        executor.fail_when = {"true &&": 2}
+
+    backend = FakeBackend(configure=configure)
     outcome = run(tmp_path, plan(job("cp312-manylinux_x86_64", before_all=before_all)), backend)
     (error,) = outcome.scheduler.start_errors
     assert error.message.startswith(f"before-all failed for img [x86_64] {detail}; see ")

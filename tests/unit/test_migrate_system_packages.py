@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from manywheel.ci.migrate import migrate
-from manywheel.ci.package_installs import system_packages
+from manywheel.planning.package_installs import system_packages
 
 
 def cibuildwheel(table: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from typing import Any
 
 import tomli_w
 
-from manywheel.ci.package_installs import system_packages
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
 from manywheel.config.parsers import frontend
 from manywheel.config.resolve import load_config
 from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
+from manywheel.planning.package_installs import system_packages
 
 SELECTOR_KEYS = ("build", "skip", "test-skip")
 # cibuildwheel's groups that manywheel has too (cpython-eol is manywheel's own); its "all"
@@ -147,7 +147,7 @@ def _translate(
 
 def _portable(key: str, value: Any) -> tuple[str, Any]:
     """A before-all that only installs known libraries as system-packages, which installs
-    them with whichever package manager the image has (ci/package_installs.py); any other
+    them with whichever package manager the image has (planning/package_installs.py); any other
     option as it is."""
     packages = system_packages(value) if key == "before-all" else None
     return ("system-packages", packages) if packages else (key, value)

@@ -18,6 +18,7 @@ from manywheel.backends.base import Backend, GroupExecutor
 from manywheel.diagnose.missing_files import commands_not_found_in
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
 from manywheel.files import log_length, log_text
+from manywheel.planning.package_installs import system_packages
 from manywheel.planning.plan import GroupSpec, Job, group_of
 from manywheel.planning.system_packages import install_script
 from manywheel.run.reporting import Reporter
@@ -116,7 +117,8 @@ class GroupRegistry:
         except StepFailed as exc:
             raise GroupNotStarted(
                 f"{exc.step} failed for {spec.describe()} "
-                f"({_setup_detail(exc, log_text(log, start, exc.log_end))}); see {log}"
+                f"({_setup_detail(exc, log_text(log, start, exc.log_end), spec.before_all)}); "
+                f"see {log}"
             ) from None
 
     # -- what the run learns -------------------------------------------------------------------
@@ -166,16 +168,25 @@ class GroupRegistry:
 _MANAGERS = frozenset({"yum", "dnf", "apt-get", "apt", "apk", "microdnf"})
 
 
-def _setup_detail(exc: StepFailed, said: str) -> str:
+def _setup_detail(exc: StepFailed, said: str, before_all: str) -> str:
     """What went wrong in a group's set-up (``said``: what its commands wrote): the install
-    script's own words if it said any; a package manager the image does not have; else the
-    exit status and the command's last line."""
+    script's own words if it said any; a package manager the image does not have (and the
+    system-packages a before-all of install commands amounts to); else the exit status and
+    the command's last line."""
     lines = said.splitlines()
     mine = [ln for ln in lines if ln.startswith("manywheel: system-packages")]
     if mine:
         return mine[-1].removeprefix("manywheel: ")
     managers = [c for c in commands_not_found_in(said) if c in _MANAGERS]
     if exc.returncode == 127 and managers:
+        names = system_packages(before_all) if exc.step == "before-all" else None
+        if names:
+            listed = ", ".join(f'"{n}"' for n in names)
+            return (
+                f"the image has no {managers[0]}; system-packages = [{listed}] installs the "
+                "same with the package manager the image has (yum, dnf, apt-get or apk): use "
+                "it instead of this before-all"
+            )
         return (
             f"the image has no {managers[0]}; system-packages installs libraries with the "
             "package manager the image has (yum, dnf, apt-get or apk), under that manager's "
