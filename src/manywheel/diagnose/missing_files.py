@@ -30,13 +30,9 @@ _HEADER = re.compile(
 _LIBRARY = re.compile(r"\bld(?:\.\w+)?: (?:cannot find|error: unable to find library) -l([^\s:]+)")
 
 # a tool the build ran that is not there: Python's subprocess (``[Errno 2] No such file or
-# directory: 'cmake'``), dash (``sh: 1: cmake: not found``), bash (``cmake: command not
-# found``); only the names of build tools are taken (a missing data file says the same)
-_TOOL = re.compile(
-    r"No such file or directory: '([\w.+-]+)'"
-    r"|\bsh: \d+: ([\w.+-]+): not found"
-    r"|\b([\w.+-]+): command not found"
-)
+# directory: 'cmake'``), or a shell (_NOT_FOUND); only the names of build tools are taken (a
+# missing data file says the same)
+_TOOL = re.compile(r"No such file or directory: '([\w.+-]+)'")
 # psycopg2's "Error: pg_config executable not found.", mysqlclient's "mysql_config not found"
 _TOOL_SAID = re.compile(r"\b([\w.+-]+)(?: executable)? not found\b")
 # pkg-config (``Package libffi was not found in the pkg-config search path``, ``Package
@@ -50,6 +46,8 @@ _PKG_CONFIG = re.compile(
 # CMake's error (``  Could NOT find ZLIB (missing: ...)`` in a "CMake Error" block), not its
 # status line (``-- Could NOT find PkgConfig``), said of optional packages
 _CMAKE = re.compile(r"^(?!-- )\s*Could NOT find (\w+)")
+# what a shell says of a command it did not find: dash (``sh: 1: cmake: not found``), bash
+# (``cmake: command not found``)
 _NOT_FOUND = re.compile(r"\bsh: \d+: ([^\s:]+): not found|\b([^\s:]+): command not found")
 
 
@@ -73,7 +71,7 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
         if library:
             name = f"-l{library.group(1)}"
             found.setdefault(name, Missing(name, LIBRARIES.get(library.group(1))))
-        for tool in (_TOOL.search(line), _TOOL_SAID.search(line)):
+        for tool in (_TOOL.search(line), _NOT_FOUND.search(line), _TOOL_SAID.search(line)):
             name = next((g for g in tool.groups() if g), "") if tool else ""
             if name in TOOLS:
                 found.setdefault(name, Missing(name, TOOLS[name]))
@@ -89,14 +87,9 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
     return list(found.values())
 
 
-def commands_not_found(log: Path, start: int = 0, end: int | None = None) -> list[str]:
-    """The commands a shell said it did not find (``sh: 1: python3.14: not found``, exit
-    status 127), in the log's bytes ``start`` to ``end``: any name, not only build tools'."""
-    return commands_not_found_in(log_text(log, start, end))
-
-
-def commands_not_found_in(text: str) -> list[str]:
-    """commands_not_found() of a text."""
+def commands_not_found(text: str) -> list[str]:
+    """The commands a shell said in ``text`` it did not find (``sh: 1: python3.14: not
+    found``, exit status 127): any name, not only build tools'."""
     found: dict[str, None] = {}
     for line in text.splitlines():
         said = _NOT_FOUND.search(line)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from manywheel.backends.base import Backend, GroupExecutor
-from manywheel.diagnose.missing_files import commands_not_found_in
+from manywheel.diagnose.missing_files import commands_not_found
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
 from manywheel.files import log_length, log_text
 from manywheel.planning.package_installs import system_packages
@@ -177,7 +177,7 @@ def _setup_detail(exc: StepFailed, said: str, before_all: str) -> str:
     mine = [ln for ln in lines if ln.startswith("manywheel: system-packages")]
     if mine:
         return mine[-1].removeprefix("manywheel: ")
-    managers = [c for c in commands_not_found_in(said) if c in _MANAGERS]
+    managers = [c for c in commands_not_found(said) if c in _MANAGERS]
     if exc.returncode == 127 and managers:
         names = system_packages(before_all) if exc.step == "before-all" else None
         if names:

@@ -291,7 +291,7 @@ def _test(
 def _manifest(ctx: JobContext, wheel: Path) -> Manifest:
     """What the job's build used (the PATH and variables its build command saw), for its
     cache entry; a native build's files are looked at again on every hit."""
-    on_host = getattr(ctx.executor, "kind", "") == "native"
+    on_host = ctx.on_host
     seen = {**ctx.executor.base_environment(), **ctx.env, **ctx.build_env}
     env = {**seen, "PATH": ctx.path_with(ctx.executor.tool_path())}
     sysroot = ctx.sysroot.host_lib_dirs if ctx.sysroot is not None else ()

@@ -22,7 +22,7 @@ from manywheel.toolchains.zig import policy_glibc
 def repair_wheel(ctx: JobContext, wheel: PurePosixPath) -> PurePosixPath:
     """Repair into <workdir>/repaired and return the one repaired wheel."""
     command = ctx.job.options.repair_wheel_command
-    zig = ctx.job.options.toolchain == "zig" and getattr(ctx.executor, "kind", "") == "native"
+    zig = ctx.job.options.toolchain == "zig" and ctx.on_host
     if zig and command == DEFAULT_REPAIR_COMMAND:
         # the wheel must carry the policy zig targeted, not just the best one it meets
         policy, _ = policy_glibc(ctx.job.options.manylinux_policy)
@@ -89,7 +89,7 @@ def _repair(ctx: JobContext, command: str, wheel: PurePosixPath, dest: PurePosix
             )
             retry = f"auditwheel repair --plat {plat} -w {{dest_dir}} {{wheel}}"
             return _repair(ctx, retry, wheel, dest)
-        _say_why(ctx, exc, wheel, start, dest)
+        _say_why(ctx, exc, wheel, said, dest)
         raise
     return filled
 
@@ -113,7 +113,7 @@ def _oldest_policy(ctx: JobContext) -> str:
 
 
 def _say_why(
-    ctx: JobContext, exc: StepFailed, wheel: PurePosixPath, start: int, dest: PurePosixPath
+    ctx: JobContext, exc: StepFailed, wheel: PurePosixPath, said: str, dest: PurePosixPath
 ) -> None:
     """Add to the failure why the repair failed: the library a cross repair did not find, a
     program the command ran that is not there, that a repaired wheel was written before the
@@ -122,7 +122,7 @@ def _say_why(
     if missing:  # the cross repair said which library and how to provide it
         exc.message += f": {missing.removeprefix('manywheel: ')}"
         return
-    absent = commands_not_found(ctx.log, start, exc.log_end) if exc.returncode == 127 else []
+    absent = commands_not_found(said) if exc.returncode == 127 else []
     if absent:  # a program of the command is not there: nothing the wheel could explain
         exc.message += _not_found(absent, on_host=ctx.on_host)
         return
