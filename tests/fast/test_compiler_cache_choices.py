@@ -194,7 +194,9 @@ def test_no_cache_turns_the_compiler_cache_off(
 def test_a_container_mounts_usable_cache_dirs_and_notes_an_unusable_one(tmp_path: Path) -> None:
     (tmp_path / "ccache").write_text("a file, not a directory")
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1"\n')
-    caches = ContainerCaches(uv=tmp_path / "uv", ccache=tmp_path / "ccache", compiler_cache="auto")
+    caches = ContainerCaches(
+        image=tmp_path / "uv", ccache=tmp_path / "ccache", compiler_cache="auto"
+    )
     executor = ContainerExecutor(
         Engine("podman"),
         "img",
@@ -205,7 +207,7 @@ def test_a_container_mounts_usable_cache_dirs_and_notes_an_unusable_one(tmp_path
         forwarded=Forwarded({}, None),
         caches=caches,
     )
-    assert executor._cache_mounts() == ["--volume", f"{tmp_path / 'uv'}:/manywheel-cache/uv"]
+    assert executor._cache_mounts() == ["--volume", f"{tmp_path / 'uv'}:/manywheel-cache/image"]
     assert executor._notes.text.startswith(
         f"compiler cache off: cannot create {tmp_path / 'ccache'}"
     )

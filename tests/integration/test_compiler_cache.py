@@ -198,6 +198,13 @@ def test_podman_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     assert cache_dir.name.startswith("podman-")
     first = ccache_stats(cache_dir)
     assert (hits(first), first["cache_miss"]) == (0, 2)
+    # the kept build environment is on uv's cache's mount: setuptools was linked, not copied
+    (image_caches,) = (tmp_path / "image-caches").iterdir()
+    assert image_caches.name == cache_dir.name
+    (installed,) = (image_caches / "build-envs").glob("*/lib/python3.12/site-packages/setuptools")
+    init = installed / "__init__.py"
+    linked = [p for p in (image_caches / "uv").rglob("setuptools/__init__.py") if p.samefile(init)]
+    assert len(linked) == 1  # the file in uv's cache is the environment's
 
     set_answer(project, 43)  # a new container, a new work dir: the unchanged file still hits
     report = tmp_path / "report.json"

@@ -23,9 +23,9 @@ def test_concurrent_jobs_share_uv_cache_and_the_next_run_works_offline(tmp_path:
     cold = manywheel("build", str(project), "-o", str(out), "--jobs", "2", env=env)
     assert cold.returncode == 0, cold.stdout + cold.stderr
     assert len(list(out.glob("*.whl"))) == 2
-    (uv_cache,) = (tmp_path / "uv").iterdir()  # one per image ID, on the host
-    assert uv_cache.name.startswith("podman-")
-    assert any(uv_cache.rglob("setuptools*"))  # the build dependency, kept
+    (image_caches,) = (tmp_path / "image-caches").iterdir()  # one per image ID, on the host
+    assert image_caches.name.startswith("podman-")
+    assert any((image_caches / "uv").rglob("setuptools*"))  # the build dependency, kept
 
     # uv forbidden to reach any index: setuptools can only come from the kept cache
     # (UV_OFFLINE is forwarded, so it changes the wheel cache key: both jobs build again)

@@ -3,6 +3,7 @@ the image probe, host facts and options alone, with no container."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -23,9 +24,10 @@ from manywheel.backends.image_probe import ImageProbe
 from manywheel.backends.tar_transfer import HostFile, Symlink
 from manywheel.errors import EnvironmentProblem
 
-UV_DIR, CCACHE_DIR = Path("/home/u/.cache/uv/img"), Path("/home/u/.cache/ccache/img")
-AUTO = ContainerCaches(uv=UV_DIR, ccache=CCACHE_DIR, compiler_cache="auto")
-UV_MOUNT = f"{UV_DIR}:/manywheel-cache/uv"
+UV_DIR = Path("/home/u/.cache/image-caches/img")  # uv's cache and the kept build environments
+CCACHE_DIR = Path("/home/u/.cache/ccache/img")
+AUTO = ContainerCaches(image=UV_DIR, ccache=CCACHE_DIR, compiler_cache="auto")
+UV_MOUNT = f"{UV_DIR}:/manywheel-cache/image"
 CCACHE_MOUNT = f"{CCACHE_DIR}:/manywheel-cache/ccache"
 
 
@@ -53,11 +55,11 @@ def test_an_unusable_ccache_dir_turns_the_compiler_cache_off_with_a_note() -> No
 
 def test_an_unusable_uv_dir_is_left_out_silently() -> None:
     mounts = cache_mounts(AUTO, {UV_DIR: "cannot create it"})
-    assert mounts == CacheMounts(("--volume", CCACHE_MOUNT), AUTO)
+    assert mounts == CacheMounts(("--volume", CCACHE_MOUNT), replace(AUTO, image=None))
 
 
 def test_compiler_cache_off_neither_checks_nor_mounts_the_ccache_dir() -> None:
-    off = ContainerCaches(uv=UV_DIR, ccache=CCACHE_DIR, compiler_cache="off")
+    off = ContainerCaches(image=UV_DIR, ccache=CCACHE_DIR, compiler_cache="off")
     assert dirs_to_mount(off) == [UV_DIR]
     assert cache_mounts(off, {}).volumes == ("--volume", UV_MOUNT)
     assert choose_compiler_cache(off, probe("/usr/bin/ccache"), None, image="i", arch="a") == (
@@ -100,7 +102,7 @@ def test_no_ccache_anywhere_is_a_note_for_auto_and_an_error_for_ccache() -> None
     assert choice.cache is None
     assert choice.note.startswith("compiler cache off: the image img has no ccache")
     assert "for aarch64" in choice.note
-    required = ContainerCaches(uv=UV_DIR, ccache=CCACHE_DIR, compiler_cache="ccache")
+    required = ContainerCaches(image=UV_DIR, ccache=CCACHE_DIR, compiler_cache="ccache")
     with pytest.raises(EnvironmentProblem, match="no usable ccache was found in the image img"):
         choose_compiler_cache(required, probe(), None, image="img", arch="aarch64")
 

@@ -24,7 +24,6 @@ from manywheel.backends.foreign_uv import NoForeignUv, host_uv_version
 from manywheel.backends.forwarding import Forwarded, forward_environment
 from manywheel.backends.pip_config import pip_config
 from manywheel.caching.compiler_cache import cache_home, host_cache_dir, image_dir_name
-from manywheel.caching.kept_envs import build_envs_dir
 from manywheel.caching.key_inputs import digest
 from manywheel.config.model import Options
 from manywheel.errors import EnvironmentProblem
@@ -101,17 +100,17 @@ class ContainerBackend:
         )
 
     def _caches(self, image: str) -> ContainerCaches:
-        """uv's and ccache's host dirs for this image: kept across runs, one per image ID (uv
-        and ccache lock their own caches, so concurrent jobs and runs share them safely)."""
+        """The host dirs kept across runs for this image, one per image ID: uv's cache with the
+        kept build environments, and ccache's (uv and ccache lock their own caches, and each
+        environment has its lock, so concurrent jobs and runs share them safely)."""
         found = image_id(self._engine, image)
         if found == "unknown":  # not pulled yet: nothing to share it with
             return ContainerCaches(compiler_cache=self._compiler_cache)
         name = f"{self._engine.name}-{image_dir_name(found)}"
         return ContainerCaches(
-            uv=cache_home() / "uv" / name,
+            image=cache_home() / "image-caches" / name,
             ccache=host_cache_dir(name),
             compiler_cache=self._compiler_cache,
-            build_envs=build_envs_dir(name),
         )
 
 

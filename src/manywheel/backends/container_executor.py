@@ -348,7 +348,7 @@ class ContainerExecutor:
         return self._uv
 
     def build_envs(self) -> BuildEnvRoot | None:
-        host = self._caches.build_envs
+        host = self._caches.image
         if self._compiler_cache is None or host is None:
             return None
-        return BuildEnvRoot(host, BUILD_ENVS)
+        return BuildEnvRoot(host / BUILD_ENVS.name, BUILD_ENVS)

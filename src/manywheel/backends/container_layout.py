@@ -8,9 +8,13 @@ PROJECT_DIR = PurePosixPath("/project")
 WORK_ROOT = PurePosixPath("/tmp/manywheel")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # host directories mounted into every container of the same image (caches, never the project)
-UV_CACHE = PurePosixPath("/manywheel-cache/uv")
+# uv's cache and the kept build environments (caching/kept_envs.py) share one mount: uv then
+# hard-links the packages it installs from its cache instead of copying them (a link does not
+# cross mounts; setuptools into a new environment: 0.02 s linked, 0.12 s copied)
+IMAGE_CACHE = PurePosixPath("/manywheel-cache/image")
+UV_CACHE = IMAGE_CACHE / "uv"
+BUILD_ENVS = IMAGE_CACHE / "build-envs"
 CCACHE_DIR = PurePosixPath("/manywheel-cache/ccache")
-BUILD_ENVS = PurePosixPath("/manywheel-cache/build-envs")  # caching/kept_envs.py
 CCACHE_TOOLS = PurePosixPath("/tmp/manywheel-ccache")  # a ccache put in, and its symlinks
 UV_PUT_IN = PurePosixPath("/tmp/manywheel-uv/uv")  # foreign_uv.py: for emulated images
 # volumes of the container's own, named after it ("<container>-project", "<container>-work")

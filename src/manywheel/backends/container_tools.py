@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from manywheel.backends.container_layout import (
-    BUILD_ENVS,
     CCACHE_DIR,
     CCACHE_TOOLS,
-    UV_CACHE,
+    IMAGE_CACHE,
     UV_PUT_IN,
     WORK_ROOT,
 )
@@ -31,21 +30,21 @@ from manywheel.caching.compiler_cache import OFF, CompilerCache, missing_ccache
 
 @dataclass(frozen=True)
 class ContainerCaches:
-    """Host directories kept across runs for one image: uv's cache, ccache's and the kept
-    build environments (None: not mounted), and the compiler-cache option (auto, ccache,
-    off). The build environments are there for the compiler cache (caching/kept_envs.py):
-    mounted with it, or not at all."""
+    """Host directories kept across runs for one image, and the compiler-cache option (auto,
+    ccache, off). ``image``: uv's cache (``uv/``) and the kept build environments
+    (``build-envs/``, caching/kept_envs.py), one mount (container_layout.IMAGE_CACHE), so that
+    uv links what it installs; the environments are used with the compiler cache only, for
+    which they are kept. ``ccache``: the compiler cache's. None: not mounted."""
 
-    uv: Path | None = None
+    image: Path | None = None
     ccache: Path | None = None
     compiler_cache: str = "off"
-    build_envs: Path | None = None
 
 
 @dataclass(frozen=True)
 class CacheMounts:
     volumes: tuple[str, ...]  # ``--volume`` arguments of the container's run
-    caches: ContainerCaches  # as mounted: ccache None when its dir cannot be used
+    caches: ContainerCaches  # as mounted: a dir that cannot be used is None
     note: str = ""  # why the compiler cache is off ("": nothing to say)
 
 
@@ -58,19 +57,19 @@ class CompilerCacheChoice:
 
 def dirs_to_mount(caches: ContainerCaches) -> list[Path]:
     """The host cache dirs wanted in the container: check each is usable before mounting."""
-    wanted = [] if caches.uv is None else [caches.uv]
+    wanted = [] if caches.image is None else [caches.image]
     if caches.ccache is not None and caches.compiler_cache != "off":
         wanted.append(caches.ccache)
-        if caches.build_envs is not None:
-            wanted.append(caches.build_envs)
     return wanted
 
 
 def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> CacheMounts:
     """The mounts of the cache dirs that can be used (``problems``: why a dir cannot be)."""
     volumes: list[str] = []
-    if caches.uv is not None and caches.uv not in problems:
-        volumes += ["--volume", f"{caches.uv}:{UV_CACHE}"]
+    if caches.image is not None and caches.image not in problems:
+        volumes += ["--volume", f"{caches.image}:{IMAGE_CACHE}"]
+    else:  # uv's cache stays in the container; builds are isolated, as without ccache
+        caches = dataclasses.replace(caches, image=None)
     if caches.ccache is None or caches.compiler_cache == "off":
         return CacheMounts(tuple(volumes), caches)
     problem = problems.get(caches.ccache)
@@ -79,10 +78,6 @@ def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> Cache
         off = dataclasses.replace(caches, ccache=None)
         return CacheMounts(tuple(volumes), off, f"{OFF}: {problem}")
     volumes += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
-    if caches.build_envs is not None and caches.build_envs not in problems:
-        volumes += ["--volume", f"{caches.build_envs}:{BUILD_ENVS}"]
-    else:  # builds are isolated, as without a compiler cache
-        caches = dataclasses.replace(caches, build_envs=None)
     return CacheMounts(tuple(volumes), caches)
 
 
