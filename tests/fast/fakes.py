@@ -84,6 +84,7 @@ class FakeExecutor:
     start_error: Exception | None = None
     close_error: BaseException | None = None
     fail_when: dict[str, int] = field(default_factory=dict)  # command substring -> status
+    says_when: dict[str, str] = field(default_factory=dict)  # command substring -> its output
     # programs a ``sh -c`` command runs that are not there: status 127, as dash says it
     missing: frozenset[str] = frozenset()
     on_run: RunHook | None = None
@@ -170,6 +171,9 @@ class FakeExecutor:
         with log.open("a") as fh:
             fh.write((mask or str)(f"fake: {call.text}\n"))
             fh.write((mask or str)(_echoed(call)))
+            fh.writelines(
+                f"{said}\n" for needle, said in self.says_when.items() if needle in call.text
+            )
             if absent:  # as dash says it, with its status
                 fh.write(f"sh: 1: {absent}: not found\n")
         if absent:

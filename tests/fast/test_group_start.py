@@ -147,3 +147,41 @@ def test_a_failed_before_all_says_why_in_its_error(
     outcome = run(tmp_path, plan(job("cp312-manylinux_x86_64", before_all=before_all)), backend)
     (error,) = outcome.scheduler.start_errors
     assert error.message.startswith(f"before-all failed for img [x86_64] {detail}; see ")
+
+
+@pytest.mark.parametrize(
+    ("before_all", "said", "advice"),
+    [
+        # pycares': apt in an image whose lists were removed; its before-all reads as libffi
+        (
+            "if command -v apt; then apt install libffi-dev; fi",
+            "E: Unable to locate package libffi-dev",
+            "apt-get knows no package libffi-dev: the image's package lists are empty until "
+            "apt-get update runs (images remove them to stay small), or the name is not this "
+            'distribution\'s; system-packages = ["libffi-dev"] updates the lists and installs '
+            "the same under the image's own names: use it instead of this before-all",
+        ),
+        (
+            "apk add libfoo-dev && make",
+            "ERROR: unable to select packages:\n  libfoo-dev (no such package):",
+            "apk knows no package libfoo-dev: the image's package lists are empty until apk "
+            "update runs (images remove them to stay small), or the name is not this "
+            "distribution's; run apk update before the install, or name the libraries in "
+            "system-packages, which updates the lists and installs them under the image's own "
+            "names",
+        ),
+    ],
+)
+def test_a_before_all_install_of_a_package_the_manager_does_not_know_says_why(
+    tmp_path: Path, before_all: str, said: str, advice: str
+) -> None:
+    def configure(executor: FakeExecutor) -> None:
+        executor.fail_when = {before_all: 100}
+        executor.says_when = {before_all: said}
+
+    backend = FakeBackend(configure=configure)
+    outcome = run(tmp_path, plan(job("cp312-manylinux_x86_64", before_all=before_all)), backend)
+    (error,) = outcome.scheduler.start_errors
+    assert error.message.startswith(
+        f"before-all failed for img [x86_64] (own before-all/system-packages) ({advice}); see "
+    )

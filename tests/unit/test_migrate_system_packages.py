@@ -40,6 +40,20 @@ def cibuildwheel(table: dict[str, Any]) -> dict[str, Any]:
             "apt-get update || true && apt-get install -y zlib1g-dev || yum install -y zlib-devel",
             None,
         ),
+        # pycares': each manager's install where that manager is, with comments and set -eux
+        (
+            "set -eux\n# musllinux_*\nif command -v apk; then\n    apk add libffi-dev\nfi\n"
+            "# manylinux_2_24\nif command -v apt; then\n    apt install libffi-dev\nfi\n"
+            "# manylinux_*\nif command -v yum; then\n    yum install -y libffi-devel\nfi\n",
+            ["libffi-dev"],
+        ),
+        # zstandard's
+        ("if [ -x /usr/bin/yum ]; then yum install -y libffi-devel; fi", ["libffi-devel"]),
+        (
+            "if command -v dnf >/dev/null 2>&1; then dnf install -y xz-devel; fi; "
+            "if test -x /sbin/apk; then sudo apk add xz-dev; fi",
+            ["xz-devel"],
+        ),
     ],
 )
 def test_install_commands_of_known_libraries_are_read(
@@ -65,6 +79,15 @@ def test_install_commands_of_known_libraries_are_read(
         "yum install -y libffi-devel || apk add zlib-dev",  # alternatives of other libraries
         "yum install -y libffi-devel || true",
         "yum install -y libffi-devel | tee install.log",
+        # guarded installs: of other libraries, with another command, under another manager's
+        # guard, with an else, or with other commands beside them
+        "if command -v yum; then yum install -y libffi-devel; fi; "
+        "if command -v apk; then apk add zlib-dev; fi",
+        "if command -v yum; then yum install -y libffi-devel && make; fi",
+        "if command -v yum; then apt-get install -y libffi-dev; fi",
+        "if command -v yum; then yum install -y libffi-devel; else apk add libffi-dev; fi",
+        "set -e\nif command -v yum; then yum install -y libffi-devel; fi\nmake deps",
+        "if [ -x /usr/bin/yum ]; then yum install -y $PACKAGES; fi",
     ],
 )
 def test_anything_else_is_not_read(before_all: str) -> None:

@@ -101,6 +101,18 @@ def test_a_build_tool_that_is_not_there_is_read_and_a_missing_data_file_is_not(
     assert "For ninja, name the image's package in system-packages" in said
 
 
+def test_a_build_script_saying_a_tool_is_required_is_read(tmp_path: Path) -> None:
+    """A build tool's name, as said (CMake is cmake); not a Python package's or Python's."""
+    log = _log(
+        tmp_path,
+        "RuntimeError: CMake >= 3.5 is required to build pycares.\n"  # pycares' setup.py
+        "RuntimeError: nasm must be installed to build the assembly\n"
+        "Cython is required to build from a checkout\n"
+        "Python 3.9 is required\n",
+    )
+    assert missing_files(log) == [Missing("cmake", "cmake"), Missing("nasm", "nasm")]
+
+
 def test_container_advice_names_the_option_and_each_managers_package() -> None:
     said = advice([Missing("ffi.h", "libffi")], native=False)
     assert said == (
@@ -108,6 +120,16 @@ def test_container_advice_names_the_option_and_each_managers_package() -> None:
         'system-packages = ["libffi"] to [tool.manywheel] (or MANYWHEEL_SYSTEM_PACKAGES=libffi): '
         "manywheel installs libffi-devel (yum, dnf), libffi-dev (apt-get, apk) with the image's "
         "own package manager before the builds."
+    )
+
+
+def test_container_advice_adds_to_the_system_packages_the_job_has() -> None:
+    said = advice([Missing("cmake", "cmake")], native=False, system_packages=["libffi-dev"])
+    assert said == (
+        "The build did not find cmake: the image does not have it. Add cmake to "
+        'system-packages (system-packages = ["libffi-dev", "cmake"] in [tool.manywheel], or '
+        'MANYWHEEL_SYSTEM_PACKAGES="libffi-dev cmake"): manywheel installs cmake (yum, dnf, '
+        "apt-get, apk) with the image's own package manager before the builds."
     )
 
 

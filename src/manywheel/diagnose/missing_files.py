@@ -35,6 +35,12 @@ _LIBRARY = re.compile(r"\bld(?:\.\w+)?: (?:cannot find|error: unable to find lib
 _TOOL = re.compile(r"No such file or directory: '([\w.+-]+)'")
 # psycopg2's "Error: pg_config executable not found.", mysqlclient's "mysql_config not found"
 _TOOL_SAID = re.compile(r"\b([\w.+-]+)(?: executable)? not found\b")
+# a build script's own words: pycares' "RuntimeError: CMake >= 3.5 is required to build
+# pycares." (the name as said: CMake is cmake)
+_TOOL_REQUIRED = re.compile(
+    r"\b([\w.+-]+)(?: (?:>=|version)? ?\d[\w.]*)? (?:is required|must be installed|is not "
+    r"installed)\b"
+)
 # pkg-config (``Package libffi was not found in the pkg-config search path``, ``Package
 # 'libffi', required by 'virtual:world', not found``) and meson's error (``ERROR: Dependency
 # "libffi" not found``); not meson's "Run-time dependency X found: NO", said of optional ones
@@ -75,6 +81,10 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
             name = next((g for g in tool.groups() if g), "") if tool else ""
             if name in TOOLS:
                 found.setdefault(name, Missing(name, TOOLS[name]))
+        required = _TOOL_REQUIRED.search(line)
+        name = required.group(1).lower() if required else ""
+        if name in TOOLS:
+            found.setdefault(name, Missing(name, TOOLS[name]))
         module = _PKG_CONFIG.search(line)
         if module:
             name = next(g for g in module.groups() if g)
@@ -131,10 +141,19 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
     wanted = [lib for lib in libraries if lib not in installed]
     said = [f"{what}: the image does not have {it}."]
     if wanted:
+        # with the names the option has already (the variable replaces the table's list)
+        full = [*system_packages, *wanted]
+        variable = " ".join(full) if len(full) == 1 else f'"{" ".join(full)}"'
+        add = (
+            f"Add {' and '.join(wanted)} to system-packages (system-packages = "
+            f"{_toml_list(full)} in [tool.manywheel], or MANYWHEEL_SYSTEM_PACKAGES={variable})"
+            if system_packages
+            else f"Add system-packages = {_toml_list(full)} to [tool.manywheel] (or "
+            f"MANYWHEEL_SYSTEM_PACKAGES={variable})"
+        )
         said.append(
-            f"Add system-packages = {_toml_list(wanted)} to [tool.manywheel] (or "
-            f"MANYWHEEL_SYSTEM_PACKAGES={' '.join(wanted)}): manywheel installs "
-            f"{_each_manager(wanted)} with the image's own package manager before the builds."
+            f"{add}: manywheel installs {_each_manager(wanted)} with the image's own package "
+            "manager before the builds."
         )
     if unknown:
         said.append(

@@ -4,10 +4,12 @@ libraries, installed under each image's manager's own names (planning/system_pac
 the configuration also works in an image whose manager is not the one the script names.
 
 Only a plain list of install commands is read, and alternatives of them that install the
-same libraries with other managers (``yum install -y libffi-devel || apk add libffi-dev``, what
-system-packages does by itself): any other command, another shell construct, an option that
-changes what is installed (``--enablerepo=...``) or a package that is not a known library's
-keeps the ``before-all`` as it is.
+same libraries with other managers, what system-packages does by itself: joined by ``||``
+(``yum install -y libffi-devel || apk add libffi-dev``), or each run where its manager is
+(``if command -v apk; then apk add libffi-dev; fi``, ``if [ -x /usr/bin/yum ]; then ...; fi``,
+pycares' and zstandard's), with comments and ``set -eux`` around them. Any other command,
+another shell construct, an option that changes what is installed (``--enablerepo=...``) or
+a package that is not a known library's keeps the ``before-all`` as it is.
 """
 
 from __future__ import annotations
@@ -42,14 +44,29 @@ _INSTALL = {
     "apt": "install",
     "apk": "add",
 }
-_SHELL = re.compile(r"[|<>$`\"'\\(){}*?#=]")
+_SHELL = re.compile(r"[|<>$`\"'\\(){}*?#=\[\]]")
+# a line of the script's own that changes nothing installed: a comment, the shell's options
+_BOOKKEEPING = re.compile(r"^\s*(?:#.*|set(?:\s+[-+][euxo]+(?:\s+pipefail)?)+\s*)$")
+# one install command run where its manager is: the manager, and the command
+_GUARDED = re.compile(
+    r"\bif\s+(?:command\s+-v\s+(?P<command>[\w-]+)(?:\s*>\s*/dev/null)?(?:\s*2>\s*&1)?"
+    r"|(?:\[|test)\s+-x\s+(?:/usr)?/s?bin/(?P<path>[\w-]+)(?:\s+\])?)"
+    r"\s*[;\n]\s*then\s+(?P<body>[^;\n]+?)\s*[;\n]\s*fi\b"
+)
 
 
 def system_packages(before_all: Any) -> list[str] | None:
     """The known libraries ``before_all`` (a command, or a list of them) installs, when that
     is all it does; None otherwise."""
     commands = before_all if isinstance(before_all, list) else [before_all]
-    text = "\n".join(str(c) for c in commands)
+    lines = "\n".join(str(c) for c in commands).splitlines()
+    text = "\n".join(line for line in lines if not _BOOKKEEPING.match(line))
+    guarded: list[str] = []
+    text = _GUARDED.sub(lambda m: _guarded(m, guarded), text)
+    if guarded:  # only installs each where its manager is, nothing else
+        if text.strip("\n ;") or "" in guarded:
+            return None
+        text = " || ".join(guarded)
     if _SHELL.search(text.replace("||", "")):
         return None
     names: list[str] = []
@@ -95,3 +112,14 @@ def _installed(words: Sequence[str]) -> list[str] | None:
     if rest[:1] != [verb] or len(rest) < 2:
         return None
     return rest[1:]
+
+
+def _guarded(match: re.Match[str], found: list[str]) -> str:
+    """An ``if`` that runs an install command where its manager is: the command kept in
+    ``found`` ("" when the command is not its manager's) and taken out of the script."""
+    manager = match["command"] or match["path"]
+    words = match["body"].split()
+    if words[:1] == ["sudo"]:
+        words = words[1:]
+    found.append(match["body"] if words[:1] == [manager] else "")
+    return "\n"

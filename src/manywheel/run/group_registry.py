@@ -10,6 +10,7 @@ timing): the same plan gives the same code, that of the error `manywheel build` 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -166,6 +167,10 @@ class GroupRegistry:
 
 # the package managers a cibuildwheel before-all calls for pypa's images (yum, dnf, apk)
 _MANAGERS = frozenset({"yum", "dnf", "apt-get", "apt", "apk", "microdnf"})
+# a package apt or apk does not know: most often, lists the image removed to stay small
+_UNKNOWN_PACKAGE = re.compile(
+    r"^E: Unable to locate package (?P<apt>\S+)|^\s+(?P<apk>\S+) \(no such package\)", re.M
+)
 
 
 def _setup_detail(exc: StepFailed, said: str, before_all: str) -> str:
@@ -192,6 +197,31 @@ def _setup_detail(exc: StepFailed, said: str, before_all: str) -> str:
             "package manager the image has (yum, dnf, apt-get or apk), under that manager's "
             "names: name them there instead"
         )
+    unknown = _UNKNOWN_PACKAGE.search(said)
+    if unknown and exc.step == "before-all":
+        return _unknown_package(unknown, before_all)
     words = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("[manywheel]")]
     last = f": {words[-1]}" if words else ""  # its own last line, the error as a rule
     return f"exit status {exc.returncode}{last}"
+
+
+def _unknown_package(found: re.Match[str], before_all: str) -> str:
+    """A before-all's install of a package its manager does not know: the lists an image
+    leaves empty (its package index is read by an update first), or a name of another
+    distribution's; and the system-packages that update the lists by themselves."""
+    manager, update = ("apt-get", "apt-get update") if found["apt"] else ("apk", "apk update")
+    name = found["apt"] or found["apk"]
+    names = system_packages(before_all)
+    listed = ", ".join(f'"{n}"' for n in names or [])
+    instead = (
+        f"system-packages = [{listed}] updates the lists and installs the same under the "
+        "image's own names: use it instead of this before-all"
+        if names
+        else f"run {update} before the install, or name the libraries in system-packages, "
+        "which updates the lists and installs them under the image's own names"
+    )
+    return (
+        f"{manager} knows no package {name}: the image's package lists are empty until "
+        f"{update} runs (images remove them to stay small), or the name is not this "
+        f"distribution's; {instead}"
+    )
