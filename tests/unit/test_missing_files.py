@@ -108,9 +108,16 @@ def test_a_build_script_saying_a_tool_is_required_is_read(tmp_path: Path) -> Non
         "RuntimeError: CMake >= 3.5 is required to build pycares.\n"  # pycares' setup.py
         "RuntimeError: nasm must be installed to build the assembly\n"
         "Cython is required to build from a checkout\n"
-        "Python 3.9 is required\n",
+        "Python 3.9 is required\n"
+        "error: SWIG 4.0 or newer is required\n"
+        "Exception: pkg-config (>= 0.29) is not installed\n",
     )
-    assert missing_files(log) == [Missing("cmake", "cmake"), Missing("nasm", "nasm")]
+    assert missing_files(log) == [
+        Missing("cmake", "cmake"),
+        Missing("nasm", "nasm"),
+        Missing("swig", "swig"),
+        Missing("pkg-config", "pkg-config"),
+    ]
 
 
 def test_container_advice_names_the_option_and_each_managers_package() -> None:

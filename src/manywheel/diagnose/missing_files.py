@@ -38,8 +38,8 @@ _TOOL_SAID = re.compile(r"\b([\w.+-]+)(?: executable)? not found\b")
 # a build script's own words: pycares' "RuntimeError: CMake >= 3.5 is required to build
 # pycares." (the name as said: CMake is cmake)
 _TOOL_REQUIRED = re.compile(
-    r"\b([\w.+-]+)(?: (?:>=|version)? ?\d[\w.]*)? (?:is required|must be installed|is not "
-    r"installed)\b"
+    r"\b([\w.+-]+)(?: \(?(?:>=|version)? ?\d[\w.]*\)?(?: or (?:higher|newer|later))?)? "
+    r"(?:is required|must be installed|is not installed)\b"
 )
 # pkg-config (``Package libffi was not found in the pkg-config search path``, ``Package
 # 'libffi', required by 'virtual:world', not found``) and meson's error (``ERROR: Dependency
