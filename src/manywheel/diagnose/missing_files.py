@@ -77,14 +77,9 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
         if library:
             name = f"-l{library.group(1)}"
             found.setdefault(name, Missing(name, LIBRARIES.get(library.group(1))))
-        for tool in (_TOOL.search(line), _NOT_FOUND.search(line), _TOOL_SAID.search(line)):
-            name = next((g for g in tool.groups() if g), "") if tool else ""
+        for name in _tool_names(line):
             if name in TOOLS:
                 found.setdefault(name, Missing(name, TOOLS[name]))
-        required = _TOOL_REQUIRED.search(line)
-        name = required.group(1).lower() if required else ""
-        if name in TOOLS:
-            found.setdefault(name, Missing(name, TOOLS[name]))
         module = _PKG_CONFIG.search(line)
         if module:
             name = next(g for g in module.groups() if g)
@@ -95,6 +90,15 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
             said = f"{package.group(1)} (CMake)"
             found.setdefault(said, Missing(said, CMAKE.get(package.group(1))))
     return list(found.values())
+
+
+def _tool_names(line: str) -> list[str]:
+    """The names ``line`` says are of programs that are not there (any name: the caller
+    keeps the build tools'); a build script's own words name it as said (CMake is cmake)."""
+    said = (_TOOL.search(line), _NOT_FOUND.search(line), _TOOL_SAID.search(line))
+    names = [next(g for g in match.groups() if g) for match in said if match]
+    required = _TOOL_REQUIRED.search(line)
+    return [*names, required.group(1).lower()] if required else names
 
 
 def commands_not_found(text: str) -> list[str]:
@@ -136,7 +140,7 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
         others = f"; for {', '.join(unknown)}, the package that has it" if unknown else ""
         return (
             f"{what}: install {it} on this host ({packages}{others}), or build in a container "
-            f"with --platform podman or docker and system-packages = {_toml_list(libraries)}."
+            f"with --platform podman or docker and system-packages = {toml_list(libraries)}."
         )
     wanted = [lib for lib in libraries if lib not in installed]
     said = [f"{what}: the image does not have {it}."]
@@ -146,9 +150,9 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
         variable = " ".join(full) if len(full) == 1 else f'"{" ".join(full)}"'
         add = (
             f"Add {' and '.join(wanted)} to system-packages (system-packages = "
-            f"{_toml_list(full)} in [tool.manywheel], or MANYWHEEL_SYSTEM_PACKAGES={variable})"
+            f"{toml_list(full)} in [tool.manywheel], or MANYWHEEL_SYSTEM_PACKAGES={variable})"
             if system_packages
-            else f"Add system-packages = {_toml_list(full)} to [tool.manywheel] (or "
+            else f"Add system-packages = {toml_list(full)} to [tool.manywheel] (or "
             f"MANYWHEEL_SYSTEM_PACKAGES={variable})"
         )
         said.append(
@@ -168,7 +172,8 @@ def advice(missing: Sequence[Missing], *, native: bool, system_packages: Sequenc
     return " ".join(said)
 
 
-def _toml_list(names: Sequence[str]) -> str:
+def toml_list(names: Sequence[str]) -> str:
+    """``["a", "b"]``: names as a TOML list, as the advice writes an option's value."""
     return "[" + ", ".join(f'"{n}"' for n in names) + "]"
 
 

@@ -61,10 +61,9 @@ def system_packages(before_all: Any) -> list[str] | None:
     commands = before_all if isinstance(before_all, list) else [before_all]
     lines = "\n".join(str(c) for c in commands).splitlines()
     text = "\n".join(line for line in lines if not _BOOKKEEPING.match(line))
-    guarded: list[str] = []
-    text = _GUARDED.sub(lambda m: _guarded(m, guarded), text)
+    guarded = [_guarded(match) for match in _GUARDED.finditer(text)]
     if guarded:  # only installs each where its manager is, nothing else
-        if text.strip("\n ;") or "" in guarded:
+        if _GUARDED.sub("\n", text).strip("\n ;") or "" in guarded:
             return None
         text = " || ".join(guarded)
     if _SHELL.search(text.replace("||", "")):
@@ -114,12 +113,11 @@ def _installed(words: Sequence[str]) -> list[str] | None:
     return rest[1:]
 
 
-def _guarded(match: re.Match[str], found: list[str]) -> str:
-    """An ``if`` that runs an install command where its manager is: the command kept in
-    ``found`` ("" when the command is not its manager's) and taken out of the script."""
+def _guarded(match: re.Match[str]) -> str:
+    """The command of an ``if`` that runs it where its manager is ("" when the command is
+    not that manager's)."""
     manager = match["command"] or match["path"]
     words = match["body"].split()
     if words[:1] == ["sudo"]:
         words = words[1:]
-    found.append(match["body"] if words[:1] == [manager] else "")
-    return "\n"
+    return match["body"] if words[:1] == [manager] else ""

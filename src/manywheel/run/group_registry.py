@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from manywheel.backends.base import Backend, GroupExecutor
-from manywheel.diagnose.missing_files import commands_not_found
+from manywheel.diagnose.missing_files import commands_not_found, toml_list
 from manywheel.errors import Cancelled, ExitCode, GroupNotStarted, ManywheelError, StepFailed
 from manywheel.files import log_length, log_text
 from manywheel.planning.package_installs import system_packages
@@ -186,10 +186,9 @@ def _setup_detail(exc: StepFailed, said: str, before_all: str) -> str:
     if exc.returncode == 127 and managers:
         names = system_packages(before_all) if exc.step == "before-all" else None
         if names:
-            listed = ", ".join(f'"{n}"' for n in names)
             return (
-                f"the image has no {managers[0]}; system-packages = [{listed}] installs the "
-                "same with the package manager the image has (yum, dnf, apt-get or apk): use "
+                f"the image has no {managers[0]}; system-packages = {toml_list(names)} installs "
+                "the same with the package manager the image has (yum, dnf, apt-get or apk): use "
                 "it instead of this before-all"
             )
         return (
@@ -212,9 +211,8 @@ def _unknown_package(found: re.Match[str], before_all: str) -> str:
     manager, update = ("apt-get", "apt-get update") if found["apt"] else ("apk", "apk update")
     name = found["apt"] or found["apk"]
     names = system_packages(before_all)
-    listed = ", ".join(f'"{n}"' for n in names or [])
     instead = (
-        f"system-packages = [{listed}] updates the lists and installs the same under the "
+        f"system-packages = {toml_list(names)} updates the lists and installs the same under the "
         "image's own names: use it instead of this before-all"
         if names
         else f"run {update} before the install, or name the libraries in system-packages, "
