@@ -218,7 +218,7 @@ class FakeExecutor:
 
     def _interpret_uv_pip(self, call: Call) -> None:
         """uv pip compile writes a lock (the requirements and the index's state), sync makes
-        an environment hold it, and freeze (into a file, as build_env.py asks) says what it
+        an environment hold it (install -r: what compile would write), and freeze (into a file, as build_env.py asks) says what it
         holds: kept in ``files``, beside the environment."""
         argv = call.argv
         if argv[1:3] == ("pip", "compile"):
@@ -228,6 +228,10 @@ class FakeExecutor:
         elif argv[1:3] == ("pip", "sync"):
             env = PurePosixPath(argv[argv.index("--python") + 1]).parent.parent
             self.files[env / ".installed"] = self.files[PurePosixPath(argv[-1])]
+        elif argv[1:3] == ("pip", "install") and "--requirement" in argv:  # resolved, installed
+            env = PurePosixPath(argv[argv.index("--python") + 1]).parent.parent
+            wanted = self.files.get(PurePosixPath(argv[argv.index("--requirement") + 1]), b"")
+            self.files[env / ".installed"] = wanted + f"# from {self.index}\n".encode()
         elif argv[:2] == ("sh", "-c") and " pip freeze " in argv[2]:
             env = PurePosixPath(argv[-2]).parent.parent
             self.files[PurePosixPath(argv[-1])] = self.files.get(env / ".installed", b"")

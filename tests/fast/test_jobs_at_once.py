@@ -86,7 +86,7 @@ def test_held_jobs_start_beside_their_warmers(
         if call.hook_control is not None:  # the backend's hook
             output = call.hook_control / "output.json"
             executor.files[output] = json.dumps({"return_val": []}).encode()
-        if " pip sync " in call.text:
+        if " pip install " in call.text and "/envs/" in call.text:  # a new one filled
             with lock:
                 synced.add(call.text.split("/envs/")[1].split("-")[0])
         if "--out-dir" in call.argv:

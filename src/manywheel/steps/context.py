@@ -27,10 +27,11 @@ from manywheel.toolchains.sysroot import Sysroot
 StepListener = Callable[[str, str], None]  # (identifier, step name)
 
 # At most this many of a run's commands ask the package index at once (a build environment's
-# requirements resolved, or synced): the run's jobs share the turns (run/job_runner.py). On
-# our test machine some of four uv processes asking at once waited 5 s for an answer (8 of 48
-# syncs; of two at once 2 of 48, one after the other none), and a cold four-wheel ujson build
-# took 8.9-14.1 s without the limit, 9.1-9.5 s with it (one at a time: 9.8-10.0 s).
+# requirements resolved, installed or synced): the run's jobs share the turns
+# (run/job_runner.py). On our test machine some of four uv processes asking at once waited 5 s
+# for an answer (8 of 48 syncs; of two at once 2 of 48, one after the other none), and a cold
+# four-wheel ujson build took 8.9-14.1 s without the limit, 9.1-9.5 s with it (one at a time:
+# 9.8-10.0 s).
 INDEX_AT_ONCE = 2
 
 
