@@ -1,7 +1,8 @@
 """Kept build environments for real (native, real uv, real setuptools, real ccache): a build
 runs in an environment at a stable path that holds exactly what an isolated build would
 install, the backend's own requirements included and nothing left from an earlier build; a
-second run holding it builds isolated; a backend that cannot be imported is said plainly."""
+second run holding it builds isolated; a backend that cannot be imported is said plainly; in a
+container, an image cache dir that cannot be used is said on the run's output."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from manywheel.run.build_slots import usable_cores
+from tests.integration.containers import image_env, manywheel_containers
 from tests.integration.test_compiler_cache import answer_test, build, native_env
 from tests.projects import make_two_file_project, set_answer
 from tests.running import manywheel
@@ -155,3 +157,33 @@ def test_a_backend_that_cannot_be_imported_is_said_plainly(tmp_path: Path) -> No
     )
     assert expected in said, said
     assert "Traceback" not in proc.stdout.split("\n", 2)[0]  # the backend's own, in its log
+
+
+@pytest.mark.container
+def test_podman_an_unusable_image_cache_dir_is_said_on_the_run_output(tmp_path: Path) -> None:
+    """A file where the image's cache dir (uv's cache, the kept build environments) should be:
+    the build goes on, isolated, with uv's cache in the container, and says so once on the
+    run's output, not only in the job's log."""
+    project = make_two_file_project(tmp_path)
+    (tmp_path / "image-caches").write_text("not a directory")
+    env = image_env(
+        "podman",
+        tmp_path,
+        MANYWHEEL_BUILD="cp311-manylinux_x86_64 cp312-manylinux_x86_64",
+        MANYWHEEL_TEST_COMMAND=answer_test(42),
+    )
+    proc = manywheel("build", str(project), "-o", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "kept build environments off" in line]
+    assert len(lines) == 1, proc.stderr  # said once, not once per job
+    said = " ".join(lines[0].split())
+    assert (
+        "uv's cache and the kept build environments off: cannot create "
+        f"{tmp_path / 'image-caches'}/podman-"
+    ) in said
+    log = "".join(p.read_text() for p in sorted((tmp_path / "logs").rglob("*.log")))
+    builds = [line for line in log.splitlines() if "uv build --wheel " in line]
+    assert len(builds) == 2
+    assert all("--no-build-isolation" not in command for command in builds)
+    assert len(list((tmp_path / "out").glob("*.whl"))) == 2
+    assert manywheel_containers("podman") == []

@@ -53,9 +53,20 @@ def test_an_unusable_ccache_dir_turns_the_compiler_cache_off_with_a_note() -> No
     assert mounts.note == f"compiler cache off: {CCACHE_DIR} is not writable"
 
 
-def test_an_unusable_uv_dir_is_left_out_silently() -> None:
-    mounts = cache_mounts(AUTO, {UV_DIR: "cannot create it"})
-    assert mounts == CacheMounts(("--volume", CCACHE_MOUNT), replace(AUTO, image=None))
+def test_an_unusable_image_cache_dir_is_left_out_and_said() -> None:
+    mounts = cache_mounts(AUTO, {UV_DIR: f"{UV_DIR} is not writable"})
+    said = (
+        f"uv's cache and the kept build environments off: {UV_DIR} is not writable (each "
+        "job's uv downloads what it installs again, and builds install their requirements "
+        "into isolated environments)"
+    )
+    assert mounts == CacheMounts(
+        ("--volume", CCACHE_MOUNT), replace(AUTO, image=None), image_note=said
+    )
+    # said whether the compiler cache is on or not: uv's cache is off either way
+    off = replace(AUTO, compiler_cache="off")
+    assert cache_mounts(off, {UV_DIR: f"{UV_DIR} is not writable"}).image_note == said
+    assert cache_mounts(AUTO, {}).image_note == ""
 
 
 def test_compiler_cache_off_neither_checks_nor_mounts_the_ccache_dir() -> None:

@@ -36,6 +36,7 @@ from manywheel.backends.container_layout import (
 )
 from manywheel.backends.container_runner import ContainerRunner
 from manywheel.backends.container_tools import (
+    IMAGE_CACHE_OFF,
     CompilerCacheChoice,
     ContainerCaches,
     cache_mounts,
@@ -109,6 +110,7 @@ class ContainerExecutor:
         self._caches = caches or ContainerCaches()
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes(announce)
+        self._image_notes = Notes(announce, off=IMAGE_CACHE_OFF)
         self._uv_notes = Notes()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -219,6 +221,7 @@ class ContainerExecutor:
         mounts = cache_mounts(self._caches, problems)
         if mounts.note:
             self._notes.text = mounts.note
+        self._image_notes.text = mounts.image_note
         self._caches = mounts.caches
         return list(mounts.volumes)
 
@@ -291,6 +294,7 @@ class ContainerExecutor:
         mask: Mask | None = None,
     ) -> int:
         self._notes.say(log)
+        self._image_notes.say(log)
         self._uv_notes.say(log)
         full = {
             **self._forwarded.env,

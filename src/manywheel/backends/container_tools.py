@@ -41,11 +41,16 @@ class ContainerCaches:
     compiler_cache: str = "off"
 
 
+# how the note begins that says the image's cache dir cannot be used (said on the run's output)
+IMAGE_CACHE_OFF = "uv's cache and the kept build environments off"
+
+
 @dataclass(frozen=True)
 class CacheMounts:
     volumes: tuple[str, ...]  # ``--volume`` arguments of the container's run
     caches: ContainerCaches  # as mounted: a dir that cannot be used is None
     note: str = ""  # why the compiler cache is off ("": nothing to say)
+    image_note: str = ""  # why the image's cache dir is not mounted ("": it is, or none asked)
 
 
 @dataclass(frozen=True)
@@ -66,19 +71,24 @@ def dirs_to_mount(caches: ContainerCaches) -> list[Path]:
 def cache_mounts(caches: ContainerCaches, problems: Mapping[Path, str]) -> CacheMounts:
     """The mounts of the cache dirs that can be used (``problems``: why a dir cannot be)."""
     volumes: list[str] = []
+    image_note = ""
     if caches.image is not None and caches.image not in problems:
         volumes += ["--volume", f"{caches.image}:{IMAGE_CACHE}"]
-    else:  # uv's cache stays in the container; builds are isolated, as without ccache
+    elif caches.image is not None:  # uv's cache stays in the container; builds are isolated
+        image_note = (
+            f"{IMAGE_CACHE_OFF}: {problems[caches.image]} (each job's uv downloads what it "
+            "installs again, and builds install their requirements into isolated environments)"
+        )
         caches = dataclasses.replace(caches, image=None)
     if caches.ccache is None or caches.compiler_cache == "off":
-        return CacheMounts(tuple(volumes), caches)
+        return CacheMounts(tuple(volumes), caches, image_note=image_note)
     problem = problems.get(caches.ccache)
     if problem is not None:
         # an unusable cache turns the compiler cache off; the build goes on without it
         off = dataclasses.replace(caches, ccache=None)
-        return CacheMounts(tuple(volumes), off, f"{OFF}: {problem}")
+        return CacheMounts(tuple(volumes), off, f"{OFF}: {problem}", image_note)
     volumes += ["--volume", f"{caches.ccache}:{CCACHE_DIR}"]
-    return CacheMounts(tuple(volumes), caches)
+    return CacheMounts(tuple(volumes), caches, image_note=image_note)
 
 
 def wants_host_ccache(caches: ContainerCaches, probe: ImageProbe, *, emulated: bool) -> bool:

@@ -186,11 +186,13 @@ OFF = "compiler cache off"  # how every note saying the compiler cache is not us
 
 class Notes:
     """A line said once in each job's log (what the compiler cache does, or why not); a note
-    that it is off is also said once on the run's output (``announce``), not only in logs."""
+    that it is off (that begins with ``off``) is also said once on the run's output
+    (``announce``), not only in logs."""
 
-    def __init__(self, announce: Callable[[str], None] | None = None) -> None:
+    def __init__(self, announce: Callable[[str], None] | None = None, off: str = OFF) -> None:
         self.text = ""
         self._announce = announce
+        self._off = off
         self._said: set[Path] = set()
         self._lock = threading.Lock()
 
@@ -200,7 +202,7 @@ class Notes:
                 return
             first = not self._said
             self._said.add(log)
-        if first and self._announce is not None and self.text.startswith(OFF):
+        if first and self._announce is not None and self.text.startswith(self._off):
             self._announce(self.text)
         with log.open("a", encoding="utf-8") as fh:
             fh.write(f"[manywheel] {self.text}\n")
