@@ -404,3 +404,35 @@ def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) ->
         "'fast.c:1:10: fatal error: nowhere.h: No such file or directory'. The build did not "
         "find nowhere.h: install the package that has it on this host.",
     )
+
+
+def test_a_pure_wheel_left_by_a_failed_compile_is_explained(tmp_path: Path) -> None:
+    """A setup.py that builds again without its extension when the extension does not compile
+    (as google-crc32c without libcrc32c does): the build exits 0 with a pure wheel, and the
+    failure says that the extension was left out, with the compiler's own error, instead of
+    telling the user to build a pure project with 'python -m build'."""
+    project = tmp_path / "fallback"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '\n[project]\nname = "fallback"\nversion = "0.1.0"\n'
+    )
+    (project / "setup.py").write_text(
+        "from setuptools import Extension, setup\n\n"
+        "try:\n"
+        "    setup(py_modules=['slow'], ext_modules=[Extension('fast', ['fast.c'])])\n"
+        "except SystemExit:\n"
+        "    print('Compiling the C extension failed. Falling back to pure Python build.')\n"
+        "    setup(py_modules=['slow'])\n"
+    )
+    (project / "fast.c").write_text("#include <crc32c/crc32c.h>\n")
+    (project / "slow.py").write_text("ANSWER = 42\n")
+    assert_fails_saying(
+        project,
+        tmp_path / "out",
+        "build produced a pure-Python wheel (fallback-0.1.0-py3-none-any.whl): the build left "
+        "the project's extension out. Some projects build a wheel without their extension when "
+        "it does not compile. The build's log has this compile error: 'fast.c:1:10: fatal "
+        "error: crc32c/crc32c.h: No such file or directory'. The build did not find "
+        "crc32c/crc32c.h: install the package that has it on this host.",
+    )

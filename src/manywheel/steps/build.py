@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import PurePosixPath
 
+from manywheel.diagnose.compile_errors import left_out
 from manywheel.errors import StepFailed
 from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept_build_env
 from manywheel.steps.ccache_stats_log import ccache_stats_log
@@ -175,6 +176,15 @@ def the_built_wheel(ctx: JobContext, out: PurePosixPath, command: str) -> PurePo
         )
     wheel = wheels[0]
     if wheel.name.endswith("-none-any.whl"):
+        options = ctx.job.options
+        why = left_out(ctx.log, native=ctx.on_host, system_packages=options.system_packages)
+        if why.errors:  # a compile failed, and the build went on without the extension
+            raise _failed(
+                f"build produced a pure-Python wheel ({wheel.name}): the build left the "
+                "project's extension out. Some projects build a wheel without their extension "
+                f"when it does not compile.{why}",
+                command,
+            )
         raise _failed(
             f"build produced a pure-Python wheel ({wheel.name}); manywheel builds "
             "platform wheels for projects with compiled extensions. Build pure wheels "

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
-from manywheel.diagnose.compile_errors import compile_errors
+from manywheel.diagnose.compile_errors import left_out
 from manywheel.diagnose.explain import NoCompiledCode, explain, render
-from manywheel.diagnose.missing_files import advice, commands_not_found, missing_files
+from manywheel.diagnose.missing_files import commands_not_found
 from manywheel.errors import ManywheelError, StepFailed
 from manywheel.files import log_length, log_text
 from manywheel.planning.interpreters import host_arch
@@ -191,25 +191,11 @@ def _no_compiled_code(ctx: JobContext, wheel: PurePosixPath) -> str:
     """Why a wheel tagged for this platform holds nothing compiled: the build left the
     extension out (diagnose/compile_errors.py), with the compiler's words when its log has
     them."""
-    errors = compile_errors(ctx.log)
-    said = ""
-    if errors:
-        which = "this compile error" if len(errors) == 1 else "these compile errors"
-        said = f" The build's log has {which}: {'; '.join(repr(e) for e in errors)}."
     tagged = ".".join(sorted(str(t) for t in wheel_tags(wheel.name)))
-    system_packages = ctx.job.options.system_packages
-    found = advice(missing_files(ctx.log), native=ctx.on_host, system_packages=system_packages)
-    fix = (
-        f" {found}"
-        if found
-        else (
-            " Give the compile what it needs (a library's headers: the system-packages "
-            "option; a tool: before-all) and build again."
-        )
-    )
+    why = left_out(ctx.log, native=ctx.on_host, system_packages=ctx.job.options.system_packages)
     return (
         f"{wheel.name} holds no compiled code (no extension module, no shared library), though "
         f"the build tagged it {tagged}: the build left the project's extension "
         f"out. Some projects build a wheel without their extension when it does not compile."
-        f"{said}{fix}"
+        f"{why}"
     )
