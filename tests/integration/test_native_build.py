@@ -370,17 +370,25 @@ def test_an_extension_that_links_no_c_library_is_repaired_for_the_oldest_policy(
     ) in " ".join(proc.stderr.split())
 
 
+def _project_with_fast_c(project: Path, setup_py: str, header: str) -> Path:
+    """A setuptools project named as its directory: ``slow.py``, and the extension ``fast``,
+    whose ``fast.c`` includes ``header`` (none on this host), built by ``setup_py``."""
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'\n[project]\nname = "{project.name}"\nversion = "0.1.0"\n'
+    )
+    (project / "setup.py").write_text(setup_py)
+    (project / "fast.c").write_text(f"#include <{header}>\n")
+    (project / "slow.py").write_text("ANSWER = 42\n")
+    return project
+
+
 def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) -> None:
     """A project that builds its wheel without its extension when the extension does not
     compile (as PyYAML without libyaml does): the build exits 0, auditwheel finds nothing to
     repair, and the failure says why, with the compiler's own error from the build's log."""
-    project = tmp_path / "optional"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
-        '\n[project]\nname = "optional"\nversion = "0.1.0"\n'
-    )
-    (project / "setup.py").write_text(
+    setup_py = (
         "from setuptools import Extension, setup\n"
         "from setuptools.command.build_ext import build_ext\n\n"
         "class Optional(build_ext):\n"
@@ -392,8 +400,7 @@ def test_a_wheel_whose_extension_did_not_compile_is_explained(tmp_path: Path) ->
         "setup(cmdclass={'build_ext': Optional}, py_modules=['slow'],\n"
         "      ext_modules=[Extension('fast', ['fast.c'])])\n"
     )
-    (project / "fast.c").write_text("#include <nowhere.h>\n")
-    (project / "slow.py").write_text("ANSWER = 42\n")
+    project = _project_with_fast_c(tmp_path / "optional", setup_py, "nowhere.h")
     assert_fails_saying(
         project,
         tmp_path / "out",
@@ -411,13 +418,7 @@ def test_a_pure_wheel_left_by_a_failed_compile_is_explained(tmp_path: Path) -> N
     (as google-crc32c without libcrc32c does): the build exits 0 with a pure wheel, and the
     failure says that the extension was left out, with the compiler's own error, instead of
     telling the user to build a pure project with 'python -m build'."""
-    project = tmp_path / "fallback"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
-        '\n[project]\nname = "fallback"\nversion = "0.1.0"\n'
-    )
-    (project / "setup.py").write_text(
+    setup_py = (
         "from setuptools import Extension, setup\n\n"
         "try:\n"
         "    setup(py_modules=['slow'], ext_modules=[Extension('fast', ['fast.c'])])\n"
@@ -425,8 +426,7 @@ def test_a_pure_wheel_left_by_a_failed_compile_is_explained(tmp_path: Path) -> N
         "    print('Compiling the C extension failed. Falling back to pure Python build.')\n"
         "    setup(py_modules=['slow'])\n"
     )
-    (project / "fast.c").write_text("#include <crc32c/crc32c.h>\n")
-    (project / "slow.py").write_text("ANSWER = 42\n")
+    project = _project_with_fast_c(tmp_path / "fallback", setup_py, "crc32c/crc32c.h")
     assert_fails_saying(
         project,
         tmp_path / "out",
