@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from manywheel.backends.container_tools import (
+    UV_OFF,
     CacheMounts,
     CompilerCacheChoice,
     ContainerCaches,
@@ -16,12 +17,14 @@ from manywheel.backends.container_tools import (
     choose_compiler_cache,
     dirs_to_mount,
     tools_to_put_in,
+    uv_off_note,
     wants_foreign_uv,
     wants_host_ccache,
 )
 from manywheel.backends.forwarding import CA_IN_CONTAINER
 from manywheel.backends.image_probe import ImageProbe
 from manywheel.backends.tar_transfer import HostFile, Symlink
+from manywheel.caching.compiler_cache import Notes
 from manywheel.errors import EnvironmentProblem
 
 UV_DIR = Path("/home/u/.cache/image-caches/img")  # uv's cache and the kept build environments
@@ -154,3 +157,23 @@ def test_nothing_is_put_in_without_a_ca_cache_or_uv() -> None:
         probe(), ca_bundle=None, compiler_cache=CompilerCacheChoice(), uv=None
     )
     assert list(members) == []
+
+
+def test_an_emulated_image_without_uv_is_said_once_on_the_run_output(tmp_path: Path) -> None:
+    """uv for the image's arch could not be had, or does not run there: venv and pip make the
+    environments, slowly under QEMU; said once on the run's output (the executor's uv notes
+    announce what begins with UV_OFF), and in each job log. uv put in is said in logs only."""
+    said: list[str] = []
+    off = Notes(said.append, off=UV_OFF)
+    why = "the image has none, and none for s390x could be had (uv publishes no build for s390x)"
+    off.text = uv_off_note("img:1", "s390x", why)
+    put_in = Notes(said.append, off=UV_OFF)
+    put_in.text = "uv: uv 0.13.9, put in (the image img:1 has none)"
+    for log in [tmp_path / "a.log", tmp_path / "b.log"] * 2:
+        off.say(log)
+        put_in.say(log)
+    assert said == [
+        "uv off: the image has none, and none for s390x could be had (uv publishes no build "
+        "for s390x): venv and pip make the environments in img:1 (s390x), slowly under QEMU"
+    ]
+    assert (tmp_path / "b.log").read_text().count("uv off: ") == 1

@@ -37,12 +37,14 @@ from manywheel.backends.container_layout import (
 from manywheel.backends.container_runner import ContainerRunner
 from manywheel.backends.container_tools import (
     IMAGE_CACHE_OFF,
+    UV_OFF,
     CompilerCacheChoice,
     ContainerCaches,
     cache_mounts,
     choose_compiler_cache,
     dirs_to_mount,
     tools_to_put_in,
+    uv_off_note,
     wants_foreign_uv,
     wants_host_ccache,
 )
@@ -111,7 +113,7 @@ class ContainerExecutor:
         self._compiler_cache: CompilerCache | None = None
         self._notes = Notes(announce)
         self._image_notes = Notes(announce, off=IMAGE_CACHE_OFF)
-        self._uv_notes = Notes()
+        self._uv_notes = Notes(announce, off=UV_OFF)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -246,17 +248,16 @@ class ContainerExecutor:
         try:
             return foreign_uv(self.arch)
         except NoForeignUv as exc:
-            self._uv_notes.text = (
-                f"uv: the image {self.image} has none, and none for {self.arch} could be had "
-                f"({exc}): venv and pip make the environments, slowly under QEMU"
-            )
+            why = f"the image has none, and none for {self.arch} could be had ({exc})"
+            self._uv_notes.text = uv_off_note(self.image, self.arch, why)
             return None
 
     def _check_uv(self) -> None:
         try:
             version = self._capture([str(UV_PUT_IN), "--version"]).strip()
         except EnvironmentProblem as exc:
-            self._uv_notes.text = f"uv for {self.arch} does not run in {self.image}: {exc}"
+            why = f"the uv for {self.arch} put in does not run there ({exc})"
+            self._uv_notes.text = uv_off_note(self.image, self.arch, why)
             return
         self._uv = str(UV_PUT_IN)
         self._uv_notes.text = f"uv: {version}, put in (the image {self.image} has none)"

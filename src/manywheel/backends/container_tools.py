@@ -125,6 +125,19 @@ def choose_compiler_cache(
     return CompilerCacheChoice(cache, host_ccache if probe.ccache is None else None, note)
 
 
+# how the note begins that says an emulated image builds without uv (said on the run's output)
+UV_OFF = "uv off"
+
+
+def uv_off_note(image: str, arch: str, why: str) -> str:
+    """The note of an emulated image that builds without uv: ``why`` (none could be had, or
+    the one put in does not run), and what that means."""
+    return (
+        f"{UV_OFF}: {why}: venv and pip make the environments in {image} ({arch}), slowly "
+        "under QEMU"
+    )
+
+
 def wants_foreign_uv(probe: ImageProbe, *, emulated: bool) -> bool:
     """Whether to put in the host's uv release for the image's arch: the image has no uv
     and runs emulated, where venv and pip are slow (foreign_uv.py)."""
