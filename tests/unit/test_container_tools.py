@@ -16,6 +16,7 @@ from manywheel.backends.container_tools import (
     cache_mounts,
     choose_compiler_cache,
     dirs_to_mount,
+    image_without_uv,
     tools_to_put_in,
     uv_off_note,
     wants_foreign_uv,
@@ -177,3 +178,16 @@ def test_an_emulated_image_without_uv_is_said_once_on_the_run_output(tmp_path: P
         "for s390x): venv and pip make the environments in img:1 (s390x), slowly under QEMU"
     ]
     assert (tmp_path / "b.log").read_text().count("uv off: ") == 1
+
+
+def test_an_image_of_the_hosts_arch_without_uv_is_said() -> None:
+    """Its environments are made with venv and pip, its builds isolated: said (the executor's
+    uv notes announce it once on the run's output); nothing for an image with uv, nor for an
+    emulated one (it gets the host's release, or says why not: above)."""
+    assert image_without_uv(probe(), "img:1", "x86_64", emulated=False) == (
+        "uv off: the image img:1 (x86_64) has none: venv and pip make the environments, and "
+        "the default build frontend is build (pypa/build) instead of uv, without kept build "
+        "environments (unchanged files are preprocessed again)"
+    )
+    assert image_without_uv(probe(uv="/usr/bin/uv"), "img:1", "x86_64", emulated=False) == ""
+    assert image_without_uv(probe(), "img:1", "aarch64", emulated=True) == ""

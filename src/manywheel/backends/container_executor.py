@@ -43,6 +43,7 @@ from manywheel.backends.container_tools import (
     cache_mounts,
     choose_compiler_cache,
     dirs_to_mount,
+    image_without_uv,
     tools_to_put_in,
     uv_off_note,
     wants_foreign_uv,
@@ -129,6 +130,8 @@ class ContainerExecutor:
             self._run_container()
             probe = self._probe()  # through the runner, when it is the first process
             self._base_env, self._uv = dict(probe.env), probe.uv
+            emulated = self._emulated
+            self._uv_notes.text = image_without_uv(probe, self.image, self.arch, emulated=emulated)
             uv = self._plan_uv(probe)
             project = copied.result()
             ccache = self._plan_compiler_cache(probe)

@@ -138,6 +138,19 @@ def uv_off_note(image: str, arch: str, why: str) -> str:
     )
 
 
+def image_without_uv(probe: ImageProbe, image: str, arch: str, *, emulated: bool) -> str:
+    """The note of an image of the host's arch that has no uv ("": it has one; an emulated
+    one gets the host's release, or says why not: uv_off_note): its environments are made
+    with venv and pip, and the default build frontend is build's, isolated."""
+    if probe.uv is not None or emulated:
+        return ""
+    return (
+        f"{UV_OFF}: the image {image} ({arch}) has none: venv and pip make the environments, "
+        "and the default build frontend is build (pypa/build) instead of uv, without kept "
+        "build environments (unchanged files are preprocessed again)"
+    )
+
+
 def wants_foreign_uv(probe: ImageProbe, *, emulated: bool) -> bool:
     """Whether to put in the host's uv release for the image's arch: the image has no uv
     and runs emulated, where venv and pip are slow (foreign_uv.py)."""
