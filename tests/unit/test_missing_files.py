@@ -77,6 +77,25 @@ def test_pkg_config_meson_cmake_and_a_config_script_are_read(tmp_path: Path) -> 
     ]
 
 
+def test_pillows_required_dependency_is_read(tmp_path: Path) -> None:
+    """Pillow's setup.py says which of its libraries it did not find, by its own names."""
+    log = _log(
+        tmp_path,
+        "The headers or library files could not be found for jpeg,\n"
+        "a required dependency when compiling Pillow from source.\n"
+        "RequiredDependencyException: jpeg\n"
+        "The headers or library files could not be found for zlib,\n"
+        "The headers or library files could not be found for nothingknown,\n",
+    )
+    assert missing_files(log) == [
+        Missing("jpeg", "libjpeg"),
+        Missing("zlib", "zlib"),
+        Missing("nothingknown", None),
+    ]
+    said = advice(missing_files(log)[:1], native=False)
+    assert 'Add system-packages = ["libjpeg"]' in said, said
+
+
 def test_a_build_tool_that_is_not_there_is_read_and_a_missing_data_file_is_not(
     tmp_path: Path,
 ) -> None:

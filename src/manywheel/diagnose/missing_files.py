@@ -52,6 +52,9 @@ _PKG_CONFIG = re.compile(
 # CMake's error (``  Could NOT find ZLIB (missing: ...)`` in a "CMake Error" block), not its
 # status line (``-- Could NOT find PkgConfig``), said of optional packages
 _CMAKE = re.compile(r"^(?!-- )\s*Could NOT find (\w+)")
+# Pillow's setup.py: ``The headers or library files could not be found for jpeg,`` (a library
+# by the name Pillow gives it: jpeg, zlib, freetype, webp)
+_NAMED_LIBRARY = re.compile(r"headers or library files could not be found for ([\w.+-]+)")
 # what a shell says of a command it did not find: dash (``sh: 1: cmake: not found``), bash
 # (``cmake: command not found``)
 _NOT_FOUND = re.compile(r"\bsh: \d+: ([^\s:]+): not found|\b([^\s:]+): command not found")
@@ -85,6 +88,10 @@ def missing_files(log: Path, start: int = 0, end: int | None = None) -> list[Mis
             name = next(g for g in module.groups() if g)
             said = f"{name} (pkg-config)"
             found.setdefault(said, Missing(said, PKG_CONFIG.get(name)))
+        named = _NAMED_LIBRARY.search(line)
+        if named:
+            name = named.group(1)
+            found.setdefault(name, Missing(name, LIBRARIES.get(name) or PKG_CONFIG.get(name)))
         package = _CMAKE.search(line)
         if package:
             said = f"{package.group(1)} (CMake)"
