@@ -125,7 +125,7 @@ def choose_compiler_cache(
     return CompilerCacheChoice(cache, host_ccache if probe.ccache is None else None, note)
 
 
-# how the note begins that says an emulated image builds without uv (said on the run's output)
+# how the note begins that says an image builds without uv (said on the run's output)
 UV_OFF = "uv off"
 
 
