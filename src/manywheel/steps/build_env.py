@@ -297,18 +297,25 @@ def build_constraints(ctx: JobContext) -> str:
     return ctx.env.get("UV_BUILD_CONSTRAINT") or ctx.env.get("PIP_CONSTRAINT", "")
 
 
-def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> str:
-    """The lock ``requires`` resolve to for the environment's Python, now."""
+def _ask_index(
+    ctx: JobContext, argv: Sequence[str], requires: Sequence[str], before: Sequence[str]
+) -> None:
+    """Run a uv command that resolves ``requires`` at the package index: ``argv``, the build
+    constraints, ``before`` and the file of the requirements (the job's
+    build-requirements.in), in one of the run's turns at the index."""
     wanted = ctx.workdir / "build-requirements.in"
-    locked = ctx.workdir / _LOCKED
     ctx.put_text(wanted, "".join(f"{line}\n" for line in requires))
     constraints = [f"--constraint={c}" for c in build_constraints(ctx).split()]
-    # no header, no annotations: the lock names no path (it is compared with the last one)
-    compile_argv = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"]
-    compile_argv += ["--python", str(python)]
-    argv = [*compile_argv, *constraints, "--output-file", str(locked), str(wanted)]
     with ctx.index_turn():  # in the project copy: the constraints' paths are the project's
-        ctx.run("build", argv, cwd=ctx.project)
+        ctx.run("build", [*argv, *constraints, *before, str(wanted)], cwd=ctx.project)
+
+
+def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> str:
+    """The lock ``requires`` resolve to for the environment's Python, now."""
+    locked = ctx.workdir / _LOCKED
+    # no header, no annotations: the lock names no path (it is compared with the last one)
+    argv = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"]
+    _ask_index(ctx, [*argv, "--python", str(python)], requires, ["--output-file", str(locked)])
     return ctx.read_text(locked)
 
 
@@ -322,12 +329,8 @@ def _fill(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> 
     if any(_direct(line) for line in system.requires):
         return _sync(ctx, uv, env, system, [])
     python = env / "bin" / "python"
-    wanted = ctx.workdir / "build-requirements.in"
-    ctx.put_text(wanted, "".join(f"{line}\n" for line in system.requires))
-    constraints = [f"--constraint={c}" for c in build_constraints(ctx).split()]
-    argv = [uv, "pip", "install", "--quiet", "--python", str(python), *constraints]
-    with ctx.index_turn():  # in the project copy: the constraints' paths are the project's
-        ctx.run("build", [*argv, "--requirement", str(wanted)], cwd=ctx.project)
+    argv = [uv, "pip", "install", "--quiet", "--python", str(python)]
+    _ask_index(ctx, argv, system.requires, ["--requirement"])
     frozen = _freeze(ctx, uv, python)
     ctx.put_text(env / _READY, json.dumps({"extra": [], "lock": frozen, "frozen": frozen}))
     return frozen
