@@ -42,6 +42,10 @@ def test_a_limited_api_wheel_passes_abi3audit(tmp_path: Path) -> None:
     log = Path(job["log"]).read_text()
     assert "abi3audit --strict --report" in log
     assert '"is_abi3": true' in log
+    # its venv was made while the wheel was repaired; its lines follow the repair's
+    repair, venv = log.index("[manywheel] repair: $ "), log.index("[manywheel] audit: $ ")
+    assert repair < venv < log.index("[manywheel] audit: $ sh -c 'abi3audit --strict --report")
+    assert " venv " in log[venv : log.index("\n", venv + 1)]
 
 
 def test_full_api_symbol_in_an_abi3_wheel_fails_with_the_finding(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from manywheel.planning.plan import Job
 from manywheel.run.abi3_reuse import EarlyTest, Offered, Reusable, serves
 from manywheel.run.results import JobResult
 from manywheel.run.wheelhouse import AlreadyDelivered, Delivered, Wheelhouse
-from manywheel.steps.audit import audit_wheel
+from manywheel.steps.audit import audit_venv_beside, audit_wheel
 from manywheel.steps.build import build_wheel
 from manywheel.steps.context import JobContext
 from manywheel.steps.cross_build import prepare_cross_build, test_on_target
@@ -189,10 +189,11 @@ def _build(
             planned = prepare_cross_build(ctx, split)
         built = build_wheel(ctx)
     progress.append("repair")
-    with ctx.timed("repair"):
-        repaired = repair_wheel(ctx, built)
-    progress.append("audit")
-    audit_wheel(ctx, repaired)  # times itself as "audit"; host-side, like cibuildwheel
+    with audit_venv_beside(ctx, built.name) as audit_venv:  # the audit's venv made meanwhile
+        with ctx.timed("repair"):
+            repaired = repair_wheel(ctx, built)
+        progress.append("audit")
+        audit_wheel(ctx, repaired, audit_venv)  # timed as "audit"; host-side, like cibuildwheel
     return repaired, planned
 
 

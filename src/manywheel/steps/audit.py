@@ -3,6 +3,11 @@
 As in cibuildwheel, the audit runs on the host, in a throwaway venv of manywheel's own Python
 with ``audit-requires`` installed: abi3audit needs Python >= 3.10, while abi3 wheels are built
 with the oldest CPython selected, and a container may have no network.
+
+The venv is made while the wheel is repaired (``audit_venv_beside``), in a thread of its own:
+the repair keeps one core busy at the end of a build, and making the venv (0.5-0.7 s, most of
+it the package index's answer) would otherwise follow it. Its lines go into the job's log when
+the audit runs, after the repair's.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from packaging.utils import parse_wheel_filename
@@ -37,21 +45,65 @@ def applicable_commands(audit_command: str, wheel_name: str) -> list[str]:
     return [c for c in commands if "{abi3_wheel}" not in c or abi3]
 
 
-def audit_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
-    """Run the applicable audit commands; raise StepFailed with the tool's findings."""
+@dataclass(frozen=True)
+class AuditVenv:
+    """The audit's venv, being made in a thread (``made``); what making it said, for the log."""
+
+    path: Path
+    made: Future[None]
+    notes: list[str]
+
+    def ready(self, ctx: JobContext) -> Path:
+        """The venv once made, its commands' lines put in the job's log; raises as making it
+        did."""
+        try:
+            self.made.result()
+        finally:
+            for line in self.notes:
+                ctx.note(line)
+        return self.path
+
+
+@contextmanager
+def audit_venv_beside(ctx: JobContext, built: str) -> Iterator[AuditVenv | None]:
+    """Start making the audit's venv for the wheel named ``built`` (None: no audit command
+    applies to it; the repair changes its platform tag, not whether it is abi3), for
+    ``audit_wheel`` to use once the wheel is repaired. It is removed on leaving, also when the
+    repair fails (after waiting for it to be made)."""
+    options = ctx.job.options
+    if not applicable_commands(options.audit_command, built):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="manywheel-audit-") as tmp:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="manywheel-audit")
+        with pool:  # waited for before the directory goes
+            venv = Path(tmp) / "venv"
+            notes: list[str] = []
+            made = pool.submit(
+                _make_audit_venv, ctx, venv, options.audit_requires, Path(tmp), notes.append
+            )
+            yield AuditVenv(venv, made, notes)
+
+
+def audit_wheel(ctx: JobContext, wheel: PurePosixPath, venv: AuditVenv | None) -> None:
+    """Run the applicable audit commands in ``venv`` (audit_venv_beside); raise StepFailed with
+    the tool's findings."""
     options = ctx.job.options
     commands = applicable_commands(options.audit_command, wheel.name)
     if not commands:
         why = "audit-command is empty" if not options.audit_command.strip() else "not abi3"
         ctx.note(f"\n[manywheel] audit: nothing to run for {wheel.name} ({why})")
         return
-    with ctx.timed("audit"), tempfile.TemporaryDirectory(prefix="manywheel-audit-") as tmp:
-        local = Path(tmp) / "wheel" / wheel.name
+    if venv is None:  # not started for the built wheel's name: made now
+        with audit_venv_beside(ctx, wheel.name) as made:
+            audit_wheel(ctx, wheel, made)
+        return
+    with ctx.timed("audit"):
+        path = venv.ready(ctx)
+        local = path.parent / "wheel" / wheel.name
         local.parent.mkdir()
         ctx.executor.copy_out(wheel, local)
-        venv = Path(tmp) / "venv"
-        _make_audit_venv(ctx, venv, options.audit_requires, cwd=Path(tmp))
-        env = {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+        env = {"VIRTUAL_ENV": str(path), "PATH": f"{path / 'bin'}:{os.environ.get('PATH', '')}"}
         for template in commands:
             command = ctx.fill(template, abi3_wheel=str(local), wheel=str(local))
             code, output = _host_run(ctx, ["sh", "-c", command], cwd=local.parent, env=env)
@@ -65,7 +117,9 @@ def audit_wheel(ctx: JobContext, wheel: PurePosixPath) -> None:
                 )
 
 
-def _make_audit_venv(ctx: JobContext, venv: Path, requires: Sequence[str], cwd: Path) -> None:
+def _make_audit_venv(
+    ctx: JobContext, venv: Path, requires: Sequence[str], cwd: Path, note: Callable[[str], None]
+) -> None:
     uv = uv_binary()
     python = str(venv / "bin" / "python")
     if uv:
@@ -77,7 +131,7 @@ def _make_audit_venv(ctx: JobContext, venv: Path, requires: Sequence[str], cwd: 
     if requires:
         steps.append([*install, *requires])
     for argv in steps:
-        code, output = _host_run(ctx, argv, cwd=cwd, env={})
+        code, output = _host_run(ctx, argv, cwd=cwd, env={}, note=note)
         if code != 0:
             raise StepFailed(
                 f"audit failed: cannot install audit-requires ({' '.join(requires)}):\n{output}",
@@ -88,11 +142,18 @@ def _make_audit_venv(ctx: JobContext, venv: Path, requires: Sequence[str], cwd: 
 
 
 def _host_run(
-    ctx: JobContext, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]
+    ctx: JobContext,
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    note: Callable[[str], None] | None = None,
 ) -> tuple[int, str]:
-    """Run a host command, its output into the job's log; its status and its output's tail."""
+    """Run a host command, its output into the job's log (or to ``note``); its status and its
+    output's tail."""
+    note = ctx.note if note is None else note
     ctx.check_cancelled()
-    ctx.note(f"\n[manywheel] audit: $ {shlex.join(argv)}")
+    note(f"\n[manywheel] audit: $ {shlex.join(argv)}")
     try:
         proc = subprocess.run(
             list(argv),
@@ -107,10 +168,10 @@ def _host_run(
             check=False,
         )
     except OSError as exc:
-        ctx.note(f"manywheel: cannot run {argv[0]}: {exc.strerror}")
+        note(f"manywheel: cannot run {argv[0]}: {exc.strerror}")
         return 127, f"cannot run {argv[0]}: {exc.strerror}"
     if proc.stdout:
-        ctx.note(proc.stdout.rstrip("\n"))
+        note(proc.stdout.rstrip("\n"))
     ctx.check_cancelled()
     lines = proc.stdout.rstrip("\n").splitlines()[-FINDINGS_LINES:]
     return proc.returncode, "\n".join(lines) or "(no output)"
