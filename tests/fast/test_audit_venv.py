@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -41,9 +41,8 @@ def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ctx: JobContext,
         argv: Sequence[str],
         *,
-        cwd: Path,
-        env: Mapping[str, str],
         note: Callable[[str], None] | None = None,
+        **_: object,
     ) -> tuple[int, str]:
         (note or ctx.note)(f"\n[manywheel] audit: $ {' '.join(argv)}")
         if "venv" in argv:
