@@ -79,8 +79,9 @@ def audit_venv_beside(ctx: JobContext, built: str) -> Iterator[AuditVenv | None]
         with pool:  # waited for before the directory goes
             venv = Path(tmp) / "venv"
             notes: list[str] = []
+            uv = uv_binary()  # looked up here: its first lookup is not thread-safe
             made = pool.submit(
-                _make_audit_venv, ctx, venv, options.audit_requires, Path(tmp), notes.append
+                _make_audit_venv, ctx, uv, venv, options.audit_requires, notes.append
             )
             yield AuditVenv(venv, made, notes)
 
@@ -118,9 +119,13 @@ def audit_wheel(ctx: JobContext, wheel: PurePosixPath, venv: AuditVenv | None) -
 
 
 def _make_audit_venv(
-    ctx: JobContext, venv: Path, requires: Sequence[str], cwd: Path, note: Callable[[str], None]
+    ctx: JobContext,
+    uv: str | None,
+    venv: Path,
+    requires: Sequence[str],
+    note: Callable[[str], None],
 ) -> None:
-    uv = uv_binary()
+    """Make ``venv`` with ``requires`` installed, in its parent dir (the audit's own)."""
     python = str(venv / "bin" / "python")
     if uv:
         steps = [[uv, "venv", "--quiet", "--python", sys.executable, str(venv)]]
@@ -131,7 +136,7 @@ def _make_audit_venv(
     if requires:
         steps.append([*install, *requires])
     for argv in steps:
-        code, output = _host_run(ctx, argv, cwd=cwd, env={}, note=note)
+        code, output = _host_run(ctx, argv, cwd=venv.parent, env={}, note=note)
         if code != 0:
             raise StepFailed(
                 f"audit failed: cannot install audit-requires ({' '.join(requires)}):\n{output}",
