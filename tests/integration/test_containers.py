@@ -16,6 +16,7 @@ from packaging.utils import parse_wheel_filename
 from tests.integration.containers import ENGINES, image_env, manywheel_containers, new_volumes
 from tests.projects import CPP_CHECK, make_c_project, make_cpp_project, real_sdist
 from tests.running import manywheel
+from tests.venvs import fresh_venv
 
 pytestmark = [pytest.mark.integration, pytest.mark.container]
 
@@ -29,7 +30,7 @@ def _platform_tags(wheel: Path) -> set[str]:
 
 def _installs_and_works(wheel: Path, tmp_path: Path, code: str) -> None:
     venv = tmp_path / "check-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    fresh_venv(sys.executable, venv)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True)
     subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, cwd=tmp_path)
 

@@ -16,6 +16,7 @@ from tests.elf import auditwheel_show
 from tests.integration.containers import tree_digest
 from tests.projects import make_c_project, make_no_libc_project
 from tests.running import manywheel
+from tests.venvs import fresh_venv
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ HOST_PYTHONS = {
 
 def check_in_fresh_venv(python: str, wheel: Path, code: str, where: Path) -> None:
     venv = where / f"venv-{wheel.name[:20]}"
-    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    fresh_venv(python, venv)
     subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", str(wheel)],
         check=True,

@@ -19,6 +19,7 @@ from passlib.apache import HtpasswdFile
 
 from tests.projects import make_c_project
 from tests.running import manywheel
+from tests.venvs import fresh_venv
 
 pytestmark = pytest.mark.integration
 
@@ -114,7 +115,7 @@ def test_upload_then_install_from_the_index(
     assert sorted(p.name for p in packages.iterdir()) == sorted(p.name for p in dists.iterdir())
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    fresh_venv(sys.executable, venv)
     subprocess.run(
         [
             str(venv / "bin" / "pip"),

@@ -21,6 +21,7 @@ from manywheel.planning.interpreters import discover
 from tests.integration.containers import ENGINES, image_env, manywheel_containers
 from tests.projects import make_c_project
 from tests.running import manywheel
+from tests.venvs import fresh_venv
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +52,7 @@ def interpreter_tags(python: str) -> list[str]:
 
 def import_in_fresh_venv(python: str, wheel: Path, code: str, where: Path) -> str:
     venv = where / "pypy-venv"
-    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    fresh_venv(python, venv)
     subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", str(wheel)],
         check=True,

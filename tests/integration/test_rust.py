@@ -17,6 +17,7 @@ from manywheel.planning.interpreters import discover
 from tests.integration.containers import image_env
 from tests.projects import DEBIAN_CRATES, make_rust_project, offline_cargo_home
 from tests.running import manywheel
+from tests.venvs import fresh_venv
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +64,7 @@ def assert_one_abi3_wheel(wheels: list[Path], jobs: dict[str, dict[str, object]]
 def import_in_every_host_cpython(wheel: Path, name: str, where: Path) -> None:
     for tag, python in sorted(HOST_PYTHONS.items()):
         venv = where / f"venv-{tag}"
-        subprocess.run([python, "-m", "venv", str(venv)], check=True)
+        fresh_venv(python, venv)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index"]
         subprocess.run([*pip, str(wheel)], check=True)
         code = f"import {name}; assert {name}.answer() == 42"
@@ -106,7 +107,7 @@ def test_maturin_in_podman_builds_and_tests_the_abi3_wheel(tmp_path: Path) -> No
     wheels, jobs = build(project, tmp_path, env)
     wheel = assert_one_abi3_wheel(wheels, jobs)
     venv = tmp_path / "venv"
-    subprocess.run([HOST_PYTHONS["cp38"], "-m", "venv", str(venv)], check=True)
+    fresh_venv(HOST_PYTHONS["cp38"], venv)
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "-q", "--no-index", str(wheel)], check=True
     )
