@@ -12,23 +12,24 @@ from pathlib import Path
 
 import pytest
 
+from manywheel.planning.plan import Job
 from manywheel.steps import audit
 from manywheel.steps.context import JobContext
-from tests.fast.fakes import Call, FakeBackend, FakeExecutor, job, plan
+from tests.fast.fakes import Call, FakeBackend, FakeExecutor, RunHook, job, plan
 from tests.fast.harness import run
 
 IDENT = "cp311-manylinux_x86_64"
 
 
-def _backend(on_run: object) -> FakeBackend:
+def _backend(on_run: RunHook) -> FakeBackend:
     def configure(executor: FakeExecutor) -> None:
         executor.abi3_from = "cp38"  # a cp38-abi3 wheel: the {abi3_wheel} command applies
-        executor.on_run = on_run  # type: ignore[assignment]
+        executor.on_run = on_run
 
     return FakeBackend(configure=configure)
 
 
-def _audited_job() -> object:
+def _audited_job() -> Job:
     return job(IDENT, audit_command="test -f {abi3_wheel}", audit_requires=())
 
 
@@ -71,7 +72,7 @@ def test_the_audit_venv_is_made_while_the_wheel_is_repaired(tmp_path: Path, temp
             seen.append("the venv was made during the repair")
         return None
 
-    outcome = run(tmp_path, plan(_audited_job()), _backend(on_run))  # type: ignore[arg-type]
+    outcome = run(tmp_path, plan(_audited_job()), _backend(on_run))
     assert outcome.status() == {IDENT: "success"}
     assert seen == ["the venv was made during the repair"]
     result = outcome.results[IDENT]
@@ -90,7 +91,7 @@ def test_a_failed_repair_leaves_no_audit_venv(tmp_path: Path, temp: Path) -> Non
     def on_run(executor: FakeExecutor, call: Call) -> int | None:
         return 1 if "auditwheel repair" in call.text else None
 
-    outcome = run(tmp_path, plan(_audited_job()), _backend(on_run))  # type: ignore[arg-type]
+    outcome = run(tmp_path, plan(_audited_job()), _backend(on_run))
     result = outcome.results[IDENT]
     assert (result.status, result.failed_step) == ("failed", "repair")
     assert "audit" not in result.timings
