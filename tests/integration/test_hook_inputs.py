@@ -58,9 +58,16 @@ def env(**more: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **more}
 
 
-def ask(tmp: Path, root: Path, python: str = sys.executable, backend: str = "") -> list[str]:
+def ask(
+    tmp: Path,
+    root: Path,
+    python: str = sys.executable,
+    backend: str = "",
+    setuptools_backend: str = "setuptools.build_meta",
+) -> list[str]:
     """The hook's answer, asked under the recording script (which keeps the record), by
-    ``python``; ``backend``: a backend's module in ``tmp/backends``, outside the project."""
+    ``python``; ``backend``: a backend's module in ``tmp/backends``, outside the project;
+    else ``setuptools_backend``."""
     control = tmp / "control"
     control.mkdir(exist_ok=True)
     shutil.copy(IN_PROCESS, control / "_in_process.py")
@@ -68,7 +75,7 @@ def ask(tmp: Path, root: Path, python: str = sys.executable, backend: str = "") 
     script = Path(hook_inputs.__file__)
     argv = [python, str(script), "record", str(settings(tmp, root, skip=[str(control)]))]
     argv += [str(control / "_in_process.py"), "get_requires_for_build_wheel", str(control)]
-    hook_env = env(_PYPROJECT_HOOKS_BUILD_BACKEND=backend or "setuptools.build_meta")
+    hook_env = env(_PYPROJECT_HOOKS_BUILD_BACKEND=backend or setuptools_backend)
     if backend:
         hook_env["_PYPROJECT_HOOKS_BACKEND_PATH_JSON"] = json.dumps([str(tmp / "backends")])
     subprocess.run(argv, cwd=root, env=hook_env, check=True, capture_output=True)
@@ -94,14 +101,16 @@ def fresh(tmp: Path, name: str, setup_py: str = SETUP_PY) -> Path:
 
 
 def test_an_unchanged_project_holds_and_an_edited_source_does_not_matter(tmp_path: Path) -> None:
-    assert ask(tmp_path, fresh(tmp_path, "asked")) == []
+    asked = fresh(tmp_path, "asked")
+    assert ask(tmp_path, asked) == []
     record = json.loads((tmp_path / "record.json").read_text())
     assert record["key"] == KEY
     assert record["answer"] == []
     recorded = {where for _, where, _ in record["manifest"]["inputs"]}
-    assert {"setup.py", "pyproject.toml", "conf/wants-wheel"} <= recorded
+    assert {"setup.py", "setup.cfg", "pyproject.toml", "conf/wants-wheel"} <= recorded
     inputs = len(record["manifest"]["inputs"])
-    assert not any(where.startswith("build") for where in recorded)  # what egg_info made
+    # the hook stopped where setup() had its setup_requires: no egg_info ran
+    assert not (asked / "demo.egg-info").exists()
 
     again = fresh(tmp_path, "again")
     assert check(tmp_path, again) == {
@@ -140,6 +149,50 @@ def test_the_answer_follows_what_the_hook_looked_for(tmp_path: Path) -> None:
     again = fresh(tmp_path, "again")
     (again / "conf" / "wants-wheel").touch()
     assert check(tmp_path, again)["answer"] == ["wheel"]
+
+
+SETUP_CFG_REQUIRES = "[options]\nsetup_requires =\n    wheel\n"
+
+
+@pytest.mark.parametrize("backend", ["setuptools.build_meta", "setuptools.build_meta:__legacy__"])
+def test_setup_requires_of_setup_cfg_are_the_answer_before_egg_info(
+    tmp_path: Path, backend: str
+) -> None:
+    asked = fresh(tmp_path, "asked", SETUP_PY.replace("setup_requires=wanted,", ""))
+    (asked / "setup.cfg").write_text(SETUP_CFG_REQUIRES)
+    assert ask(tmp_path, asked, setuptools_backend=backend) == ["wheel"]
+    assert not (asked / "demo.egg-info").exists()
+
+
+def test_a_project_without_setup_py_is_recorded_by_its_pyproject_toml(tmp_path: Path) -> None:
+    asked = tmp_path / "asked"
+    asked.mkdir()
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "demo"\nversion = "1.0"\n'
+    )
+    (asked / "pyproject.toml").write_text(pyproject)
+    assert ask(tmp_path, asked) == []
+    record = json.loads((tmp_path / "record.json").read_text())
+    recorded = {where: value for _, where, value in record["manifest"]["inputs"]}
+    assert recorded["setup.py"] == "missing"
+    assert "pyproject.toml" in recorded
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "pyproject.toml").write_text(pyproject)
+    assert check(tmp_path, again)["holds"] is True
+    (again / "setup.cfg").write_text(SETUP_CFG_REQUIRES)  # setup_requires now
+    assert check(tmp_path, again)["holds"] is False
+
+
+def test_a_backend_of_the_project_runs_its_hook_whole(tmp_path: Path) -> None:
+    """A backend-path backend that hands the hook to setuptools': egg_info runs, as the
+    backend may rely on what it writes."""
+    asked = fresh(tmp_path, "asked")
+    (tmp_path / "backends").mkdir()
+    (tmp_path / "backends" / "wrapped.py").write_text("from setuptools.build_meta import *\n")
+    assert ask(tmp_path, asked, backend="wrapped") == []
+    assert (asked / "demo.egg-info" / "PKG-INFO").is_file()
 
 
 def test_other_variables_or_another_key_are_a_miss(tmp_path: Path) -> None:

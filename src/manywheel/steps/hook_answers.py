@@ -1,8 +1,9 @@
 """The backend's ``get_requires_for_build_wheel`` answers, kept with the kept build environment
 they were given in, and given again without asking the hook when what it read is as it was.
 
-Asking costs a Python start, the backend's import and, for setuptools, a whole ``egg_info``
-(0.6 s of a core per markupsafe build, a seventh of a one-file edit's rebuild). The hook runs
+Asking costs a Python start, the backend's import and, for setuptools, ``setup.py`` up to its
+``setup()`` (hook_inputs.answer_before_egg_info; a whole ``egg_info`` before: 0.6 s of a core
+per markupsafe build, a seventh of a one-file edit's rebuild). The hook runs
 under steps/hook_inputs.py, which records the files it read, the directories it listed, the
 paths it looked for, its environment and the interpreter, and keeps them with its answer in
 the environment (RECORD). Before the next build the same script checks each of them in the
