@@ -311,7 +311,7 @@ def answer_before_egg_info(hook: str) -> bool:
     setup.cfg) and hands them to ``fetch_build_eggs``, which the hook makes raise with them,
     before it calls ``distutils.core.setup``, which runs the command. When it gets that far,
     there were none: ``distutils.core.setup`` raises what ``fetch_build_eggs`` would have
-    with none (0.14-0.15 s of a core less a hook for markupsafe, ujson and brotli). Only where
+    with none (0.14-0.15 s of a core less per hook for markupsafe, ujson and brotli). Only where
     setuptools works so (``_install_setup_requires``: 41.0 on) and the backend is setuptools'
     own (no ``backend-path``). Returns whether the hook stops there. The hook runs in the
     project: ``pyproject.toml`` is the project's."""
