@@ -55,13 +55,11 @@ from manywheel.errors import StepFailed
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps.context import JobContext
 from manywheel.steps.hook_answers import hook_key, known_answer, recording_argv
+from manywheel.steps.hook_inputs import SETUPTOOLS_BACKENDS
 from manywheel.steps.venv import make_venv
 
 _LOCKED = "build-requirements.txt"  # in the job's work dir: the lock _resolve writes
 _READY = "manywheel-env.json"  # written into an environment once made: what it was made for
-# backends whose get_requires_for_build_wheel asks for nothing unless the project's setup.py
-# says setup_requires (an old setuptools asks for wheel): the guess for a new environment
-_SETUPTOOLS = frozenset({"setuptools.build_meta", "setuptools.build_meta:__legacy__"})
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,7 @@ def build_in_kept_env(
     ctx.turn.take(ctx)
     # a new environment asks first when there is no guess to build with, or when other jobs'
     # builds wait for this one (the module's docstring: its modules compiled to bytecode once)
-    if kept.made_now and (system.backend not in _SETUPTOOLS or ctx.turn.awaited()):
+    if kept.made_now and (system.backend not in SETUPTOOLS_BACKENDS or ctx.turn.awaited()):
         wanted = _hook_requires(ctx, kept, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)
         build()

@@ -301,10 +301,13 @@ def _keep(settings: Dict[str, Any], manifest: Dict[str, Any], answer: Any) -> No
     os.replace(part, store)
 
 
-_SETUPTOOLS = ("setuptools.build_meta", "setuptools.build_meta:__legacy__")
+# setuptools' own backends: their get_requires_for_build_wheel asks for nothing unless the
+# project says setup_requires (an old setuptools asks for wheel), the guess steps/build_env.py
+# builds a new environment's first wheel on
+SETUPTOOLS_BACKENDS = frozenset({"setuptools.build_meta", "setuptools.build_meta:__legacy__"})
 
 
-def answer_before_egg_info(hook: str) -> bool:
+def answer_before_egg_info(hook: str) -> None:
     """For setuptools' ``get_requires_for_build_wheel``: the answer once ``setup.py`` calls
     ``setup()``, without the ``egg_info`` that follows. The hook runs ``setup.py egg_info``
     only to learn ``setup_requires``: setuptools' ``setup()`` reads them (its keyword and
@@ -313,13 +316,13 @@ def answer_before_egg_info(hook: str) -> bool:
     there were none: ``distutils.core.setup`` raises what ``fetch_build_eggs`` would have
     with none (0.14-0.15 s of a core less per hook for markupsafe, ujson and brotli). Only where
     setuptools works so (``_install_setup_requires``: 41.0 on) and the backend is setuptools'
-    own (no ``backend-path``). Returns whether the hook stops there. The hook runs in the
-    project: ``pyproject.toml`` is the project's."""
+    own (no ``backend-path``). The hook runs in the project: ``pyproject.toml`` is the
+    project's."""
     backend = os.environ.get("_PYPROJECT_HOOKS_BUILD_BACKEND", "")
-    if hook != "get_requires_for_build_wheel" or backend not in _SETUPTOOLS:
-        return False
+    if hook != "get_requires_for_build_wheel" or backend not in SETUPTOOLS_BACKENDS:
+        return
     if any(v.startswith("_PYPROJECT_HOOKS_BACKEND_PATH") for v in os.environ):  # _JSON: 1.1 on
-        return False
+        return
     try:
         import contextlib
         import importlib
@@ -330,9 +333,9 @@ def answer_before_egg_info(hook: str) -> bool:
         raised = meta.SetupRequirementsError
         setuptools = sys.modules["setuptools"]
         if not hasattr(setuptools, "_install_setup_requires") or not callable(patch):
-            return False
+            return
     except Exception:  # no such setuptools: the hook as it is
-        return False
+        return
 
     def setup(**attrs: Any) -> Any:
         # read as egg_info reads it (its [project] table): kept with the answer, and the
@@ -355,7 +358,6 @@ def answer_before_egg_info(hook: str) -> bool:
             core.setup = real
 
     meta.Distribution.patch = patched
-    return True
 
 
 def record(settings: Dict[str, Any], rest: List[str]) -> None:
