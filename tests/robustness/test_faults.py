@@ -80,8 +80,10 @@ def test_signal_at_every_step(tmp_path: Path, step: str, sig: signal.Signals) ->
     run.env["MANYWHEEL_LOG_DIR"] = str(logs)
     proc = run.popen("build", str(project), "-o", str(run.out), "--only", "cp312-manylinux_x86_64")
     deadline = time.monotonic() + 120
+    reached = f"reached-{step}"  # a line of its own: the command's output, once it runs (the
+    # log names it before that, in the command line it writes first)
     while time.monotonic() < deadline:
-        if any(f"reached-{step}" in p.read_text(errors="replace") for p in logs.rglob("*.log")):
+        if any(reached in p.read_text(errors="replace").splitlines() for p in logs.rglob("*.log")):
             break
         time.sleep(0.2)  # polling the log: nothing to wait on
     else:
