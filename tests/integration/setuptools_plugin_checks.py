@@ -254,3 +254,43 @@ def test_the_compilers_at_once_follow_the_file(tmp_path: Path) -> None:
     cores.write_text("")  # being rewritten: the last number holds
     time.sleep(0.25)
     assert slots.now() == 2
+
+
+def compile_lines(monkeypatch: pytest.MonkeyPatch, compiler_so: list[str], **env: str) -> Any:
+    """The compile lines of two sources through the plugin's compile, with ``env`` set."""
+    for name in ("CCACHE_DEPEND", "CCACHE_NODEPEND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    compiler = new_compiler()
+    compiler.set_executables(compiler_so=compiler_so)
+    setuptools_plugin.compile_in_threads(compiler, Slots(2, None))
+    compiler.spawn = compiler.call = spawns = Spawns()
+    compiler.compile(["src/a.c", "src/b.c"], output_dir="build")
+    return spawns.argvs
+
+
+def test_depend_mode_has_the_compiles_write_dependency_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # what ccache's depend mode needs (steps/depend_mode.py): -MD at the end, nothing else
+    # changes
+    plain = sorted(compile_lines(monkeypatch, ["gcc", "-fPIC"]))
+    depend = sorted(compile_lines(monkeypatch, ["gcc", "-fPIC"], CCACHE_DEPEND="1"))
+    assert depend == [[*argv, "-MD"] for argv in plain]
+    for argv in compile_lines(monkeypatch, ["x86_64-linux-gnu-gcc-12"], CCACHE_DEPEND="1"):
+        assert argv[-1] == "-MD", argv
+
+
+def test_dependency_files_only_for_depend_mode_and_a_gcc_like_compiler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def with_md(compiler_so: list[str], **env: str) -> bool:
+        return any("-MD" in argv for argv in compile_lines(monkeypatch, compiler_so, **env))
+
+    assert not with_md(["gcc"])  # no depend mode asked for
+    assert not with_md(["gcc"], CCACHE_DEPEND="1", CCACHE_NODEPEND="1")  # the user's "no"
+    assert not with_md(["nvcc"], CCACHE_DEPEND="1")  # not gcc's kind of compiler
+    assert not with_md(["zig", "cc"], CCACHE_DEPEND="1")
+    assert not with_md(["gcc", "-MMD"], CCACHE_DEPEND="1")  # asks for its own already
+    assert with_md(["ccache", "clang"], CCACHE_DEPEND="1")

@@ -15,6 +15,7 @@ import pytest
 
 from manywheel.caching.compiler_cache import find_ccache, find_static_ccache
 from manywheel.planning.interpreters import discover
+from manywheel.run.build_slots import usable_cores
 from tests.integration.containers import image_env, manywheel_containers
 from tests.projects import make_two_file_project, set_answer
 from tests.running import manywheel
@@ -98,6 +99,12 @@ def test_native_one_file_edit_hits_the_unchanged_file(tmp_path: Path) -> None:
     first = ccache_stats(cache_dir)
     assert hits(first) == 0
     assert first["cache_miss"] == 2  # main.c and helper.c compiled
+    # the run's only job: no other shares its objects, so ccache ran no preprocessor on the
+    # misses (depend mode, steps/depend_mode.py), given the setuptools plugin that writes the
+    # dependency files (a machine of more than one core)
+    depend = usable_cores() > 1
+    assert first.get("preprocessed_cache_miss", 0) == (0 if depend else 2)
+    assert ("compiler cache: depend mode" in log) == depend
     cold = compiler_cache_of(report)
     assert cold is not None
     assert (cold["direct_hits"], cold["preprocessed_hits"], cold["misses"]) == (0, 0, 2)
@@ -142,6 +149,7 @@ def test_native_cold_build_compiles_a_shared_file_once_per_flag_signature(
     log = build(project, tmp_path, env, 42)
     stats = ccache_stats(cache_dir)
     assert hits(stats) == 1  # helper.c, for the second
+    assert stats["preprocessed_cache_hit"] == 1  # by its preprocessed key: no depend mode
     assert stats["cache_miss"] == 3  # main.c for each (it includes Python.h), helper.c once
     assert f"waiting for {first}-manylinux_x86_64 to finish building" in log
 

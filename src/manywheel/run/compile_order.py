@@ -106,11 +106,14 @@ class CacheWarmup:
         self._warming: set[str] = set()  # warmers whose build has not ended
         self._records = records
         self._recorded: dict[str, tuple[str, str, str]] = {}  # warmer -> its record's key
+        self._shared: set[str] = set()  # jobs another job of the run compiles like
         if not enabled:
             return
         first: dict[tuple[GroupSpec, str], str] = {}
+        alike: dict[tuple[GroupSpec, str], list[str]] = {}
         for job in started:  # in the order they start: a warmer always starts first
             group, flags = group_of(job), signature(job)
+            alike.setdefault((group, flags), []).append(job.name)
             key = (group.image, group.arch, flags)
             if records is not None and records.warmed(*key):
                 continue  # its objects are in the cache already: nobody waits
@@ -120,6 +123,7 @@ class CacheWarmup:
                 self._recorded[job.name] = key
             else:
                 self._warmer[job.name] = warmer
+        self._shared = {name for names in alike.values() if len(names) > 1 for name in names}
 
     @property
     def held(self) -> int:
@@ -129,6 +133,13 @@ class CacheWarmup:
     def planned_warmer(self, job: Job) -> str | None:
         """The job whose build ``job``'s build was planned to follow, finished or not."""
         return self._warmer.get(job.name)
+
+    def shares_objects(self, job: Job) -> bool:
+        """Whether another job of the run compiles like ``job`` (same group, same signature),
+        so that the two share objects through the compiler cache; whether an earlier run
+        warmed the signature or not, so that the answer is the same in every run of the same
+        jobs (steps/depend_mode.py)."""
+        return job.name in self._shared
 
     def warms_others(self, job: Job) -> bool:
         """Whether the builds of other jobs wait for the build of ``job``."""

@@ -167,6 +167,9 @@ class _Turn(BuildTurn):
     def awaited(self) -> bool:
         return self.warmup.warms_others(self.job)
 
+    def shares_objects(self) -> bool:
+        return self.warmup.shares_objects(self.job)
+
     def take(self, ctx: JobContext) -> None:
         if self.taken:
             return

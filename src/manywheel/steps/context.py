@@ -54,6 +54,11 @@ class BuildTurn:
         them): the run has more builds than this one to keep the cores busy."""
         return False
 
+    def shares_objects(self) -> bool:
+        """Whether another job of the run compiles like this one (the same CPython flags, the
+        same compiler cache), so that the two may share objects through the cache."""
+        return False
+
     def take(self, ctx: JobContext) -> None:
         """Wait for the turn (left out of the step's time: ctx.paused), set ctx.build_cores;
         taking it again does nothing."""

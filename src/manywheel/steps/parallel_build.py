@@ -35,6 +35,7 @@ from manywheel.errors import Cancelled
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps import setuptools_plugin
 from manywheel.steps.context import JobContext
+from manywheel.steps.depend_mode import depend_mode_env
 
 PLUGIN_DIR = "setuptools-plugin"  # in the job's work dir
 CORES_FILE = "cores"  # in it: the build's share of the cores now (steps/setuptools_plugin.py)
@@ -99,6 +100,8 @@ def parallel_build_env(ctx: JobContext, *, with_plugin: bool) -> dict[str, str]:
         if setuptools_plugin.JOBS_VARIABLE not in seen:  # else the user's number, as it is
             share.follow(partial(_write_share, ctx, plugin / CORES_FILE))
     env = parallel_environment(ctx.build_cores, seen, plugin, share.most)
+    if plugin is not None:  # it writes the dependency files ccache's depend mode needs
+        env.update(depend_mode_env(ctx, seen))
     if env:
         shown = " ".join(f"{name}={value}" for name, value in env.items())
         cores = ctx.build_cores

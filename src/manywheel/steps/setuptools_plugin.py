@@ -29,9 +29,15 @@ set already, or when the compiler's ``compile`` or ``_compile`` is not distutils
 project's, or one set on the compiler object: the CUDA recipe that swaps ``compiler_so``
 around each ``_compile``), or when two sources of one extension compile to one object.
 A line on the build log says what it does, and why not.
+
+When ccache's depend mode is asked for (``CCACHE_DEPEND``, steps/depend_mode.py), the compiles
+it runs also write a dependency file beside each object (``-MD``: gcc's and clang's kind of
+compiler only, and not when the compile line asks for dependency output already), which that
+mode needs; the object is the same.
 """
 
 import os
+import re
 import sys
 import threading
 import time
@@ -56,6 +62,9 @@ _STOCK = (
     "Cython.Distutils.build_ext",
 )
 _CYTHON = (".pyx", ".py")
+# compilers that write a dependency file beside the object for -MD: gcc's and clang's kind,
+# cross (x86_64-linux-gnu-gcc) and versioned (gcc-12) names too
+_GCC_LIKE = re.compile(r"^(?:.+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(?:-[0-9][0-9.]*)?$")
 # where distutils' own compile and _compile are defined: the standard library's, setuptools'
 # copy (named distutils too once setuptools puts it in its place), which moved them to
 # compilers/C in 2025
@@ -201,11 +210,13 @@ def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
         )
         cc_args = compiler._get_cc_args(pp_opts, debug, extra_preargs)
         todo = [obj for obj in objects if obj in build]
+        words = list(compiler.compiler_so) + list(cc_args) + list(extra_postargs or [])
+        post = list(extra_postargs or []) + dependency_file_args(words, os.environ)
 
         def one(obj: str) -> None:
             src, ext = build[obj]
             with slots:
-                compiler._compile(obj, src, ext, cc_args, extra_postargs, pp_opts)
+                compiler._compile(obj, src, ext, cc_args, post, pp_opts)
 
         if len(todo) < 2 or len(set(todo)) < len(todo):  # one object from two sources: in turn
             for obj in todo:
@@ -219,6 +230,22 @@ def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
     compiler.compile = compile
     compiler._manywheel_threads = True
     return None
+
+
+def dependency_file_args(words: List[str], environ: Any) -> List[str]:
+    """``["-MD"]`` for a compile line of ``words`` (the compiler, then its arguments) when
+    ``environ`` asks ccache for depend mode (``CCACHE_DEPEND`` set, ``CCACHE_NODEPEND`` not), the
+    compiler is gcc's or clang's kind (behind ``ccache`` or not), and no ``-M`` option asks for
+    dependency output already; else nothing."""
+    if "CCACHE_DEPEND" not in environ or "CCACHE_NODEPEND" in environ:
+        return []
+    programs = [os.path.basename(word) for word in words[:2]]
+    program = programs[1] if programs[0] == "ccache" and len(programs) > 1 else programs[0]
+    if not _GCC_LIKE.match(program or ""):
+        return []
+    if any(word.startswith("-M") for word in words[1:]):
+        return []
+    return ["-MD"]
 
 
 def why_serial(cmd: Any, extensions: List[Any]) -> Optional[str]:
