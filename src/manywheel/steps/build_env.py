@@ -76,6 +76,8 @@ class KeptEnv:
     lock: str = ""
     resolving: Future[str] | None = None
     frozen: str = ""  # what ``uv pip freeze`` said after its last sync: the hook's record's key
+    # the hook's copy of the project, made while the environment was made ready (_hook_copy)
+    copied: Future[PurePosixPath] | None = None
 
     def holds(self, wanted: Sequence[str]) -> bool:
         """Whether it holds what the hook asks for (``wanted``) beyond ``[build-system]``."""
@@ -110,13 +112,19 @@ def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator
             return
         resolve_log = ctx.log.with_name(f"{ctx.log.stem}.resolve.log")
         try:
-            with ThreadPoolExecutor(1, thread_name_prefix="manywheel-resolve") as pool:
+            resolving = ThreadPoolExecutor(1, thread_name_prefix="manywheel-resolve")
+            copying = ThreadPoolExecutor(1, thread_name_prefix="manywheel-copy")
+            with resolving as pool, copying as copier:
                 quiet = dataclasses.replace(ctx, log=resolve_log)  # its lines after the build's
 
                 def beside(uv: str, python: PurePosixPath, requires: Sequence[str]) -> Future[str]:
                     return pool.submit(_resolve, quiet, uv, python, requires)
 
-                yield _synced(ctx, uv, root.inside / name, system, beside)
+                # the hook will run beside the build, in a copy of its own: made meanwhile
+                early = not ctx.turn.ahead() and not _asks_first(ctx, system, made_now=True)
+                copied = copier.submit(_hook_copy, ctx) if early else None
+                kept = _synced(ctx, uv, root.inside / name, system, beside)
+                yield dataclasses.replace(kept, copied=copied)
         finally:
             _append_log(ctx, resolve_log, "the build requirements, resolved beside the build")
 
@@ -162,9 +170,7 @@ def build_in_kept_env(
         build()
         return
     ctx.turn.take(ctx)
-    # a new environment asks first when there is no guess to build with, or when other jobs'
-    # builds wait for this one (the module's docstring: its modules compiled to bytecode once)
-    if kept.made_now and (system.backend not in SETUPTOOLS_BACKENDS or ctx.turn.awaited()):
+    if _asks_first(ctx, system, made_now=kept.made_now):
         wanted = _hook_requires(ctx, kept, system, ctx.project)
         _resync(ctx, uv, kept, system, wanted)
         build()
@@ -172,14 +178,7 @@ def build_in_kept_env(
     # what the hook said last time, when all it read then is as it was (before the build
     # writes beside the project)
     known = None if kept.made_now else _known(ctx, kept, system, ctx.project)
-    # the hook's own copy, as the build's is now (before-build has run): the two write beside
-    # the project (egg-info, build/) and must not see each other's files; a copy to build in
-    # again also when the hook is not asked, should the requirements resolve to others
-    copy = ctx.workdir / "hook-project" / ctx.project.name
-    ctx.run(
-        "build",
-        ["sh", "-c", 'mkdir -p "$2" && cp -a "$1" "$2"', "sh", str(ctx.project), str(copy.parent)],
-    )
+    copy = kept.copied.result() if kept.copied is not None else _hook_copy(ctx)
     hook_log = ctx.log.with_name(f"{ctx.log.stem}.hook.log")
     hook_ctx = dataclasses.replace(ctx, log=hook_log)  # its lines go after the build's
     failed: StepFailed | None = None
@@ -220,6 +219,26 @@ def build_in_kept_env(
     script = 'rm -rf "$1" "$3" && mv "$2" "$1"'
     ctx.run("build", ["sh", "-c", script, "sh", str(ctx.project), str(copy), str(out)])
     build()
+
+
+def _asks_first(ctx: JobContext, system: BuildSystem, *, made_now: bool) -> bool:
+    """Whether the hook is asked before the build, in a new environment: when there is no guess
+    to build with, or when other jobs' builds wait for this one (the module's docstring: its
+    modules compiled to bytecode once)."""
+    return made_now and (system.backend not in SETUPTOOLS_BACKENDS or ctx.turn.awaited())
+
+
+def _hook_copy(ctx: JobContext) -> PurePosixPath:
+    """The hook's own copy of the project, as the build's is now (before-build has run): the two
+    write beside the project (egg-info, build/) and must not see each other's files; a copy to
+    build in again also when the hook is not asked, should the requirements resolve to others.
+    Made before the build starts, while the environment is made ready when it can be."""
+    copy = ctx.workdir / "hook-project" / ctx.project.name
+    ctx.run(
+        "build",
+        ["sh", "-c", 'mkdir -p "$2" && cp -a "$1" "$2"', "sh", str(ctx.project), str(copy.parent)],
+    )
+    return copy
 
 
 def _settled(ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem) -> KeptEnv:
