@@ -292,5 +292,6 @@ def test_dependency_files_only_for_depend_mode_and_a_gcc_like_compiler(
     assert not with_md(["gcc"], CCACHE_DEPEND="1", CCACHE_NODEPEND="1")  # the user's "no"
     assert not with_md(["nvcc"], CCACHE_DEPEND="1")  # not gcc's kind of compiler
     assert not with_md(["zig", "cc"], CCACHE_DEPEND="1")
+    assert not with_md(["/tmp/w/zig/zig-cc"], CCACHE_DEPEND="1")  # manywheel's zig toolchain
     assert not with_md(["gcc", "-MMD"], CCACHE_DEPEND="1")  # asks for its own already
     assert with_md(["ccache", "clang"], CCACHE_DEPEND="1")

@@ -63,7 +63,8 @@ _STOCK = (
 )
 _CYTHON = (".pyx", ".py")
 # compilers that write a dependency file beside the object for -MD: gcc's and clang's kind,
-# cross (x86_64-linux-gnu-gcc) and versioned (gcc-12) names too
+# cross (x86_64-linux-gnu-gcc) and versioned (gcc-12) names too; not manywheel's zig-cc, which
+# ccache does not wrap
 _GCC_LIKE = re.compile(r"^(?:.+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(?:-[0-9][0-9.]*)?$")
 # where distutils' own compile and _compile are defined: the standard library's, setuptools'
 # copy (named distutils too once setuptools puts it in its place), which moved them to
@@ -241,7 +242,7 @@ def dependency_file_args(words: List[str], environ: Any) -> List[str]:
         return []
     programs = [os.path.basename(word) for word in words[:2]]
     program = programs[1] if programs[0] == "ccache" and len(programs) > 1 else programs[0]
-    if not _GCC_LIKE.match(program or ""):
+    if not _GCC_LIKE.match(program or "") or program.startswith("zig"):  # zig's own caching
         return []
     if any(word.startswith("-M") for word in words[1:]):
         return []
