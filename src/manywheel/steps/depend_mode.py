@@ -43,7 +43,7 @@ def depend_mode_env(ctx: JobContext, seen: Mapping[str, str]) -> dict[str, str]:
         return {}
     ctx.note(
         "[manywheel] compiler cache: depend mode (no other job of the run compiles with these "
-        "flags): no preprocessor runs on a miss, setuptools' compiles write dependency files "
-        "(-MD) for it"
+        "flags): no preprocessor runs on a miss of a compile that writes a dependency file "
+        "(the setuptools plugin adds -MD to build_ext's)"
     )
     return {"CCACHE_DEPEND": "1"}

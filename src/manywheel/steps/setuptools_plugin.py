@@ -238,7 +238,7 @@ def dependency_file_args(words: List[str], environ: Any) -> List[str]:
     ``environ`` asks ccache for depend mode (``CCACHE_DEPEND`` set, ``CCACHE_NODEPEND`` not), the
     compiler is gcc's or clang's kind (behind ``ccache`` or not), and no ``-M`` option asks for
     dependency output already; else nothing."""
-    if "CCACHE_DEPEND" not in environ or "CCACHE_NODEPEND" in environ:
+    if not words or "CCACHE_DEPEND" not in environ or "CCACHE_NODEPEND" in environ:
         return []
     programs = [os.path.basename(word) for word in words[:2]]
     program = programs[1] if programs[0] == "ccache" and len(programs) > 1 else programs[0]
