@@ -111,6 +111,7 @@ def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator
             yield None
             return
         resolve_log = ctx.log.with_name(f"{ctx.log.stem}.resolve.log")
+        copy_log = ctx.log.with_name(f"{ctx.log.stem}.copy.log")
         try:
             resolving = ThreadPoolExecutor(1, thread_name_prefix="manywheel-resolve")
             copying = ThreadPoolExecutor(1, thread_name_prefix="manywheel-copy")
@@ -120,12 +121,15 @@ def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator
                 def beside(uv: str, python: PurePosixPath, requires: Sequence[str]) -> Future[str]:
                     return pool.submit(_resolve, quiet, uv, python, requires)
 
-                # the hook will run beside the build, in a copy of its own: made meanwhile
+                # the hook will run beside the build, in a copy of its own: made meanwhile,
+                # with a log of its own (its lines after the build's)
                 early = not ctx.turn.ahead() and not _asks_first(ctx, system, made_now=True)
-                copied = copier.submit(_hook_copy, ctx) if early else None
+                copying_ctx = dataclasses.replace(ctx, log=copy_log)
+                copied = copier.submit(_hook_copy, copying_ctx) if early else None
                 kept = _synced(ctx, uv, root.inside / name, system, beside)
                 yield dataclasses.replace(kept, copied=copied)
         finally:
+            _append_log(ctx, copy_log, "the hook's copy of the project, made beside")
             _append_log(ctx, resolve_log, "the build requirements, resolved beside the build")
 
 
