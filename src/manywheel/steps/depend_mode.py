@@ -16,8 +16,8 @@ So a build gets depend mode only when all of these hold:
   flag signature is its own in its group, or the project has nothing to share;
 - its compiles go through ccache (``CCACHE_DIR``);
 - the setuptools plugin is on its PYTHONPATH: the plugin has each of ``build_ext``'s compiles
-  write its dependency file (steps/setuptools_plugin.py), which the mode needs. CMake's and
-  meson's compiles write one already, and get the mode too;
+  write its dependency file (steps/setuptools_plugin.py), which the mode needs. The compiles of
+  a CMake build that a setup.py runs write one already, and get the mode too;
 - the user set neither ``CCACHE_DEPEND`` nor ``CCACHE_NODEPEND``.
 The choice depends only on the run's jobs, never on what the cache holds. The ``-MD`` on the
 compile line is part of direct mode's key, so the next run of the same jobs makes the same
