@@ -65,6 +65,18 @@ class Call:
         return " ".join(self.argv)
 
     @property
+    def out_dir(self) -> str:
+        """Where a uv build writes its wheel (``--out-dir``); "" for any other command."""
+        argv = self.argv
+        return argv[argv.index("--out-dir") + 1] if "--out-dir" in argv else ""
+
+    @property
+    def build_of(self) -> str:
+        """The CPython (``cp312``) of the job a uv build is for, by its work dir; "" for any
+        other command."""
+        return self.out_dir.split("/")[2].split("-")[0] if self.out_dir else ""
+
+    @property
     def hook_control(self) -> PurePosixPath | None:
         """The control dir when this runs pyproject_hooks' script (``<script> <hook>
         <control dir>``, under the recording script or not): where its output goes."""

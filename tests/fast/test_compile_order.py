@@ -110,18 +110,13 @@ def test_groups_keep_their_places_in_the_plan() -> None:
     ]
 
 
-def out_dir_of(call: Call) -> str:
-    return call.argv[call.argv.index("--out-dir") + 1] if "--out-dir" in call.argv else ""
-
-
 def build_order(executor: FakeExecutor) -> list[str]:
     """The CPythons whose builds ran, in the order they started."""
-    dirs = [out_dir_of(call) for call in executor.calls]
-    return [d.split("/")[2].split("-")[0] for d in dirs if d]
+    return [call.build_of for call in executor.calls if call.build_of]
 
 
 def is_build_of(tag: str, call: Call) -> bool:
-    return f"/work/{tag}-manylinux_x86_64-" in out_dir_of(call)
+    return f"/work/{tag}-manylinux_x86_64-" in call.out_dir
 
 
 def test_a_build_waits_for_the_first_of_its_signature(tmp_path: Path) -> None:
