@@ -123,9 +123,9 @@ def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator
 
                 # the hook will run beside the build, in a copy of its own: made meanwhile,
                 # with a log of its own (its lines after the build's)
-                early = not ctx.turn.ahead() and not _asks_first(ctx, system, made_now=True)
-                copying_ctx = dataclasses.replace(ctx, log=copy_log)
-                copied = copier.submit(_hook_copy, copying_ctx) if early else None
+                copied = None
+                if not ctx.turn.ahead() and not _asks_first(ctx, system, made_now=True):
+                    copied = copier.submit(_hook_copy, dataclasses.replace(ctx, log=copy_log))
                 kept = _synced(ctx, uv, root.inside / name, system, beside)
                 yield dataclasses.replace(kept, copied=copied)
         finally:
