@@ -36,8 +36,7 @@ def builds(executor: FakeExecutor) -> dict[str, Call]:
     out = {}
     for call in executor.calls:
         if is_build(call):
-            out_dir = call.argv[call.argv.index("--out-dir") + 1]
-            out[PurePosixPath(out_dir).parent.name.rsplit("-", 1)[0]] = call
+            out[PurePosixPath(call.out_dir).parent.name.rsplit("-", 1)[0]] = call
     return out
 
 
