@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from manywheel.caching.wheel_cache import WheelCache
-from manywheel.config.model import BuildFrontend
+from manywheel.config.model import DEFAULT_REPAIR_COMMAND, BuildFrontend
 from manywheel.planning.build_system import BuildSystem
 from manywheel.planning.plan import Job
 from manywheel.steps.setuptools_plugin import ENTRY_POINTS
@@ -168,6 +168,35 @@ def test_the_users_own_settings_are_kept(tmp_path: Path) -> None:
     }
     assert not any(p.name == "parallel-build.cfg" for p in executor.files)
     assert not any(p.name == "cores" for p in executor.files)  # the user's number holds
+
+
+@pytest.mark.parametrize(
+    ("repair", "environment", "cores", "stored"),
+    [
+        (DEFAULT_REPAIR_COMMAND, (), 2, "1"),
+        # another repair command may deliver the built wheel as it is
+        ("auditwheel repair -w {dest_dir} {wheel} && echo repaired", (), 2, None),
+        (DEFAULT_REPAIR_COMMAND, (("MANYWHEEL_WHEEL_STORED", "0"),), 2, "0"),  # the user's
+        (DEFAULT_REPAIR_COMMAND, (), 1, None),  # one core: no plugin
+    ],
+)
+def test_the_wheel_is_built_uncompressed_when_auditwheel_rewrites_it(
+    tmp_path: Path,
+    repair: str,
+    environment: tuple[tuple[str, str], ...],
+    cores: int,
+    stored: str | None,
+) -> None:
+    backend = FakeBackend()
+    the_job = job(repair_wheel_command=repair, environment=environment)
+    outcome = run(tmp_path, plan(the_job), backend, jobs=1, cores=cores)
+    assert outcome.status() == {the_job.name: "success"}
+    build = builds(backend.opened[0])[the_job.name]
+    assert build.env.get("MANYWHEEL_WHEEL_STORED") == stored
+    log = outcome.results[the_job.name].log
+    assert log is not None
+    said = "MANYWHEEL_WHEEL_STORED=1: setuptools writes the wheel uncompressed, as auditwheel's"
+    assert (said in log.read_text()) is (stored == "1")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """The setuptools plugin (steps/setuptools_plugin.py) with real setuptools: build_ext builds the
 extensions N at a time only when it is safe, says why not otherwise, and leaves a setting of
 the project's alone; an extension's sources compile at a time within the build's share, read
-from its file. Run in an interpreter of its own by test_setuptools_plugin.py (a real build:
+from its file; asked to, bdist_wheel writes the wheel uncompressed, unless the project says
+otherwise. Run in an interpreter of its own by test_setuptools_plugin.py (a real build:
 test_parallel_extensions.py). No process is started here."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import zipfile
 from distutils.ccompiler import new_compiler  # setuptools' own (it replaces the stdlib's)
 from distutils.errors import DistutilsExecError
 from pathlib import Path
@@ -24,6 +26,7 @@ from manywheel.steps import setuptools_plugin
 from manywheel.steps.setuptools_plugin import Slots, jobs_setting
 
 JOBS = setuptools_plugin.JOBS_VARIABLE
+STORED = setuptools_plugin.STORED_VARIABLE
 
 
 def decide(tmp_path: Path, extensions: list[Extension], **attrs: Any) -> Any:
@@ -58,7 +61,7 @@ def test_extensions_of_their_own_sources_build_two_at_a_time(
     cmd = decide(tmp_path, [ext("a", "src/a.c", "src/util_a.c"), ext("b", "src/b.c")])
     assert cmd.parallel == 2
     assert said(capsys) == (
-        "[manywheel] setuptools: building its 2 extensions 2 at a time\n"
+        "[manywheel] setuptools: building its 2 extensions 2 at a time, the largest first\n"
         "[manywheel] setuptools: compiling each extension's sources 2 at a time\n"
     )
 
@@ -181,6 +184,57 @@ def test_an_extensions_sources_compile_at_a_time_within_the_slots(tmp_path: Path
     assert spawns.most == 2  # never more compilers than slots
 
 
+def test_an_extensions_largest_sources_compile_first(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    for name, size in (("a", 10), ("b", 3000), ("c", 200)):
+        (tmp_path / "src" / f"{name}.c").write_text("x" * size)
+    compiler = new_compiler()
+    compiler.set_executables(compiler_so=["cc"])
+    setuptools_plugin.compile_in_threads(compiler, Slots(2, None))
+    compiler.spawn = compiler.call = spawns = Spawns()
+    objects = compiler.compile(["src/a.c", "src/b.c", "src/c.c"], output_dir="build")
+    assert objects == ["build/src/a.o", "build/src/b.o", "build/src/c.o"]  # the sources' order
+    started = [argv[argv.index("-o") + 1] for argv in spawns.argvs]
+    # b and c first, two at a time; a, the smallest, once one of them is done
+    assert sorted(started[:2]) == ["build/src/b.o", "build/src/c.o"]
+    assert started[2] == "build/src/a.o"
+
+
+def test_the_largest_extensions_build_first(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "small.c").write_text("int small;\n")
+    (src / "mid.c").write_text("int mid;\n" * 100)
+    # a small file that includes a large header of the project's (mldsa_avx2_bmi2.c)
+    (src / "big.c").write_text('#include "big.h"\n#include <stdio.h>\n')
+    (src / "big.h").write_text("/* " + "x" * 5000 + " */\n")
+    extensions = [ext("small", "src/small.c"), ext("big", "src/big.c"), ext("mid", "src/mid.c")]
+    cmd = decide(tmp_path, extensions)
+    assert [e.name for e in cmd.extensions] == ["big", "mid", "small"]
+
+
+def test_a_sources_size_counts_the_projects_headers_it_includes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "include").mkdir()
+    (tmp_path / "outside.h").write_text("x" * 1000)  # not the project's: not counted
+    source = (
+        '#include "a.h"\n'
+        '  #  include "common.h"\n'  # found in the include dirs given
+        '#include "../../outside.h"\n'
+        "#include <stdio.h>\n"
+        '#include "missing.h"\n'
+    )
+    (project / "src" / "a.c").write_text(source)
+    (project / "src" / "a.h").write_text('#include "a.h"\n#include "common.h"\n')  # once each
+    (project / "include" / "common.h").write_text("int common;\n")
+    monkeypatch.chdir(project)
+    expected = len(source) + len('#include "a.h"\n#include "common.h"\n') + len("int common;\n")
+    assert setuptools_plugin.source_size("src/a.c", ["include"]) == expected
+
+
 def test_a_failing_source_fails_the_compile(tmp_path: Path) -> None:
     compiler = new_compiler()
     compiler.set_executables(compiler_so=["cc"])
@@ -295,3 +349,52 @@ def test_dependency_files_only_for_depend_mode_and_a_gcc_like_compiler(
     assert not with_md(["/tmp/w/zig/zig-cc"], CCACHE_DEPEND="1")  # manywheel's zig toolchain
     assert not with_md(["gcc", "-MMD"], CCACHE_DEPEND="1")  # asks for its own already
     assert with_md(["ccache", "clang"], CCACHE_DEPEND="1")
+
+
+def built_wheel(tmp_path: Path, **attrs: Any) -> zipfile.ZipFile:
+    """The wheel bdist_wheel writes for a small distribution (one package, one module), with
+    the plugin's finalize run when setuptools runs it (after ``attrs``, before the project's
+    config files)."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("ANSWER = 42\n" * 200)
+    metadata = {"name": "demo", "version": "1.0", "packages": ["pkg"], "script_name": "setup.py"}
+    dist = Distribution({**metadata, **attrs})
+    setuptools_plugin.finalize(dist)
+    dist.parse_config_files()
+    cmd = dist.get_command_obj("bdist_wheel")
+    cmd.dist_dir = str(tmp_path / "dist")
+    cmd.ensure_finalized()
+    cmd.run()
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    return zipfile.ZipFile(wheel)
+
+
+def compressions(wheel: zipfile.ZipFile) -> set[int]:
+    return {info.compress_type for info in wheel.infolist()}
+
+
+def test_asked_to_the_wheel_is_written_uncompressed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(STORED, "1")
+    wheel = built_wheel(tmp_path)
+    assert compressions(wheel) == {zipfile.ZIP_STORED}
+    assert wheel.read("pkg/__init__.py") == b"ANSWER = 42\n" * 200
+
+
+def test_not_asked_the_wheel_is_compressed(tmp_path: Path) -> None:
+    assert compressions(built_wheel(tmp_path)) == {zipfile.ZIP_DEFLATED}
+
+
+def test_the_projects_compression_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STORED, "1")
+    # setup.cfg, read after the plugin
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "setup.cfg").write_text("[bdist_wheel]\ncompression = deflated\n")
+    monkeypatch.chdir(tmp_path / "cfg")
+    assert compressions(built_wheel(tmp_path / "cfg")) == {zipfile.ZIP_DEFLATED}
+    # setup(options=...), given before it
+    (tmp_path / "attrs").mkdir()
+    monkeypatch.chdir(tmp_path / "attrs")
+    options = {"bdist_wheel": {"compression": "deflated"}}
+    assert compressions(built_wheel(tmp_path / "attrs", options=options)) == {zipfile.ZIP_DEFLATED}

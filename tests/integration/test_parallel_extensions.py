@@ -1,11 +1,13 @@
 """setuptools builds a lone build's extensions at a time, for real (native, real uv, real
 setuptools finding the plugin by its entry point on PYTHONPATH), and each extension's sources
 at a time: the job's log says so and the wheel works; extensions that share a source file are
-built one at a time, and the log says why (the object they would both write). In podman, under the image's oldest CPython (3.8) and
-the setuptools it resolves to."""
+built one at a time, and the log says why (the object they would both write). The wheel the
+build writes uncompressed is delivered compressed (auditwheel's repair writes it again). In
+podman, under the image's oldest CPython (3.8) and the setuptools it resolves to."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -73,11 +75,21 @@ def test_extensions_of_their_own_sources_build_at_a_time(tmp_path: Path) -> None
     cores = usable_cores()
     if cores >= 2:  # a lone build: every core
         assert f"MANYWHEEL_BUILD_EXT_JOBS={cores}:" in log
-        assert f"[manywheel] setuptools: building its 3 extensions {at_a_time(cores)}" in log
+        extensions = f"building its 3 extensions {at_a_time(cores)}, the largest first"
+        assert f"[manywheel] setuptools: {extensions}" in log
         sources = f"[manywheel] setuptools: compiling each extension's sources {at_a_time(cores)}"
         assert sources in log
+        # written uncompressed, as auditwheel writes it again
+        assert (
+            "[manywheel] MANYWHEEL_WHEEL_STORED=1: setuptools writes the wheel uncompressed" in log
+        )
     else:
         assert "[manywheel] setuptools" not in log
+    # the wheel delivered is compressed all the same
+    (wheel,) = (tmp_path / "wheelhouse").glob("*.whl")
+    with zipfile.ZipFile(wheel) as delivered:
+        files = [info for info in delivered.infolist() if not info.is_dir()]
+        assert {info.compress_type for info in files} == {zipfile.ZIP_DEFLATED}
 
 
 def test_extensions_that_share_a_source_build_one_at_a_time(tmp_path: Path) -> None:

@@ -14,7 +14,10 @@ Each build system is reached without touching the project:
   compile the same source to the same object path, one writing it while the other links it
   (setuptools#3942, #5196, open; lz4 compiles its bundled library into each of its three
   extensions, and a wheel linked from a half-written object came out of the plain
-  ``DIST_EXTRA_CONFIG`` setting here).
+  ``DIST_EXTRA_CONFIG`` setting here). It starts the largest extensions and sources first.
+
+The plugin also has setuptools write the wheel uncompressed (``MANYWHEEL_WHEEL_STORED=1``)
+when the default repair command, auditwheel's, writes it again, compressed (stored_wheel_env).
 
 None of these changes what is compiled, only how many compilers run at once: a wheel's bytes
 are the same, and the variables are given to the build command only, after the cache key was
@@ -31,6 +34,7 @@ from collections.abc import Mapping
 from functools import cache, partial
 from pathlib import Path, PurePosixPath
 
+from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.errors import Cancelled
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps import setuptools_plugin
@@ -114,7 +118,23 @@ def parallel_build_env(ctx: JobContext, *, with_plugin: bool) -> dict[str, str]:
             )
         else:
             ctx.note(f"[manywheel] 1 core for this build while other builds run: {shown}")
+    if plugin is not None:
+        env.update(stored_wheel_env(ctx, seen))
     return env
+
+
+def stored_wheel_env(ctx: JobContext, seen: Mapping[str, str]) -> dict[str, str]:
+    """The plugin's variable that has setuptools write the wheel uncompressed, when the default
+    repair command, auditwheel's, rewrites it compressed anyway (and says so in the job's log);
+    nothing when the user set the variable, or when the built wheel may be the one delivered."""
+    variable = setuptools_plugin.STORED_VARIABLE
+    if variable in seen or ctx.job.options.repair_wheel_command != DEFAULT_REPAIR_COMMAND:
+        return {}
+    ctx.note(
+        f"[manywheel] {variable}=1: setuptools writes the wheel uncompressed, as auditwheel's "
+        "repair writes it again, compressed"
+    )
+    return {variable: "1"}
 
 
 def _write_share(ctx: JobContext, path: PurePosixPath, cores: int) -> None:

@@ -28,7 +28,15 @@ It compiles an extension's sources one at a time, as without the plugin, when ``
 set already, or when the compiler's ``compile`` or ``_compile`` is not distutils' own (the
 project's, or one set on the compiler object: the CUDA recipe that swaps ``compiler_so``
 around each ``_compile``), or when two sources of one extension compile to one object.
-A line on the build log says what it does, and why not.
+A line on the build log says what it does, and why not. What it builds at a time, it starts
+the largest first (``source_size``: a long compile started last keeps one core busy while the
+others have nothing left to do); the objects are the same.
+
+When ``MANYWHEEL_WHEEL_STORED=1`` (manywheel sets it when auditwheel repairs the wheel, which
+unpacks it and writes it again, compressed), ``bdist_wheel`` writes the wheel uncompressed
+(its ``compression`` option), unless the project or the user set that option: the files are
+compressed once instead of twice (pycryptodome's 10 MB, 0.3 s of one core at the end of its
+build), and the repaired wheel is byte for byte the same.
 
 When ccache's depend mode is asked for (``CCACHE_DEPEND``, steps/depend_mode.py), the compiles
 it runs also write a dependency file beside each object (``-MD``: gcc's and clang's kind of
@@ -42,9 +50,10 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 JOBS_VARIABLE = "MANYWHEEL_BUILD_EXT_JOBS"
+STORED_VARIABLE = "MANYWHEEL_WHEEL_STORED"  # "1": bdist_wheel writes its zip uncompressed
 MODULE = "manywheel_setuptools_plugin"
 DIST_INFO = "manywheel_setuptools_plugin-1.dist-info"
 ENTRY_POINTS = (
@@ -83,7 +92,10 @@ _STOCK_UNIX = tuple(
 
 def finalize(dist: Any) -> None:
     """The entry point: the distribution's build_ext command, once made, decides when it
-    checks its extensions in the build."""
+    checks its extensions in the build; its bdist_wheel writes the wheel uncompressed when
+    asked to."""
+    if os.environ.get(STORED_VARIABLE) == "1":
+        store_uncompressed(dist)
     most, path = jobs_setting(os.environ.get(JOBS_VARIABLE, ""))
     if most < 2:
         return
@@ -97,6 +109,13 @@ def finalize(dist: Any) -> None:
         return cmd
 
     dist.get_command_obj = get_command_obj
+
+
+def store_uncompressed(dist: Any) -> None:
+    """``bdist_wheel`` writes the wheel's files uncompressed (its ``compression`` option), unless
+    the project or the user set the option: setup.cfg, pyproject.toml and the command line are
+    read after this (and win), ``setup(options=...)`` before (and is kept)."""
+    dist.get_option_dict("bdist_wheel").setdefault("compression", ("manywheel", "stored"))
 
 
 def jobs_setting(value: str) -> Tuple[int, Optional[str]]:
@@ -171,8 +190,9 @@ def _deciding(cmd: Any, check: Callable[[Any], Any], slots: Slots) -> Callable[[
         cmd.parallel = threads if why_not is None and threads > 1 else None
         ours[:] = [True]
         if cmd.parallel:
+            cmd.extensions = largest_first(cmd.extensions, extension_size)
             shown = slots.at_a_time() if gated is None else f"{threads} at a time"
-            say(f"building its {len(extensions)} extensions {shown}")
+            say(f"building its {len(extensions)} extensions {shown}, the largest first")
         elif why_not:
             say("building extensions one at a time: " + why_not)
         if any(len(ext.sources or []) > 1 for ext in extensions):
@@ -223,14 +243,71 @@ def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
             for obj in todo:
                 one(obj)
             return objects
+        dirs = [opt[2:] for opt in pp_opts if opt.startswith("-I")]
+        first = largest_first(todo, lambda obj: source_size(build[obj][0], dirs))
         with ThreadPoolExecutor(max_workers=slots.most) as pool:
-            for done in [pool.submit(one, obj) for obj in todo]:
-                done.result()  # the first failure, in the sources' order
+            running = {obj: pool.submit(one, obj) for obj in first}
+            for obj in todo:
+                running[obj].result()  # the first failure, in the sources' order
         return objects
 
     compiler.compile = compile
     compiler._manywheel_threads = True
     return None
+
+
+# a header the source includes with quotes: the project's own, most often
+_LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
+_SIZES: Dict[str, Tuple[int, List[bytes]]] = {}  # a file's size and what it includes so
+
+
+def largest_first(items: List[Any], size: Callable[[Any], int]) -> List[Any]:
+    """``items`` (extensions, sources) ordered by ``size``, the largest first (else in their
+    order): the longest compiles start first, so that none of them starts last, while the
+    other cores have nothing left to do."""
+    sizes = [size(item) for item in items]
+    order = sorted(range(len(items)), key=lambda i: -sizes[i])
+    return [items[i] for i in order]
+
+
+def extension_size(ext: Any) -> int:
+    return sum(source_size(source, list(ext.include_dirs or [])) for source in ext.sources or [])
+
+
+def source_size(source: str, include_dirs: List[str]) -> int:
+    """How long ``source`` takes to compile, guessed: its bytes and those of the project's
+    files it includes with quotes (beside the including file, or in ``include_dirs``; inside
+    the project directory only, each counted once). pycryptodome 4.4.0's six slowest
+    compiles are its six largest so (mldsa_avx2_bmi2.c, 531 bytes, includes mldsa.c)."""
+    root = os.path.abspath(os.curdir) + os.sep
+    seen: Set[str] = set()
+    todo = [os.path.abspath(source)]
+    total = 0
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        size, included = _read_size(path)
+        total += size
+        for name in included:
+            for directory in [os.path.dirname(path), *include_dirs]:
+                found = os.path.abspath(os.path.join(directory, os.fsdecode(name)))
+                if found.startswith(root) and os.path.isfile(found):
+                    todo.append(found)
+                    break
+    return total
+
+
+def _read_size(path: str) -> Tuple[int, List[bytes]]:
+    if path not in _SIZES:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            data = b""
+        _SIZES[path] = (len(data), _LOCAL_INCLUDE.findall(data))
+    return _SIZES[path]
 
 
 def dependency_file_args(words: List[str], environ: Any) -> List[str]:
