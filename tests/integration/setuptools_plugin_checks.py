@@ -235,6 +235,18 @@ def test_a_sources_size_counts_the_projects_headers_it_includes_once(
     assert setuptools_plugin.source_size("src/a.c", ["include"]) == expected
 
 
+@pytest.mark.timeout(30)
+def test_a_directory_that_links_to_its_parent_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "up").symlink_to(tmp_path / "src")
+    (tmp_path / "src" / "a.c").write_text('#include "a.h"\n')
+    (tmp_path / "src" / "a.h").write_text('#include "up/a.h"\n')  # itself, through the link
+    expected = len('#include "a.h"\n') + len('#include "up/a.h"\n')
+    assert setuptools_plugin.source_size("src/a.c", []) == expected
+
+
 def test_a_failing_source_fails_the_compile(tmp_path: Path) -> None:
     compiler = new_compiler()
     compiler.set_executables(compiler_so=["cc"])

@@ -279,9 +279,9 @@ def source_size(source: str, include_dirs: List[str]) -> int:
     files it includes with quotes (beside the including file, or in ``include_dirs``; inside
     the project directory only, each counted once). pycryptodome 4.4.0's six slowest
     compiles are its six largest so (mldsa_avx2_bmi2.c, 531 bytes, includes mldsa.c)."""
-    root = os.path.abspath(os.curdir) + os.sep
-    seen: Set[str] = set()
-    todo = [os.path.abspath(source)]
+    root = os.path.realpath(os.curdir) + os.sep
+    seen: Set[str] = set()  # real paths: a directory that links to its parent is no loop
+    todo = [os.path.realpath(source)]
     total = 0
     while todo:
         path = todo.pop()
@@ -292,7 +292,7 @@ def source_size(source: str, include_dirs: List[str]) -> int:
         total += size
         for name in included:
             for directory in [os.path.dirname(path), *include_dirs]:
-                found = os.path.abspath(os.path.join(directory, os.fsdecode(name)))
+                found = os.path.realpath(os.path.join(directory, os.fsdecode(name)))
                 if found.startswith(root) and os.path.isfile(found):
                     todo.append(found)
                     break
