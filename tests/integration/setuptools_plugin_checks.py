@@ -235,6 +235,18 @@ def test_a_sources_size_counts_the_projects_headers_it_includes_once(
     assert setuptools_plugin.source_size("src/a.c", ["include"]) == expected
 
 
+def test_a_size_that_cannot_be_told_keeps_the_order() -> None:
+    def size(name: str) -> int:
+        raise ValueError(f"no size for {name}")
+
+    assert setuptools_plugin.largest_first(["b", "a"], size) == ["b", "a"]
+    assert setuptools_plugin.largest_first(["b", "a", "c"], {"a": 1, "b": 1, "c": 2}.get) == [
+        "c",
+        "b",
+        "a",
+    ]
+
+
 @pytest.mark.timeout(30)
 def test_a_directory_that_links_to_its_parent_is_read_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

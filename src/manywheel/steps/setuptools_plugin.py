@@ -264,8 +264,12 @@ _SIZES: Dict[str, Tuple[int, List[bytes]]] = {}  # a file's size and what it inc
 def largest_first(items: List[Any], size: Callable[[Any], int]) -> List[Any]:
     """``items`` (extensions, sources) ordered by ``size``, the largest first (else in their
     order): the longest compiles start first, so that none of them starts last, while the
-    other cores have nothing left to do."""
-    sizes = [size(item) for item in items]
+    other cores have nothing left to do. A guess that fails keeps their order: it fails no
+    build."""
+    try:
+        sizes = [size(item) for item in items]
+    except Exception:  # a source path setuptools reads and this guess does not
+        return list(items)
     order = sorted(range(len(items)), key=lambda i: -sizes[i])
     return [items[i] for i in order]
 
