@@ -259,6 +259,9 @@ def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
 # a header the source includes with quotes: the project's own, most often
 _LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
 _SIZES: Dict[str, Tuple[int, List[bytes]]] = {}  # a file's size and what it includes so
+# where an included name is found, from a directory and the include dirs (None: not in the
+# project): found once, however many sources include it
+_FOUND: Dict[Tuple[str, bytes, Tuple[str, ...], str], Optional[str]] = {}
 
 
 def largest_first(items: List[Any], size: Callable[[Any], int]) -> List[Any]:
@@ -284,6 +287,7 @@ def source_size(source: str, include_dirs: List[str]) -> int:
     the project directory only, each counted once). pycryptodome 4.4.0's six slowest
     compiles are its six largest so (mldsa_avx2_bmi2.c, 531 bytes, includes mldsa.c)."""
     root = os.path.realpath(os.curdir) + os.sep
+    dirs = tuple(include_dirs)
     seen: Set[str] = set()  # real paths: a directory that links to its parent is no loop
     todo = [os.path.realpath(source)]
     total = 0
@@ -295,12 +299,23 @@ def source_size(source: str, include_dirs: List[str]) -> int:
         size, included = _read_size(path)
         total += size
         for name in included:
-            for directory in [os.path.dirname(path), *include_dirs]:
-                found = os.path.realpath(os.path.join(directory, os.fsdecode(name)))
-                if found.startswith(root) and os.path.isfile(found):
-                    todo.append(found)
-                    break
+            found = _found(os.path.dirname(path), name, dirs, root)
+            if found is not None:
+                todo.append(found)
     return total
+
+
+def _found(directory: str, name: bytes, include_dirs: Tuple[str, ...], root: str) -> Optional[str]:
+    """The real path of the project's file ``name`` names, beside the including file (in
+    ``directory``) or in ``include_dirs``; None when it is not in the project (under ``root``)."""
+    key = (directory, name, include_dirs, root)
+    if key not in _FOUND:
+        candidates = (
+            os.path.realpath(os.path.join(d, os.fsdecode(name))) for d in (directory, *include_dirs)
+        )
+        found = (f for f in candidates if f.startswith(root) and os.path.isfile(f))
+        _FOUND[key] = next(found, None)
+    return _FOUND[key]
 
 
 def _read_size(path: str) -> Tuple[int, List[bytes]]:
