@@ -568,6 +568,18 @@ def test_a_new_environment_whose_build_others_wait_for_asks_the_hook_first(
         assert "/hook-project" not in log, name
 
 
+def test_a_new_environment_has_no_recorded_answer_to_check(tmp_path: Path) -> None:
+    """Both environments are made in this run (a cold build): there is no record of the hook's
+    answer in them, so neither job starts a Python to check one, the held job (cp313) no more
+    than its warmer; each asks the hook once."""
+    outcome = run_held_pair(tmp_path, lambda executor, call: None)
+    assert set(outcome.status().values()) == {"success"}
+    for name in ("cp312", "cp313"):
+        log = "".join(p.read_text() for p in (tmp_path / "logs").rglob(f"{name}-*.log"))
+        assert "hook_inputs.py verify" not in log, name
+        assert _order(log).count("hook") == 1, name
+
+
 def test_a_held_build_that_finds_its_warmer_done_says_so(tmp_path: Path) -> None:
     """cp313 gets ready more slowly than cp312 builds: its turn comes with nothing left to wait
     for, and its log says whose objects it builds from."""

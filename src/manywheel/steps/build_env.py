@@ -437,8 +437,8 @@ def _known(
 def _asked(
     ctx: JobContext, kept: KeptEnv, system: BuildSystem, project: PurePosixPath
 ) -> list[str]:
-    """The hook's answer: as kept, or asked now."""
-    known = _known(ctx, kept, system, project)
+    """The hook's answer: as kept, or asked now (an environment made now keeps none)."""
+    known = None if kept.made_now else _known(ctx, kept, system, project)
     return _hook_requires(ctx, kept, system, project) if known is None else known
 
 
