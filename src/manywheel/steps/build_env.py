@@ -181,7 +181,7 @@ def build_in_kept_env(
         return
     # what the hook said last time, when all it read then is as it was (before the build
     # writes beside the project)
-    known = None if kept.made_now else _known(ctx, kept, system, ctx.project)
+    known = _known(ctx, kept, system, ctx.project)
     copy = kept.copied.result() if kept.copied is not None else _hook_copy(ctx)
     hook_log = ctx.log.with_name(f"{ctx.log.stem}.hook.log")
     hook_ctx = dataclasses.replace(ctx, log=hook_log)  # its lines go after the build's
@@ -428,7 +428,11 @@ def _hook_env(ctx: JobContext, python: PurePosixPath) -> dict[str, str]:
 def _known(
     ctx: JobContext, kept: KeptEnv, system: BuildSystem, project: PurePosixPath
 ) -> list[str] | None:
-    """The hook's answer kept with the environment, when what it read holds (hook_answers.py)."""
+    """The hook's answer kept with the environment, when what it read holds (hook_answers.py);
+    None at once for an environment made in this job, which keeps none (no Python started to
+    check)."""
+    if kept.made_now:
+        return None
     key = hook_key(ctx, system, kept.frozen)
     env = _hook_env(ctx, kept.python)
     return known_answer(ctx, kept.python, kept.path, key, project, env)
@@ -437,8 +441,8 @@ def _known(
 def _asked(
     ctx: JobContext, kept: KeptEnv, system: BuildSystem, project: PurePosixPath
 ) -> list[str]:
-    """The hook's answer: as kept, or asked now (an environment made now keeps none)."""
-    known = None if kept.made_now else _known(ctx, kept, system, project)
+    """The hook's answer: as kept, or asked now."""
+    known = _known(ctx, kept, system, project)
     return _hook_requires(ctx, kept, system, project) if known is None else known
 
 
