@@ -1,9 +1,9 @@
 """A new kept build environment's lock is what ``uv pip freeze`` says it holds; later runs
-compare it with ``uv pip compile``'s lock (steps/build_env.py same_pins)."""
+compare it with ``uv pip compile``'s lock (steps/env_requirements.py same_pins)."""
 
 from __future__ import annotations
 
-from manywheel.steps.build_env import same_pins
+from manywheel.steps.env_requirements import same_pins
 
 COMPILED = "packaging==26.4\nsetuptools==84.2.1\nsetuptools-scm==10.3.4\ntomli==2.5.0\n"
 

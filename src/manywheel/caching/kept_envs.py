@@ -10,7 +10,7 @@ in every run, and direct mode hits.
 
 Such an environment is kept across runs (in the cache home natively, in a host directory per
 image mounted into containers), brought to exactly what the requirements resolve to before
-each build (steps/build_env.py: resolved, then synced, so that a new release of a
+each build (steps/env_requirements.py: resolved, then synced, so that a new release of a
 requirement is installed as an isolated build would, and whatever a build left behind is
 removed), and used by one build at a time: a lock file next to it, taken without waiting. A
 build that finds it taken (a concurrent run building the same job) builds isolated, as

@@ -7,9 +7,10 @@ from pathlib import PurePosixPath
 
 from manywheel.diagnose.compile_errors import left_out
 from manywheel.errors import StepFailed
-from manywheel.steps.build_env import build_constraints, build_in_kept_env, kept_build_env
+from manywheel.steps.build_env import build_in_kept_env, kept_build_env
 from manywheel.steps.ccache_stats_log import ccache_stats_log
 from manywheel.steps.context import JobContext
+from manywheel.steps.env_requirements import build_constraints
 from manywheel.steps.parallel_build import parallel_build_env
 from manywheel.steps.venv import make_venv, missing_pip_said, pip_install, runs_pip
 from manywheel.steps.wheel_tags import expected_tags, shown_tags

@@ -8,7 +8,7 @@ synced (nothing else stays: ``uv pip sync`` removes what a previous build left b
 is called through pyproject_hooks, in the environment's Python inside the executor.
 
 A new environment is filled by one ``uv pip install`` of the ``[build-system]`` requirements
-(one pass at the package index, where a resolution and a sync make two: _fill), and what it
+(one pass at the package index, where a resolution and a sync make two: fill), and what it
 then holds is its lock.
 
 The hook is not waited for: it runs in a copy of the project beside the build, which starts in
@@ -46,20 +46,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import InvalidName, canonicalize_name
-from packaging.version import InvalidVersion, Version
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
 from manywheel.errors import StepFailed
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps.context import JobContext
+from manywheel.steps.env_requirements import fill, freeze, record_of, resolve, same_pins, sync
 from manywheel.steps.hook_answers import hook_key, known_answer, recording_argv
 from manywheel.steps.hook_inputs import SETUPTOOLS_BACKENDS
 from manywheel.steps.venv import make_venv
-
-_LOCKED = "build-requirements.txt"  # in the job's work dir: the lock _resolve writes
-_READY = "manywheel-env.json"  # written into an environment once made: what it was made for
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator
                 quiet = dataclasses.replace(ctx, log=resolve_log)  # its lines after the build's
 
                 def beside(uv: str, python: PurePosixPath, requires: Sequence[str]) -> Future[str]:
-                    return pool.submit(_resolve, quiet, uv, python, requires)
+                    return pool.submit(resolve, quiet, uv, python, requires)
 
                 # the hook will run beside the build, in a copy of its own: made meanwhile,
                 # with a log of its own (its lines after the build's)
@@ -133,7 +128,7 @@ def kept_build_env(ctx: JobContext, uv: str, *, wanted: bool = True) -> Iterator
             _append_log(ctx, resolve_log, "the build requirements, resolved beside the build")
 
 
-# starts _resolve(uv, python, requires) beside the build, with a log of its own
+# starts resolve(uv, python, requires) beside the build, with a log of its own
 _Resolving = Callable[[str, PurePosixPath, Sequence[str]], "Future[str]"]
 
 
@@ -143,17 +138,17 @@ def _synced(
     """The environment ready to build in: made and synced; or, as it was synced last (what
     ``uv pip freeze`` says is what it said then), resolved again beside the build."""
     python = env / "bin" / "python"
-    record = _record_of(ctx, env)
+    record = record_of(ctx, env)
     if record is None:
         ctx.run("build", ["rm", "-rf", str(env)])  # left half-made by an interrupted run
         make_venv(ctx, "build", env, use_uv=True)
-        frozen = _fill(ctx, uv, env, system)
+        frozen = fill(ctx, uv, env, system)
         return KeptEnv(env, python, (), made_now=True, frozen=frozen)
     extra = record.extra  # the hook's requirements last time: most likely again
-    if record.lock and record.frozen == _freeze(ctx, uv, python):
+    if record.lock and record.frozen == freeze(ctx, uv, python):
         resolving = beside(uv, python, [*system.requires, *extra])
         return KeptEnv(env, python, tuple(extra), False, record.lock, resolving, record.frozen)
-    frozen = _sync(ctx, uv, env, system, extra)
+    frozen = sync(ctx, uv, env, system, extra)
     return KeptEnv(env, python, tuple(extra), made_now=False, frozen=frozen)
 
 
@@ -250,7 +245,7 @@ def _settled(ctx: JobContext, uv: str, kept: KeptEnv, system: BuildSystem) -> Ke
     holds, else synced with the new resolution."""
     if kept.resolves_the_same():
         return dataclasses.replace(kept, resolving=None)
-    frozen = _sync(ctx, uv, kept.path, system, kept.extra)
+    frozen = sync(ctx, uv, kept.path, system, kept.extra)
     return dataclasses.replace(kept, resolving=None, lock="", frozen=frozen)
 
 
@@ -261,7 +256,7 @@ def _resync(
     running): the environment synced with what the hook asks for."""
     assert kept.resolving is None
     if not kept.holds(wanted):
-        _sync(ctx, uv, kept.path, system, wanted)
+        sync(ctx, uv, kept.path, system, wanted)
 
 
 def _append_log(ctx: JobContext, part: Path, title: str) -> None:
@@ -274,132 +269,6 @@ def _append_log(ctx: JobContext, part: Path, title: str) -> None:
     with ctx.log.open("a", encoding="utf-8") as fh:
         fh.write(f"\n[manywheel] build: {title}:{text}")
     part.unlink(missing_ok=True)
-
-
-@dataclass(frozen=True)
-class _Record:
-    """What the environment was last synced with: the hook's requirements beyond
-    ``[build-system]``, the lock, and what ``uv pip freeze`` said right after."""
-
-    extra: list[str]
-    lock: str
-    frozen: str
-
-
-def _record_of(ctx: JobContext, env: PurePosixPath) -> _Record | None:
-    """The environment's record; None: not made yet."""
-    try:
-        data = json.loads(ctx.read_text(env / _READY))
-        extra = data["extra"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(extra, list):
-        return None
-    lock, frozen = data.get("lock"), data.get("frozen")
-    return _Record(
-        [str(r) for r in extra],
-        lock if isinstance(lock, str) else "",
-        frozen if isinstance(frozen, str) else "",
-    )
-
-
-def _freeze(ctx: JobContext, uv: str, python: PurePosixPath) -> str:
-    """What the environment holds, as ``uv pip freeze`` says."""
-    listed = ctx.workdir / "build-env-freeze.txt"
-    script = '"$1" pip freeze --python "$2" > "$3"'
-    ctx.run("build", ["sh", "-c", script, "sh", uv, str(python), str(listed)])
-    return ctx.read_text(listed)
-
-
-def build_constraints(ctx: JobContext) -> str:
-    """The constraint files of the build requirements, for uv (space-separated, relative to
-    the project copy): ``UV_BUILD_CONSTRAINT``; else the user's ``PIP_CONSTRAINT``, which pip's
-    isolated builds obey (cibuildwheel's default frontend) and uv does not read."""
-    return ctx.env.get("UV_BUILD_CONSTRAINT") or ctx.env.get("PIP_CONSTRAINT", "")
-
-
-def _ask_index(
-    ctx: JobContext, argv: Sequence[str], requires: Sequence[str], before: Sequence[str]
-) -> None:
-    """Run a uv command that resolves ``requires`` at the package index: ``argv``, the build
-    constraints, ``before`` and the file of the requirements (the job's
-    build-requirements.in), in one of the run's turns at the index."""
-    wanted = ctx.workdir / "build-requirements.in"
-    ctx.put_text(wanted, "".join(f"{line}\n" for line in requires))
-    constraints = [f"--constraint={c}" for c in build_constraints(ctx).split()]
-    with ctx.index_turn():  # in the project copy: the constraints' paths are the project's
-        ctx.run("build", [*argv, *constraints, *before, str(wanted)], cwd=ctx.project)
-
-
-def _resolve(ctx: JobContext, uv: str, python: PurePosixPath, requires: Sequence[str]) -> str:
-    """The lock ``requires`` resolve to for the environment's Python, now."""
-    locked = ctx.workdir / _LOCKED
-    # no header, no annotations: the lock names no path (it is compared with the last one)
-    argv = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"]
-    _ask_index(ctx, [*argv, "--python", str(python)], requires, ["--output-file", str(locked)])
-    return ctx.read_text(locked)
-
-
-def _fill(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> str:
-    """A new environment made to hold the ``[build-system]`` requirements: resolved and
-    installed by one ``uv pip install``, one pass at the package index instead of a lock's
-    resolution and then its sync (at the start of a cold run every job asks at once: a cold
-    four-wheel ujson build, 0.2 s less on average); what it then holds is its lock
-    (same_pins), and recorded. A requirement given by URL or path is resolved and synced as
-    before: how uv writes one in a lock and in what an environment holds may differ."""
-    if any(_direct(line) for line in system.requires):
-        return _sync(ctx, uv, env, system, [])
-    python = env / "bin" / "python"
-    argv = [uv, "pip", "install", "--quiet", "--python", str(python)]
-    _ask_index(ctx, argv, system.requires, ["--requirement"])
-    frozen = _freeze(ctx, uv, python)
-    ctx.put_text(env / _READY, json.dumps({"extra": [], "lock": frozen, "frozen": frozen}))
-    return frozen
-
-
-def _direct(requirement: str) -> bool:
-    """Whether a requirement names a URL or path (PEP 508's ``name @ url``), or cannot be read."""
-    try:
-        return Requirement(requirement).url is not None
-    except InvalidRequirement:
-        return True
-
-
-def same_pins(lock: str, other: str) -> bool:
-    """Whether two of uv's lists of pins (``uv pip compile``'s lock, ``uv pip freeze``'s
-    output) name the same versions: names compared as PyPA normalizes them (``Cython`` and
-    ``cython``, ``setuptools_scm`` and ``setuptools-scm``), versions as versions; any other
-    line (a URL, a path) as written."""
-    return _pins(lock) == _pins(other)
-
-
-def _pins(text: str) -> frozenset[tuple[str, Version | None]]:
-    pins: set[tuple[str, Version | None]] = set()
-    for raw in text.splitlines():
-        line = raw.strip()
-        name, _, version = line.partition("==")
-        try:
-            pins.add((canonicalize_name(name, validate=True), Version(version)))
-        except (InvalidName, InvalidVersion):
-            if line:
-                pins.add((line, None))
-    return frozenset(pins)
-
-
-def _sync(
-    ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem, extra: Sequence[str]
-) -> str:
-    """Resolve ``[build-system]`` and ``extra`` (what the hook asked for beyond it) for the
-    environment's Python, make it hold exactly that, and record it: what ``uv pip freeze``
-    then says."""
-    python = env / "bin" / "python"
-    lock = _resolve(ctx, uv, python, [*system.requires, *extra])
-    locked = ctx.workdir / _LOCKED
-    with ctx.index_turn():
-        ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
-    frozen = _freeze(ctx, uv, python)
-    ctx.put_text(env / _READY, json.dumps({"extra": list(extra), "lock": lock, "frozen": frozen}))
-    return frozen
 
 
 def _warnings_to_log(ctx: JobContext, output: Path) -> None:
