@@ -8,8 +8,8 @@ synced (nothing else stays: ``uv pip sync`` removes what a previous build left b
 is called through pyproject_hooks, in the environment's Python inside the executor.
 
 A new environment is filled by one ``uv pip install`` of the ``[build-system]`` requirements
-(one pass at the package index, where a resolution and a sync make two: fill), and what it
-then holds is its lock.
+(one pass at the package index, where a resolution and a sync make two: env_requirements.py's
+fill), and what it then holds is its lock.
 
 The hook is not waited for: it runs in a copy of the project beside the build, which starts in
 the environment as it was synced (with what the hook asked for last time, or nothing beyond
