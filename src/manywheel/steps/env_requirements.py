@@ -1,7 +1,7 @@
 """A kept build environment's requirements (steps/build_env.py): resolved at the package
-index, installed or synced into the environment, and recorded in it (ENV_RECORD: what it was last
-synced with, and what ``uv pip freeze`` said right after), so that the next build finds it as it
-was left or makes it again.
+index, installed or synced into the environment, and recorded in it (ENV_RECORD: what it was
+last synced with, and what ``uv pip freeze`` said right after), so that the next build finds it
+as it was left or makes it again.
 """
 
 from __future__ import annotations
@@ -47,6 +47,12 @@ def record_of(ctx: JobContext, env: PurePosixPath) -> Record | None:
         lock if isinstance(lock, str) else "",
         frozen if isinstance(frozen, str) else "",
     )
+
+
+def _write_record(ctx: JobContext, env: PurePosixPath, record: Record) -> None:
+    """The environment's record, as record_of reads it."""
+    data = {"extra": record.extra, "lock": record.lock, "frozen": record.frozen}
+    ctx.put_text(env / ENV_RECORD, json.dumps(data))
 
 
 def freeze(ctx: JobContext, uv: str, python: PurePosixPath) -> str:
@@ -99,7 +105,7 @@ def fill(ctx: JobContext, uv: str, env: PurePosixPath, system: BuildSystem) -> s
     argv = [uv, "pip", "install", "--quiet", "--python", str(python)]
     _ask_index(ctx, argv, system.requires, ["--requirement"])
     frozen = freeze(ctx, uv, python)
-    ctx.put_text(env / ENV_RECORD, json.dumps({"extra": [], "lock": frozen, "frozen": frozen}))
+    _write_record(ctx, env, Record([], frozen, frozen))
     return frozen
 
 
@@ -144,7 +150,5 @@ def sync(
     with ctx.index_turn():
         ctx.run("build", [uv, "pip", "sync", "--quiet", "--python", str(python), str(locked)])
     frozen = freeze(ctx, uv, python)
-    ctx.put_text(
-        env / ENV_RECORD, json.dumps({"extra": list(extra), "lock": lock, "frozen": frozen})
-    )
+    _write_record(ctx, env, Record(list(extra), lock, frozen))
     return frozen
