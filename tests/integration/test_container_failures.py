@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from manywheel.cli import main
 from tests.integration.containers import (
     ENGINES,
     IMAGES,
@@ -140,6 +141,36 @@ def test_missing_image_cannot_be_pulled(engine: str, project: Path, tmp_path: Pa
     assert "the image 'localhost/manywheel-test/none:1' is not present" in line
     assert "manylinux-x86_64-image" in line
     assert manywheel_containers(engine) == []
+
+
+@pytest.mark.parametrize("kind", ["manylinux", "musllinux"])
+def test_a_default_image_that_cannot_be_pulled_names_its_own_option(
+    kind: str,
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The pypa images live in a registry this machine cannot reach: the default image's
+    reference stands in for one (the plan lists no custom image's interpreters first, so the
+    error comes from the container's start). The real podman fails to pull it."""
+    absent = "localhost/manywheel-test/none:1"
+    monkeypatch.setattr("manywheel.planning.image_table.pinned_reference", lambda *_: absent)
+    for key, value in image_env("podman", tmp_path).items():
+        monkeypatch.setenv(key, value)
+    for arch in IMAGES:
+        monkeypatch.delenv(f"MANYWHEEL_MANYLINUX_{arch.upper()}_IMAGE", raising=False)
+    monkeypatch.setenv("MANYWHEEL_BUILD", f"cp312-{kind}_x86_64")
+    code = main(["build", str(project), "-q", "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 4
+    line = error_line(err)
+    assert f"the image '{absent}' is not present in podman and pulling it failed" in line
+    # the option that named the image, not both kinds' (a user sets one of them)
+    other = "musllinux" if kind == "manylinux" else "manylinux"
+    assert f"or point the {kind}-x86_64-image option at an image you have." in line
+    assert f"{other}-x86_64-image" not in line
+    assert manywheel_containers("podman") == []
 
 
 @pytest.fixture

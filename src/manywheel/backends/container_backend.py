@@ -91,6 +91,7 @@ class ContainerBackend:
             self._engine,
             group.image,
             group.arch,
+            kind=group.kind,
             emulated=needs_emulation(host_arch(), group.arch),
             project=self._project,
             exclude=self._exclude,

@@ -84,6 +84,7 @@ class ContainerExecutor:
         image: str,
         arch: str,
         *,
+        kind: str = "",
         emulated: bool,
         project: Project,
         exclude: set[Path],
@@ -94,6 +95,7 @@ class ContainerExecutor:
         self.engine = engine
         self.image = image
         self.arch = arch
+        self._image_kind = kind  # manylinux or musllinux: whose image option names the image
         self._emulated = emulated
         self._project = project
         self._exclude = exclude
@@ -119,8 +121,8 @@ class ContainerExecutor:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         check_binfmt(host_arch(), self.arch)
-        # the group is (image, arch): the image option may be manylinux's or musllinux's
-        ensure_image(self.engine, self.image, "{manylinux,musllinux}", self.arch, self._emulated)
+        kind = self._image_kind or "{manylinux,musllinux}"
+        ensure_image(self.engine, self.image, kind, self.arch, self._emulated)
         with (
             tempfile.TemporaryDirectory(prefix="manywheel-copy-") as tmp,
             ThreadPoolExecutor(1, thread_name_prefix="manywheel-copy") as pool,

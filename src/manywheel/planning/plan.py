@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from packaging.specifiers import SpecifierSet
@@ -100,6 +100,10 @@ class GroupSpec:
     before_all: str = ""
     before_all_environment: EnvPairs = ()
     environment_pass: tuple[str, ...] = ()
+    # the platform kind (manylinux, musllinux) of the job that named the group: which option
+    # names its image (manylinux-x86_64-image). Not part of the key: jobs of both kinds that
+    # share an image share its container, whose packages one package manager installs
+    kind: str = field(default="", compare=False)
 
     def describe(self) -> str:
         where = self.image or "the host"
@@ -119,6 +123,7 @@ def group_of(job: Job) -> GroupSpec:
         # before-all sees the environment option: jobs that differ in it differ in before-all
         before_all_environment=options.environment if options.before_all else (),
         environment_pass=tuple(sorted(options.environment_pass)),
+        kind=job.identifier.kind,
     )
 
 
