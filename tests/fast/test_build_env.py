@@ -411,6 +411,36 @@ def test_a_hook_asking_for_more_syncs_and_builds_again(tmp_path: Path) -> None:
     assert json.loads(marker)["extra"] == ["wheel"]  # the next build's guess
 
 
+def test_a_hook_asking_only_for_what_the_environment_meets_keeps_the_wheel(
+    tmp_path: Path,
+) -> None:
+    """The hook asks for requirements the environment's [build-system] pins already meet (lz4's
+    setup_requires repeats them): an isolated build would install nothing more, so the wheel
+    built beside the hook is kept, with no resolution, sync or second build; the environment
+    still holds nothing beyond [build-system]. Asking for more than they meet still syncs."""
+    pinned = BuildSystem(("setuptools==80.9.0", "pkgconfig==1.5.5"), "setuptools.build_meta")
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
+    jobs = plan(job("cp312-manylinux_x86_64"))
+    files: dict[PurePosixPath, bytes] = {}
+    repeats = backend(root, ["pkgconfig", "setuptools>=40"], files)
+    outcome = run(tmp_path / "1", jobs, repeats, build_system=pinned, jobs=1, cores=2)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    log = "".join(p.read_text() for p in (tmp_path / "1" / "logs").rglob("*.log"))
+    assert _order(log) == ["build", "hook"]
+    assert "beyond [build-system]" not in log
+    assert " pip compile " not in commands(tmp_path / "1")
+    assert _syncs_and_builds(commands(tmp_path / "1")) == ["build"]
+    (marker,) = [data for path, data in files.items() if path.name == "manywheel-env.json"]
+    assert json.loads(marker)["extra"] == []
+
+    newer = backend(root, ["pkgconfig>=2"], files)
+    outcome = run(tmp_path / "2", jobs, newer, build_system=pinned, jobs=1, cores=2)
+    assert outcome.status() == {"cp312-manylinux_x86_64": "success"}
+    log = "".join(p.read_text() for p in (tmp_path / "2" / "logs").rglob("*.log"))
+    assert "the backend asks for ['pkgconfig>=2'] beyond [build-system]" in log
+    assert _syncs_and_builds(commands(tmp_path / "2")) == ["build", "sync", "build"]
+
+
 def test_a_failed_build_the_hook_agrees_with_fails(tmp_path: Path) -> None:
     root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/envs"))
     jobs = plan(job("cp312-manylinux_x86_64"))

@@ -7,6 +7,7 @@ container, an image cache dir that cannot be used is said on the run's output.""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from pathlib import Path
 
@@ -114,6 +115,26 @@ def test_the_kept_environment_holds_what_the_backend_asks_for_and_nothing_left(
     build(project, tmp_path, env, 44)
     assert "the backend's hook is asked: . lists other names" in last_log(tmp_path)
     assert has_six(kept)
+
+
+def test_a_setup_requires_that_repeats_the_build_system_is_met_without_a_sync(
+    tmp_path: Path,
+) -> None:
+    """setuptools' hook answers with setup_requires, which here repeats [build-system] (as
+    lz4's does): what the new environment holds meets it, so the wheel is built once, with no
+    resolution at the index, sync or second build, as an isolated build installs nothing more."""
+    project = make_two_file_project(tmp_path)
+    (project / "setup.py").write_text(
+        'from setuptools import setup\n\nsetup(setup_requires=["setuptools>=61"])\n'
+    )
+    log = build(project, tmp_path, native_env(tmp_path), 42)
+    assert "get_requires_for_build_wheel" in log
+    assert "beyond [build-system]" not in log
+    assert " pip compile " not in log
+    assert " pip sync " not in log
+    assert sum(" build --wheel " in line for line in log.splitlines() if "$ " in line) == 1
+    (kept,) = kept_envs(tmp_path)
+    assert json.loads((kept / "manywheel-env.json").read_text())["extra"] == []
 
 
 def test_a_kept_environment_another_run_holds_is_not_touched(tmp_path: Path) -> None:

@@ -14,19 +14,20 @@ fill), and what it then holds is its lock.
 The hook is not waited for: it runs in a copy of the project beside the build, which starts in
 the environment as it was synced (with what the hook asked for last time, or nothing beyond
 ``[build-system]`` for setuptools' hooks, which ask for nothing unless ``setup_requires`` says
-so). The wheel is kept only when the hook then agrees; when it asks for something else, the
-environment is synced with that and the wheel built again in the hook's copy, as if the hook
-had run first. pycryptodome's setup.py tests its compiler for CPU features when it is loaded,
-in the hook as in the build: 4 s of one core that now overlap. Beside a build that has one core
-too: the two processes' waits overlap (a one-file edit of markupsafe, 4 wheels in two rounds of
-two on 2 cores: 3.4-3.6 s with the hook first, 3.2-3.4 s beside). A new environment asks the
-hook first when the backend may ask for anything (scikit-build-core: cmake, ninja), and when
-other jobs' builds wait for this one (it fills the compiler cache for them,
-run/compile_order.py): they keep the cores busy, and the hook's first run compiles the new
-environment's modules (setuptools, setuptools-scm) to bytecode, which a build beside it would
-compile again at the same moment (0.25 s of a core each; a cold four-wheel ujson build on 2
-cores: 9.4-9.7 s against 9.8-10.0 s beside, runs alternated). And the hook is not asked at all
-while what it read last time is as it was (hook_answers.py).
+so). The wheel is kept only when the hook then agrees (or asks only for what the environment
+already meets, as lz4's setup_requires repeats its [build-system]: an isolated build would
+install nothing more); when it asks for something else, the environment is synced with that and
+the wheel built again in the hook's copy, as if the hook had run first. pycryptodome's setup.py
+tests its compiler for CPU features when it is loaded, in the hook as in the build: 4 s of one
+core that now overlap. Beside a build that has one core too: the two processes' waits overlap (a
+one-file edit of markupsafe, 4 wheels in two rounds of two on 2 cores: 3.4-3.6 s with the hook
+first, 3.2-3.4 s beside). A new environment asks the hook first when the backend may ask for
+anything (scikit-build-core: cmake, ninja), and when other jobs' builds wait for this one (it
+fills the compiler cache for them, run/compile_order.py): they keep the cores busy, and the
+hook's first run compiles the new environment's modules (setuptools, setuptools-scm) to
+bytecode, which a build beside it would compile again at the same moment (0.25 s of a core each;
+a cold four-wheel ujson build on 2 cores: 9.4-9.7 s against 9.8-10.0 s beside, runs alternated).
+And the hook is not asked at all while what it read last time is as it was (hook_answers.py).
 
 Nor is the resolution waited for, when the environment is as its last sync left it (``uv pip
 freeze`` says what it said then): it is built in at once while ``uv pip compile`` asks the
@@ -51,7 +52,15 @@ from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 from manywheel.errors import StepFailed
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps.context import JobContext
-from manywheel.steps.env_requirements import fill, freeze, record_of, resolve, same_pins, sync
+from manywheel.steps.env_requirements import (
+    already_met,
+    fill,
+    freeze,
+    record_of,
+    resolve,
+    same_pins,
+    sync,
+)
 from manywheel.steps.hook_answers import hook_key, known_answer, recording_argv
 from manywheel.steps.hook_inputs import SETUPTOOLS_BACKENDS
 from manywheel.steps.venv import make_venv
@@ -75,8 +84,12 @@ class KeptEnv:
     copied: Future[PurePosixPath] | None = None
 
     def holds(self, wanted: Sequence[str]) -> bool:
-        """Whether it holds what the hook asks for (``wanted``) beyond ``[build-system]``."""
-        return sorted(wanted) == sorted(self.extra)
+        """Whether it holds what the hook asks for (``wanted``) beyond ``[build-system]``: it
+        was synced with that, or, holding nothing beyond ``[build-system]``, what it holds
+        already meets it (an isolated build would install nothing more)."""
+        if sorted(wanted) == sorted(self.extra):
+            return True
+        return not self.extra and already_met(wanted, self.frozen)
 
     def resolves_the_same(self) -> bool:
         """Whether its requirements resolve to what it holds (waits for the resolution)."""

@@ -125,6 +125,27 @@ def same_pins(lock: str, other: str) -> bool:
     return _pins(lock) == _pins(other)
 
 
+def already_met(wanted: Sequence[str], frozen: str) -> bool:
+    """Whether what the environment holds (``frozen``: ``uv pip freeze``'s pins) already meets
+    every requirement the backend's hook asks for, so that an isolated build would install
+    nothing more: pypa/build checks each one against what is installed and installs only the
+    unmet (lz4's ``setup_requires`` repeats its ``[build-system]``: met by the fill). A
+    requirement with an extra, a marker or a URL, or one that cannot be read, counts as unmet
+    (the environment is synced with it, as before)."""
+    held = {name: version for name, version in _pins(frozen) if version is not None}
+    for line in wanted:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            return False
+        if requirement.extras or requirement.marker is not None or requirement.url is not None:
+            return False
+        version = held.get(canonicalize_name(requirement.name))
+        if version is None or not requirement.specifier.contains(version, prereleases=True):
+            return False
+    return True
+
+
 def _pins(text: str) -> frozenset[tuple[str, Version | None]]:
     pins: set[tuple[str, Version | None]] = set()
     for raw in text.splitlines():
