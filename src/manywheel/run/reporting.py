@@ -75,7 +75,8 @@ def _wheel_cell(result: JobResult) -> str:
     if result.wheel is None:
         return "-"
     if result.reused_from:
-        return f"{result.wheel.name} (built by {result.reused_from}, tested here)"
+        tested = "tested here" if result.tested else "not tested"
+        return f"{result.wheel.name} (built by {result.reused_from}, {tested})"
     return result.wheel.name
 
 
