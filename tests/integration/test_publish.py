@@ -260,3 +260,36 @@ def test_publish_uploads_nothing_when_check_rejects_a_file(
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{url}/simple/tampered/", timeout=10)
     assert missing.value.code == 404
+
+
+def test_a_long_file_name_already_on_the_index_is_still_recognised(
+    index: tuple[str, Path], tmp_path: Path
+) -> None:
+    # pypiserver answers "Package '<file>' already exists!" in an HTML page that twine shows
+    # indented; at a terminal's 80 columns a file name of 19 characters (xxhash-4.1.0.tar.gz,
+    # found so) puts the line break between "already" and "exists", and the answer was not
+    # recognised
+    url, _ = index
+    project = make_c_project(tmp_path, "wrapme")
+    out = tmp_path / "dist"
+    build = manywheel(
+        *("build", str(project), "-o", str(out), "-q", "--sdist"),
+        *("--only", "cp311-manylinux_x86_64"),
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    credentials = {"MANYWHEEL_USERNAME": "uploader", "MANYWHEEL_PASSWORD": PASSWORD}
+    first = publish(str(out), "--repository-url", url, **credentials)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    again = publish(str(out), "--repository-url", url, "--skip-existing", **credentials)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 uploaded, 2 already there" in again.stdout
+
+    clash = publish(str(out), "--repository-url", url, **credentials)
+    assert clash.returncode == 1
+    sdist = "wrapme-0.1.0.tar.gz"
+    assert clash.stderr.strip() == (
+        f"manywheel: error: {sdist} is already on {url}, and an index never accepts the same "
+        "file twice. Pass --skip-existing to upload only what is missing."
+    )
+    _no_secret(clash)

@@ -33,7 +33,8 @@ _UNREACHABLE = re.compile(
 _AUTH = re.compile(
     r"\b40[13]\b|Forbidden|Unauthorized|Invalid or non-existent authentication", re.I
 )
-_EXISTS = re.compile(r"\b409\b|already exists?|File exists|Conflict", re.I)
+_EXISTS = re.compile(r"\b409\b|already\s+exists?|File\s+exists|Conflict", re.I)
+_COLUMNS = 1000  # wider than any token or URL it could carry
 
 Outcome = Literal["uploaded", "skipped"]
 
@@ -104,11 +105,14 @@ def check_consistent(files: Sequence[Path]) -> tuple[str, str]:
 
 
 def _twine(args: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    # twine writes through rich: without colour codes, and in lines wide enough that neither an
+    # index's answer ("... already exists!") nor a secret (a token is longer than a terminal's
+    # 80 columns) is wrapped, so that they are matched and masked whole
     return subprocess.run(
-        [sys.executable, "-m", "twine", *args],
+        [sys.executable, "-m", "twine", "--no-color", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**os.environ, "COLUMNS": str(_COLUMNS), **env},
         check=False,
         stdin=subprocess.DEVNULL,
         timeout=600,
