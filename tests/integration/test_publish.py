@@ -229,17 +229,23 @@ def _tamper(wheel: Path) -> str:
     return so
 
 
-def test_publish_uploads_nothing_when_check_rejects_a_file(
-    index: tuple[str, Path], tmp_path: Path
-) -> None:
-    url, packages = index
-    project = make_c_project(tmp_path, "tampered")
+def _built(tmp_path: Path, name: str) -> Path:
+    """A C project's sdist and cp311 wheel, in a directory of their own."""
+    project = make_c_project(tmp_path, name)
     out = tmp_path / "dist"
     build = manywheel(
         *("build", str(project), "-o", str(out), "-q", "--sdist"),
         *("--only", "cp311-manylinux_x86_64"),
     )
     assert build.returncode == 0, build.stdout + build.stderr
+    return out
+
+
+def test_publish_uploads_nothing_when_check_rejects_a_file(
+    index: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, packages = index
+    out = _built(tmp_path, "tampered")
     (wheel,) = out.glob("*.whl")
     so = _tamper(wheel)
 
@@ -262,7 +268,7 @@ def test_publish_uploads_nothing_when_check_rejects_a_file(
     assert missing.value.code == 404
 
 
-def test_a_long_file_name_already_on_the_index_is_still_recognised(
+def test_a_file_already_there_is_recognised_where_twine_wraps_the_answer(
     index: tuple[str, Path], tmp_path: Path
 ) -> None:
     # pypiserver answers "Package '<file>' already exists!" in an HTML page that twine shows
@@ -270,13 +276,7 @@ def test_a_long_file_name_already_on_the_index_is_still_recognised(
     # found so) puts the line break between "already" and "exists", and the answer was not
     # recognised
     url, _ = index
-    project = make_c_project(tmp_path, "wrapme")
-    out = tmp_path / "dist"
-    build = manywheel(
-        *("build", str(project), "-o", str(out), "-q", "--sdist"),
-        *("--only", "cp311-manylinux_x86_64"),
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
+    out = _built(tmp_path, "wrapme")
     credentials = {"MANYWHEEL_USERNAME": "uploader", "MANYWHEEL_PASSWORD": PASSWORD}
     first = publish(str(out), "--repository-url", url, **credentials)
     assert first.returncode == 0, first.stdout + first.stderr
