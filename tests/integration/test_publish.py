@@ -7,11 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -229,9 +231,11 @@ def _tamper(wheel: Path) -> str:
     return so
 
 
-def _built(tmp_path: Path, name: str) -> Path:
+def _built(tmp_path: Path, name: str, version: str = "0.1.0") -> Path:
     """A C project's sdist and cp311 wheel, in a directory of their own."""
     project = make_c_project(tmp_path, name)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"0.1.0"', f'"{version}"'))
     out = tmp_path / "dist"
     build = manywheel(
         *("build", str(project), "-o", str(out), "-q", "--sdist"),
@@ -293,3 +297,62 @@ def test_a_file_already_there_is_recognised_where_twine_wraps_the_answer(
         "file twice. Pass --skip-existing to upload only what is missing."
     )
     _no_secret(clash)
+
+
+def test_a_number_like_a_server_error_in_the_output_is_not_retried(
+    index: tuple[str, Path], tmp_path: Path
+) -> None:
+    # version 1.500.0: twine's output names the file, and a 500 in it is no server error; an
+    # answer that will not change (here: the file is there) is reported at once, not retried
+    url, _ = index
+    out = _built(tmp_path, "numbered", version="1.500.0")
+    credentials = {"MANYWHEEL_USERNAME": "uploader", "MANYWHEEL_PASSWORD": PASSWORD}
+    first = publish(str(out), "--repository-url", url, **credentials)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    clash = publish(str(out), "--repository-url", url, **credentials)
+    assert clash.returncode == 1
+    assert "retrying" not in clash.stdout + clash.stderr
+    assert "numbered-1.500.0.tar.gz is already on" in clash.stderr
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """An index in trouble: every upload answered 503."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(503, "Service Unavailable")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_server_error_is_retried_then_reported(dists: Path) -> None:
+    # pypiserver cannot be made to answer 5xx: a plain HTTP server on 127.0.0.1 stands in for
+    # an index with a server error
+    server = HTTPServer(("127.0.0.1", 0), _Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        proc = publish(
+            str(dists),
+            "--repository-url",
+            url,
+            MANYWHEEL_USERNAME="uploader",
+            MANYWHEEL_PASSWORD=PASSWORD,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 1
+    _no_secret(proc)
+    said = proc.stdout + proc.stderr
+    assert "retrying spam-1.0.0.tar.gz after a transient error (try 1 of 3)" in said
+    assert "retrying spam-1.0.0.tar.gz after a transient error (try 2 of 3)" in said
+    assert "(try 3 of 3)" not in said
+    assert proc.stderr.strip().endswith(
+        f"uploading spam-1.0.0.tar.gz to {url} failed: ERROR    HTTPError: 503 Service "
+        f"Unavailable from {url}"
+    )

@@ -24,7 +24,9 @@ from manywheel.config.secrets import Masker, mask_url
 from manywheel.errors import ConfigError, ManywheelError
 
 RETRIES = 3
-_TRANSIENT = re.compile(r"\b5\d\d\b|Connection reset|timed out|Temporary failure", re.I)
+# an index's server error as twine reports it ("HTTPError: 503 Service Unavailable from URL"),
+# not any number of five hundred and something (a version 1.500.0, a size of 512.0 KB)
+_TRANSIENT = re.compile(r"HTTPError: 5\d\d\b|Connection reset|timed out|Temporary failure", re.I)
 _UNREACHABLE = re.compile(
     r"Connection refused|Failed to establish a new connection|"
     r"Max retries exceeded|Name or service not known",
