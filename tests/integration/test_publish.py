@@ -299,45 +299,32 @@ def test_a_file_already_there_is_recognised_where_twine_wraps_the_answer(
     _no_secret(clash)
 
 
-def test_a_number_like_a_server_error_in_the_output_is_not_retried(
-    index: tuple[str, Path], tmp_path: Path
-) -> None:
-    # version 1.500.0: twine's output names the file, and a 500 in it is no server error; an
-    # answer that will not change (here: the file is there) is reported at once, not retried
-    url, _ = index
-    out = _built(tmp_path, "numbered", version="1.500.0")
-    credentials = {"MANYWHEEL_USERNAME": "uploader", "MANYWHEEL_PASSWORD": PASSWORD}
-    first = publish(str(out), "--repository-url", url, **credentials)
-    assert first.returncode == 0, first.stdout + first.stderr
-
-    clash = publish(str(out), "--repository-url", url, **credentials)
-    assert clash.returncode == 1
-    assert "retrying" not in clash.stdout + clash.stderr
-    assert "numbered-1.500.0.tar.gz is already on" in clash.stderr
-
-
-class _Unavailable(BaseHTTPRequestHandler):
-    """An index in trouble: every upload answered 503."""
+class _Answering(BaseHTTPRequestHandler):
+    """An index that answers every upload with one status (``server.answer``)."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(503, "Service Unavailable")
+        code, reason = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(code, reason)
         self.end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
-def test_a_server_error_is_retried_then_reported(dists: Path) -> None:
-    # pypiserver cannot be made to answer 5xx: a plain HTTP server on 127.0.0.1 stands in for
-    # an index with a server error
-    server = HTTPServer(("127.0.0.1", 0), _Unavailable)
+def _publish_to_answering(
+    files: Path, code: int, reason: str
+) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """Publish to a plain HTTP server on 127.0.0.1 that answers ``code``: it stands in for an
+    index in trouble, as pypiserver cannot be made to answer so."""
+    server = HTTPServer(("127.0.0.1", 0), _Answering)
+    server.answer = (code, reason)  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/"
     try:
-        url = f"http://127.0.0.1:{server.server_port}/"
         proc = publish(
-            str(dists),
+            str(files),
             "--repository-url",
             url,
             MANYWHEEL_USERNAME="uploader",
@@ -346,8 +333,13 @@ def test_a_server_error_is_retried_then_reported(dists: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
-    assert proc.returncode == 1
     _no_secret(proc)
+    return url, proc
+
+
+def test_a_server_error_is_retried_then_reported(dists: Path) -> None:
+    url, proc = _publish_to_answering(dists, 503, "Service Unavailable")
+    assert proc.returncode == 1
     said = proc.stdout + proc.stderr
     assert "retrying spam-1.0.0.tar.gz after a transient error (try 1 of 3)" in said
     assert "retrying spam-1.0.0.tar.gz after a transient error (try 2 of 3)" in said
@@ -356,3 +348,29 @@ def test_a_server_error_is_retried_then_reported(dists: Path) -> None:
         f"uploading spam-1.0.0.tar.gz to {url} failed: ERROR    HTTPError: 503 Service "
         f"Unavailable from {url}"
     )
+
+
+def test_numbers_in_the_output_are_not_taken_for_the_index_answer(
+    index: tuple[str, Path], tmp_path: Path
+) -> None:
+    # twine's output names the file: a 500, 403 or 409 in its version, or "forbidden" and
+    # "conflict" in its name, are no server error, no refusal of the credentials and no conflict
+    out = _built(tmp_path, "forbidden_conflict", version="1.500.403.409")
+    sdist = "forbidden_conflict-1.500.403.409.tar.gz"
+    url, proc = _publish_to_answering(out, 400, "Bad Request")
+    assert proc.returncode == 1
+    assert "retrying" not in proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (
+        f"manywheel: error: uploading {sdist} to {url} failed: ERROR    HTTPError: 400 Bad "
+        f"Request from {url}"
+    )
+
+    # and an answer that will not change (the file is there) is reported at once
+    url, _ = index
+    credentials = {"MANYWHEEL_USERNAME": "uploader", "MANYWHEEL_PASSWORD": PASSWORD}
+    first = publish(str(out), "--repository-url", url, **credentials)
+    assert first.returncode == 0, first.stdout + first.stderr
+    clash = publish(str(out), "--repository-url", url, **credentials)
+    assert clash.returncode == 1
+    assert "retrying" not in clash.stdout + clash.stderr
+    assert f"{sdist} is already on" in clash.stderr

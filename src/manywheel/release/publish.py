@@ -24,18 +24,17 @@ from manywheel.config.secrets import Masker, mask_url
 from manywheel.errors import ConfigError, ManywheelError
 
 RETRIES = 3
-# an index's server error as twine reports it ("HTTPError: 503 Service Unavailable from URL"),
-# not any number of five hundred and something (a version 1.500.0, a size of 512.0 KB)
+# the index's answer as twine reports it ("HTTPError: 503 Service Unavailable from URL"), not a
+# number or word elsewhere in its output: the file's name is there too (version 1.500.403.409,
+# a project named forbiddenfruit)
 _TRANSIENT = re.compile(r"HTTPError: 5\d\d\b|Connection reset|timed out|Temporary failure", re.I)
 _UNREACHABLE = re.compile(
     r"Connection refused|Failed to establish a new connection|"
     r"Max retries exceeded|Name or service not known",
     re.I,
 )
-_AUTH = re.compile(
-    r"\b40[13]\b|Forbidden|Unauthorized|Invalid or non-existent authentication", re.I
-)
-_EXISTS = re.compile(r"\b409\b|already\s+exists?|File\s+exists|Conflict", re.I)
+_AUTH = re.compile(r"HTTPError: 40[13]\b|Invalid or non-existent authentication", re.I)
+_EXISTS = re.compile(r"HTTPError: 409\b|already\s+exists?|File\s+exists", re.I)
 _COLUMNS = 1000  # wider than any token or URL it could carry
 
 Outcome = Literal["uploaded", "skipped"]
