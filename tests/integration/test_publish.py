@@ -345,8 +345,8 @@ def test_a_server_error_is_retried_then_reported(dists: Path) -> None:
     assert "retrying spam-1.0.0.tar.gz after a transient error (try 2 of 3)" in said
     assert "(try 3 of 3)" not in said
     assert proc.stderr.strip().endswith(
-        f"uploading spam-1.0.0.tar.gz to {url} failed: ERROR    HTTPError: 503 Service "
-        f"Unavailable from {url}"
+        f"uploading spam-1.0.0.tar.gz to {url} failed: HTTPError: 503 Service Unavailable "
+        f"from {url}"
     )
 
 
@@ -361,8 +361,8 @@ def test_numbers_in_the_output_are_not_taken_for_the_index_answer(
     assert proc.returncode == 1
     assert "retrying" not in proc.stdout + proc.stderr
     assert proc.stderr.strip() == (
-        f"manywheel: error: uploading {sdist} to {url} failed: ERROR    HTTPError: 400 Bad "
-        f"Request from {url}"
+        f"manywheel: error: uploading {sdist} to {url} failed: HTTPError: 400 Bad Request "
+        f"from {url}"
     )
 
     # and an answer that will not change (the file is there) is reported at once

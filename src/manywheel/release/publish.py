@@ -182,6 +182,7 @@ def _explain(file: Path, target: Target, said: str) -> str:
     lines = [ln.strip() for ln in said.strip().splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("ERROR") or "Error" in ln]
     last = (errors or lines or ["no output"])[-1]
+    last = re.sub(r"^ERROR\s+", "", last)  # twine's level column
     return f"uploading {file.name} to {target.shown} failed: {last}"
 
 
