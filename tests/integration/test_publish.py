@@ -374,3 +374,27 @@ def test_numbers_in_the_output_are_not_taken_for_the_index_answer(
     assert clash.returncode == 1
     assert "retrying" not in clash.stdout + clash.stderr
     assert f"{sdist} is already on" in clash.stderr
+
+
+def test_a_repository_the_pypirc_lacks_is_a_configuration_error(
+    dists: Path, tmp_path: Path
+) -> None:
+    pypirc = tmp_path / "pypirc"
+    pypirc.write_text(
+        "[distutils]\nindex-servers = local\n\n[local]\nrepository = http://127.0.0.1:9/\n"
+    )
+    proc = publish(
+        str(dists),
+        "--repository",
+        "nosuch",
+        "--config-file",
+        str(pypirc),
+        MANYWHEEL_PASSWORD=PASSWORD,
+    )
+    assert proc.returncode == 2
+    _no_secret(proc)
+    assert proc.stderr.strip() == (
+        f"manywheel: error: twine cannot upload to 'nosuch': Missing 'nosuch' section from "
+        f"{pypirc}. Name a repository the .pypirc has (--config-file names another file than "
+        "~/.pypirc), or pass --repository-url."
+    )

@@ -35,6 +35,7 @@ _UNREACHABLE = re.compile(
 )
 _AUTH = re.compile(r"HTTPError: 40[13]\b|Invalid or non-existent authentication", re.I)
 _EXISTS = re.compile(r"HTTPError: 409\b|already\s+exists?|File\s+exists", re.I)
+_CONFIGURATION = re.compile(r"InvalidConfiguration: (.+)")  # twine's reading of a .pypirc
 _COLUMNS = 1000  # wider than any token or URL it could carry
 
 Outcome = Literal["uploaded", "skipped"]
@@ -164,6 +165,12 @@ def without_tracebacks(text: str) -> str:
 
 
 def _explain(file: Path, target: Target, said: str) -> str:
+    if found := _CONFIGURATION.search(said):
+        return (
+            f"twine cannot upload to {target.shown}: {found.group(1).strip()} Name a "
+            "repository the .pypirc has (--config-file names another file than ~/.pypirc), or "
+            "pass --repository-url."
+        )
     if _EXISTS.search(said):
         return (
             f"{file.name} is already on {target.shown}, and an index never accepts the "
@@ -220,7 +227,8 @@ def upload(
                 break
             transient = bool(_TRANSIENT.search(said) or _UNREACHABLE.search(said))
             if not transient or attempt == RETRIES:
-                raise ManywheelError(_explain(file, target, said))
+                error = ConfigError if _CONFIGURATION.search(said) else ManywheelError
+                raise error(_explain(file, target, said))
             say(f"retrying {file.name} after a transient error (try {attempt} of {RETRIES})")
             time.sleep(2**attempt)
     return outcomes
