@@ -70,6 +70,21 @@ def test_symbol_from_a_newer_glibc(tmp_path: Path) -> None:
     )
     assert "--toolchain zig" in proc.stdout
     assert "manylinux_2_28_x86_64: yes" in proc.stdout
+    # each policy's fix names what reaches it: pypa's newest image not newer than the policy,
+    # or, for the policies older than every image, that none reaches them
+    data = json.loads(manywheel("explain", "--json", str(wheel)).stdout)
+    fixes = {
+        v["policy"]: {x["fix"] for x in v["violations"] if x["kind"] == "symbol"}
+        for v in data["verdicts"]
+    }
+    assert fixes["manylinux_2_17_x86_64"] == {
+        "build against an older glibc: in a manylinux2014 image (--platform podman or docker; "
+        'manylinux-x86_64-image = "manylinux2014"), or without a container with --toolchain zig'
+    }
+    assert fixes["manylinux_2_5_x86_64"] == {
+        "pypa has no manylinux image for x86_64 with a glibc that old (the oldest is "
+        "manylinux2014, glibc 2.17): aim at manylinux2014 or a newer policy"
+    }
 
 
 def test_failed_repair_in_build_prints_the_explanation(tmp_path: Path) -> None:

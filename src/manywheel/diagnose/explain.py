@@ -17,7 +17,9 @@ from typing import Any, Literal
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from manywheel.errors import ConfigError, ToolError
+from manywheel.planning import image_table
 from manywheel.release.vendored import Vendored, vendored_libraries
+from manywheel.toolchains.zig import ZIG_GLIBC_FLOOR, ZIG_TARGETS
 
 Kind = Literal["library", "missing-library", "symbol", "blacklist", "isa", "abi"]
 # policies people target, oldest first; the verdicts cover these and the one the wheel has
@@ -41,11 +43,54 @@ FIX_MISSING = (
     "where the build runs (system-packages or before-all) or add its directory to "
     "LD_LIBRARY_PATH"
 )
-FIX_SYMBOL = (
-    "build against an older glibc: in a manylinux2014 image (--platform podman or "
-    'docker; manylinux-x86_64-image = "manylinux2014"), or without a container '
-    "with --toolchain zig"
+_POLICY_NAME = re.compile(
+    r"^(?P<kind>manylinux|musllinux)_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)$"
 )
+_IMAGE_ALIASES = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
+
+
+def _image_libc(name: str) -> tuple[int, int]:
+    """'manylinux2014' -> (2, 17); 'manylinux_2_28' -> (2, 28); 'musllinux_1_2' -> (1, 2)."""
+    if name in _IMAGE_ALIASES:
+        return _IMAGE_ALIASES[name]
+    major, minor = name.rsplit("_", 2)[1:]
+    return int(major), int(minor)
+
+
+def symbol_fix(policy: str) -> str:
+    """How to meet ``policy`` (``manylinux_2_17_x86_64``) when the build used a newer C
+    library: the newest of pypa's images (the image table's) that is not newer than the policy,
+    for its arch; where pypa has none that old, the oldest there is."""
+    match = _POLICY_NAME.match(policy)
+    if match is None:
+        return "build against an older C library"
+    kind, arch = match["kind"], match["arch"]
+    wanted = (int(match["major"]), int(match["minor"]))
+    libc = "glibc" if kind == "manylinux" else "musl"
+    images = sorted(
+        (_image_libc(name), name)
+        for name, archs in image_table.table()["policies"].items()
+        if name.startswith(kind) and arch in archs
+    )
+    floor = tuple(int(p) for p in ZIG_GLIBC_FLOOR.get(arch, "2.17").split("."))
+    zig = kind == "manylinux" and arch in ZIG_TARGETS and wanted >= max(floor, (2, 17))
+    fitting = [name for version, name in images if version <= wanted]
+    if fitting:
+        text = (
+            f"build against an older {libc}: in a {fitting[-1]} image (--platform podman or "
+            f'docker; {kind}-{arch}-image = "{fitting[-1]}")'
+        )
+        return text + (", or without a container with --toolchain zig" if zig else "")
+    if not images:
+        return f"build against an older {libc} (pypa has no {kind} image for {arch})"
+    (major, minor), oldest = images[0]
+    text = (
+        f"pypa has no {kind} image for {arch} with a {libc} that old (the oldest is {oldest}, "
+        f"{libc} {major}.{minor}): aim at {oldest} or a newer policy"
+    )
+    return text + (", or build without a container with --toolchain zig" if zig else "")
+
+
 FIX_ISA = "compile for the arch's baseline instruction set (drop -march=native, -mavx2, ...)"
 
 
@@ -167,7 +212,7 @@ def _symbol_violations(
                     "symbol",
                     f"{shown} from {library} needs {match['name']} {match['version']}, newer than "
                     f"the {newest} this policy allows",
-                    FIX_SYMBOL,
+                    symbol_fix(policy.name),
                 )
             )
     return out
@@ -205,7 +250,7 @@ def _verdict(
                 Violation(
                     "blacklist",
                     f"uses {', '.join(syms[:4])} from {lib}, which the policy forbids",
-                    FIX_SYMBOL,
+                    symbol_fix(policy.name),
                 )
             )
     violations += _symbol_violations(policy, built.versioned_symbols, symbols)
