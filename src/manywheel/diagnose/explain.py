@@ -6,6 +6,7 @@ names the symbols behind a too-new symbol version, which auditwheel's result lea
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 import zipfile
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from manywheel.diagnose.libc_floor import platform_floor
 from manywheel.errors import ConfigError, ToolError
 from manywheel.planning import image_table
 from manywheel.release.vendored import Vendored, vendored_libraries
@@ -43,50 +45,41 @@ FIX_MISSING = (
     "where the build runs (system-packages or before-all) or add its directory to "
     "LD_LIBRARY_PATH"
 )
-_POLICY_NAME = re.compile(
-    r"^(?P<kind>manylinux|musllinux)_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)$"
-)
-_IMAGE_ALIASES = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
+_POLICY_ARCH = re.compile(r"^(?P<kind>manylinux|musllinux)_\d+_\d+_(?P<arch>.+)$")
 
 
-def _image_libc(name: str) -> tuple[int, int]:
-    """'manylinux2014' -> (2, 17); 'manylinux_2_28' -> (2, 28); 'musllinux_1_2' -> (1, 2)."""
-    if name in _IMAGE_ALIASES:
-        return _IMAGE_ALIASES[name]
-    major, minor = name.rsplit("_", 2)[1:]
-    return int(major), int(minor)
-
-
+@functools.cache
 def symbol_fix(policy: str) -> str:
     """How to meet ``policy`` (``manylinux_2_17_x86_64``) when the build used a newer C
     library: the newest of pypa's images (the image table's) that is not newer than the policy,
     for its arch; where pypa has none that old, the oldest there is."""
-    match = _POLICY_NAME.match(policy)
-    if match is None:
+    match = _POLICY_ARCH.match(policy)
+    wanted = platform_floor(policy)
+    if match is None or wanted is None:
         return "build against an older C library"
     kind, arch = match["kind"], match["arch"]
-    wanted = (int(match["major"]), int(match["minor"]))
-    libc = "glibc" if kind == "manylinux" else "musl"
     images = sorted(
-        (_image_libc(name), name)
+        (floor, name)
         for name, archs in image_table.table()["policies"].items()
-        if name.startswith(kind) and arch in archs
+        if name.startswith(kind)
+        and arch in archs
+        and (floor := platform_floor(f"{name}_{arch}")) is not None
     )
-    floor = tuple(int(p) for p in ZIG_GLIBC_FLOOR.get(arch, "2.17").split("."))
-    zig = kind == "manylinux" and arch in ZIG_TARGETS and wanted >= max(floor, (2, 17))
-    fitting = [name for version, name in images if version <= wanted]
+    zig_floor = tuple(int(p) for p in ZIG_GLIBC_FLOOR.get(arch, "2.17").split("."))
+    zig = kind == "manylinux" and arch in ZIG_TARGETS and wanted.version >= max(zig_floor, (2, 17))
+    fitting = [name for floor, name in images if floor <= wanted]
     if fitting:
         text = (
-            f"build against an older {libc}: in a {fitting[-1]} image (--platform podman or "
-            f'docker; {kind}-{arch}-image = "{fitting[-1]}")'
+            f"build against an older {wanted.libc}: in a {fitting[-1]} image (--platform podman "
+            f'or docker; {kind}-{arch}-image = "{fitting[-1]}")'
         )
         return text + (", or without a container with --toolchain zig" if zig else "")
     if not images:
-        return f"build against an older {libc} (pypa has no {kind} image for {arch})"
-    (major, minor), oldest = images[0]
+        return f"build against an older {wanted.libc} (pypa has no {kind} image for {arch})"
+    oldest_floor, oldest = images[0]
     text = (
-        f"pypa has no {kind} image for {arch} with a {libc} that old (the oldest is {oldest}, "
-        f"{libc} {major}.{minor}): aim at {oldest} or a newer policy"
+        f"pypa has no {kind} image for {arch} with a {wanted.libc} that old (the oldest is "
+        f"{oldest}, {oldest_floor}): aim at {oldest} or a newer policy"
     )
     return text + (", or build without a container with --toolchain zig" if zig else "")
 
