@@ -164,13 +164,19 @@ def without_tracebacks(text: str) -> str:
     return "\n".join(kept)
 
 
-def _explain(file: Path, target: Target, said: str) -> str:
+def _failure(file: Path, target: Target, said: str) -> ManywheelError:
+    """The error for an upload twine failed, from what it said: a .pypirc without the
+    repository is a configuration error, the rest failed uploads."""
     if found := _CONFIGURATION.search(said):
-        return (
+        return ConfigError(
             f"twine cannot upload to {target.shown}: {found.group(1).strip()} Name a "
             "repository the .pypirc has (--config-file names another file than ~/.pypirc), or "
             "pass --repository-url."
         )
+    return ManywheelError(_explain(file, target, said))
+
+
+def _explain(file: Path, target: Target, said: str) -> str:
     if _EXISTS.search(said):
         return (
             f"{file.name} is already on {target.shown}, and an index never accepts the "
@@ -227,8 +233,7 @@ def upload(
                 break
             transient = bool(_TRANSIENT.search(said) or _UNREACHABLE.search(said))
             if not transient or attempt == RETRIES:
-                error = ConfigError if _CONFIGURATION.search(said) else ManywheelError
-                raise error(_explain(file, target, said))
+                raise _failure(file, target, said)
             say(f"retrying {file.name} after a transient error (try {attempt} of {RETRIES})")
             time.sleep(2**attempt)
     return outcomes
