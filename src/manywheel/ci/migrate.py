@@ -8,6 +8,7 @@ from typing import Any
 
 import tomli_w
 
+from manywheel.ci.inherit import inherited
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
 from manywheel.config.parsers import frontend
@@ -180,14 +181,15 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
                 env_table[name] = _value(name, environ[var], var, result.notes)
     _layer(table, dict(_portable(k, v) for k, v in env_table.items() if v is not None))
     overrides = []
-    for i, raw in enumerate(cibw.get("overrides", [])):
+    raws = cibw.get("overrides", [])
+    top = {**cibw, **cibw.get("linux", {})}  # what an override's inherit combines with
+    linux = [raw for raw in raws if _selector(raw.get("select", ""), "", [])]
+    for i, raw in enumerate(raws):
         where = f"tool.cibuildwheel.overrides[{i}]"
-        if "inherit" in raw:
-            result.notes.append(f"{where}.inherit (overrides replace values in manywheel)")
         select = _selector(raw.get("select", ""), f"{where}.select", result.notes)
-        values = _translate(
-            {k: v for k, v in raw.items() if k != "inherit"}, where, result.notes, override=True
-        )
+        earlier = [r for r in raws[:i] if any(r is o for o in linux)]
+        combined = inherited(raw, top, earlier, where, result.notes)
+        values = _translate(combined, where, result.notes, override=True)
         if select and values:
             overrides.append({"select": select, **values})
         elif not select:

@@ -1,0 +1,117 @@
+"""cibuildwheel's ``inherit`` in an override, done when migrating.
+
+In cibuildwheel an override's ``inherit.test-command = "append"`` runs the top-level test
+command and then the override's; manywheel's overrides replace values. So the migrated override
+gets the two combined, as cibuildwheel's options.py combines them (_apply_inherit_rule, with
+each option's format): commands joined with ``&&``, word lists one after the other,
+environment assignments in order, config settings as one table whose later keys win. An empty
+value on either side leaves the other as it is; ``"none"`` is the default.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# ListFormat(sep=" && ") in cibuildwheel
+_COMMANDS = (
+    "before-all",
+    "before-build",
+    "before-test",
+    "test-command",
+    "repair-wheel-command",
+    "audit-command",
+)
+# ListFormat(sep=" ") or (test-extras) sep=","; manywheel reads each as words
+_WORDS = ("test-requires", "test-extras", "test-sources", "test-groups", "environment-pass")
+_ENVIRONMENTS = ("environment", "test-environment")  # EnvironmentFormat: strings, in order
+RULES = ("none", "append", "prepend")
+
+
+def inherited(
+    raw: Mapping[str, Any],
+    top: Mapping[str, Any],
+    earlier: Sequence[Mapping[str, Any]],
+    where: str,
+    notes: list[str],
+) -> dict[str, Any]:
+    """``raw`` (an override of [tool.cibuildwheel], ``inherit`` taken out) with each value it
+    inherits combined with ``top``'s (the top level's, the linux table's over it). A value an
+    earlier override sets too is combined with the top level's only (cibuildwheel combines it
+    with the earlier override's for the identifiers both select): noted."""
+    values = {k: v for k, v in raw.items() if k != "inherit"}
+    rules = raw.get("inherit", {})
+    if not isinstance(rules, Mapping):
+        notes.append(f'{where}.inherit (not a table of option = "append" or "prepend")')
+        return values
+    for key, rule in rules.items():
+        if rule not in RULES:
+            notes.append(f"{where}.inherit.{key}: {rule!r} (not one of {', '.join(RULES)})")
+            continue
+        if rule == "none" or key not in values:
+            continue
+        if any(key in override for override in earlier):
+            notes.append(
+                f"{where}.inherit.{key} (combined with the top-level value only: an earlier "
+                "override sets it too, which cibuildwheel combines with it for the identifiers "
+                "both select)"
+            )
+        if _empty(top.get(key)):
+            continue  # nothing to combine: the override's value, as in cibuildwheel
+        if _empty(values[key]):
+            values[key] = top[key]
+            continue
+        first, second = (top[key], values[key]) if rule == "append" else (values[key], top[key])
+        combined = _combined(key, first, second)
+        if combined is None:
+            notes.append(f"{where}.inherit.{key} (cibuildwheel cannot combine {key} values)")
+            continue
+        values[key] = combined
+    return values
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ("", [], {})
+
+
+def _combined(key: str, first: Any, second: Any) -> Any:
+    """``first`` then ``second`` in the form of ``key``'s values; None when the option has no
+    such form (cibuildwheel refuses to combine it)."""
+    if key in _COMMANDS or key in _WORDS:
+        return [*_listed(first), *_listed(second)]
+    if key in _ENVIRONMENTS:
+        tables = isinstance(first, Mapping) and isinstance(second, Mapping)
+        if tables and not set(first) & set(second):
+            return {**first, **second}
+        return f"{_assignments(first)} {_assignments(second)}"  # a name set twice: in order
+    if key == "config-settings":
+        return {**_settings(first), **_settings(second)}
+    return None
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _assignments(value: Any) -> str:
+    """An environment table as cibuildwheel's string form (``NAME="value"``: the value's
+    ``$VARS`` and ``$(commands)`` still expand)."""
+    if isinstance(value, Mapping):
+        return " ".join(f'{k}="{v}"' for k, v in value.items())
+    return str(value)
+
+
+def _settings(value: Any) -> dict[str, Any]:
+    """Config settings as a table: a string's ``key=value`` words (a key given twice: a list),
+    as cibuildwheel's ShlexTableFormat reads them."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    table: dict[str, Any] = {}
+    for word in shlex.split(str(value)):
+        key, _, item = word.partition("=")
+        if key in table:
+            table[key] = [*_listed(table[key]), item]
+        else:
+            table[key] = item
+    return table
