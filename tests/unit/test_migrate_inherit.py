@@ -197,8 +197,8 @@ before-build = "make"
     result = migrate(document, {})
     where = "tool.cibuildwheel.overrides[1].inherit"
     assert result.notes == [
-        f"{where}.test-command (combined with the top-level value only: an earlier override "
-        "sets it too, which cibuildwheel combines with it for the identifiers both select)",
+        f"{where}.test-command (inherits the top-level value only: an earlier override sets "
+        "test-command too, which cibuildwheel would combine in for the identifiers both select)",
         f"{where}.build-frontend (cibuildwheel cannot combine build-frontend values)",
         f"{where}.before-build: 'sideways' (not one of none, append, prepend)",
     ]

@@ -38,8 +38,8 @@ def inherited(
 ) -> dict[str, Any]:
     """``raw`` (an override of [tool.cibuildwheel], ``inherit`` taken out) with each value it
     inherits combined with ``top``'s (the top level's, the linux table's over it). A value an
-    earlier override sets too is combined with the top level's only (cibuildwheel combines it
-    with the earlier override's for the identifiers both select): noted."""
+    earlier override sets too inherits the top level's only (cibuildwheel combines the earlier
+    override's in for the identifiers both select): noted."""
     values = {k: v for k, v in raw.items() if k != "inherit"}
     rules = raw.get("inherit", {})
     if not isinstance(rules, Mapping):
@@ -53,9 +53,9 @@ def inherited(
             continue
         if any(key in override for override in earlier):
             notes.append(
-                f"{where}.inherit.{key} (combined with the top-level value only: an earlier "
-                "override sets it too, which cibuildwheel combines with it for the identifiers "
-                "both select)"
+                f"{where}.inherit.{key} (inherits the top-level value only: an earlier "
+                f"override sets {key} too, which cibuildwheel would combine in for the "
+                "identifiers both select)"
             )
         if _empty(top.get(key)):
             continue  # nothing to combine: the override's value, as in cibuildwheel
