@@ -165,6 +165,22 @@ def _layer(table: dict[str, Any], later: Mapping[str, Any]) -> None:
         table[key] = value
 
 
+def _outranked(
+    values: dict[str, Any], env_vars: Mapping[str, str], where: str, notes: list[str]
+) -> dict[str, Any]:
+    """An override's values but those a ``CIBW_*`` variable sets: in cibuildwheel the variable
+    wins over every override (in manywheel the migrated value is the top level's, which an
+    override would replace)."""
+    kept = {}
+    for key, value in values.items():
+        var = env_vars.get("before-all" if key == "system-packages" else key)
+        if var:
+            notes.append(f"{where}.{key} ({var} is set, and wins over overrides in cibuildwheel)")
+        else:
+            kept[key] = value
+    return kept
+
+
 def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migration:
     result = Migration()
     cibw = document.get("tool", {}).get("cibuildwheel", {})
@@ -174,11 +190,13 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
         if platform in cibw:
             result.notes.append(f"tool.cibuildwheel.{platform} (another platform)")
     env_table: dict[str, Any] = {}
+    env_vars: dict[str, str] = {}  # option: the variable that sets it
     for suffix in ("", "_LINUX"):  # CIBW_X_LINUX wins over CIBW_X
         for name in OPTIONS:
             var = "CIBW_" + name.upper().replace("-", "_") + suffix
             if var in environ:
                 env_table[name] = _value(name, environ[var], var, result.notes)
+                env_vars[name] = var
     _layer(table, dict(_portable(k, v) for k, v in env_table.items() if v is not None))
     overrides = []
     raws = cibw.get("overrides", [])
@@ -189,7 +207,9 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
         select = _selector(raw.get("select", ""), f"{where}.select", result.notes)
         earlier = [r for r in raws[:i] if any(r is o for o in linux)]
         combined = inherited(raw, top, earlier, where, result.notes)
-        values = _translate(combined, where, result.notes, override=True)
+        values = _outranked(
+            _translate(combined, where, result.notes, override=True), env_vars, where, result.notes
+        )
         if select and values:
             overrides.append({"select": select, **values})
         elif not select:
