@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from importlib import resources
 from pathlib import Path
 
-from cibuildwheel.options import ListFormat, OptionsReader
+from cibuildwheel.options import InheritRule, ListFormat, OptionsReader
 
-from manywheel.ci.migrate import migrate
+from manywheel.ci.migrate import MANYWHEEL_ONLY, migrate
+from manywheel.config.declarations import OPTIONS
 from manywheel.config.resolve import OptionsResolver, load_config
 
 if sys.version_info >= (3, 11):
@@ -79,3 +81,63 @@ test-command = "python -m y"
         with reader.identifier(identifier):
             assert ours.test_command == reader.get("test-command", option_format=command)
             assert ours.before_all == reader.get("before-all", option_format=command)
+
+
+def test_the_variables_read_are_cibuildwheel_s_own() -> None:
+    # every option manywheel has is either one of cibuildwheel's (a key of its defaults.toml)
+    # or named as manywheel's own, whose CIBW_* name cibuildwheel does not read
+    defaults = resources.files("cibuildwheel") / "resources" / "defaults.toml"
+    theirs = set(tomllib.loads(defaults.read_text())["tool"]["cibuildwheel"])
+    assert set(OPTIONS) - set(MANYWHEEL_ONLY) == set(OPTIONS) & theirs
+    environ = {"CIBW_JOBS": "3", "CIBW_CACHE": "0", "CIBW_SYSTEM_PACKAGES": "libffi"}
+    assert migrate({}, environ).table == {}
+
+
+def test_cibuildwheel_s_platform_is_a_note_not_manywheel_s_platform() -> None:
+    result = migrate({}, {"CIBW_PLATFORM": "linux"})
+    assert result.table == {}
+    assert result.notes == [
+        "CIBW_PLATFORM=linux (cibuildwheel's target system: manywheel builds Linux wheels, and "
+        "its platform option says where: native, docker or podman)"
+    ]
+
+
+def test_variables_read_as_cibuildwheel_reads_them(tmp_path: Path) -> None:
+    text = """
+[tool.cibuildwheel]
+archs = ["x86_64", "aarch64"]
+enable = ["pypy"]
+build = "cp31*"
+manylinux-x86_64-image = "manylinux2014"
+"""
+    environ = {
+        "CIBW_ARCHS": "",  # empty: the table's stays
+        "CIBW_MANYLINUX_X86_64_IMAGE_LINUX": "",
+        "CIBW_ENABLE": "cpython-freethreading",  # added to the table's
+        "CIBW_BUILD_LINUX": "cp312-*",  # not read: build has no per-platform variable
+        "CIBW_SKIP": "",
+        "CIBW_TEST_COMMAND_LINUX": "pytest",
+        "CIBW_DEBUG_KEEP_CONTAINER": "yes",
+        "CIBW_ALLOW_EMPTY": "1",
+    }
+    result = migrate(tomllib.loads(text), environ)
+    assert result.table == {
+        "archs": "x86_64 aarch64",
+        "enable": ["pypy", "cpython-freethreading"],
+        "build": "cp31*",
+        "manylinux-x86_64-image": "manylinux2014",
+        "skip": "",
+        "test-command": "pytest",
+        "keep-container": True,
+        "allow-empty": True,
+    }
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(text)
+    reader = OptionsReader(pyproject, platform="linux", env=environ)
+    spaced = ListFormat(sep=" ")
+    assert reader.get("archs", option_format=spaced, ignore_empty=True) == "x86_64 aarch64"
+    assert reader.get(
+        "enable", env_plat=False, option_format=spaced, default_env_rule=InheritRule.APPEND
+    ) == ("pypy cpython-freethreading")
+    assert reader.get("build", env_plat=False, option_format=spaced) == "cp31*"
+    assert reader.get("manylinux-x86_64-image", ignore_empty=True) == "manylinux2014"

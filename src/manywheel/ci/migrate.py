@@ -10,8 +10,8 @@ import tomli_w
 
 from manywheel.ci.inherit import inherited
 from manywheel.config.declarations import OPTIONS
-from manywheel.config.identifiers import GRAALPY_UNSUPPORTED, universe
-from manywheel.config.parsers import frontend
+from manywheel.config.identifiers import ARCHS, GRAALPY_UNSUPPORTED, universe
+from manywheel.config.parsers import boolean, frontend
 from manywheel.config.resolve import load_config
 from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
 from manywheel.planning.package_installs import system_packages
@@ -23,6 +23,27 @@ CIBUILDWHEEL_GROUPS = [g for g in ENABLE_GROUPS if g != "cpython-eol"]
 NOT_LINUX = ("macos", "windows", "ios", "android", "pyodide")
 _KNOWN = [str(i) for i in universe()]
 _BEFORE_ALL = ("before-all", "system-packages")  # what cibuildwheel's before-all becomes
+# manywheel's options that cibuildwheel has not (tests/unit/test_migrate_variables.py checks
+# that every other one is a key of the installed cibuildwheel's defaults.toml): no CIBW_*
+# variable sets them, but for those cibuildwheel reads from the environment alone (below)
+MANYWHEEL_ONLY = (
+    *("platform", "keep-container", "cache", "cache-size", "compiler-cache", "output-dir"),
+    *("log-dir", "jobs", "fail-fast", "project-requires-python", "allow-empty", "interpreters"),
+    *("toolchain", "manylinux-policy", "system-packages", "free-threaded-gil"),
+)
+_ENVIRONMENT_ONLY = {  # variables cibuildwheel reads besides its options' own
+    "CIBW_OUTPUT_DIR": "output-dir",
+    "CIBW_ALLOW_EMPTY": "allow-empty",
+    "CIBW_PROJECT_REQUIRES_PYTHON": "project-requires-python",
+    "CIBW_DEBUG_KEEP_CONTAINER": "keep-container",
+}
+# read without their CIBW_X_LINUX form (cibuildwheel's env_plat=False)
+_NOT_PER_PLATFORM = ("build", "skip", "test-skip", "enable", "build-frontend")
+# an empty value, at any level, leaves the one before it (cibuildwheel's ignore_empty)
+EMPTY_IGNORED = (
+    "archs",
+    *(f"{kind}-{arch}-image" for kind in ("manylinux", "musllinux") for arch in ARCHS),
+)
 # cibuildwheel options that are not migrated for a reason more telling than "no equivalent"
 _WHY_NOT = {
     **{
@@ -91,7 +112,11 @@ def _selector(value: Any, where: str, notes: list[str]) -> str:
 def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
     """The manywheel value for a cibuildwheel key, or None to leave it out."""
     if key in SELECTOR_KEYS:
+        if not _words(value):  # cibuildwheel's empty build is every identifier
+            return "*" if key == "build" else ""
         return _selector(value, where, notes) or None
+    if key in EMPTY_IGNORED and not _words(value):
+        return None  # cibuildwheel skips an empty value of these (ignore_empty)
     if key == "build-frontend":  # the same two forms, the same names
         return str(frontend(value, where))
     if key == "enable":
@@ -100,6 +125,8 @@ def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
         return int(value) if str(value).strip() else None
     if key == "archs":
         return " ".join(_words(value))
+    if OPTIONS[key].parse is boolean and isinstance(value, str):  # as cibuildwheel's strtobool
+        return value.strip().lower() in ("y", "yes", "t", "true", "on", "1")
     return value
 
 
@@ -165,6 +192,22 @@ def _layer(table: dict[str, Any], later: Mapping[str, Any]) -> None:
         table[key] = value
 
 
+def _variables(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``CIBW_*`` variable cibuildwheel reads for each option it has and manywheel too:
+    ``CIBW_X_LINUX`` over ``CIBW_X`` (not for build, skip, test-skip, enable and
+    build-frontend), and those it reads from the environment alone."""
+    found = {}
+    for suffix in ("", "_LINUX"):
+        for name in OPTIONS:
+            if name in MANYWHEEL_ONLY or (suffix and name in _NOT_PER_PLATFORM):
+                continue
+            var = "CIBW_" + name.upper().replace("-", "_") + suffix
+            if var in environ:
+                found[name] = var
+    found.update((name, var) for var, name in _ENVIRONMENT_ONLY.items() if var in environ)
+    return found
+
+
 def _outranked(
     values: dict[str, Any], env_vars: Mapping[str, str], where: str, notes: list[str]
 ) -> dict[str, Any]:
@@ -190,13 +233,17 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
         if platform in cibw:
             result.notes.append(f"tool.cibuildwheel.{platform} (another platform)")
     env_table: dict[str, Any] = {}
-    env_vars: dict[str, str] = {}  # option: the variable that sets it
-    for suffix in ("", "_LINUX"):  # CIBW_X_LINUX wins over CIBW_X
-        for name in OPTIONS:
-            var = "CIBW_" + name.upper().replace("-", "_") + suffix
-            if var in environ:
-                env_table[name] = _value(name, environ[var], var, result.notes)
-                env_vars[name] = var
+    env_vars = _variables(environ)  # option: the variable that sets it
+    for name, var in env_vars.items():
+        env_table[name] = _value(name, environ[var], var, result.notes)
+    if env_table.get("enable") and table.get("enable"):  # CIBW_ENABLE adds to the table's
+        env_table["enable"] = list(dict.fromkeys([*table["enable"], *env_table["enable"]]))
+    if "CIBW_PLATFORM" in environ:
+        result.notes.append(
+            f"CIBW_PLATFORM={environ['CIBW_PLATFORM']} (cibuildwheel's target system: "
+            "manywheel builds Linux wheels, and its platform option says where: native, "
+            "docker or podman)"
+        )
     _layer(table, dict(_portable(k, v) for k, v in env_table.items() if v is not None))
     overrides = []
     raws = cibw.get("overrides", [])
