@@ -141,3 +141,13 @@ manylinux-x86_64-image = "manylinux2014"
     ) == ("pypy cpython-freethreading")
     assert reader.get("build", env_plat=False, option_format=spaced) == "cp31*"
     assert reader.get("manylinux-x86_64-image", ignore_empty=True) == "manylinux2014"
+
+
+def test_a_key_only_manywheel_has_is_not_read_from_a_cibuildwheel_table() -> None:
+    table = {"platform": "linux", "jobs": 3, "test-command": "pytest"}
+    result = migrate({"tool": {"cibuildwheel": table}}, {})
+    assert result.table == {"test-command": "pytest"}
+    assert result.notes == [
+        "tool.cibuildwheel.platform (not a cibuildwheel option)",
+        "tool.cibuildwheel.jobs (not a cibuildwheel option)",
+    ]

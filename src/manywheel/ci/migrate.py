@@ -161,6 +161,9 @@ def _translate(
             free_threaded = value is True or str(value).strip().lower() == "true"
             continue
         option = OPTIONS.get(key)
+        if key in MANYWHEEL_ONLY:  # cibuildwheel refuses it: "not supported in a config file"
+            notes.append(f"{where}.{key} (not a cibuildwheel option)")
+            continue
         if option is None or (override and option.scope == "run"):
             why = _WHY_NOT.get(key, f"no manywheel equivalent{' in overrides' if option else ''}")
             notes.append(f"{where}.{key} ({why})")
