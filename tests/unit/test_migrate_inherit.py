@@ -4,8 +4,10 @@ cibuildwheel's OptionsReader) gives it from the original."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,12 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-SELECTED, OTHER = "cp312-manylinux_x86_64", "cp311-manylinux_x86_64"
+IDENTIFIERS = (
+    "cp312-manylinux_x86_64",
+    "cp311-manylinux_x86_64",
+    "cp312-manylinux_i686",
+    "cp313-musllinux_aarch64",
+)
 
 CASES = {
     "commands": """
@@ -56,6 +63,14 @@ environment = {PATH = "/top/bin:$PATH", CFLAGS = "-O2"}
 select = "cp312-*"
 inherit.environment = "append"
 environment = 'PATH="/override/bin:$PATH"'
+""",
+    "a name set on both sides, read by the later": """
+[tool.cibuildwheel]
+environment = {PATH = "/top/bin:$PATH", CFLAGS = "-O2", FLAGS = "$CFLAGS -g"}
+[[tool.cibuildwheel.overrides]]
+select = "cp312-*"
+inherit.environment = "append"
+environment = {CFLAGS = "-O3", PATH = "/override/bin:$PATH"}
 """,
     "environment prepended, from the linux table": """
 [tool.cibuildwheel]
@@ -104,6 +119,38 @@ inherit = {before-test = "append", test-command = "append"}
 before-test = ""
 test-command = "python -m x"
 """,
+    "a chain of overrides (lxml's)": """
+[tool.cibuildwheel]
+environment = {STATIC_DEPS = "true", CFLAGS = "-O2"}
+[[tool.cibuildwheel.overrides]]
+select = "*linux_*"
+inherit.environment = "append"
+environment.CFLAGS = "-O3 -flto"
+environment.AR = "gcc-ar"
+[[tool.cibuildwheel.overrides]]
+select = "*linux_x86_64"
+inherit.environment = "append"
+environment.CFLAGS = "-O3 -flto -march=core2"
+[[tool.cibuildwheel.overrides]]
+select = "cp312-*"
+inherit.test-command = "prepend"
+test-command = "python -m first"
+[[tool.cibuildwheel.overrides]]
+select = "cp312-manylinux_x86_64"
+inherit.test-command = "prepend"
+test-command = "python -m zeroth"
+""",
+    "an earlier override of other identifiers": """
+[tool.cibuildwheel]
+test-command = "pytest"
+[[tool.cibuildwheel.overrides]]
+select = "cp311-*"
+test-command = "python -m other"
+[[tool.cibuildwheel.overrides]]
+select = "cp312-*"
+inherit.test-command = "append"
+test-command = "python -m x"
+""",
 }
 
 _COMMAND = ListFormat(sep=" && ")
@@ -119,12 +166,26 @@ FORMATS: dict[str, OptionFormat] = {
 }
 
 
+def _assigned(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Environment assignments made in order, each value's ``$NAME`` (``${NAME}``) of a name
+    assigned before it replaced by that value: what a shell ends with."""
+    values: dict[str, str] = {}
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return values.get(name, match.group(0))
+
+    for name, value in pairs:
+        values[name] = re.sub(r"\$\{(\w+)\}|\$(\w+)", value_of, value)
+    return values
+
+
 def _theirs(reader: OptionsReader, identifier: str) -> dict[str, Any]:
     with reader.identifier(identifier):
         got = {name: reader.get(name, option_format=fmt) for name, fmt in FORMATS.items()}
     return {
         **{k: got[k] for k in ("test-command", "before-build", "before-test")},
-        "environment": parsers.env_table(got["environment"], "cibuildwheel"),
+        "environment": _assigned(parsers.env_table(got["environment"], "cibuildwheel")),
         "config-settings": parsers.config_settings(got["config-settings"], "cibuildwheel"),
         "test-requires": tuple(shlex.split(got["test-requires"])),
         "environment-pass": tuple(got["environment-pass"].split()),
@@ -137,7 +198,7 @@ def _ours(options: Options) -> dict[str, Any]:
         "test-command": options.test_command,
         "before-build": options.before_build,
         "before-test": options.before_test,
-        "environment": options.environment,
+        "environment": _assigned(options.environment),
         "config-settings": options.config_settings,
         "test-requires": options.test_requires,
         "environment-pass": options.environment_pass,
@@ -154,7 +215,7 @@ def test_each_identifier_gets_what_cibuildwheel_gives_it(tmp_path: Path, text: s
     result = migrate(tomllib.loads(text), {})
     assert not [n for n in result.notes if "inherit" in n], result.notes
     resolver = OptionsResolver(load_config({"tool": {"manywheel": result.table}}, "x", {}, {}))
-    for identifier in (SELECTED, OTHER):
+    for identifier in IDENTIFIERS:
         assert _ours(resolver.for_identifier(identifier)) == _theirs(reader, identifier)
     # the migrated text reads back as the same table
     assert tomllib.loads(result.toml())["tool"]["manywheel"] == result.table
@@ -197,8 +258,8 @@ before-build = "make"
     result = migrate(document, {})
     where = "tool.cibuildwheel.overrides[1].inherit"
     assert result.notes == [
-        f"{where}.test-command (inherits the top-level value only: an earlier override sets "
-        "test-command too, which cibuildwheel would combine in for the identifiers both select)",
+        f"{where}.test-command (combined without the test-command of an earlier override that "
+        "selects some of the same identifiers: cibuildwheel would combine it in for those)",
         f"{where}.build-frontend (cibuildwheel cannot combine build-frontend values)",
         f"{where}.before-build: 'sideways' (not one of none, append, prepend)",
     ]

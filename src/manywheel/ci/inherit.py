@@ -5,7 +5,10 @@ command and then the override's; manywheel's overrides replace values. So the mi
 gets the two combined, as cibuildwheel's options.py combines them (_apply_inherit_rule, with
 each option's format): commands joined with ``&&``, word lists one after the other,
 environment assignments in order, config settings as one table whose later keys win. An empty
-value on either side leaves the other as it is; ``"none"`` is the default.
+value on either side leaves the other as it is; ``"none"`` is the default. The value before
+an override is the one before it in cibuildwheel's cascade: an earlier override's, when it
+selects every identifier this one does (lxml's ``*linux_i686`` environment appends to its
+``*linux_*`` one, which appends to the top level's).
 """
 
 from __future__ import annotations
@@ -32,14 +35,18 @@ RULES = ("none", "append", "prepend")
 def inherited(
     raw: Mapping[str, Any],
     top: Mapping[str, Any],
-    earlier: Sequence[Mapping[str, Any]],
+    earlier: Sequence[tuple[frozenset[str], Mapping[str, Any]]],
+    selected: frozenset[str],
+    *,
     where: str,
     notes: list[str],
 ) -> dict[str, Any]:
-    """``raw`` (an override of [tool.cibuildwheel], ``inherit`` taken out) with each value it
-    inherits combined with ``top``'s (the top level's, the linux table's over it). A value an
-    earlier override sets too inherits the top level's only (cibuildwheel combines the earlier
-    override's in for the identifiers both select): noted."""
+    """``raw`` (an override of [tool.cibuildwheel] that selects the identifiers ``selected``,
+    ``inherit`` taken out) with each value it inherits combined with the value before it:
+    ``top``'s (the top level's, the linux table's over it), or an earlier override's that
+    selects every identifier this one does (``earlier``: each one's identifiers and its values
+    as combined here), as cibuildwheel's cascade gives it. An earlier override that selects
+    only some of them has no value that holds for all: left out, and noted."""
     values = {k: v for k, v in raw.items() if k != "inherit"}
     rules = raw.get("inherit", {})
     if not isinstance(rules, Mapping):
@@ -51,18 +58,24 @@ def inherited(
             continue
         if rule == "none" or key not in values:
             continue
-        if any(key in override for override in earlier):
-            notes.append(
-                f"{where}.inherit.{key} (inherits the top-level value only: an earlier "
-                f"override sets {key} too, which cibuildwheel would combine in for the "
-                "identifiers both select)"
-            )
-        if _empty(top.get(key)):
+        before = top.get(key)
+        for theirs, their_values in earlier:
+            if key not in their_values or not theirs & selected:
+                continue
+            if selected <= theirs:
+                before = their_values[key]
+            else:
+                notes.append(
+                    f"{where}.inherit.{key} (combined without the {key} of an earlier override "
+                    "that selects some of the same identifiers: cibuildwheel would combine it "
+                    "in for those)"
+                )
+        if _empty(before):
             continue  # nothing to combine: the override's value, as in cibuildwheel
         if _empty(values[key]):
-            values[key] = top[key]
+            values[key] = before
             continue
-        first, second = (top[key], values[key]) if rule == "append" else (values[key], top[key])
+        first, second = (before, values[key]) if rule == "append" else (values[key], before)
         combined = _combined(key, first, second)
         if combined is None:
             notes.append(f"{where}.inherit.{key} (cibuildwheel cannot combine {key} values)")
@@ -81,13 +94,20 @@ def _combined(key: str, first: Any, second: Any) -> Any:
     if key in _COMMANDS or key in _WORDS:
         return [*_listed(first), *_listed(second)]
     if key in _ENVIRONMENTS:
-        tables = isinstance(first, Mapping) and isinstance(second, Mapping)
-        if tables and not set(first) & set(second):
-            return {**first, **second}
-        return f"{_assignments(first)} {_assignments(second)}"  # a name set twice: in order
+        if isinstance(first, Mapping) and isinstance(second, Mapping):
+            shared = set(first) & set(second)
+            if not any(_reads(v, shared) for v in [*first.values(), *second.values()]):
+                return {**first, **second}  # assigned in order, each name once: the same
+        return f"{_assignments(first)} {_assignments(second)}"  # a value reads a name set twice
     if key == "config-settings":
         return {**_settings(first), **_settings(second)}
     return None
+
+
+def _reads(value: Any, names: set[str]) -> bool:
+    """Whether an environment value may read one of ``names`` (or anything: a command)."""
+    text = str(value)
+    return "`" in text or "$(" in text or any(f"${n}" in text or f"${{{n}" in text for n in names)
 
 
 def _listed(value: Any) -> list[Any]:

@@ -109,6 +109,13 @@ def _selector(value: Any, where: str, notes: list[str]) -> str:
     return " ".join(kept)
 
 
+def _identifiers(select: str) -> frozenset[str]:
+    """The Linux identifiers an override's (migrated) ``select`` selects."""
+    alternatives = [alt for word in select.split() for alt in expand_braces(word)]
+    matchers = [Selector(alt, "select") for alt in alternatives]
+    return frozenset(k for k in _KNOWN if any(m.matches(k) for m in matchers))
+
+
 def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:
     """The manywheel value for a cibuildwheel key, or None to leave it out."""
     if key in SELECTOR_KEYS:
@@ -251,12 +258,13 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
     overrides = []
     raws = cibw.get("overrides", [])
     top = {**cibw, **cibw.get("linux", {})}  # what an override's inherit combines with
-    linux = [raw for raw in raws if _selector(raw.get("select", ""), "", [])]
+    earlier: list[tuple[frozenset[str], dict[str, Any]]] = []  # identifiers, combined values
     for i, raw in enumerate(raws):
         where = f"tool.cibuildwheel.overrides[{i}]"
         select = _selector(raw.get("select", ""), f"{where}.select", result.notes)
-        earlier = [r for r in raws[:i] if any(r is o for o in linux)]
-        combined = inherited(raw, top, earlier, where, result.notes)
+        chosen = _identifiers(select)
+        combined = inherited(raw, top, earlier, chosen, where=where, notes=result.notes)
+        earlier.append((chosen, combined))
         values = _outranked(
             _translate(combined, where, result.notes, override=True), env_vars, where, result.notes
         )
