@@ -8,6 +8,7 @@ import re
 import shlex
 import sys
 from collections.abc import Iterable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from cibuildwheel.options import (
     ShlexTableFormat,
 )
 
-from manywheel.ci.migrate import migrate
+from manywheel.ci.inherit import COMMANDS, ENVIRONMENTS, WORDS
+from manywheel.ci.migrate import CIBUILDWHEEL_DEFAULTS, migrate
 from manywheel.config import parsers
 from manywheel.config.model import Options
 from manywheel.config.resolve import OptionsResolver, load_config
@@ -140,6 +142,14 @@ select = "cp312-manylinux_x86_64"
 inherit.test-command = "prepend"
 test-command = "python -m zeroth"
 """,
+    "cibuildwheel's default repair command (pyzmq's)": """
+[tool.cibuildwheel]
+test-command = "pytest"
+[[tool.cibuildwheel.overrides]]
+select = "cp312-*"
+inherit.repair-wheel-command = "append"
+repair-wheel-command = "abi3audit --strict --report {wheel}"
+""",
     "an earlier override of other identifiers": """
 [tool.cibuildwheel]
 test-command = "pytest"
@@ -156,6 +166,7 @@ test-command = "python -m x"
 _COMMAND = ListFormat(sep=" && ")
 FORMATS: dict[str, OptionFormat] = {
     "test-command": _COMMAND,
+    "repair-wheel-command": _COMMAND,
     "before-build": _COMMAND,
     "before-test": _COMMAND,
     "environment": EnvironmentFormat(),
@@ -184,7 +195,8 @@ def _theirs(reader: OptionsReader, identifier: str) -> dict[str, Any]:
     with reader.identifier(identifier):
         got = {name: reader.get(name, option_format=fmt) for name, fmt in FORMATS.items()}
     return {
-        **{k: got[k] for k in ("test-command", "before-build", "before-test")},
+        **{k: got[k] for k in ("test-command", "repair-wheel-command", "before-build")},
+        "before-test": got["before-test"],
         "environment": _assigned(parsers.env_table(got["environment"], "cibuildwheel")),
         "config-settings": parsers.config_settings(got["config-settings"], "cibuildwheel"),
         "test-requires": tuple(shlex.split(got["test-requires"])),
@@ -196,6 +208,7 @@ def _theirs(reader: OptionsReader, identifier: str) -> dict[str, Any]:
 def _ours(options: Options) -> dict[str, Any]:
     return {
         "test-command": options.test_command,
+        "repair-wheel-command": options.repair_wheel_command,
         "before-build": options.before_build,
         "before-test": options.before_test,
         "environment": _assigned(options.environment),
@@ -290,3 +303,14 @@ test-command = "python -m x"
     assert result.table["overrides"] == [
         {"select": "cp312-*", "test-command": ["pytest", "python -m x"]}
     ]
+
+
+def test_the_defaults_an_override_inherits_are_cibuildwheel_s() -> None:
+    # the options an override can inherit whose default is not empty in the installed
+    # cibuildwheel's defaults.toml (on Linux), with the same values
+    path = resources.files("cibuildwheel") / "resources" / "defaults.toml"
+    defaults = tomllib.loads(path.read_text())["tool"]["cibuildwheel"]
+    linux = {**defaults, **defaults["linux"]}
+    inheritable = {*COMMANDS, *WORDS, *ENVIRONMENTS, "config-settings"}
+    not_empty = {k: v for k, v in linux.items() if k in inheritable and v not in ("", [], {})}
+    assert not_empty == CIBUILDWHEEL_DEFAULTS

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 # ListFormat(sep=" && ") in cibuildwheel
-_COMMANDS = (
+COMMANDS = (
     "before-all",
     "before-build",
     "before-test",
@@ -27,8 +27,15 @@ _COMMANDS = (
     "audit-command",
 )
 # ListFormat(sep=" ") or (test-extras) sep=","; manywheel reads each as words
-_WORDS = ("test-requires", "test-extras", "test-sources", "test-groups", "environment-pass")
-_ENVIRONMENTS = ("environment", "test-environment")  # EnvironmentFormat: strings, in order
+WORDS = (
+    "test-requires",
+    "test-extras",
+    "test-sources",
+    "test-groups",
+    "environment-pass",
+    "audit-requires",
+)
+ENVIRONMENTS = ("environment", "test-environment")  # EnvironmentFormat: strings, in order
 RULES = ("none", "append", "prepend")
 
 
@@ -91,9 +98,9 @@ def _empty(value: Any) -> bool:
 def _combined(key: str, first: Any, second: Any) -> Any:
     """``first`` then ``second`` in the form of ``key``'s values; None when the option has no
     such form (cibuildwheel refuses to combine it)."""
-    if key in _COMMANDS or key in _WORDS:
+    if key in COMMANDS or key in WORDS:
         return [*_listed(first), *_listed(second)]
-    if key in _ENVIRONMENTS:
+    if key in ENVIRONMENTS:
         if isinstance(first, Mapping) and isinstance(second, Mapping):
             shared = set(first) & set(second)
             if not any(_reads(v, shared) for v in [*first.values(), *second.values()]):

@@ -11,6 +11,7 @@ import tomli_w
 from manywheel.ci.inherit import inherited
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import ARCHS, GRAALPY_UNSUPPORTED, universe
+from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
 from manywheel.config.parsers import boolean, frontend
 from manywheel.config.resolve import load_config
 from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
@@ -36,6 +37,13 @@ _ENVIRONMENT_ONLY = {  # variables cibuildwheel reads besides its options' own
     "CIBW_ALLOW_EMPTY": "allow-empty",
     "CIBW_PROJECT_REQUIRES_PYTHON": "project-requires-python",
     "CIBW_DEBUG_KEEP_CONTAINER": "keep-container",
+}
+# cibuildwheel's defaults on Linux that are not empty, of the options an override can inherit
+# (its defaults.toml; manywheel's are the same: tests/unit/test_migrate_inherit.py)
+CIBUILDWHEEL_DEFAULTS = {
+    "repair-wheel-command": DEFAULT_REPAIR_COMMAND,
+    "audit-command": DEFAULT_AUDIT_COMMAND,
+    "audit-requires": ["abi3audit"],
 }
 # read without their CIBW_X_LINUX form (cibuildwheel's env_plat=False)
 _NOT_PER_PLATFORM = ("build", "skip", "test-skip", "enable", "build-frontend")
@@ -257,7 +265,8 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
     _layer(table, dict(_portable(k, v) for k, v in env_table.items() if v is not None))
     overrides = []
     raws = cibw.get("overrides", [])
-    top = {**cibw, **cibw.get("linux", {})}  # what an override's inherit combines with
+    # what an override's inherit combines with: cibuildwheel's defaults under the tables
+    top = {**CIBUILDWHEEL_DEFAULTS, **cibw, **cibw.get("linux", {})}
     earlier: list[tuple[frozenset[str], dict[str, Any]]] = []  # identifiers, combined values
     for i, raw in enumerate(raws):
         where = f"tool.cibuildwheel.overrides[{i}]"
