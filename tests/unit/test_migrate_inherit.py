@@ -21,8 +21,8 @@ from cibuildwheel.options import (
     ShlexTableFormat,
 )
 
-from manywheel.ci.inherit import COMMANDS, ENVIRONMENTS, WORDS
-from manywheel.ci.migrate import CIBUILDWHEEL_DEFAULTS, migrate
+from manywheel.ci.inherit import CIBUILDWHEEL_DEFAULTS, COMMANDS, ENVIRONMENTS, WORDS
+from manywheel.ci.migrate import migrate
 from manywheel.config import parsers
 from manywheel.config.model import Options
 from manywheel.config.resolve import OptionsResolver, load_config

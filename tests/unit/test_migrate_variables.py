@@ -8,7 +8,8 @@ from pathlib import Path
 
 from cibuildwheel.options import InheritRule, ListFormat, OptionsReader
 
-from manywheel.ci.migrate import MANYWHEEL_ONLY, migrate
+from manywheel.ci.migrate import migrate
+from manywheel.ci.variables import MANYWHEEL_ONLY
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.resolve import OptionsResolver, load_config
 

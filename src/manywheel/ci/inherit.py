@@ -17,6 +17,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
+
 # ListFormat(sep=" && ") in cibuildwheel
 COMMANDS = (
     "before-all",
@@ -37,6 +39,13 @@ WORDS = (
 )
 ENVIRONMENTS = ("environment", "test-environment")  # EnvironmentFormat: strings, in order
 RULES = ("none", "append", "prepend")
+# cibuildwheel's defaults on Linux that are not empty, of the options an override can inherit
+# (its defaults.toml; manywheel's are the same: tests/unit/test_migrate_inherit.py)
+CIBUILDWHEEL_DEFAULTS = {
+    "repair-wheel-command": DEFAULT_REPAIR_COMMAND,
+    "audit-command": DEFAULT_AUDIT_COMMAND,
+    "audit-requires": ["abi3audit"],
+}
 
 
 def inherited(

@@ -8,10 +8,10 @@ from typing import Any
 
 import tomli_w
 
-from manywheel.ci.inherit import inherited
+from manywheel.ci.inherit import CIBUILDWHEEL_DEFAULTS, inherited
+from manywheel.ci.variables import MANYWHEEL_ONLY, outranked, variables
 from manywheel.config.declarations import OPTIONS
 from manywheel.config.identifiers import ARCHS, GRAALPY_UNSUPPORTED, universe
-from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
 from manywheel.config.parsers import boolean, frontend
 from manywheel.config.resolve import load_config
 from manywheel.config.selectors import ENABLE_GROUPS, Selector, expand_braces
@@ -24,29 +24,6 @@ CIBUILDWHEEL_GROUPS = [g for g in ENABLE_GROUPS if g != "cpython-eol"]
 NOT_LINUX = ("macos", "windows", "ios", "android", "pyodide")
 _KNOWN = [str(i) for i in universe()]
 _BEFORE_ALL = ("before-all", "system-packages")  # what cibuildwheel's before-all becomes
-# manywheel's options that cibuildwheel has not (tests/unit/test_migrate_variables.py checks
-# that every other one is a key of the installed cibuildwheel's defaults.toml): no CIBW_*
-# variable sets them, but for those cibuildwheel reads from the environment alone (below)
-MANYWHEEL_ONLY = (
-    *("platform", "keep-container", "cache", "cache-size", "compiler-cache", "output-dir"),
-    *("log-dir", "jobs", "fail-fast", "project-requires-python", "allow-empty", "interpreters"),
-    *("toolchain", "manylinux-policy", "system-packages", "free-threaded-gil"),
-)
-_ENVIRONMENT_ONLY = {  # variables cibuildwheel reads besides its options' own
-    "CIBW_OUTPUT_DIR": "output-dir",
-    "CIBW_ALLOW_EMPTY": "allow-empty",
-    "CIBW_PROJECT_REQUIRES_PYTHON": "project-requires-python",
-    "CIBW_DEBUG_KEEP_CONTAINER": "keep-container",
-}
-# cibuildwheel's defaults on Linux that are not empty, of the options an override can inherit
-# (its defaults.toml; manywheel's are the same: tests/unit/test_migrate_inherit.py)
-CIBUILDWHEEL_DEFAULTS = {
-    "repair-wheel-command": DEFAULT_REPAIR_COMMAND,
-    "audit-command": DEFAULT_AUDIT_COMMAND,
-    "audit-requires": ["abi3audit"],
-}
-# read without their CIBW_X_LINUX form (cibuildwheel's env_plat=False)
-_NOT_PER_PLATFORM = ("build", "skip", "test-skip", "enable", "build-frontend")
 # an empty value, at any level, leaves the one before it (cibuildwheel's ignore_empty)
 EMPTY_IGNORED = (
     "archs",
@@ -210,38 +187,6 @@ def _layer(table: dict[str, Any], later: Mapping[str, Any]) -> None:
         table[key] = value
 
 
-def _variables(environ: Mapping[str, str]) -> dict[str, str]:
-    """The ``CIBW_*`` variable cibuildwheel reads for each option it has and manywheel too:
-    ``CIBW_X_LINUX`` over ``CIBW_X`` (not for build, skip, test-skip, enable and
-    build-frontend), and those it reads from the environment alone."""
-    found = {}
-    for suffix in ("", "_LINUX"):
-        for name in OPTIONS:
-            if name in MANYWHEEL_ONLY or (suffix and name in _NOT_PER_PLATFORM):
-                continue
-            var = "CIBW_" + name.upper().replace("-", "_") + suffix
-            if var in environ:
-                found[name] = var
-    found.update((name, var) for var, name in _ENVIRONMENT_ONLY.items() if var in environ)
-    return found
-
-
-def _outranked(
-    values: dict[str, Any], env_vars: Mapping[str, str], where: str, notes: list[str]
-) -> dict[str, Any]:
-    """An override's values but those a ``CIBW_*`` variable sets: in cibuildwheel the variable
-    wins over every override (in manywheel the migrated value is the top level's, which an
-    override would replace)."""
-    kept = {}
-    for key, value in values.items():
-        var = env_vars.get("before-all" if key == "system-packages" else key)
-        if var:
-            notes.append(f"{where}.{key} ({var} is set, and wins over overrides in cibuildwheel)")
-        else:
-            kept[key] = value
-    return kept
-
-
 def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migration:
     result = Migration()
     cibw = document.get("tool", {}).get("cibuildwheel", {})
@@ -251,7 +196,7 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
         if platform in cibw:
             result.notes.append(f"tool.cibuildwheel.{platform} (another platform)")
     env_table: dict[str, Any] = {}
-    env_vars = _variables(environ)  # option: the variable that sets it
+    env_vars = variables(environ)  # option: the variable that sets it
     for name, var in env_vars.items():
         env_table[name] = _value(name, environ[var], var, result.notes)
     if env_table.get("enable") and table.get("enable"):  # CIBW_ENABLE adds to the table's
@@ -274,7 +219,7 @@ def migrate(document: Mapping[str, Any], environ: Mapping[str, str]) -> Migratio
         chosen = _identifiers(select)
         combined = inherited(raw, top, earlier, chosen, where=where, notes=result.notes)
         earlier.append((chosen, combined))
-        values = _outranked(
+        values = outranked(
             _translate(combined, where, result.notes, override=True), env_vars, where, result.notes
         )
         if select and values:
