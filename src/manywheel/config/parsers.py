@@ -12,6 +12,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from manywheel.config import shell_words
 from manywheel.config.model import BuildFrontend
 from manywheel.errors import ConfigError
 
@@ -142,9 +143,11 @@ def choices(*allowed: str, unsupported: Mapping[str, str] | None = None) -> Pars
     return parse
 
 
-def _pairs_from_string(value: str, source: str, what: str) -> list[tuple[str, str]]:
+def _pairs_from_string(
+    value: str, source: str, what: str, split: Callable[[str], list[str]] = shlex.split
+) -> list[tuple[str, str]]:
     try:
-        tokens = shlex.split(value)
+        tokens = split(value)
     except ValueError as exc:
         raise ConfigError(f"{source}: cannot parse {value!r} ({exc}); check the quotes.") from None
     pairs = []
@@ -167,7 +170,7 @@ def env_table(value: Any, source: str) -> tuple[tuple[str, str], ...]:
             raise _bad(f"{source}.{bad[0]}", value[bad[0]], "a string")
         return tuple((k, str(v)) for k, v in value.items())
     if isinstance(value, str):
-        pairs = _pairs_from_string(value, source, "environment")
+        pairs = _pairs_from_string(value, source, "environment", shell_words.split)
         for key, _ in pairs:
             if not key.replace("_", "a").isalnum() or key[0].isdigit():
                 raise ConfigError(f"{source}: {key!r} is not a valid environment variable name.")
