@@ -25,6 +25,10 @@ STRINGS = [
     'H=plain I="two words" J=a\\ b',
     "K=$(echo $(echo nested) '(not a paren')",
     'PATH="/opt/x/bin:$PATH" L="$HOME/.cache"',
+    "M='$HOME' N='a \"b\" \\ `x`'",
+    'O="a\\"b" P="\\$HOME" T="back\\\\slash"',
+    "Q=a\\$HOME R=x\\ y W=\\n",
+    "U='$(echo no)' X=\"'$HOME'\"",
 ]
 
 

@@ -6,17 +6,23 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 
-_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+# a backslash escape (as between double quotes: \\, \$, \`, \"), or $NAME or ${NAME}
+_VAR = re.compile(
+    r'\\(?P<escaped>[\\$`"])'
+    r"|\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 def expand(value: str, env: Mapping[str, str]) -> str:
-    """Replace $NAME and ${NAME} with values from env (missing names become empty)."""
-    return _VAR.sub(lambda m: env.get(m["braced"] or m["plain"], ""), value)
+    r"""Replace $NAME and ${NAME} with values from env (missing names become empty), as a
+    shell does between double quotes (cibuildwheel evaluates a table's value as ``"value"``):
+    ``\$HOME`` is ``$HOME`` itself, ``\\`` one backslash."""
+    return _VAR.sub(lambda m: m["escaped"] or env.get(m["braced"] or m["plain"], ""), value)
 
 
 def references(value: str) -> list[str]:
-    """The names ``value`` refers to as $NAME or ${NAME}."""
-    return [m["braced"] or m["plain"] for m in _VAR.finditer(value)]
+    r"""The names ``value`` refers to as $NAME or ${NAME} (not an escaped ``\$NAME``)."""
+    return [m["braced"] or m["plain"] for m in _VAR.finditer(value) if not m["escaped"]]
 
 
 # runs a value that runs a command ($(...), backticks) through a shell where the build runs:

@@ -1,20 +1,25 @@
-"""The words of an environment string (``A=1 B="two words" C=$(python -c 'print(3)')``), split
-as a shell splits them.
+r"""The words of an environment string (``A=1 B="two words" C=$(python -c 'print(3)')``), split
+as a shell splits them, each value written as it would be between double quotes.
 
 ``shlex.split`` knows quotes but not command substitution: it cut
 ``C=$(python -c 'print(3)')`` into three words, so a value cibuildwheel takes (its bashlex
 reading of ``CIBW_ENVIRONMENT``) failed here as "'-c' is not in KEY=VALUE form". Here a
-``$(...)`` or backticks stays whole and as written, quotes and all: the shell that evaluates
-the value (steps/context.py ``shell_value``) reads them. Elsewhere quotes go as shlex takes
-them out: single quotes keep their text, double quotes let a backslash escape ``"`` and
-``\\``, and a backslash outside quotes escapes any character.
+``$(...)`` or backticks stays whole and as written, quotes and all, for the shell that
+evaluates the value (steps/context.py ``shell_value``, which reads it between double quotes).
+The rest is rewritten for that reading too, which is how cibuildwheel reads a TOML table's
+values (``NAME="value"``) and how config/expansion.py reads every value: double-quoted text as
+it is, single-quoted text with ``\``, ``$``, backtick and ``"`` escaped (``'$HOME'`` stays
+``$HOME``), and an unquoted backslash escaping the character after it.
 """
 
 from __future__ import annotations
 
+_SPECIAL = ("\\", "$", "`", '"')  # what a backslash escapes between double quotes
+
 
 def split(text: str) -> list[str]:
-    """The words of ``text``; ValueError when a quote, backtick or ``$(`` is not closed."""
+    """The words of ``text``, each as it reads between double quotes; ValueError when a quote,
+    backtick or ``$(`` is not closed."""
     words: list[str] = []
     word: list[str] = []
     started = False
@@ -30,12 +35,13 @@ def split(text: str) -> list[str]:
         started = True
         if c == "'":
             end = _closing(text, i + 1, "'", "quotation")
-            word.append(text[i + 1 : end])
+            word.extend("\\" + ch if ch in _SPECIAL else ch for ch in text[i + 1 : end])
             i = end + 1
         elif c == '"':
             i = _double_quoted(text, i + 1, word)
         elif c == "\\":
-            word.append(text[i + 1 : i + 2])
+            escaped = text[i + 1 : i + 2]
+            word.append("\\" + escaped if escaped in _SPECIAL else escaped)
             i += 2
         elif text.startswith("$(", i) or c == "`":
             end = _substitution_end(text, i)
@@ -57,13 +63,14 @@ def _closing(text: str, start: int, char: str, what: str) -> int:
 
 
 def _double_quoted(text: str, i: int, word: list[str]) -> int:
-    """Take the double-quoted text from ``i`` into ``word``; the index after its quote."""
+    """Take the double-quoted text from ``i`` into ``word`` as it is (its escapes too); the
+    index after its quote."""
     while i < len(text):
         c = text[i]
         if c == '"':
             return i + 1
-        if c == "\\" and text[i + 1 : i + 2] in ('"', "\\"):
-            word.append(text[i + 1])
+        if c == "\\":
+            word.append(text[i : i + 2])
             i += 2
         elif text.startswith("$(", i) or c == "`":
             end = _substitution_end(text, i)
