@@ -208,3 +208,51 @@ def test_podman_an_unusable_image_cache_dir_is_said_on_the_run_output(tmp_path: 
     assert all("--no-build-isolation" not in command for command in builds)
     assert len(list((tmp_path / "out").glob("*.whl"))) == 2
     assert manywheel_containers("podman") == []
+
+
+# an in-tree backend around setuptools' that writes down the config settings each hook got
+_RECORDING_BACKEND = """\
+import json
+import os
+from setuptools import build_meta as _orig
+from setuptools.build_meta import *  # noqa: F403
+
+
+def _record(hook, config_settings):
+    path = os.path.join(os.environ["SETTINGS_RECORD"], hook + ".json")
+    with open(path, "w") as fh:
+        json.dump(config_settings, fh)
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    _record("get_requires_for_build_wheel", config_settings)
+    return _orig.get_requires_for_build_wheel()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    _record("build_wheel", config_settings)
+    return _orig.build_wheel(wheel_directory, None, metadata_directory)
+"""
+
+
+def test_a_setting_given_twice_reaches_both_hooks_as_a_list(tmp_path: Path) -> None:
+    # Pillow's "raqm=enable raqm=vendor": the frontend passes a list to build_wheel, and the
+    # hook asked beside it gets the same list (it got the last value alone)
+    project = make_two_file_project(tmp_path)
+    with_backend(project)
+    (project / "_backend" / "six_backend.py").write_text(_RECORDING_BACKEND)
+    record = tmp_path / "record"
+    record.mkdir()
+    env = native_env(
+        tmp_path,
+        MANYWHEEL_CONFIG_SETTINGS="mw-twice=enable mw-twice=vendor mw-once=1",
+        MANYWHEEL_ENVIRONMENT_PASS="SETTINGS_RECORD",
+        SETTINGS_RECORD=str(record),
+    )
+    build(project, tmp_path, env, 42)
+    for hook in ("get_requires_for_build_wheel", "build_wheel"):
+        got = json.loads((record / f"{hook}.json").read_text())
+        assert {k: got[k] for k in ("mw-twice", "mw-once")} == {
+            "mw-twice": ["enable", "vendor"],
+            "mw-once": "1",
+        }, hook

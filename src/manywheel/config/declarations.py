@@ -211,7 +211,8 @@ _OPTIONS: list[Option] = [
         "config-settings",
         p.config_settings,
         (),
-        "PEP 517 config settings passed to the backend: a table or 'key=value ...'.",
+        "PEP 517 config settings passed to the backend: a table or 'key=value ...' (a key "
+        "given twice reaches the backend as a list of its values).",
     ),
     Option(
         "environment",

@@ -194,6 +194,20 @@ def config_settings(value: Any, source: str) -> tuple[tuple[str, str], ...]:
     raise _bad(source, value, "a table or a string 'key=value ...'")
 
 
+def settings_table(pairs: Sequence[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Config settings as a PEP 517 hook gets them: a key given more than once maps to the list
+    of its values, as pip, build and uv pass a repeated ``--config-setting`` on (Pillow's
+    ``raqm=enable raqm=vendor``)."""
+    table: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        before = table.get(key)
+        if before is None:
+            table[key] = value
+        else:
+            table[key] = [*before, value] if isinstance(before, list) else [before, value]
+    return table
+
+
 ENGINES = ("docker", "podman")
 
 

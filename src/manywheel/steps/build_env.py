@@ -49,6 +49,7 @@ from pathlib import Path, PurePosixPath
 
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
+from manywheel.config.parsers import settings_table
 from manywheel.errors import StepFailed
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps.context import JobContext
@@ -353,7 +354,7 @@ def _hook_requires(
         ctx.executor.copy_out(control / "output.json", output)
         _warnings_to_log(ctx, output)
 
-    settings = dict([*ctx.job.options.config_settings, *ctx.build_settings]) or None
+    settings = settings_table([*ctx.job.options.config_settings, *ctx.build_settings]) or None
     try:
         caller = BuildBackendHookCaller(
             str(project),

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import pyproject_hooks
 
+from manywheel.config.parsers import settings_table
 from manywheel.errors import StepFailed
 from manywheel.planning.build_system import BuildSystem
 from manywheel.steps import hook_inputs
@@ -46,7 +47,7 @@ def _scripts() -> tuple[str, str]:
 def hook_key(ctx: JobContext, system: BuildSystem, frozen: str) -> str:
     """What the hook's answer depends on besides what it reads (hook_inputs.py records that),
     as a digest: the config settings may hold what must not be written down."""
-    settings = dict([*ctx.job.options.config_settings, *ctx.build_settings])
+    settings = settings_table([*ctx.job.options.config_settings, *ctx.build_settings])
     key = {
         "format": FORMAT,
         "scripts": _scripts()[1],
