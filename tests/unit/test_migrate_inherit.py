@@ -150,9 +150,12 @@ select = "cp312-*"
 inherit.repair-wheel-command = "append"
 repair-wheel-command = "abi3audit --strict --report {wheel}"
 """,
-    "an earlier override of other identifiers": """
+    "earlier overrides of other identifiers, another platform's too": """
 [tool.cibuildwheel]
 test-command = "pytest"
+[[tool.cibuildwheel.overrides]]
+select = "*-win_amd64"
+test-command = "pytest -p no:cacheprovider"
 [[tool.cibuildwheel.overrides]]
 select = "cp311-*"
 test-command = "python -m other"
@@ -282,27 +285,6 @@ before-build = "make"
         "build-frontend": "pip",
         "before-build": "make",
     }
-
-
-def test_an_earlier_override_for_another_platform_is_not_one_to_note() -> None:
-    document = tomllib.loads(
-        """
-[tool.cibuildwheel]
-test-command = "pytest"
-[[tool.cibuildwheel.overrides]]
-select = "*-win_amd64"
-test-command = "pytest -p no:cacheprovider"
-[[tool.cibuildwheel.overrides]]
-select = "cp312-*"
-inherit.test-command = "append"
-test-command = "python -m x"
-"""
-    )
-    result = migrate(document, {})
-    assert not [n for n in result.notes if "inherit" in n]
-    assert result.table["overrides"] == [
-        {"select": "cp312-*", "test-command": ["pytest", "python -m x"]}
-    ]
 
 
 def test_the_defaults_an_override_inherits_are_cibuildwheel_s() -> None:

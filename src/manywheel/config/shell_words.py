@@ -43,13 +43,8 @@ def split(text: str) -> list[str]:
             escaped = text[i + 1 : i + 2]
             word.append("\\" + escaped if escaped in _SPECIAL else escaped)
             i += 2
-        elif text.startswith("$(", i) or c == "`":
-            end = _substitution_end(text, i)
-            word.append(text[i:end])
-            i = end
         else:
-            word.append(c)
-            i += 1
+            i = _taken(text, i, word)
     if started:
         words.append("".join(word))
     return words
@@ -72,14 +67,20 @@ def _double_quoted(text: str, i: int, word: list[str]) -> int:
         if c == "\\":
             word.append(text[i : i + 2])
             i += 2
-        elif text.startswith("$(", i) or c == "`":
-            end = _substitution_end(text, i)
-            word.append(text[i:end])
-            i = end
         else:
-            word.append(c)
-            i += 1
+            i = _taken(text, i, word)
     raise ValueError("No closing quotation")
+
+
+def _taken(text: str, i: int, word: list[str]) -> int:
+    """Take the ``$(...)`` or backticks at ``i`` whole, as written, or else the character at
+    ``i``, into ``word``; the index after it."""
+    if text.startswith("$(", i) or text[i] == "`":
+        end = _substitution_end(text, i)
+        word.append(text[i:end])
+        return end
+    word.append(text[i])
+    return i + 1
 
 
 def _substitution_end(text: str, i: int) -> int:
