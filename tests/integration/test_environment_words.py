@@ -52,3 +52,17 @@ def test_each_value_ends_as_cibuildwheel_makes_it(text: str) -> None:
 def test_an_unclosed_quote_or_substitution_is_named(text: str) -> None:
     with pytest.raises(ConfigError, match=r"CIBW_ENVIRONMENT: cannot parse .*; check the quotes"):
         env_table(text, "CIBW_ENVIRONMENT")
+
+
+def test_a_parameter_expansion_with_an_operator_is_the_shell_s() -> None:
+    # cibuildwheel's bashlex reading makes "${UNSET:-fallback}" empty; a shell, and manywheel
+    # (which gives such a value to the shell where the job runs), makes it "fallback"
+    text = 'A="${MW_UNSET:-fallback}" B=${HOME:+set} C=${#HOME} D="${HOME%/u}" E="\\${HOME:-x}"'
+    base = {"PATH": "/usr/bin:/bin", "HOME": "/home/u"}
+    assert evaluate(env_table(text, "environment"), base, _in_a_shell) == {
+        "A": "fallback",
+        "B": "set",
+        "C": "7",
+        "D": "/home",
+        "E": "${HOME:-x}",
+    }

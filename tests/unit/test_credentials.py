@@ -85,3 +85,11 @@ def test_named_on_purpose() -> None:
     }
     # in a container $NAME expands against the container's environment: only the pass counts
     assert passed_on_purpose(options, native=False) == {"PYPI_API_TOKEN"}
+
+
+def test_named_in_a_parameter_expansion_too_but_not_when_escaped() -> None:
+    options = Options(
+        environment=(("AUTH", "Bearer ${GITHUB_TOKEN:-none}"), ("N", "${#UV_PUBLISH_TOKEN}")),
+        test_environment=(("LITERAL", "\\$TWINE_PASSWORD \\${PYPI_API_TOKEN:-x}"),),
+    )
+    assert passed_on_purpose(options, native=True) == {"GITHUB_TOKEN", "UV_PUBLISH_TOKEN"}

@@ -21,8 +21,17 @@ def expand(value: str, env: Mapping[str, str]) -> str:
 
 
 def references(value: str) -> list[str]:
-    r"""The names ``value`` refers to as $NAME or ${NAME} (not an escaped ``\$NAME``)."""
-    return [m["braced"] or m["plain"] for m in _VAR.finditer(value) if not m["escaped"]]
+    r"""The names ``value`` refers to as $NAME, ${NAME} or ${NAME:-...} and the like (not an
+    escaped ``\$NAME``)."""
+    names = [m["braced"] or m["plain"] for m in _VAR.finditer(value) if not m["escaped"]]
+    return names + [m["counted"] or m["operated"] for m in _OPERAND.finditer(value)]
+
+
+# the name a parameter expansion with an operator reads: ${#NAME}, ${!NAME}, ${NAME:-...}
+_OPERAND = re.compile(
+    r"(?<!\\)\$\{(?:[#!](?P<counted>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<operated>[A-Za-z_][A-Za-z0-9_]*)(?=[^A-Za-z0-9_}]))"
+)
 
 
 # runs a value that runs a command ($(...), backticks) through a shell where the build runs:
@@ -30,9 +39,14 @@ def references(value: str) -> list[str]:
 Substitute = Callable[[str, str, Mapping[str, str]], str]
 
 
+# a parameter expansion more than a name: ${NAME:-default}, ${NAME#prefix}, ${#NAME}
+_OPERATED = re.compile(r"(?<!\\)\$\{(?![A-Za-z_][A-Za-z0-9_]*\})")
+
+
 def substitutes(value: str) -> bool:
-    """Whether ``value`` runs a command (``$(...)`` or backticks), as a shell would."""
-    return "$(" in value or "`" in value
+    """Whether ``value`` needs a shell: it runs a command (``$(...)`` or backticks), or expands
+    a parameter with an operator (``${CC:-gcc}``), which only a shell does as a shell would."""
+    return "$(" in value or "`" in value or _OPERATED.search(value) is not None
 
 
 def evaluate(
