@@ -13,6 +13,7 @@ from cibuildwheel.environment import parse_environment
 from manywheel.config.expansion import evaluate
 from manywheel.config.parsers import env_table
 from manywheel.errors import ConfigError
+from manywheel.steps.context import EVALUATE_VALUE
 
 pytestmark = pytest.mark.integration  # the values' commands run in a real shell
 
@@ -34,9 +35,12 @@ STRINGS = [
 
 def _in_a_shell(name: str, value: str, env: Mapping[str, str]) -> str:
     # what steps/context.py's shell_value does where the job runs, here on the host
-    script = 'eval "manywheel_value=\\"$1\\"" && printf %s "$manywheel_value"'
     return subprocess.run(
-        ["sh", "-c", script, "sh", value], env=dict(env), capture_output=True, text=True, check=True
+        ["sh", "-c", EVALUATE_VALUE, "sh", value],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from manywheel.config.model import DEFAULT_AUDIT_COMMAND, DEFAULT_REPAIR_COMMAND
+from manywheel.config.parsers import settings_table
 
 # ListFormat(sep=" && ") in cibuildwheel
 COMMANDS = (
@@ -143,11 +144,5 @@ def _settings(value: Any) -> dict[str, Any]:
     as cibuildwheel's ShlexTableFormat reads them."""
     if isinstance(value, Mapping):
         return dict(value)
-    table: dict[str, Any] = {}
-    for word in shlex.split(str(value)):
-        key, _, item = word.partition("=")
-        if key in table:
-            table[key] = [*_listed(table[key]), item]
-        else:
-            table[key] = item
-    return table
+    words = (word.partition("=") for word in shlex.split(str(value)))
+    return settings_table([(key, item) for key, _, item in words])

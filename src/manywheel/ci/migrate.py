@@ -96,9 +96,8 @@ def _selector(value: Any, where: str, notes: list[str]) -> str:
 
 def _identifiers(select: str) -> frozenset[str]:
     """The Linux identifiers an override's (migrated) ``select`` selects."""
-    alternatives = [alt for word in select.split() for alt in expand_braces(word)]
-    matchers = [Selector(alt, "select") for alt in alternatives]
-    return frozenset(k for k in _KNOWN if any(m.matches(k) for m in matchers))
+    selector = Selector(select, "select")
+    return frozenset(k for k in _KNOWN if selector.matches(k))
 
 
 def _value(key: str, value: Any, where: str, notes: list[str]) -> Any:

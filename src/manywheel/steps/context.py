@@ -96,6 +96,10 @@ class CoreShare:
 COMPATIBLE_ENV = (("CIBUILDWHEEL", "1"),)
 
 
+# prints $1 as a shell makes it between double quotes (an environment option's value)
+EVALUATE_VALUE = 'eval "manywheel_value=\\"$1\\"" && printf %s "$manywheel_value"'
+
+
 @dataclass
 class JobContext:
     job: Job
@@ -178,7 +182,7 @@ class JobContext:
         run where the job runs, in the project copy, with ``env``: cibuildwheel evaluates its
         environment option so, in /project. (Not through run(): that asks for self.env.)"""
         out = self.workdir / f"environment-{name}.txt"
-        script = 'eval "manywheel_value=\\"$1\\"" && printf %s "$manywheel_value" > "$2"'
+        script = f'{EVALUATE_VALUE} > "$2"'
         try:
             self._run("environment", ["sh", "-c", script, "sh", value, str(out)], self.project, env)
         except StepFailed as exc:
