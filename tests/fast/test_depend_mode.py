@@ -5,10 +5,12 @@ earlier one warmed; and a user's own CCACHE_DEPEND or CCACHE_NODEPEND is left as
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from manywheel.caching.kept_envs import BuildEnvRoot
 from manywheel.caching.warm_records import WarmRecords
 from manywheel.run.compile_order import static_signature
+from manywheel.steps.shared_line import VARIABLE
 from tests.fast.fakes import FakeBackend, FakeExecutor, job, plan
 from tests.fast.harness import run
 
@@ -71,3 +73,52 @@ def test_no_depend_mode_without_ccache_or_against_the_users_choice(tmp_path: Pat
     assert depend_mode_by_job(tmp_path / "no", "cp312", environ=users) == {"cp312": None}
     users = {**CCACHE, "CCACHE_DEPEND": "true"}
     assert depend_mode_by_job(tmp_path / "yes", "cp312", environ=users) == {"cp312": "true"}
+
+
+def shared_line_by_job(
+    tmp_path: Path, *tags: str, environ: dict[str, str], kept: bool = True, **kwargs: object
+) -> dict[str, str | None]:
+    """Each job's build command's MANYWHEEL_SHARED_LINE (None: not set), from one run on 2
+    cores, the executor keeping build environments (``kept``) under tmp_path/envs."""
+    root = BuildEnvRoot(tmp_path / "envs", PurePosixPath("/cache/image/build-envs"))
+
+    def configure(executor: FakeExecutor) -> None:
+        executor.environ.update(environ)
+        executor.kept_envs = root if kept else None
+
+    backend = FakeBackend(configure=configure)
+    jobs = [job(f"{tag}-manylinux_x86_64") for tag in tags]
+    outcome = run(tmp_path, plan(*jobs), backend, jobs=2, cores=2, **kwargs)
+    assert set(outcome.status().values()) == {"success"}
+    calls = backend.opened[0].calls
+    return {call.build_of: call.env.get(VARIABLE) for call in calls if call.build_of}
+
+
+def test_the_first_of_a_signature_records_its_compiles_and_the_others_read_them(
+    tmp_path: Path,
+) -> None:
+    # cp312 and cp313 compile alike (static_signature); cp311 alone: nothing to share
+    found = shared_line_by_job(
+        tmp_path, "cp311", "cp312", "cp313", environ=CCACHE, share_objects=True
+    )
+    record = "/cache/image/shared-lines/cp312-manylinux_x86_64-"
+    assert found["cp311"] is None
+    assert (found["cp312"] or "").startswith(f"write:{record}")
+    assert (found["cp313"] or "").startswith(f"read:{record}")
+    assert (found["cp312"] or "").split(":", 1)[1] == (found["cp313"] or "").split(":", 1)[1]
+
+
+def test_no_shared_line_without_ccache_kept_environments_or_against_the_users_mode(
+    tmp_path: Path,
+) -> None:
+    tags = ("cp312", "cp313")
+    nothing = {"cp312": None, "cp313": None}
+    assert shared_line_by_job(tmp_path / "a", *tags, environ={}, share_objects=True) == nothing
+    found = shared_line_by_job(
+        tmp_path / "b", *tags, environ=CCACHE, kept=False, share_objects=True
+    )
+    assert found == nothing
+    users = {**CCACHE, "CCACHE_NODEPEND": "1"}
+    assert shared_line_by_job(tmp_path / "c", *tags, environ=users, share_objects=True) == nothing
+    found = shared_line_by_job(tmp_path / "d", *tags, environ=CCACHE, share_objects=False)
+    assert found == nothing  # every file includes Python.h: nothing to share

@@ -141,7 +141,10 @@ def test_native_cold_build_compiles_a_shared_file_once_per_flag_signature(
     tmp_path: Path,
 ) -> None:
     """Both jobs start at once on a cold cache: the second waits for the first's build, and its
-    file that does not include Python.h (helper.c, seconds to compile) comes from the cache."""
+    file that does not include Python.h (helper.c, seconds to compile) comes from the cache,
+    found by the first's compile line (a direct hit: no preprocessor runs), which its record
+    proves the same compile (steps/shared_line.py); main.c, which includes Python.h, is
+    compiled with the second's own line, against its own headers (the test imports it)."""
     first, second = same_flag_pythons()
     project = make_two_file_project(tmp_path, padding=400)
     env = native_env(tmp_path, MANYWHEEL_BUILD=f"{first}-* {second}-*")
@@ -149,9 +152,10 @@ def test_native_cold_build_compiles_a_shared_file_once_per_flag_signature(
     log = build(project, tmp_path, env, 42)
     stats = ccache_stats(cache_dir)
     assert hits(stats) == 1  # helper.c, for the second
-    assert stats["preprocessed_cache_hit"] == 1  # by its preprocessed key: no depend mode
+    assert stats["direct_cache_hit"] == 1  # by the first's line
     assert stats["cache_miss"] == 3  # main.c for each (it includes Python.h), helper.c once
     assert f"waiting for {first}-manylinux_x86_64 to finish building" in log
+    assert "1 of 2 compiles with the line of the first CPython of these flags" in log
 
 
 def test_native_corrupted_full_or_unusable_cache_never_fails_a_build(tmp_path: Path) -> None:
@@ -242,7 +246,9 @@ def test_podman_cpythons_that_differ_by_a_warning_option_share_a_compiled_file(
     (cache_dir,) = (tmp_path / "ccache").iterdir()
     stats = ccache_stats(cache_dir)
     assert hits(stats) == 1  # helper.c, for cp311
+    assert stats["direct_cache_hit"] == 1  # by cp310's line, proven the same compile
     assert stats["cache_miss"] == 3  # main.c for each (it includes Python.h), helper.c once
+    assert "1 of 2 compiles with the line of the first CPython of these flags" in log
     # cp311 gets ready while cp310 compiles; its turn comes once cp310's build ended, which
     # it either waits for or finds done (the stats above show it built after cp310, not
     # beside it: both would have missed helper.c)

@@ -107,6 +107,7 @@ class CacheWarmup:
         self._records = records
         self._recorded: dict[str, tuple[str, str, str]] = {}  # warmer -> its record's key
         self._shared: set[str] = set()  # jobs another job of the run compiles like
+        self._reference: dict[str, str] = {}  # such a job -> the first of its signature
         if not enabled:
             return
         first: dict[tuple[GroupSpec, str], str] = {}
@@ -124,6 +125,9 @@ class CacheWarmup:
             else:
                 self._warmer[job.name] = warmer
         self._shared = {name for names in alike.values() if len(names) > 1 for name in names}
+        self._reference = {
+            name: names[0] for names in alike.values() if len(names) > 1 for name in names
+        }
 
     @property
     def held(self) -> int:
@@ -140,6 +144,13 @@ class CacheWarmup:
         warmed the signature or not, so that the answer is the same in every run of the same
         jobs (steps/depend_mode.py)."""
         return job.name in self._shared
+
+    def reference(self, job: Job) -> str | None:
+        """The first job of ``job``'s signature in the run (``job`` itself, when it is),
+        whose compile lines the others use where proven the same (steps/shared_line.py); the
+        same in every run of the same jobs, warmed or not. None: no other job compiles like
+        it."""
+        return self._reference.get(job.name)
 
     def warms_others(self, job: Job) -> bool:
         """Whether the builds of other jobs wait for the build of ``job``."""

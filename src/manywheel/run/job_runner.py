@@ -170,6 +170,9 @@ class _Turn(BuildTurn):
     def shares_objects(self) -> bool:
         return self.warmup.shares_objects(self.job)
 
+    def reference(self) -> str | None:
+        return self.warmup.reference(self.job)
+
     def take(self, ctx: JobContext) -> None:
         if self.taken:
             return

@@ -59,6 +59,11 @@ class BuildTurn:
         same compiler cache), so that the two may share objects through the cache."""
         return False
 
+    def reference(self) -> str | None:
+        """The job of the run, this one or another, whose compile lines the jobs that compile
+        like this one use where proven the same (steps/shared_line.py); None when none does."""
+        return None
+
     def take(self, ctx: JobContext) -> None:
         """Wait for the turn (left out of the step's time: ctx.paused), set ctx.build_cores;
         taking it again does nothing."""

@@ -37,9 +37,9 @@ from pathlib import Path, PurePosixPath
 from manywheel.config.model import DEFAULT_REPAIR_COMMAND
 from manywheel.errors import Cancelled
 from manywheel.planning.build_system import BuildSystem
-from manywheel.steps import setuptools_plugin
+from manywheel.steps import setuptools_plugin, shared_line
 from manywheel.steps.context import JobContext
-from manywheel.steps.depend_mode import depend_mode_env
+from manywheel.steps.depend_mode import depend_mode_env, shared_line_env
 
 PLUGIN_DIR = "setuptools-plugin"  # in the job's work dir
 CORES_FILE = "cores"  # in it: the build's share of the cores now (steps/setuptools_plugin.py)
@@ -76,9 +76,11 @@ def plugin_files() -> dict[str, str]:
     """The setuptools plugin's files, by their path in its directory: the module, and the
     dist-info by which setuptools finds its entry point (read once per process)."""
     source = Path(setuptools_plugin.__file__).read_text(encoding="utf-8")
+    lines = Path(shared_line.__file__).read_text(encoding="utf-8")
     info = setuptools_plugin.DIST_INFO
     return {
         f"{setuptools_plugin.MODULE}.py": source,
+        f"{shared_line.MODULE}.py": lines,
         f"{info}/METADATA": setuptools_plugin.METADATA,
         f"{info}/entry_points.txt": setuptools_plugin.ENTRY_POINTS,
     }
@@ -106,6 +108,7 @@ def parallel_build_env(ctx: JobContext, *, with_plugin: bool) -> dict[str, str]:
     env = parallel_environment(ctx.build_cores, seen, plugin, share.most)
     if plugin is not None:  # it writes the dependency files ccache's depend mode needs
         env.update(depend_mode_env(ctx, seen))
+        env.update(shared_line_env(ctx, seen))
     if env:
         shown = " ".join(f"{name}={value}" for name, value in env.items())
         cores = ctx.build_cores

@@ -42,6 +42,11 @@ When ccache's depend mode is asked for (``CCACHE_DEPEND``, steps/depend_mode.py)
 it runs also write a dependency file beside each object (``-MD``: gcc's and clang's kind of
 compiler only, and not when the compile line asks for dependency output already), which that
 mode needs; the object is the same.
+
+When ``MANYWHEEL_SHARED_LINE`` is given (a job that compiles like another of the run), the
+compiles it runs also record what they read (the first job of the flags) or take that job's
+compile line where that is proven the same compile (the others): steps/shared_line.py, put
+beside this module. Both then compile in depend mode, unless the user chose ccache's mode.
 """
 
 import os
@@ -216,6 +221,16 @@ def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
         if name in vars(compiler) or where not in stock:
             return f"the compiler's {name} is not distutils' own ({type(compiler).__name__})"
 
+    shared = shared_line(os.environ)
+    if shared is not None:
+        for name in ("call", "spawn"):  # setuptools' distutils runs compiles by call since 2025
+            if hasattr(compiler, name):
+                setattr(compiler, name, _spawning(getattr(compiler, name), shared))
+        if "CCACHE_DEPEND" not in os.environ and "CCACHE_NODEPEND" not in os.environ:
+            os.environ["CCACHE_DEPEND"] = "1"  # no preprocessor run on a miss (depend_mode.py)
+        if shared.mode == "write":
+            sys.stderr.write(f"[manywheel] setuptools: {shared.said()}\n")
+
     def compile(  # noqa: PLR0917  distutils' CCompiler.compile, the loop in threads
         sources: Any,
         output_dir: Any = None,
@@ -237,23 +252,91 @@ def compile_in_threads(compiler: Any, slots: Slots) -> Optional[str]:
         def one(obj: str) -> None:
             src, ext = build[obj]
             with slots:
-                compiler._compile(obj, src, ext, cc_args, post, pp_opts)
+                _COMPILING.now = (src, obj)
+                try:
+                    compiler._compile(obj, src, ext, cc_args, post, pp_opts)
+                finally:
+                    _COMPILING.now = None
 
         if len(todo) < 2 or len(set(todo)) < len(todo):  # one object from two sources: in turn
             for obj in todo:
                 one(obj)
-            return objects
-        dirs = [opt[2:] for opt in pp_opts if opt.startswith("-I")]
-        first = largest_first(todo, lambda obj: source_size(build[obj][0], dirs))
-        with ThreadPoolExecutor(max_workers=slots.most) as pool:
-            running = {obj: pool.submit(one, obj) for obj in first}
-            for obj in todo:
-                running[obj].result()  # the first failure, in the sources' order
+        else:
+            dirs = [opt[2:] for opt in pp_opts if opt.startswith("-I")]
+            first = largest_first(todo, lambda obj: source_size(build[obj][0], dirs))
+            with ThreadPoolExecutor(max_workers=slots.most) as pool:
+                running = {obj: pool.submit(one, obj) for obj in first}
+                for obj in todo:
+                    running[obj].result()  # the first failure, in the sources' order
+        if shared is not None:
+            _done(shared)
         return objects
 
     compiler.compile = compile
     compiler._manywheel_threads = True
     return None
+
+
+# the source and object a thread compiles now: what the compiler's spawn is running for
+_COMPILING = threading.local()
+
+
+def shared_line(environ: Any) -> Any:
+    """This build's part in sharing compile lines between CPythons of the same flags
+    (steps/shared_line.py, beside this module), or None."""
+    if not environ.get("MANYWHEEL_SHARED_LINE"):
+        return None
+    try:  # beside this module in a build; manywheel's own in its tests
+        import manywheel_shared_line as module  # type: ignore[import-not-found]
+    except ImportError:
+        from manywheel.steps import shared_line as module
+    return module.SharedLine.from_environ(environ)
+
+
+def _spawning(spawn: Callable[..., Any], shared: Any) -> Callable[..., Any]:
+    """The compiler's ``spawn``, running a compile of ``_compile`` with the line the shared
+    record proves the same (a build of another CPython), or noting what it read (the
+    reference's). Sharing never fails a build: when it cannot tell, the build's own line."""
+
+    def run(cmd: Any, **kwargs: Any) -> Any:
+        now = getattr(_COMPILING, "now", None)
+        if now is None:  # not a compile, or the call within one (call runs spawn)
+            return spawn(cmd, **kwargs)
+        source, obj = now
+        argv = list(cmd)
+        if shared.mode == "read":
+            try:
+                argv = shared.line_for(source, argv)
+            except Exception:  # an unreadable record: this build's own line
+                argv = list(cmd)
+        _COMPILING.now = None
+        try:
+            result = spawn(argv, **kwargs)
+        finally:
+            _COMPILING.now = now
+        if shared.mode == "write":
+            try:
+                shared.note(source, argv, obj)
+            except Exception:  # nothing recorded for this file
+                pass
+        return result
+
+    return run
+
+
+def _done(shared: Any) -> None:
+    """After an extension's compiles: the record written (the reference), or what was shared
+    said (the others)."""
+    try:
+        if shared.mode == "write":
+            shared.save()
+            return
+        said = shared.said()
+    except Exception as exc:  # a record not written: the others compile their own
+        said = f"no record of the compiles kept ({exc})"
+    if said:
+        sys.stderr.write(f"[manywheel] setuptools: {said}\n")
+        sys.stderr.flush()
 
 
 # a header the source includes with quotes: the project's own, most often
