@@ -5,6 +5,7 @@ directories that differ (as 3.10's and 3.11's do)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -278,3 +279,36 @@ def test_the_reference_reads_again_only_the_files_that_changed(
     record = reference_records(layout, monkeypatch, deps)
     assert scanned == [b"int a(long);\n"]
     assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_a)
+
+
+def test_a_record_not_of_ours_is_not_used_and_fails_nothing(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = layout.base.parent / "lines" / "ref.json"
+    environ = {"CPATH": "", "C_INCLUDE_PATH": "", "CPLUS_INCLUDE_PATH": "", "OBJC_INCLUDE_PATH": ""}
+    write(record, json.dumps({"format": 1, "environ": environ, "files": [1], "sources": 2}))
+    monkeypatch.chdir(layout.project("ref"))
+    writer = SharedLine.from_environ({"MANYWHEEL_SHARED_LINE": f"write:{record}"})
+    assert writer is not None
+    assert writer.files.known == {}
+    assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_b)
+
+
+def test_a_source_named_with_a_leading_dot_is_its_dependency_files_first(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """setup.py's "./src/..." sources: the compiler lists them without the "./"."""
+    record = layout.base.parent / "lines" / "ref.json"
+    env = {"CCACHE_BASEDIR": str(layout.base)}
+    monkeypatch.chdir(layout.project("ref"))
+    write(Path("build/a.d"), f"build/a.o: c/a.c c/a.h {layout.system}/std.h\n")
+    writer = SharedLine.from_environ({"MANYWHEEL_SHARED_LINE": f"write:{record}", **env})
+    assert writer is not None
+    dotted = [w if w != "c/a.c" else "./c/a.c" for w in layout.argv(layout.py_a)]
+    writer.note("./c/a.c", dotted, "build/a.o")
+    writer.save()
+    monkeypatch.chdir(layout.project("other"))
+    reader = SharedLine.from_environ({"MANYWHEEL_SHARED_LINE": f"read:{record}", **env})
+    assert reader is not None
+    mine = [w if w != "c/a.c" else "./c/a.c" for w in layout.argv(layout.py_b)]
+    assert reader.line_for("./c/a.c", mine) == dotted

@@ -21,9 +21,9 @@ So a build gets depend mode only when all of these hold:
 - the user set neither ``CCACHE_DEPEND`` nor ``CCACHE_NODEPEND``.
 The jobs that do compile like another get the mode from the setuptools plugin instead, with
 the record that lets them share objects without the preprocessed key (shared_line_env below,
-steps/shared_line.py). The choice depends only on the run's jobs, never on what the cache holds. The ``-MD`` on the
-compile line is part of direct mode's key, so the next run of the same jobs makes the same
-choice and finds this run's objects.
+steps/shared_line.py). The choice depends only on the run's jobs, never on what the cache
+holds. The ``-MD`` on the compile line is part of direct mode's key, so the next run of the
+same jobs makes the same choice and finds this run's objects.
 """
 
 from __future__ import annotations

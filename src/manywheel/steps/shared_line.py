@@ -250,11 +250,14 @@ class SharedLine:
             return None
         shared = cls(mode, path, environ)
         if mode == "write":  # what the last record says of a file of the same bytes is kept
-            earlier = shared._load() or {"files": {}}
-            for name, entry in earlier["files"].items():
-                if entry.get("sha256") and isinstance(entry.get("directives"), list):
-                    found = [tuple(d) for d in entry["directives"]]
-                    shared.files.known[shared._here(name)] = (entry["sha256"], found)
+            try:
+                earlier = shared._load() or {"files": {}}
+                for name, entry in earlier["files"].items():
+                    if entry.get("sha256") and isinstance(entry.get("directives"), list):
+                        found = [tuple(d) for d in entry["directives"]]
+                        shared.files.known[shared._here(name)] = (entry["sha256"], found)
+            except (AttributeError, KeyError, TypeError, ValueError):  # not one of ours
+                shared.files.known.clear()
         return shared
 
     # the paths of one build, as the other sees them: under its job's directory, relative (as
@@ -334,7 +337,12 @@ class SharedLine:
                         record = json.load(fh)
                 except (OSError, ValueError):
                     record = None
-                ok = isinstance(record, dict) and record.get("format") == FORMAT
+                ok = (
+                    isinstance(record, dict)
+                    and record.get("format") == FORMAT
+                    and isinstance(record.get("sources"), dict)
+                    and isinstance(record.get("files"), dict)
+                )
                 self.record = record if ok and record.get("environ") == self.environ else None
             return self.record
 
@@ -345,7 +353,8 @@ class SharedLine:
         if record is None or any(w == "-I-" or w.startswith(_UNFOLLOWED) for w in argv):
             return []
         entry = record["sources"].get(self._norm(source))
-        if not entry or not entry.get("deps") or entry["deps"][0] != self._norm(self._full(source)):
+        first = self._norm(os.path.normpath(self._full(source)))
+        if not entry or not entry.get("deps") or os.path.normpath(entry["deps"][0]) != first:
             return []  # no record of its compile, or one that does not start with the file
         mine, ref = self._words(argv), entry["words"]
         if len(mine) != len(ref):
