@@ -108,6 +108,12 @@ def write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def in_both(layout: Layout, name: str, text: str) -> None:
+    """``name`` in both jobs' copies of the project."""
+    for job in ("ref", "other"):
+        write(layout.project(job) / name, text)
+
+
 @pytest.fixture
 def layout(tmp_path: Path) -> Layout:
     found = Layout(tmp_path / "work", tmp_path / "py310", tmp_path / "py311", tmp_path / "sys")
@@ -116,9 +122,8 @@ def layout(tmp_path: Path) -> Layout:
     write(found.py_b / "only311.h", "/* a header 3.10's directory lacks */\n")
     write(found.system / "std.h", "#pragma once\n")
     write(found.system / "only311.h", "/* the system's, found past 3.10's directory */\n")
-    for job in ("ref", "other"):
-        write(found.project(job) / "c" / "a.c", '#include "a.h"\n#include <std.h>\n')
-        write(found.project(job) / "c" / "a.h", "int a(void);\n")
+    in_both(found, "c/a.c", '#include "a.h"\n#include <std.h>\n')
+    in_both(found, "c/a.h", "int a(void);\n")
     return found
 
 
@@ -189,8 +194,7 @@ def test_a_name_found_in_only_one_interpreter_directory_keeps_the_own_line(
 ) -> None:
     """The reference found the system's only311.h past its include directory; with 3.11's the
     compile would find 3.11's: not the same compile."""
-    for job in ("ref", "other"):
-        write(layout.project(job) / "c" / "a.h", "#include <only311.h>\n")
+    in_both(layout, "c/a.h", "#include <only311.h>\n")
     deps = [*DEPS, f"{layout.system}/std.h", f"{layout.system}/only311.h"]
     record = reference_records(layout, monkeypatch, deps)
     assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_b)
@@ -199,9 +203,8 @@ def test_a_name_found_in_only_one_interpreter_directory_keeps_the_own_line(
 def test_a_name_found_beside_the_including_file_is_the_same_either_way(
     layout: Layout, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for job in ("ref", "other"):
-        write(layout.project(job) / "c" / "a.h", '#include "only311.h"\n')
-        write(layout.project(job) / "c" / "only311.h", "/* the project's own */\n")
+    in_both(layout, "c/a.h", '#include "only311.h"\n')
+    in_both(layout, "c/only311.h", "/* the project's own */\n")
     deps = [*DEPS, "c/only311.h", f"{layout.system}/std.h"]
     record = reference_records(layout, monkeypatch, deps)
     assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_a)
@@ -210,9 +213,7 @@ def test_a_name_found_beside_the_including_file_is_the_same_either_way(
 def test_has_include_of_a_name_in_one_directory_keeps_the_own_line(
     layout: Layout, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for job in ("ref", "other"):
-        write(layout.project(job) / "c" / "a.h", "#if __has_include(<only311.h>)\n#endif\n")
-    write(layout.system / "only311.h", "")
+    in_both(layout, "c/a.h", "#if __has_include(<only311.h>)\n#endif\n")
     (layout.system / "only311.h").unlink()  # looked up, found nowhere by the reference
     record = reference_records(layout, monkeypatch, [*DEPS, f"{layout.system}/std.h"])
     assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_b)
@@ -253,8 +254,7 @@ def test_no_record_or_a_computed_include_keeps_the_own_line(
 ) -> None:
     missing = layout.base.parent / "lines" / "none.json"
     assert line_of_the_other(layout, monkeypatch, missing) == layout.argv(layout.py_b)
-    for job in ("ref", "other"):
-        write(layout.project(job) / "c" / "a.h", "#include HEADER\n")
+    in_both(layout, "c/a.h", "#include HEADER\n")
     record = reference_records(layout, monkeypatch, [*DEPS, f"{layout.system}/std.h"])
     assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_b)
 
@@ -274,8 +274,7 @@ def test_the_reference_reads_again_only_the_files_that_changed(
         return real(data)
 
     monkeypatch.setattr(shared_line, "directives", counted)
-    write(layout.project("ref") / "c" / "a.h", "int a(long);\n")  # the edit
-    write(layout.project("other") / "c" / "a.h", "int a(long);\n")
+    in_both(layout, "c/a.h", "int a(long);\n")  # the edit
     record = reference_records(layout, monkeypatch, deps)
     assert scanned == [b"int a(long);\n"]
     assert line_of_the_other(layout, monkeypatch, record) == layout.argv(layout.py_a)

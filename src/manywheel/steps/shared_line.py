@@ -206,22 +206,20 @@ class Files:
         return found
 
     def real(self, path: str) -> str:
-        with self._lock:
-            known = self._real.get(path)
-        if known is None:
-            known = os.path.realpath(path)
-            with self._lock:
-                self._real[path] = known
-        return known
+        return str(self._memo(self._real, path, os.path.realpath))
 
     def isfile(self, path: str) -> bool:
+        return bool(self._memo(self._isfile, path, os.path.isfile))
+
+    def _memo(self, known: Dict[str, Any], path: str, ask: Any) -> Any:
+        """``ask(path)``, asked once a build (a file's existence does not change meanwhile)."""
         with self._lock:
-            known = self._isfile.get(path)
-        if known is None:
-            known = os.path.isfile(path)
-            with self._lock:
-                self._isfile[path] = known
-        return known
+            if path in known:
+                return known[path]
+        found = ask(path)
+        with self._lock:
+            known[path] = found
+        return found
 
 
 class SharedLine:
